@@ -1,0 +1,79 @@
+# iro-analysis: `make help` lists every target. Each target installs what it needs first.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+YEAR ?=
+FORMAT ?= html
+# Reports must embed images: a global MPLBACKEND=Agg makes papermill kernels emit none.
+unexport MPLBACKEND
+
+.PHONY: help setup data report reports test lint format lab bench clean lock years
+
+help: ## list every target with a one-line description
+	@echo "iro-analysis: make TARGET [YEAR=2022]"
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (iro-analysis)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv from requirements.lock, install the package and its python3 kernel
+
+data: $(STAMP) ## generate the demo council's raw data into data/raw (if none there yet)
+	@if [ -n "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then \
+	  echo "data/raw already has years: $$(ls -d data/raw/[0-9][0-9][0-9][0-9] | xargs -n1 basename | tr '\n' ' ')"; \
+	else $(BIN)/iro-analysis demo-data --out data/raw; fi
+
+years: $(STAMP) ## list the years with raw data
+	@$(BIN)/iro-analysis years
+
+report: $(STAMP) ## build one year's report: make report YEAR=2022 [FORMAT=pdf]
+	@if [ -z "$(YEAR)" ]; then \
+	  $(BIN)/iro-analysis years || true; \
+	  echo "Choose a year: make report YEAR=<year> (the year the reporting year ends, 2022 = 2021/22)"; exit 2; fi
+	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	$(BIN)/iro-analysis report --year $(YEAR) $(if $(filter pdf,$(FORMAT)),--pdf,)
+
+reports: $(STAMP) ## build every year's report, the trends report and reports/index.html
+	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	$(BIN)/iro-analysis reports
+
+test: $(STAMP) ## run every test (pytest)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## check formatting and lint (ruff), changing nothing
+	$(BIN)/ruff format --check src tests notebooks benchmarks
+	$(BIN)/ruff check src tests notebooks benchmarks
+
+format: $(STAMP) ## fix formatting and autofixable lint (ruff)
+	$(BIN)/ruff format src tests notebooks benchmarks
+	$(BIN)/ruff check --fix src tests notebooks benchmarks
+
+lab: $(STAMP) ## open JupyterLab on the notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP) ## run the benchmarks and write benchmarks/results.md
+	@if [ -f benchmarks/run.py ]; then $(PY) benchmarks/run.py; \
+	else echo "make bench: not yet available"; exit 2; fi
+
+lock: ## regenerate requirements.lock from pyproject.toml in a throwaway venv
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet --upgrade pip
+	.lockvenv/bin/pip install --quiet ".[dev]"
+	(echo "# Exact versions tested together (Python 3.11). Regenerate with \`make lock\`."; \
+	 .lockvenv/bin/pip freeze --exclude iro-analysis) > requirements.lock
+	rm -rf .lockvenv
+
+clean: ## remove processed data, built reports and caches (keeps raw data and .venv)
+	find data/processed -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +
+	find reports -mindepth 1 -maxdepth 1 ! -name narrative ! -name .gitkeep -exec rm -rf {} +
+	rm -rf .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -exec rm -rf {} +

@@ -1,0 +1,160 @@
+"""The `iro-analysis` command line (also `python -m iro_analysis`).
+
+Each subcommand's work lives in the module that owns it; this file only parses arguments,
+checks them at the door and dispatches. Heavy libraries are imported inside the handlers
+so that `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from iro_analysis import __version__
+from iro_analysis.years import check_year
+
+# subcommand -> "module:function" that takes the parsed args and returns an exit code.
+HANDLERS = {
+    "years": "iro_analysis.cli:cmd_years",
+    "demo-data": "iro_analysis.demo:cli_main",
+    "clean": "iro_analysis.clean:cli_main",
+    "validate": "iro_analysis.validation:cli_main",
+    "kpis": "iro_analysis.kpis:cli_main",
+    "report": "iro_analysis.report:cli_main",
+    "reports": "iro_analysis.report:cli_reports",
+}
+
+
+def _year(text: str) -> int:
+    try:
+        return check_year(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iro-analysis",
+        description="Reproducible analytics and the annual report of an IRO service. "
+        "YEAR is the year the reporting year ends: 2022 is 1 April 2021 to 31 March 2022.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--settings", type=Path, default=None, help="settings file (default config/settings.yaml)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("years", help="list the years with raw data")
+    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
+
+    p = sub.add_parser("demo-data", help="generate the synthetic demo council's raw data")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default data/raw)")
+    p.add_argument("--years", default=None, help="years to write, e.g. 2018-2024")
+    p.add_argument("--seed", type=int, default=None, help="random seed (same seed, same bytes)")
+    p.add_argument("--size", choices=("small", "medium"), default=None, help="council size")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="number of children looked after at 31 March (overrides --size)",
+    )
+    p.add_argument(
+        "--fault-rate",
+        type=float,
+        default=None,
+        help="share of rows given a data-quality fault (0 turns them off)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    for name, text in (
+        ("clean", "read, clean and quarantine the raw data into parquet"),
+        ("validate", "run the Great Expectations suites on the clean data"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
+        p.add_argument(
+            "--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)"
+        )
+        p.add_argument(
+            "--processed-dir",
+            type=Path,
+            default=None,
+            help="processed folder (default data/processed)",
+        )
+        if name == "validate":
+            p.add_argument(
+                "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
+            )
+
+    p = sub.add_parser(
+        "kpis", help="compute the year's KPIs (clean, validate, KPIs) without notebooks"
+    )
+    p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
+    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
+    p.add_argument("--out", type=Path, default=None, help="output file (default: standard output)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format")
+
+    p = sub.add_parser("report", help="build the annual report of one year")
+    p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
+    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
+    p.add_argument(
+        "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
+    )
+    p.add_argument("--pdf", action="store_true", help="also print the report to PDF")
+
+    p = sub.add_parser("reports", help="build every year's report, the trends report and the index")
+    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
+    p.add_argument(
+        "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
+    )
+    return parser
+
+
+def cmd_years(args: argparse.Namespace) -> int:
+    """Print the years that have a raw folder, and how to build one."""
+    from iro_analysis.paths import RAW_DIR, available_years
+
+    raw = args.raw_dir or RAW_DIR
+    years = available_years(raw)
+    if not years:
+        print(f"No years with raw data in {raw}. Run `make data` to generate the demo council.")
+        return 1
+    print("Years with raw data in " + str(raw) + ": " + ", ".join(map(str, years)))
+    print(f"Build one with: make report YEAR={years[-1]}")
+    return 0
+
+
+def _handler(command: str):
+    module_name, func = HANDLERS[command].split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("iro_analysis"):
+            return None
+        raise
+    return getattr(module, func, None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    handler = _handler(args.command)
+    if handler is None:
+        print(f"iro-analysis {args.command}: not yet available in this version.", file=sys.stderr)
+        return 2
+    from iro_analysis.errors import IroAnalysisError
+
+    try:
+        return int(handler(args) or 0)
+    except IroAnalysisError as exc:
+        print(f"iro-analysis {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,13 @@
+"""Errors a user can act on. The CLI prints their message and exits non-zero, no traceback."""
+
+
+class IroAnalysisError(Exception):
+    """Base class: bad input, missing data, or a failed critical check."""
+
+
+class InputError(IroAnalysisError):
+    """A raw file or folder that is missing or breaks the data contract (names file, row, column)."""
+
+
+class ValidationFailed(IroAnalysisError):
+    """A critical expectation failed on the clean data."""

@@ -1,0 +1,541 @@
+"""Column names, code lists and table definitions: the one source of truth.
+
+Raw files are described exactly as the data contract (`shared/spec/data-contract.md`)
+states them; the clean tables keep the same column names (DfE names for the statutory
+returns, snake case for the IRO extracts) with typed values. Every other module imports
+names and codes from here rather than spelling them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# --------------------------------------------------------------------------------------
+# Raw files (relative to data/raw/<YEAR>/), in the exact column order of the contract.
+# --------------------------------------------------------------------------------------
+
+SSDA903_DIR = "ssda903"
+IRO_DIR = "iro"
+CIN_FILE = "cin_census.xml"
+
+
+@dataclass(frozen=True)
+class RawCsv:
+    """A raw CSV of the contract: where it lives, its columns, and how it is read."""
+
+    name: str  # the table name used everywhere (e.g. "episodes")
+    relpath: str  # relative to the year folder
+    columns: tuple[str, ...]
+    date_columns: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # dedup key across years (latest year wins)
+    required: tuple[str, ...] = ()  # must be non-blank after cleaning
+    optional_file: bool = True  # a missing file marks its KPIs "not supplied"
+    source: str = ""  # "ssda903" | "iro"
+
+
+HEADER = RawCsv(
+    name="header",
+    relpath=f"{SSDA903_DIR}/header.csv",
+    columns=("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+    date_columns=("DOB", "MC_DOB"),
+    key=("CHILD",),
+    required=("CHILD", "SEX", "DOB", "ETHNIC"),
+    source="ssda903",
+)
+EPISODES = RawCsv(
+    name="episodes",
+    relpath=f"{SSDA903_DIR}/episodes.csv",
+    columns=(
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    ),
+    date_columns=("DECOM", "DEC"),
+    key=("CHILD", "DECOM"),
+    required=("CHILD", "DECOM", "RNE", "LS"),  # REC also required when DEC is set
+    source="ssda903",
+)
+REVIEWS = RawCsv(
+    name="reviews",
+    relpath=f"{SSDA903_DIR}/reviews.csv",
+    columns=("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
+    date_columns=("DOB", "REVIEW"),
+    key=("CHILD", "REVIEW"),
+    required=("CHILD", "REVIEW", "REVIEW_CODE"),
+    source="ssda903",
+)
+OC2 = RawCsv(
+    name="oc2",
+    relpath=f"{SSDA903_DIR}/oc2.csv",
+    columns=(
+        "CHILD",
+        "DOB",
+        "SDQ_SCORE",
+        "SDQ_REASON",
+        "CONVICTED",
+        "HEALTH_CHECK",
+        "IMMUNISATIONS",
+        "TEETH_CHECK",
+        "HEALTH_ASSESSMENT",
+        "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED",
+        "INTERVENTION_OFFERED",
+    ),
+    date_columns=("DOB",),
+    key=("CHILD",),  # OC2 KPIs use YEAR's own file only; no cross-year history
+    required=("CHILD",),
+    source="ssda903",
+)
+MEETINGS = RawCsv(
+    name="meetings",
+    relpath=f"{IRO_DIR}/meetings.csv",
+    columns=(
+        "meeting_id",
+        "child_id",
+        "meeting_type",
+        "iro_id",
+        "first_scheduled_date",
+        "held_date",
+        "times_rearranged",
+        "rearranged_reason",
+        "pre_meeting_visit",
+        "advocate_involved",
+    ),
+    date_columns=("first_scheduled_date", "held_date"),
+    key=("meeting_id",),
+    required=("meeting_id", "child_id", "meeting_type"),
+    source="iro",
+)
+DISPUTES = RawCsv(
+    name="disputes",
+    relpath=f"{IRO_DIR}/disputes.csv",
+    columns=(
+        "dispute_id",
+        "child_id",
+        "cohort",
+        "iro_id",
+        "raised_date",
+        "theme",
+        "highest_stage",
+        "resolved_date",
+        "outcome",
+    ),
+    date_columns=("raised_date", "resolved_date"),
+    key=("dispute_id",),
+    required=("dispute_id", "child_id", "cohort", "raised_date", "theme", "highest_stage"),
+    source="iro",
+)
+WORKFORCE = RawCsv(
+    name="workforce",
+    relpath=f"{IRO_DIR}/workforce.csv",
+    columns=("iro_id", "fte", "start_date", "end_date", "agency"),
+    date_columns=("start_date", "end_date"),
+    key=("iro_id", "start_date"),
+    required=("iro_id", "fte", "start_date"),
+    source="iro",
+)
+PEP = RawCsv(
+    name="pep",
+    relpath=f"{IRO_DIR}/pep.csv",
+    columns=("child_id", "pep_date"),
+    date_columns=("pep_date",),
+    key=("child_id", "pep_date"),
+    required=("child_id", "pep_date"),
+    source="iro",
+)
+
+RAW_CSVS: dict[str, RawCsv] = {
+    t.name: t for t in (HEADER, EPISODES, REVIEWS, OC2, MEETINGS, DISPUTES, WORKFORCE, PEP)
+}
+
+# --------------------------------------------------------------------------------------
+# CIN census XML: element names (DfE CIN census XSD) and the clean tables taken from it.
+# --------------------------------------------------------------------------------------
+
+CIN_CHILD_FIELDS = ("LAchildID", "UPN", "PersonBirthDate", "Sex", "Ethnicity")
+CIN_DETAILS_FIELDS = (
+    "CINreferralDate",
+    "ReferralSource",
+    "PrimaryNeedCode",
+    "CINclosureDate",
+    "ReasonForClosure",
+    "DateOfInitialCPC",
+)
+S47_FIELDS = ("S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC", "ICPCnotRequired")
+CPP_FIELDS = (
+    "CPPstartDate",
+    "CPPendDate",
+    "InitialCategoryOfAbuse",
+    "LatestCategoryOfAbuse",
+    "NumberOfPreviousCPP",
+)
+CPP_REVIEW_FIELD = "CPPreviewDate"
+
+# --------------------------------------------------------------------------------------
+# Code lists (upper case after cleaning).
+# --------------------------------------------------------------------------------------
+
+SEX_CODES = ("1", "2")  # 903: 1 male, 2 female
+SEX_LABELS = {"1": "Male", "2": "Female"}
+CIN_SEX_CODES = ("M", "F", "U", "1", "2", "0", "9")  # GenderCurrent 0/1/2/9 or Sex M/F/U
+
+# DfE ethnicity codes and their groups (903 ETHNIC and CIN Ethnicity).
+ETHNIC_GROUPS = {
+    "WBRI": "White",
+    "WIRI": "White",
+    "WIRT": "White",
+    "WOTH": "White",
+    "WROM": "White",
+    "MWBC": "Mixed",
+    "MWBA": "Mixed",
+    "MWAS": "Mixed",
+    "MOTH": "Mixed",
+    "AIND": "Asian",
+    "APKN": "Asian",
+    "ABAN": "Asian",
+    "AOTH": "Asian",
+    "CHNE": "Asian",
+    "BCRB": "Black",
+    "BAFR": "Black",
+    "BOTH": "Black",
+    "OOTH": "Other",
+    "REFU": "Refused or not obtained",
+    "NOBT": "Refused or not obtained",
+}
+ETHNIC_CODES = tuple(ETHNIC_GROUPS)
+
+RNE_CODES = ("S", "P", "L", "T", "B", "U")
+RNE_NEW_PERIOD = "S"
+LS_CODES = ("C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4")
+LS_SHORT_BREAKS = ("V3", "V4")
+LS_LABELS = {
+    "C1": "Interim care order",
+    "C2": "Full care order",
+    "D1": "Freeing order granted",
+    "E1": "Placement order granted",
+    "J1": "Remanded to LA accommodation",
+    "J2": "Placed in LA accommodation under PACE",
+    "J3": "Sentenced to CRO/YRO",
+    "L1": "Under police protection",
+    "L2": "Emergency protection order",
+    "L3": "Child assessment order",
+    "V2": "Single period of accommodation (s20)",
+    "V3": "Short break (single placement)",
+    "V4": "Short breaks (series)",
+}
+LS_GROUPS = {
+    "C1": "Care order",
+    "C2": "Care order",
+    "D1": "Placement order",
+    "E1": "Placement order",
+    "J1": "Youth justice",
+    "J2": "Youth justice",
+    "J3": "Youth justice",
+    "L1": "Emergency/other",
+    "L2": "Emergency/other",
+    "L3": "Emergency/other",
+    "V2": "Voluntary agreement (s20)",
+}
+CIN_CODES = ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8")
+PLACE_CODES = (
+    "A3",
+    "A4",
+    "A5",
+    "A6",
+    "H5",
+    "K1",
+    "K2",
+    "P1",
+    "P2",
+    "P3",
+    "R1",
+    "R2",
+    "R3",
+    "R5",
+    "S1",
+    "T0",
+    "T1",
+    "T2",
+    "T3",
+    "T4",
+    "U1",
+    "U2",
+    "U3",
+    "U4",
+    "U5",
+    "U6",
+    "Z1",
+)
+PLACE_GROUPS = {
+    **{c: "Foster placement" for c in ("U1", "U2", "U3", "U4", "U5", "U6")},
+    **{c: "Placed for adoption" for c in ("A3", "A4", "A5", "A6")},
+    **{c: "Children's home / secure unit" for c in ("K1", "K2", "R1")},
+    **{c: "Placed with parents" for c in ("P1",)},
+    **{c: "Independent / semi-independent living" for c in ("H5", "P2", "P3")},
+    **{c: "Other placement" for c in ("R2", "R3", "R5", "S1", "T0", "T1", "T2", "T3", "T4", "Z1")},
+}
+PLACE_PROVIDER_CODES = ("PR0", "PR1", "PR2", "PR3", "PR4", "PR5")
+REC_CODES = (
+    "E11",
+    "E12",
+    "E13",
+    "E14",
+    "E15",
+    "E16",
+    "E17",
+    "E2",
+    "E3",
+    "E41",
+    "E45",
+    "E46",
+    "E47",
+    "E48",
+    "E4A",
+    "E4B",
+    "E5",
+    "E6",
+    "E7",
+    "E8",
+    "E9",
+    "X1",
+)
+REC_CONTINUING = "X1"  # episode ends but the period of care continues
+REASON_PLACE_CHANGE_CODES = (
+    "CARPL",
+    "CLOSE",
+    "ALLEG",
+    "STAND",
+    "APPRR",
+    "CREQB",
+    "CREQO",
+    "CHILD",
+    "LAREQ",
+    "PLACE",
+    "PROV",
+    "OTHER",
+)
+
+REVIEW_CODES = ("PN0", "PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7")
+REVIEW_CODE_LABELS = {
+    "PN0": "Child under 4 at the review",
+    "PN1": "Attends and speaks for themselves",
+    "PN2": "Attends, an advocate speaks for them",
+    "PN3": "Attends, conveys views non-verbally",
+    "PN4": "Attends without contributing",
+    "PN5": "Does not attend, briefs an advocate",
+    "PN6": "Does not attend, conveys views by another medium",
+    "PN7": "Does not attend, no views conveyed",
+}
+
+CP_CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
+CP_CATEGORY_LABELS = {
+    "NEG": "Neglect",
+    "PHY": "Physical abuse",
+    "SAB": "Sexual abuse",
+    "EMO": "Emotional abuse",
+    "MUL": "Multiple categories",
+}
+
+MEETING_TYPES = ("CLA_REVIEW", "ICPC", "RCPC")
+MEETING_TYPE_LABELS = {
+    "CLA_REVIEW": "Looked-after review",
+    "ICPC": "Initial child protection conference",
+    "RCPC": "Review child protection conference",
+}
+REARRANGED_REASONS = (
+    "CHILD_REQUEST",
+    "FAMILY_REQUEST",
+    "PROFESSIONAL_UNAVAILABLE",
+    "PAPERS_NOT_READY",
+    "IRO_UNAVAILABLE",
+    "GOOD_PRACTICE",
+    "OTHER",
+)
+REARRANGED_REASON_LABELS = {
+    "CHILD_REQUEST": "Child's request",
+    "FAMILY_REQUEST": "Family's request",
+    "PROFESSIONAL_UNAVAILABLE": "Professional unavailable",
+    "PAPERS_NOT_READY": "Papers not ready",
+    "IRO_UNAVAILABLE": "IRO unavailable",
+    "GOOD_PRACTICE": "Good practice (e.g. to include the child)",
+    "OTHER": "Other",
+}
+DISPUTE_COHORTS = ("CLA", "CP")
+DISPUTE_THEMES = (
+    "DRIFT_DELAY",
+    "CARE_PLAN",
+    "PLACEMENT",
+    "CONTACT",
+    "EDUCATION",
+    "HEALTH",
+    "QUALITY_OF_ASSESSMENT",
+    "LIFE_STORY",
+    "OTHER",
+)
+DISPUTE_THEME_LABELS = {
+    "DRIFT_DELAY": "Drift and delay",
+    "CARE_PLAN": "Care plan",
+    "PLACEMENT": "Placement",
+    "CONTACT": "Family time / contact",
+    "EDUCATION": "Education",
+    "HEALTH": "Health",
+    "QUALITY_OF_ASSESSMENT": "Quality of assessment",
+    "LIFE_STORY": "Life story work",
+    "OTHER": "Other",
+}
+DISPUTE_STAGES = (1, 2, 3, 4)
+DISPUTE_STAGE_LABELS = {
+    1: "Stage 1: social worker / team manager",
+    2: "Stage 2: service manager",
+    3: "Stage 3: head of service",
+    4: "Stage 4: director",
+}
+DISPUTE_OUTCOMES = ("RESOLVED", "PARTIALLY_RESOLVED", "NOT_RESOLVED", "WITHDRAWN")
+
+YES_NO = ("Y", "N")
+
+# DfE age bands at 31 March (children looked after statistics).
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("Under 1", 0, 0),
+    ("1 to 4", 1, 4),
+    ("5 to 9", 5, 9),
+    ("10 to 15", 10, 15),
+    ("16 and over", 16, 200),
+)
+
+# --------------------------------------------------------------------------------------
+# Clean tables: name -> columns. Dates are datetime64; codes upper-case strings; flags
+# booleans; `source_year` is the year folder the surviving row came from.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanTable:
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    source: str  # "ssda903" | "cin" | "iro": which supplied-file check gates its KPIs
+    description: str = ""
+    dtypes: dict[str, str] = field(default_factory=dict)
+
+
+SOURCE_YEAR = "source_year"
+
+CLEAN_TABLES: dict[str, CleanTable] = {
+    "header": CleanTable(
+        "header",
+        (*HEADER.columns, SOURCE_YEAR),
+        HEADER.key,
+        "ssda903",
+        "903 header: one row per child (latest year wins)",
+    ),
+    "episodes": CleanTable(
+        "episodes",
+        (*EPISODES.columns, SOURCE_YEAR),
+        EPISODES.key,
+        "ssda903",
+        "903 episodes deduplicated across years on (CHILD, DECOM)",
+    ),
+    "reviews": CleanTable(
+        "reviews",
+        (*REVIEWS.columns, SOURCE_YEAR),
+        REVIEWS.key,
+        "ssda903",
+        "903 reviews deduplicated across years on (CHILD, REVIEW)",
+    ),
+    "oc2": CleanTable(
+        "oc2",
+        (*OC2.columns, SOURCE_YEAR),
+        ("CHILD", SOURCE_YEAR),
+        "ssda903",
+        "903 OC2 rows, kept per year (OC2 KPIs use YEAR's file alone)",
+    ),
+    "cin_children": CleanTable(
+        "cin_children",
+        (*CIN_CHILD_FIELDS, SOURCE_YEAR),
+        ("LAchildID",),
+        "cin",
+        "CIN census children (latest year wins)",
+    ),
+    "cin_details": CleanTable(
+        "cin_details",
+        ("LAchildID", *CIN_DETAILS_FIELDS, SOURCE_YEAR),
+        ("LAchildID", "CINreferralDate"),
+        "cin",
+        "CIN episodes",
+    ),
+    "s47": CleanTable(
+        "s47",
+        ("LAchildID", *S47_FIELDS, SOURCE_YEAR),
+        ("LAchildID", "S47ActualStartDate"),
+        "cin",
+        "Section 47 enquiries deduplicated on (child, S47ActualStartDate)",
+    ),
+    "cp_plans": CleanTable(
+        "cp_plans",
+        ("LAchildID", *CPP_FIELDS, SOURCE_YEAR),
+        ("LAchildID", "CPPstartDate"),
+        "cin",
+        "Child protection plans deduplicated on (child, CPPstartDate)",
+    ),
+    "cp_reviews": CleanTable(
+        "cp_reviews",
+        ("LAchildID", "CPPstartDate", CPP_REVIEW_FIELD),
+        ("LAchildID", "CPPstartDate", CPP_REVIEW_FIELD),
+        "cin",
+        "CP review conferences, unioned over all years",
+    ),
+    "meetings": CleanTable(
+        "meetings",
+        (*MEETINGS.columns, SOURCE_YEAR),
+        MEETINGS.key,
+        "iro",
+        "IRO-chaired meetings (latest year wins)",
+    ),
+    "disputes": CleanTable(
+        "disputes",
+        (*DISPUTES.columns, SOURCE_YEAR),
+        DISPUTES.key,
+        "iro",
+        "IRO disputes (latest state of each dispute wins)",
+    ),
+    "workforce": CleanTable(
+        "workforce", (*WORKFORCE.columns, SOURCE_YEAR), WORKFORCE.key, "iro", "IRO post holders"
+    ),
+    "pep": CleanTable("pep", (*PEP.columns, SOURCE_YEAR), PEP.key, "iro", "PEP meetings held"),
+}
+
+# Quarantine and accounting table columns.
+QUARANTINE_COLUMNS = ("year", "file", "line", "table", "column", "rule", "value")
+ACCOUNTING_COLUMNS = (
+    "year",
+    "file",
+    "rows_read",
+    "rows_kept",
+    "duplicates_removed",
+    "rows_quarantined",
+)
+
+# Which raw input gates which KPI family (a family is produced only when its input file
+# exists in YEAR's own folder). Keys are the supplied-input names recorded by the cleaner.
+SUPPLIED_INPUTS = (
+    "header",
+    "episodes",
+    "reviews",
+    "oc2",
+    "cin_census",
+    "meetings",
+    "disputes",
+    "workforce",
+    "pep",
+)

@@ -1,0 +1,171 @@
+"""Typed loader for `config/settings.yaml`, the single settings file.
+
+Unknown keys and invalid values raise `SettingsError` naming the file and key, so a typo
+is never silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from iro_analysis import paths
+
+DEMO_SIZES = ("small", "medium")
+
+
+class SettingsError(ValueError):
+    """A settings file that is missing, malformed, or has an unknown or invalid key."""
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    raw: Path = paths.RAW_DIR
+    processed: Path = paths.PROCESSED_DIR
+    reports: Path = paths.REPORTS_DIR
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    seed: int = 42
+    size: str = "medium"
+    years: str = "2018-2024"
+    fault_rate: float = 0.01
+
+    @property
+    def year_list(self) -> list[int]:
+        """The years as a list: "2018-2024" gives 2018, ..., 2024."""
+        return parse_year_range(self.years)
+
+
+@dataclass(frozen=True)
+class Settings:
+    council_name: str = "Demo County Council"
+    report_title: str = "Independent Reviewing Officer Service Annual Report"
+    suppression_threshold: int = 5
+    pn4_counts_as_participation: bool = True
+    paths: PathSettings = field(default_factory=PathSettings)
+    demo: DemoSettings = field(default_factory=DemoSettings)
+
+
+def parse_year_range(text: str | int) -> list[int]:
+    """Parse "2018-2024", "2022" or "2019,2021" into a sorted list of years."""
+    text = str(text).strip()
+    years: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", part)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            if b < a:
+                raise ValueError(f"year range {part!r} ends before it starts")
+            years.update(range(a, b + 1))
+        elif re.fullmatch(r"\d{4}", part):
+            years.add(int(part))
+        else:
+            raise ValueError(f"{part!r} is not a year (YYYY) or a range (YYYY-YYYY)")
+    return sorted(years)
+
+
+def _check_keys(where: str, data: dict[str, Any], cls: type) -> None:
+    allowed = [f.name for f in fields(cls)]
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise SettingsError(
+            f"{where}: unknown key(s) {', '.join(repr(k) for k in unknown)}; "
+            f"allowed: {', '.join(allowed)}"
+        )
+
+
+def _expect(where: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
+    # bool is a subclass of int: reject True for an int setting and 1 for a bool one.
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if not ok:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise SettingsError(f"{where}: {key!r} must be {names}, got {value!r}")
+    return value
+
+
+def _resolve(p: str, root: Path) -> Path:
+    path = Path(p)
+    return path if path.is_absolute() else (root / path).resolve()
+
+
+def settings_from_dict(
+    data: dict[str, Any], where: str = "settings", root: Path | None = None
+) -> Settings:
+    """Build `Settings` from a parsed mapping, checking every key and value."""
+    root = root or paths.PROJECT_ROOT
+    if not isinstance(data, dict):
+        raise SettingsError(f"{where}: expected a mapping of keys to values")
+    _check_keys(where, data, Settings)
+    kw: dict[str, Any] = {}
+    for key in ("council_name", "report_title"):
+        if key in data:
+            kw[key] = _expect(where, key, data[key], str).strip()
+            if not kw[key]:
+                raise SettingsError(f"{where}: {key!r} must not be empty")
+    if "suppression_threshold" in data:
+        v = _expect(where, "suppression_threshold", data["suppression_threshold"], int)
+        if not 0 <= v <= 100:
+            raise SettingsError(
+                f"{where}: 'suppression_threshold' must be between 0 and 100, got {v}"
+            )
+        kw["suppression_threshold"] = v
+    if "pn4_counts_as_participation" in data:
+        kw["pn4_counts_as_participation"] = _expect(
+            where, "pn4_counts_as_participation", data["pn4_counts_as_participation"], bool
+        )
+    if "paths" in data:
+        p = data["paths"] or {}
+        _expect(where, "paths", p, dict)
+        _check_keys(f"{where}: paths", p, PathSettings)
+        kw["paths"] = PathSettings(
+            **{k: _resolve(_expect(f"{where}: paths", k, v, str), root) for k, v in p.items()}
+        )
+    if "demo" in data:
+        d = data["demo"] or {}
+        _expect(where, "demo", d, dict)
+        _check_keys(f"{where}: demo", d, DemoSettings)
+        dkw: dict[str, Any] = {}
+        if "seed" in d:
+            dkw["seed"] = _expect(f"{where}: demo", "seed", d["seed"], int)
+        if "size" in d:
+            size = _expect(f"{where}: demo", "size", d["size"], str)
+            if size not in DEMO_SIZES:
+                raise SettingsError(
+                    f"{where}: demo: 'size' must be one of {DEMO_SIZES}, got {size!r}"
+                )
+            dkw["size"] = size
+        if "years" in d:
+            years = str(_expect(f"{where}: demo", "years", d["years"], (str, int)))
+            try:
+                parse_year_range(years)
+            except ValueError as exc:
+                raise SettingsError(f"{where}: demo: 'years': {exc}") from None
+            dkw["years"] = years
+        if "fault_rate" in d:
+            rate = _expect(f"{where}: demo", "fault_rate", d["fault_rate"], (int, float))
+            if isinstance(rate, bool) or not 0 <= rate <= 0.5:
+                raise SettingsError(
+                    f"{where}: demo: 'fault_rate' must be between 0 and 0.5, got {rate!r}"
+                )
+            dkw["fault_rate"] = float(rate)
+        kw["demo"] = DemoSettings(**dkw)
+    return Settings(**kw)
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read and check the settings file (default `config/settings.yaml`)."""
+    path = Path(path) if path else paths.SETTINGS_FILE
+    if not path.is_file():
+        raise SettingsError(f"settings file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not valid YAML: {exc}") from None
+    return settings_from_dict(data, where=str(path))

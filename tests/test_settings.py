@@ -1,0 +1,81 @@
+"""Settings load from config/settings.yaml and bad keys or values are rejected clearly."""
+
+from __future__ import annotations
+
+import pytest
+
+from iro_analysis import paths
+from iro_analysis.settings import (
+    Settings,
+    SettingsError,
+    load_settings,
+    parse_year_range,
+    settings_from_dict,
+)
+
+
+def test_project_settings_load():
+    s = load_settings()
+    assert isinstance(s, Settings)
+    assert s.council_name
+    assert s.suppression_threshold == 5
+    assert s.pn4_counts_as_participation is True
+    assert s.paths.raw == paths.RAW_DIR
+    assert s.demo.year_list == list(range(2018, 2025))
+
+
+def test_unknown_top_level_key_is_named(tmp_path):
+    f = tmp_path / "settings.yaml"
+    f.write_text("council_name: X\nsupression_threshold: 3\n")
+    with pytest.raises(SettingsError) as exc:
+        load_settings(f)
+    msg = str(exc.value)
+    assert "supression_threshold" in msg and str(f) in msg and "suppression_threshold" in msg
+
+
+def test_unknown_nested_key_is_named():
+    with pytest.raises(SettingsError, match=r"paths: unknown key\(s\) 'rwa'"):
+        settings_from_dict({"paths": {"rwa": "x"}})
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"suppression_threshold": "five"}, "'suppression_threshold' must be int"),
+        ({"suppression_threshold": -1}, "between 0 and 100"),
+        ({"pn4_counts_as_participation": "yes"}, "must be bool"),
+        ({"pn4_counts_as_participation": 1}, "must be bool"),
+        ({"council_name": "  "}, "must not be empty"),
+        ({"demo": {"size": "huge"}}, "'size' must be one of"),
+        ({"demo": {"years": "2024-2018"}}, "ends before it starts"),
+        ({"demo": {"fault_rate": 2}}, "between 0 and 0.5"),
+        ({"suppression_threshold": True}, "must be int"),
+    ],
+)
+def test_invalid_values_are_rejected(data, fragment):
+    with pytest.raises(SettingsError) as exc:
+        settings_from_dict(data)
+    assert fragment in str(exc.value)
+
+
+def test_relative_paths_resolve_against_root(tmp_path):
+    s = settings_from_dict({"paths": {"raw": "elsewhere/raw"}}, root=tmp_path)
+    assert s.paths.raw == tmp_path / "elsewhere" / "raw"
+    assert s.paths.processed == paths.PROCESSED_DIR
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("council_name: [unclosed\n")
+    with pytest.raises(SettingsError, match="not valid YAML"):
+        load_settings(bad)
+
+
+def test_parse_year_range():
+    assert parse_year_range("2018-2020") == [2018, 2019, 2020]
+    assert parse_year_range("2022") == [2022]
+    assert parse_year_range("2019, 2021") == [2019, 2021]
+    with pytest.raises(ValueError):
+        parse_year_range("20x1")
