@@ -8,7 +8,7 @@ names and codes from here rather than spelling them again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # --------------------------------------------------------------------------------------
 # Raw files (relative to data/raw/<YEAR>/), in the exact column order of the contract.
@@ -426,7 +426,6 @@ class CleanTable:
     key: tuple[str, ...]
     source: str  # "ssda903" | "cin" | "iro": which supplied-file check gates its KPIs
     description: str = ""
-    dtypes: dict[str, str] = field(default_factory=dict)
 
 
 SOURCE_YEAR = "source_year"
@@ -539,3 +538,66 @@ SUPPLIED_INPUTS = (
     "workforce",
     "pep",
 )
+
+
+# --------------------------------------------------------------------------------------
+# Clean column types. Anything not listed is a string column (pandas `str` dtype, missing
+# values NaN). "datetime" columns are datetime64 of any unit (code that needs days casts to
+# datetime64[D]); "boolean" and "Int64" are pandas nullable dtypes.
+# --------------------------------------------------------------------------------------
+
+DATETIME_COLUMNS = frozenset(
+    {
+        *HEADER.date_columns,
+        *EPISODES.date_columns,
+        *REVIEWS.date_columns,
+        *OC2.date_columns,
+        *MEETINGS.date_columns,
+        *DISPUTES.date_columns,
+        *WORKFORCE.date_columns,
+        *PEP.date_columns,
+        "PersonBirthDate",
+        "CINreferralDate",
+        "CINclosureDate",
+        "DateOfInitialCPC",
+        "S47ActualStartDate",
+        "InitialCPCtarget",
+        "CPPstartDate",
+        "CPPendDate",
+        CPP_REVIEW_FIELD,
+    }
+)
+BOOLEAN_COLUMNS = frozenset({"pre_meeting_visit", "advocate_involved", "agency", "ICPCnotRequired"})
+INT_COLUMNS = frozenset(
+    {
+        # OC2 0/1 flags and score (exactly 1 counts; anything else is not 1)
+        "SDQ_SCORE",
+        "CONVICTED",
+        "HEALTH_CHECK",
+        "IMMUNISATIONS",
+        "TEETH_CHECK",
+        "HEALTH_ASSESSMENT",
+        "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED",
+        "INTERVENTION_OFFERED",
+        "times_rearranged",
+        "highest_stage",
+        "NumberOfPreviousCPP",
+    }
+)
+FLOAT_COLUMNS = frozenset({"fte"})
+
+
+def clean_dtype(column: str) -> str:
+    """The clean dtype of a column: "datetime", "boolean", "Int64", "float64", "int64" or "str"."""
+    if column == SOURCE_YEAR:
+        return "int64"
+    if column in DATETIME_COLUMNS:
+        return "datetime"
+    if column in BOOLEAN_COLUMNS:
+        return "boolean"
+    if column in INT_COLUMNS:
+        return "Int64"
+    if column in FLOAT_COLUMNS:
+        return "float64"
+    return "str"
