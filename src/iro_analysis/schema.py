@@ -601,3 +601,38 @@ def clean_dtype(column: str) -> str:
     if column in FLOAT_COLUMNS:
         return "float64"
     return "str"
+
+
+# --------------------------------------------------------------------------------------
+# Data-quality faults and quarantine rules. The demo generator writes a fault manifest per
+# year folder (FAULT_MANIFEST); the cleaner names quarantined rows with the same rule names,
+# so tests can prove that every injected fault is found.
+# --------------------------------------------------------------------------------------
+
+FAULT_MANIFEST = "fault_manifest.json"
+
+# fault kind -> what the cleaner must do with the row: "duplicate" (removed as an exact
+# duplicate and counted), "kept" (normalised and kept), "quarantined" (quarantine rule of
+# the same name), "file" (a file-level fault the reader must cope with).
+FAULT_KINDS: dict[str, str] = {
+    "exact_duplicate": "duplicate",
+    "whitespace": "kept",
+    "lower_case_code": "kept",
+    "iso_date": "kept",
+    "unparseable_date": "quarantined",
+    "impossible_date": "quarantined",
+    "unknown_code": "quarantined",
+    "missing_required": "quarantined",
+    "orphan_child": "quarantined",
+    "cp1252_encoding": "file",
+}
+
+# Quarantine rules (the `rule` column of the quarantine table).
+QUARANTINE_RULES: dict[str, str] = {
+    "unparseable_date": "a date that is neither DD/MM/YYYY nor YYYY-MM-DD, or does not exist",
+    "impossible_date": "a date out of order (end before start, event before birth) or implausible",
+    "unknown_code": "a code outside its code list",
+    "missing_required": "a blank key or required value",
+    "orphan_child": "a child absent from every 903 header and CIN census child record",
+    "malformed_record": "an XML element or CSV line that cannot be read as a record",
+}
