@@ -1,0 +1,779 @@
+"""Clean the raw returns into typed, deduplicated tables; quarantine what breaks the contract.
+
+Rules (data contract and the "Readings" of `shared/spec/kpis.md`):
+- Every year folder is read; values are stripped, codes upper-cased, dates parsed from
+  DD/MM/YYYY or YYYY-MM-DD, Y/N and 0/1 flags made booleans, numbers typed.
+- A row (CSV line or XML element) that breaks a row-level rule goes to the quarantine table
+  with its file, line, column, rule and raw value; the rest of the file still counts.
+- Exact duplicate rows within a file are removed and counted. For every raw file
+  rows read = rows kept + duplicates removed + rows quarantined; this is checked here.
+- Across years the latest year's row wins on each table's key (`schema.CLEAN_TABLES`);
+  CP review dates are unioned; OC2 is kept per year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iro_analysis import paths
+from iro_analysis import schema as S
+from iro_analysis.dataset import SUPPLIED_COLUMNS, Dataset
+from iro_analysis.errors import InputError
+from iro_analysis.read import (
+    LINE,
+    MALFORMED,
+    PARENT_CHILD,
+    PARENT_PLAN,
+    RAW_TEXT,
+    read_cin_census,
+    read_raw_csv,
+)
+
+# --------------------------------------------------------------------------------------
+# Table rules: code lists, required values, date order. Codes come from `schema`.
+# --------------------------------------------------------------------------------------
+
+CODE_LISTS: dict[str, dict[str, tuple]] = {
+    "header": {"SEX": S.SEX_CODES, "ETHNIC": S.ETHNIC_CODES},
+    "episodes": {
+        "RNE": S.RNE_CODES,
+        "LS": S.LS_CODES,
+        "CIN": S.CIN_CODES,
+        "PLACE": S.PLACE_CODES,
+        "PLACE_PROVIDER": S.PLACE_PROVIDER_CODES,
+        "REC": S.REC_CODES,
+        "REASON_PLACE_CHANGE": S.REASON_PLACE_CHANGE_CODES,
+    },
+    "reviews": {"REVIEW_CODE": S.REVIEW_CODES},
+    "oc2": {},
+    "meetings": {"meeting_type": S.MEETING_TYPES, "rearranged_reason": S.REARRANGED_REASONS},
+    "disputes": {
+        "cohort": S.DISPUTE_COHORTS,
+        "theme": S.DISPUTE_THEMES,
+        "highest_stage": S.DISPUTE_STAGES,
+        "outcome": S.DISPUTE_OUTCOMES,
+    },
+    "workforce": {},
+    "pep": {},
+    "cin_children": {"Sex": S.CIN_SEX_CODES, "Ethnicity": S.ETHNIC_CODES},
+    "cin_details": {},
+    "s47": {},
+    "cp_plans": {
+        "InitialCategoryOfAbuse": S.CP_CATEGORIES,
+        "LatestCategoryOfAbuse": S.CP_CATEGORIES,
+    },
+    "cp_reviews": {},
+}
+
+# Free-text columns that are still upper-cased (identifiers issued in upper case).
+UPPER_TEXT_COLUMNS = frozenset(
+    {
+        "UPN",
+        "HOME_POST",
+        "PL_POST",
+        "SDQ_REASON",
+        "URN",
+        "ReferralSource",
+        "PrimaryNeedCode",
+        "ReasonForClosure",
+    }
+)
+
+# (earlier, later) date pairs within a row: the later one must not precede the earlier one.
+DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
+    "header": (("DOB", "MC_DOB"),),
+    "episodes": (("DECOM", "DEC"),),
+    "reviews": (("DOB", "REVIEW"),),
+    "disputes": (("raised_date", "resolved_date"),),
+    "workforce": (("start_date", "end_date"),),
+    "cin_children": (),
+    "cin_details": (("CINreferralDate", "CINclosureDate"),),
+    "s47": (("S47ActualStartDate", "DateOfInitialCPC"),),
+    "cp_plans": (("CPPstartDate", "CPPendDate"),),
+    "cp_reviews": (("CPPstartDate", S.CPP_REVIEW_FIELD),),
+}
+
+# Non-negative counts (a negative or fractional value is quarantined as unknown_code).
+COUNT_COLUMNS = frozenset({"times_rearranged", "NumberOfPreviousCPP", "SDQ_SCORE"})
+
+TRUE_TEXT = ("Y", "1", "TRUE", "YES")
+FALSE_TEXT = ("N", "0", "FALSE", "NO")
+
+# Dates before this, or more than a year after the end of their folder's reporting year,
+# are implausible (quarantined as impossible_date); end dates of posts may lie in the future.
+EARLIEST_DATE = pd.Timestamp(1900, 1, 1)
+NO_UPPER_BOUND = frozenset({"end_date"})
+
+DATETIME_DTYPE = "datetime64[us]"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one clean table is made from its raw rows."""
+
+    table: str
+    columns: tuple[str, ...]  # raw columns, clean order (without source_year)
+    required: tuple[str, ...]
+    key: tuple[str, ...]  # within-file and cross-year key
+
+
+_RAW_SPECS = {
+    name: TableSpec(name, raw.columns, raw.required, raw.key) for name, raw in S.RAW_CSVS.items()
+}
+_CIN_SPECS = {
+    "cin_children": TableSpec("cin_children", S.CIN_CHILD_FIELDS, ("LAchildID",), ("LAchildID",)),
+    "cin_details": TableSpec(
+        "cin_details",
+        ("LAchildID", *S.CIN_DETAILS_FIELDS),
+        ("LAchildID", "CINreferralDate"),
+        ("LAchildID", "CINreferralDate"),
+    ),
+    "s47": TableSpec(
+        "s47",
+        ("LAchildID", *S.S47_FIELDS),
+        ("LAchildID", "S47ActualStartDate"),
+        ("LAchildID", "S47ActualStartDate"),
+    ),
+    "cp_plans": TableSpec(
+        "cp_plans",
+        ("LAchildID", *S.CPP_FIELDS),
+        ("LAchildID", "CPPstartDate"),
+        ("LAchildID", "CPPstartDate"),
+    ),
+    "cp_reviews": TableSpec(
+        "cp_reviews",
+        ("LAchildID", "CPPstartDate", S.CPP_REVIEW_FIELD),
+        ("LAchildID", "CPPstartDate", S.CPP_REVIEW_FIELD),
+        ("LAchildID", "CPPstartDate", S.CPP_REVIEW_FIELD),
+    ),
+}
+TABLE_SPECS: dict[str, TableSpec] = {**_RAW_SPECS, **_CIN_SPECS}
+
+# CIN census element -> clean table, for the quarantine and accounting `file` labels.
+CIN_ELEMENTS = {
+    "cin_children": "Child",
+    "cin_details": "CINdetails",
+    "s47": "Section47",
+    "cp_plans": "ChildProtectionPlans",
+    "cp_reviews": S.CPP_REVIEW_FIELD,
+}
+# Orphan rule: 903 rows need a 903 header child; IRO rows a header or CIN census child.
+ORPHAN_903 = ("episodes", "reviews", "oc2")
+ORPHAN_IRO = ("meetings", "disputes", "pep")
+
+FAILURE_COLUMNS = ("row", "column", "rule", "value")
+
+
+# --------------------------------------------------------------------------------------
+# Vectorised normalising and typing
+# --------------------------------------------------------------------------------------
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """Parse DD/MM/YYYY or YYYY-MM-DD text (vectorised); anything else becomes NaT."""
+    s = s.astype("str")
+    uk = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce")
+    iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    return uk.fillna(iso).astype(DATETIME_DTYPE)
+
+
+def normalise_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Strip every value, blank to missing, and upper-case code and flag columns."""
+    out = {}
+    codes = CODE_LISTS[table]
+    for c in TABLE_SPECS[table].columns:
+        s = frame[c].astype("str").str.strip()
+        s = s.where(s.str.len() > 0)
+        if c in codes or c in S.BOOLEAN_COLUMNS or c in UPPER_TEXT_COLUMNS:
+            s = s.str.upper()
+        out[c] = s
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _failures(mask: pd.Series, column: str, rule: str, values: pd.Series) -> pd.DataFrame:
+    idx = mask.index[mask.to_numpy(dtype=bool)]
+    return pd.DataFrame(
+        {
+            "row": idx,
+            "column": column,
+            "rule": rule,
+            "value": values.loc[idx].astype("str").to_numpy(),
+        }
+    )
+
+
+def empty_failures() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "row" else "str") for c in FAILURE_COLUMNS}
+    )
+
+
+def _concat_failures(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else empty_failures()
+
+
+def type_frame(text: pd.DataFrame, table: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Type normalised text and list each cell that breaks a rule.
+
+    Returns (typed frame with the same index, failures with row/column/rule/value). A blank
+    required value is missing_required; a date that does not parse is unparseable_date, one
+    before 1900 or over a year after the folder's 31 March is impossible_date; a code or
+    flag outside its list, or a number that does not parse, is unknown_code; a later date
+    of a pair before its earlier date is impossible_date (DATE_ORDER).
+    """
+    spec = TABLE_SPECS[table]
+    codes = CODE_LISTS[table]
+    typed: dict[str, pd.Series] = {}
+    fails: list[pd.DataFrame] = []
+    latest = pd.Timestamp(year + 1, 3, 31)
+    for c in spec.columns:
+        s = text[c]
+        present = s.notna()
+        if c in spec.required:
+            fails.append(_failures(~present, c, "missing_required", s.fillna("")))
+        kind = S.clean_dtype(c)
+        if kind == "datetime":
+            d = parse_dates(s)
+            fails.append(_failures(present & d.isna(), c, "unparseable_date", s))
+            implausible = d < EARLIEST_DATE
+            if c not in NO_UPPER_BOUND:
+                implausible |= d > latest
+            fails.append(_failures(implausible.fillna(False), c, "impossible_date", s))
+            typed[c] = d.where(~implausible.fillna(False))
+        elif kind == "boolean":
+            b = pd.Series(pd.NA, index=s.index, dtype="boolean")
+            b[s.isin(TRUE_TEXT).to_numpy(dtype=bool)] = True
+            b[s.isin(FALSE_TEXT).to_numpy(dtype=bool)] = False
+            fails.append(_failures(present & b.isna(), c, "unknown_code", s))
+            typed[c] = b
+        elif kind in ("Int64", "float64"):
+            n = pd.to_numeric(s, errors="coerce")
+            bad = present & n.isna()
+            if kind == "Int64":
+                bad |= present & n.notna() & (n != np.floor(n))
+                if c in COUNT_COLUMNS:
+                    bad |= present & (n < 0).fillna(False)
+            if c in codes:
+                bad |= present & ~n.isin(codes[c]).fillna(False)
+            bad = bad.fillna(False)
+            fails.append(_failures(bad, c, "unknown_code", s))
+            n = n.where(~bad)
+            typed[c] = n.round().astype("Int64") if kind == "Int64" else n.astype("float64")
+        else:
+            if c in codes:
+                fails.append(_failures(present & ~s.isin(codes[c]), c, "unknown_code", s))
+            typed[c] = s
+    out = pd.DataFrame(typed, index=text.index)
+    for early, late in DATE_ORDER.get(table, ()):
+        if early in out and late in out:
+            bad = (out[late] < out[early]).fillna(False)
+            fails.append(_failures(bad, late, "impossible_date", text[late]))
+    if table == "episodes":  # REC is required when DEC is set (903 rule)
+        fails.append(
+            _failures(
+                out["DEC"].notna() & text["REC"].isna(),
+                "REC",
+                "missing_required",
+                text["REC"].fillna(""),
+            )
+        )
+    return out, _concat_failures(fails)
+
+
+# --------------------------------------------------------------------------------------
+# One raw source (a CSV file, or one element kind of a census file) of one year
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    """A year's rows of one table, typed, with failures and the accounting of its source."""
+
+    year: int
+    table: str
+    file: str  # label used in quarantine and accounting ("ssda903/episodes.csv", ...)
+    rows_read: int
+    raw: pd.DataFrame  # raw text values + LINE (index = row id)
+    typed: pd.DataFrame  # typed rows not removed as duplicates or malformed (same index)
+    failures: pd.DataFrame  # row/column/rule/value
+    duplicates: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def failed_rows(self) -> pd.Index:
+        return pd.Index(self.failures["row"].unique())
+
+    def kept(self) -> pd.DataFrame:
+        return self.typed.drop(index=self.failed_rows(), errors="ignore")
+
+
+def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
+    """Normalise, deduplicate exact copies and type the raw rows of one source.
+
+    `raw` holds the table's columns as text plus LINE (and optionally MALFORMED). Lines
+    that could not be read as records are failures (malformed_record); of the rest, a row
+    equal to an earlier one after normalising is an exact duplicate (removed, counted).
+    """
+    raw = raw.reset_index(drop=True)
+    if MALFORMED not in raw:
+        raw = raw.assign(**{MALFORMED: pd.Series("", index=raw.index, dtype="str")})
+    malformed = raw[MALFORMED].fillna("") != ""
+    mal_rows = raw.index[malformed.to_numpy()]
+    why = raw.loc[mal_rows, MALFORMED].astype("str")
+    if RAW_TEXT in raw:
+        why = why + ": " + raw.loc[mal_rows, RAW_TEXT].astype("str").str.slice(0, 200)
+    mal_fail = pd.DataFrame(
+        {
+            "row": mal_rows.to_numpy(),
+            "column": pd.Series([pd.NA] * len(mal_rows), dtype="str").to_numpy(),
+            "rule": "malformed_record",
+            "value": why.to_numpy(),
+        }
+    )
+    text = normalise_text(raw.loc[~malformed], table)
+    dup = text.duplicated(keep="first")
+    text = text.loc[~dup]
+    typed, fails = type_frame(text, table, year)
+    return Part(
+        year=year,
+        table=table,
+        file=file,
+        rows_read=len(raw),
+        raw=raw,
+        typed=typed,
+        failures=_concat_failures([mal_fail, fails]),
+        duplicates=int(dup.sum()),
+    )
+
+
+def add_failures(part: Part, fails: pd.DataFrame) -> None:
+    part.failures = _concat_failures([part.failures, fails])
+
+
+def key_duplicates(part: Part) -> pd.DataFrame:
+    """Rows of a source sharing the key of an earlier kept row (duplicate_key failures)."""
+    spec = TABLE_SPECS[part.table]
+    kept = part.kept()
+    dup = kept.duplicated(subset=list(spec.key), keep="first")
+    col = spec.key[-1]
+    raw_vals = kept[col].astype("str")
+    return _failures(dup, col, "duplicate_key", raw_vals)
+
+
+# --------------------------------------------------------------------------------------
+# Reading a year folder
+# --------------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+SUPPLIED_PATHS = {
+    **{name: raw.relpath for name, raw in S.RAW_CSVS.items()},
+    "cin_census": S.CIN_FILE,
+}
+
+
+def supplied_inputs(year_dir: Path, year: int) -> pd.DataFrame:
+    """One row per input of `schema.SUPPLIED_INPUTS`: path, present, sha256 (None if absent)."""
+    rows = []
+    for name in S.SUPPLIED_INPUTS:
+        p = year_dir / SUPPLIED_PATHS[name]
+        present = p.is_file()
+        rows.append((year, name, str(p), present, _sha256(p) if present else None))
+    return pd.DataFrame(rows, columns=list(SUPPLIED_COLUMNS)).astype(
+        {"year": "int64", "input": "str", "path": "str", "present": "bool", "sha256": "str"}
+    )
+
+
+def read_csv_parts(year_dir: Path, year: int) -> list[Part]:
+    """The CSV tables of one year folder as Parts (missing optional files are skipped)."""
+    parts = []
+    for name, raw in S.RAW_CSVS.items():
+        p = year_dir / raw.relpath
+        if not p.is_file():
+            if not raw.optional_file:
+                raise InputError(f"required file missing: expected {p}")
+            continue
+        table = read_raw_csv(p, raw)
+        parts.append(make_part(year, name, raw.relpath, table.frame))
+        parts[-1].extra["encoding"] = table.encoding
+    return parts
+
+
+def read_cin_parts(year_dir: Path, year: int) -> list[Part]:
+    """The CIN census of one year folder as Parts, one per element kind (none if absent).
+
+    Sub-elements of a Child with a blank LAchildID, and review dates of a plan that was
+    quarantined, are quarantined as parent_quarantined (the link is lost).
+    """
+    p = year_dir / S.CIN_FILE
+    if not p.is_file():
+        return []
+    cin = read_cin_census(p)
+    ids = cin.children["LAchildID"].str.strip()
+    child_ok = (ids.str.len() > 0).to_numpy()
+    parts: dict[str, Part] = {}
+    parts["cin_children"] = make_part(year, "cin_children", f"{S.CIN_FILE}#Child", cin.children)
+    for table, frame in (("cin_details", cin.details), ("s47", cin.s47), ("cp_plans", cin.plans)):
+        f = frame.copy()
+        f.insert(
+            0,
+            "LAchildID",
+            cin.children["LAchildID"].to_numpy()[f[PARENT_CHILD].to_numpy()]
+            if len(f)
+            else pd.Series(dtype="str"),
+        )
+        f["LAchildID"] = f["LAchildID"].astype("str")
+        part = make_part(
+            year, table, f"{S.CIN_FILE}#{CIN_ELEMENTS[table]}", f.drop(columns=PARENT_CHILD)
+        )
+        orphan = (
+            pd.Series(~child_ok[f[PARENT_CHILD].to_numpy()], index=f.index)
+            if len(f)
+            else pd.Series(dtype=bool)
+        )
+        orphan = orphan.reindex(part.typed.index, fill_value=False)
+        part.failures = _concat_failures(
+            [
+                part.failures[~part.failures["row"].isin(orphan.index[orphan])],
+                _failures(orphan, "LAchildID", "parent_quarantined", f["LAchildID"].fillna("")),
+            ]
+        )
+        parts[table] = part
+    # plan reviews: link to the plan's child and start date
+    plans = cin.plans
+    plan_part = parts["cp_plans"]
+    r = cin.reviews.copy()
+    pidx = r[PARENT_PLAN].to_numpy()
+    r.insert(
+        0,
+        "LAchildID",
+        cin.children["LAchildID"].to_numpy()[plans[PARENT_CHILD].to_numpy()[pidx]]
+        if len(r)
+        else pd.Series(dtype="str"),
+    )
+    r.insert(
+        1,
+        "CPPstartDate",
+        plans["CPPstartDate"].to_numpy()[pidx] if len(r) else pd.Series(dtype="str"),
+    )
+    r = r.astype({"LAchildID": "str", "CPPstartDate": "str"})
+    rev_part = make_part(
+        year,
+        "cp_reviews",
+        f"{S.CIN_FILE}#{CIN_ELEMENTS['cp_reviews']}",
+        r.drop(columns=PARENT_PLAN),
+    )
+    bad_plans = set(plan_part.failed_rows())
+    lost = pd.Series(np.isin(pidx, list(bad_plans)) if len(r) else [], index=r.index, dtype=bool)
+    lost = lost.reindex(rev_part.typed.index, fill_value=False)
+    rev_part.failures = _concat_failures(
+        [
+            rev_part.failures[~rev_part.failures["row"].isin(lost.index[lost])],
+            _failures(lost, "CPPstartDate", "parent_quarantined", r["CPPstartDate"].fillna("")),
+        ]
+    )
+    parts["cp_reviews"] = rev_part
+    return list(parts.values())
+
+
+# --------------------------------------------------------------------------------------
+# Cross-file rules, accounting, quarantine and cross-year dedup
+# --------------------------------------------------------------------------------------
+
+
+def _raw_ids(parts: list[Part], table: str, column: str) -> pd.Index:
+    vals = [p.raw[column].astype("str").str.strip() for p in parts if p.table == table]
+    if not vals:
+        return pd.Index([], dtype="str")
+    s = pd.concat(vals)
+    return pd.Index(s[s.str.len() > 0].unique())
+
+
+def apply_cross_file_rules(parts: list[Part]) -> None:
+    """Orphan children, care starting before birth, and within-file key duplicates.
+
+    A child is known to the 903 when its CHILD appears in any year's header file (even on a
+    quarantined row); IRO rows may also name a CIN census child.
+    """
+    header_ids = _raw_ids(parts, "header", "CHILD")
+    known_ids = header_ids.union(_raw_ids(parts, "cin_children", "LAchildID"))
+    header = dedup_latest([p for p in parts if p.table == "header"], "header")
+    dob = header.set_index("CHILD")["DOB"] if len(header) else pd.Series(dtype=DATETIME_DTYPE)
+    for p in parts:
+        if p.table in ORPHAN_903 or p.table in ORPHAN_IRO:
+            col = "CHILD" if p.table in ORPHAN_903 else "child_id"
+            ids = header_ids if p.table in ORPHAN_903 else known_ids
+            t = p.typed
+            orphan = t[col].notna() & ~t[col].isin(ids)
+            add_failures(p, _failures(orphan, col, "orphan_child", t[col]))
+        if p.table == "episodes":
+            t = p.typed
+            birth = t["CHILD"].map(dob)
+            before = (t["DECOM"] < birth).fillna(False)
+            add_failures(
+                p, _failures(before, "DECOM", "impossible_date", p.raw.loc[t.index, "DECOM"])
+            )
+    for p in parts:
+        if p.table != "cp_reviews":
+            add_failures(p, key_duplicates(p))
+
+
+def quarantine_of(parts: list[Part]) -> pd.DataFrame:
+    """The quarantine table: one row per broken rule of a quarantined row."""
+    frames = []
+    for p in parts:
+        f = p.failures
+        if not len(f):
+            continue
+        raw_value = f["value"]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": p.year,
+                    "file": p.file,
+                    "line": p.raw[LINE].to_numpy()[f["row"].to_numpy()],
+                    "table": p.table,
+                    "column": f["column"].to_numpy(),
+                    "rule": f["rule"].to_numpy(),
+                    "value": raw_value.to_numpy(),
+                }
+            )
+        )
+    q = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=list(S.QUARANTINE_COLUMNS))
+    )
+    q = q.astype(QUARANTINE_DTYPES)
+    return q.sort_values(["year", "file", "line", "column"], kind="stable").reset_index(drop=True)
+
+
+QUARANTINE_DTYPES = {
+    "year": "int64",
+    "file": "str",
+    "line": "Int64",
+    "table": "str",
+    "column": "str",
+    "rule": "str",
+    "value": "str",
+}
+ACCOUNTING_DTYPES = {c: ("str" if c == "file" else "int64") for c in S.ACCOUNTING_COLUMNS}
+
+
+class AccountingError(AssertionError):
+    """Rows read != kept + duplicates + quarantined for a file (a bug, never bad input)."""
+
+
+def accounting_of(parts: list[Part]) -> pd.DataFrame:
+    """Per source: rows read, kept, exact duplicates removed, quarantined; checked to balance."""
+    rows = []
+    for p in parts:
+        quarantined = len(p.failed_rows())
+        kept = len(p.typed) - len(p.failed_rows().intersection(p.typed.index))
+        rows.append((p.year, p.file, p.rows_read, kept, p.duplicates, quarantined))
+    acc = pd.DataFrame(rows, columns=list(S.ACCOUNTING_COLUMNS)).astype(ACCOUNTING_DTYPES)
+    check_accounting(acc)
+    return acc
+
+
+def check_accounting(acc: pd.DataFrame) -> None:
+    """Raise AccountingError unless rows_read = rows_kept + duplicates_removed + rows_quarantined."""
+    total = acc["rows_kept"] + acc["duplicates_removed"] + acc["rows_quarantined"]
+    bad = acc[acc["rows_read"] != total]
+    if len(bad):
+        raise AccountingError(
+            "row accounting does not balance for: "
+            + "; ".join(
+                f"{r.year} {r.file}: read {r.rows_read} != kept {r.rows_kept} + "
+                f"duplicates {r.duplicates_removed} + quarantined {r.rows_quarantined}"
+                for r in bad.itertuples()
+            )
+        )
+
+
+def coerce_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Select the clean table's columns in order with their `schema.clean_dtype` dtypes."""
+    out = {}
+    for c in S.CLEAN_TABLES[table].columns:
+        kind = S.clean_dtype(c)
+        s = df[c] if c in df else pd.Series(pd.NA, index=df.index)
+        if kind == "datetime":
+            s = pd.to_datetime(s).astype(DATETIME_DTYPE)
+        elif kind == "str":
+            s = s.astype("str")
+        else:
+            s = s.astype(kind)
+        out[c] = s
+    return pd.DataFrame(out, index=df.index).reset_index(drop=True)
+
+
+def dedup_latest(parts: list[Part], table: str) -> pd.DataFrame:
+    """Kept rows of every year, latest year winning on the table's key (CP reviews unioned)."""
+    clean = S.CLEAN_TABLES[table]
+    frames = []
+    for p in sorted(parts, key=lambda p: p.year):
+        k = p.kept()
+        if S.SOURCE_YEAR in clean.columns:
+            k = k.assign(**{S.SOURCE_YEAR: p.year})
+        frames.append(k)
+    if not frames:
+        return coerce_table(pd.DataFrame(columns=list(clean.columns)), table)
+    df = pd.concat(frames, ignore_index=True)
+    df = df.drop_duplicates(subset=list(clean.key), keep="last")
+    df = coerce_table(df, table)
+    return df.sort_values(list(clean.key), kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def _progress(items, progress: bool, desc: str):
+    if not progress:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, file=sys.stderr)
+
+
+def build_dataset(raw_dir: Path | None = None, progress: bool = False) -> Dataset:
+    """Read every year folder of `raw_dir` (default data/raw) into a clean Dataset."""
+    raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
+    years = paths.available_years(raw_dir)
+    if not years:
+        raise InputError(
+            f"no year folders (named like 2022) in {raw_dir}; put each year's files in "
+            f"{raw_dir}/<YEAR>/ or run `make data` for the demo council"
+        )
+    parts: list[Part] = []
+    supplied = []
+    for year in _progress(years, progress, "reading years"):
+        year_dir = paths.raw_year_dir(year, raw_dir)
+        supplied.append(supplied_inputs(year_dir, year))
+        parts.extend(read_csv_parts(year_dir, year))
+        parts.extend(read_cin_parts(year_dir, year))
+    apply_cross_file_rules(parts)
+    accounting = accounting_of(parts)
+    tables = {t: dedup_latest([p for p in parts if p.table == t], t) for t in S.CLEAN_TABLES}
+    return Dataset(
+        tables=tables,
+        supplied=pd.concat(supplied, ignore_index=True),
+        quarantine=quarantine_of(parts),
+        accounting=accounting,
+    )
+
+
+EXTRA_TABLES = ("supplied", "quarantine", "accounting")
+
+
+def write_processed(ds: Dataset, out_dir: Path) -> Path:
+    """Write a Dataset as parquet to `out_dir` atomically (temporary folder, then rename).
+
+    A failure before the final rename leaves any previous `out_dir` untouched.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex}"
+    old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        for name, df in ds.tables.items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        for name in EXTRA_TABLES:
+            getattr(ds, name).to_parquet(tmp / f"{name}.parquet", index=False)
+        if out_dir.exists():
+            out_dir.rename(old)
+        try:
+            tmp.rename(out_dir)
+        except BaseException:
+            if old.exists():
+                old.rename(out_dir)
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return out_dir
+
+
+def run_clean(
+    year: int,
+    raw_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    progress: bool = False,
+) -> Dataset:
+    """Clean every year folder and write the Dataset to `processed_dir/<year>/` as parquet."""
+    raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
+    year_dir = paths.raw_year_dir(year, raw_dir)
+    if not year_dir.is_dir():
+        raise InputError(f"no raw data for {year}: expected the folder {year_dir}")
+    ds = build_dataset(raw_dir, progress=progress)
+    write_processed(
+        ds, paths.processed_year_dir(year, Path(processed_dir) if processed_dir else None)
+    )
+    return ds
+
+
+def load_processed(year: int, processed_dir: Path | None = None) -> Dataset:
+    """Read back what `run_clean` wrote for `year`, with the clean dtypes."""
+    folder = paths.processed_year_dir(year, Path(processed_dir) if processed_dir else None)
+    if not folder.is_dir():
+        raise InputError(
+            f"no processed data for {year}: expected {folder} (run `iro-analysis clean --year {year}`)"
+        )
+    tables = {}
+    for t in S.CLEAN_TABLES:
+        f = folder / f"{t}.parquet"
+        if not f.is_file():
+            raise InputError(f"processed data incomplete: expected {f}")
+        tables[t] = coerce_table(pd.read_parquet(f), t)
+    supplied = pd.read_parquet(folder / "supplied.parquet").astype(
+        {"year": "int64", "input": "str", "path": "str", "present": "bool", "sha256": "str"}
+    )
+    quarantine = pd.read_parquet(folder / "quarantine.parquet").astype(QUARANTINE_DTYPES)
+    accounting = pd.read_parquet(folder / "accounting.parquet").astype(ACCOUNTING_DTYPES)
+    return Dataset(tables=tables, supplied=supplied, quarantine=quarantine, accounting=accounting)
+
+
+def quarantine_summary(ds: Dataset) -> pd.DataFrame:
+    """Quarantined rows by year, file, rule and column (for analysts)."""
+    q = ds.quarantine
+    if not len(q):
+        return pd.DataFrame(columns=["year", "file", "rule", "column", "records"])
+    return (
+        q.assign(column=q["column"].fillna("(whole line)"))
+        .groupby(["year", "file", "rule", "column"], dropna=False)
+        .size()
+        .rename("records")
+        .reset_index()
+    )
+
+
+def cli_main(args) -> int:
+    """`iro-analysis clean --year YEAR`: clean and write parquet, print the accounting."""
+    ds = run_clean(args.year, args.raw_dir, args.processed_dir, progress=sys.stderr.isatty())
+    acc = ds.accounting
+    out = paths.processed_year_dir(args.year, args.processed_dir)
+    print(
+        f"Cleaned years {', '.join(map(str, ds.years))}: {int(acc['rows_read'].sum())} rows read, "
+        f"{int(acc['rows_kept'].sum())} kept, {int(acc['duplicates_removed'].sum())} exact "
+        f"duplicates removed, {int(acc['rows_quarantined'].sum())} quarantined. Written to {out}"
+    )
+    return 0

@@ -1,0 +1,383 @@
+"""Raw readers: CSVs with detected encoding and physical line numbers, and the CIN census XML.
+
+The readers only turn bytes into text tables; they never drop a line that holds data.
+Every value is returned as the raw text (stripping, typing and rules belong to
+`iro_analysis.clean`). A file that cannot be read at all (binary, empty, wrong columns,
+truncated XML) raises `InputError` naming the file and, where known, the line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from iro_analysis.errors import InputError
+from iro_analysis.schema import (
+    CIN_CHILD_FIELDS,
+    CIN_DETAILS_FIELDS,
+    CPP_FIELDS,
+    CPP_REVIEW_FIELD,
+    S47_FIELDS,
+    RawCsv,
+)
+
+LINE = "_line"  # physical line number (1 = the header line) of a CSV record or XML element
+MALFORMED = "_malformed"  # why a CSV line could not be read as a record ("" when it could)
+RAW_TEXT = "_raw"  # the raw text of a malformed CSV line (for the quarantine value)
+
+# Encodings tried in order: a UTF-8 byte-order mark wins; otherwise strict UTF-8; otherwise
+# cp1252 (what Excel on Windows writes), whose five undefined bytes fall back to latin-1.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def detect_encoding(data: bytes) -> str:
+    """The encoding of a raw CSV: "utf-8-sig" (BOM), "utf-8" or "cp1252"."""
+    if data.startswith(UTF8_BOM):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def decode_text(data: bytes, path: Path) -> tuple[str, str]:
+    """Decode a raw CSV's bytes, returning (text, encoding); binary content raises InputError."""
+    if b"\x00" in data[:65536]:
+        raise InputError(f"{path}: not a text CSV file (it contains binary NUL bytes)")
+    encoding = detect_encoding(data)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        encoding = "latin-1"  # cp1252 leaves 0x81, 0x8D, 0x8F, 0x90, 0x9D undefined
+        text = data.decode(encoding)
+    control = set(text[:65536]) & {chr(c) for c in range(32) if chr(c) not in "\t\n\r"}
+    if control:
+        raise InputError(
+            f"{path}: not a text CSV file (it contains control characters "
+            f"{', '.join(repr(c) for c in sorted(control))})"
+        )
+    return text, encoding
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A raw CSV read as text: one row per non-blank data line, values unstripped."""
+
+    path: Path
+    encoding: str
+    frame: pd.DataFrame  # spec columns (str) + LINE (int) + MALFORMED (str) + RAW_TEXT (str)
+
+
+def _header_columns(header_line: str, spec: RawCsv, path: Path) -> list[str]:
+    """The file's column names mapped to the contract's spelling; wrong columns raise."""
+    names = [c.strip() for c in next(csv.reader([header_line]))]
+    by_lower = {c.lower(): c for c in spec.columns}
+    mapped = [by_lower.get(n.lower(), n) for n in names]
+    missing = [c for c in spec.columns if c not in mapped]
+    unexpected = [n for n, m in zip(names, mapped, strict=True) if m not in spec.columns]
+    repeated = sorted({m for m in mapped if mapped.count(m) > 1})
+    problems = []
+    if missing:
+        problems.append("missing column(s) " + ", ".join(missing))
+    if unexpected:
+        problems.append("unexpected column(s) " + ", ".join(repr(u) for u in unexpected))
+    if repeated:
+        problems.append("repeated column(s) " + ", ".join(repeated))
+    if problems:
+        raise InputError(
+            f"{path}, line 1 (header): {'; '.join(problems)}. "
+            f"Expected exactly: {', '.join(spec.columns)}"
+        )
+    return mapped
+
+
+def _split_simple(lines: pd.Series, ncols: int) -> pd.DataFrame:
+    """Split unquoted CSV lines on commas (vectorised); wrong field counts are marked."""
+    nfields = lines.str.count(",") + 1
+    parts = lines.str.split(",", n=ncols - 1, expand=True, regex=False)
+    parts = parts.reindex(columns=range(ncols))
+    bad = nfields != ncols
+    out = parts.astype("str").where(~bad, "")
+    out[MALFORMED] = pd.Series("", index=lines.index, dtype="str").where(
+        ~bad, "expected " + str(ncols) + " fields, found " + nfields.astype("str")
+    )
+    return out
+
+
+def _split_quoted(text_lines: list[str], first_line: int, ncols: int) -> pd.DataFrame:
+    """Parse quoted CSV with the csv module, keeping each record's first physical line."""
+    reader = csv.reader(io.StringIO("\n".join(text_lines) + "\n"))
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    raws: list[str] = []
+    malformed: list[str] = []
+    prev_end = 0
+    try:
+        for rec in reader:
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if not rec or all(not f.strip() for f in rec) and len(rec) <= 1:
+                continue  # a blank line holds no record
+            starts.append(first_line + start - 1)
+            if len(rec) != ncols:
+                malformed.append(f"expected {ncols} fields, found {len(rec)}")
+                rows.append([""] * ncols)
+            else:
+                malformed.append("")
+                rows.append(rec)
+            raws.append(",".join(rec))
+    except csv.Error as exc:
+        raise InputError(f"line {first_line + prev_end}: {exc}") from None
+    out = pd.DataFrame(rows, columns=range(ncols), dtype="str")
+    out[MALFORMED] = pd.Series(malformed, dtype="str")
+    out[RAW_TEXT] = pd.Series(raws, dtype="str")
+    out[LINE] = pd.Series(starts, dtype="int64")
+    return out
+
+
+def read_raw_csv(path: Path, spec: RawCsv) -> RawTable:
+    """Read one raw CSV of the contract as text, one row per non-blank data line.
+
+    Keeps the physical line number of each record (LINE; the header is line 1) so that
+    quarantine entries point at the line an analyst can open. Lines with the wrong number
+    of fields and repeated header lines are kept and marked in MALFORMED, never dropped.
+    Raises InputError for an empty, binary or wrongly-columned file.
+    """
+    data = path.read_bytes()
+    text, encoding = decode_text(data, path)
+    if encoding == "utf-8-sig":
+        text = text.removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # the header is the first non-blank line
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if first is None:
+        raise InputError(
+            f"{path}: the file is empty (expected a header line: {', '.join(spec.columns)})"
+        )
+    columns = _header_columns(lines[first], spec, path)
+    ncols = len(columns)
+    body = lines[first + 1 :]
+    body_start = first + 2  # physical line number of body[0]
+    if any('"' in ln for ln in body):
+        try:
+            frame = _split_quoted(body, body_start, ncols)
+        except InputError as exc:
+            raise InputError(f"{path}, {exc}") from None
+    else:
+        s = pd.Series(body, dtype="str")
+        keep = s.str.strip().str.len() > 0
+        s = s[keep]
+        frame = _split_simple(s, ncols)
+        frame[RAW_TEXT] = s
+        frame[LINE] = (s.index.to_numpy() + body_start).astype("int64")
+        frame = frame.reset_index(drop=True)
+    frame = frame.rename(columns=dict(enumerate(columns)))
+    # a repeated header line inside the data
+    is_header = pd.Series(True, index=frame.index)
+    for c in columns:
+        is_header &= frame[c].str.strip().str.lower() == c.lower()
+    frame[MALFORMED] = frame[MALFORMED].where(~is_header, "repeated header line")
+    frame = frame[[*spec.columns, LINE, MALFORMED, RAW_TEXT]]
+    return RawTable(path=path, encoding=encoding, frame=frame)
+
+
+# --------------------------------------------------------------------------------------
+# CIN census XML
+# --------------------------------------------------------------------------------------
+
+
+class _LineReader(io.RawIOBase):
+    """A binary file wrapper whose read() hands back one physical line at a time.
+
+    `iterparse` feeds whatever read() returns to expat and yields the events it produced
+    before reading again, so the events seen after line n was handed over belong to line n.
+    """
+
+    def __init__(self, fh) -> None:
+        self._fh = fh
+        self.line = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.readline()
+        if data:
+            self.line += 1
+        return data
+
+
+def local_name(tag: str) -> str:
+    """An element's name without its namespace ("{urn:x}Child" -> "Child")."""
+    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+
+
+@dataclass
+class CinRaw:
+    """Text tables read from one CIN census file (all values raw text, LINE = element line).
+
+    Parent links: `details._child` / `s47._child` / `plans._child` / `reviews._plan` give the
+    index of the parent row (children, plans) so that a quarantined parent can be traced.
+    """
+
+    path: Path
+    namespace: str
+    children: pd.DataFrame
+    details: pd.DataFrame
+    s47: pd.DataFrame
+    plans: pd.DataFrame
+    reviews: pd.DataFrame
+
+
+CHILD_ID = "LAchildID"
+SEX_ELEMENTS = ("Sex", "GenderCurrent")
+PARENT_CHILD = "_child"
+PARENT_PLAN = "_plan"
+
+
+def _text(el: ET.Element | None) -> str:
+    return "" if el is None or el.text is None else el.text
+
+
+def iter_cin_children(path: Path) -> Iterator[tuple[ET.Element, int, dict[int, int]]]:
+    """Stream the census's Child elements with iterparse: (element, start line, element lines).
+
+    Each Child is yielded once complete and cleared afterwards, so memory holds one child
+    at a time. The dict maps id(element) -> the physical line where that element starts.
+    Raises InputError (file, line, column) for XML that is not well formed or truncated.
+    """
+    with path.open("rb") as fh:
+        reader = _LineReader(fh)
+        lines: dict[int, int] = {}
+        child_line = 0
+        root_seen = False
+        try:
+            for event, el in ET.iterparse(reader, events=("start", "end")):
+                name = local_name(el.tag)
+                if event == "start":
+                    if not root_seen:
+                        root_seen = True
+                        if name != "Message":
+                            raise InputError(
+                                f"{path}, line {reader.line}: the root element is <{name}>, "
+                                "expected <Message> (DfE CIN census)"
+                            )
+                    lines[id(el)] = reader.line
+                    if name == "Child":
+                        child_line = reader.line
+                    continue
+                if name == "Child":
+                    yield el, child_line, lines
+                    el.clear()
+                    lines = {}
+        except ET.ParseError as exc:
+            line, col = exc.position
+            raise InputError(
+                f"{path}, line {line}, column {col}: not well-formed XML (truncated or corrupt): "
+                f"{exc.msg if hasattr(exc, 'msg') else exc}"
+            ) from None
+    if not root_seen:
+        raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
+
+
+def _namespace_of(path: Path) -> str:
+    with path.open("rb") as fh:
+        for _, el in ET.iterparse(fh, events=("start",)):
+            return el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
+    return ""
+
+
+def read_cin_census(path: Path) -> CinRaw:
+    """Read a CIN census XML (DfE XSD layout) into text tables, streamed with iterparse.
+
+    Elements are matched on their local names, so a file with a namespace (or an unexpected
+    one) reads the same as one without; the namespace found is returned in `namespace`.
+    """
+    if not path.stat().st_size:
+        raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
+    try:
+        namespace = _namespace_of(path)
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise InputError(f"{path}, line {line}, column {col}: not well-formed XML") from None
+    children: list[list] = []
+    details: list[list] = []
+    s47s: list[list] = []
+    plans: list[list] = []
+    reviews: list[list] = []
+    for child, child_line, lines in iter_cin_children(path):
+        fields: dict[str, str] = {}
+        ci = len(children)
+        for sub in child:
+            sname = local_name(sub.tag)
+            if sname in ("ChildIdentifiers", "ChildCharacteristics"):
+                for f in sub:
+                    fields.setdefault(local_name(f.tag), _text(f))
+            elif sname == "CINdetails":
+                d: dict[str, str] = {}
+                for part in sub:
+                    pname = local_name(part.tag)
+                    if pname == "Section47":
+                        s = {local_name(x.tag): _text(x) for x in part}
+                        s47s.append(
+                            [ci, lines.get(id(part), child_line)]
+                            + [s.get(k, "") for k in S47_FIELDS]
+                        )
+                    elif pname == "ChildProtectionPlans":
+                        p: dict[str, str] = {}
+                        revs: list[tuple[str, int]] = []
+                        for x in part:
+                            xname = local_name(x.tag)
+                            if xname == "Reviews":
+                                revs.extend(
+                                    (_text(r), lines.get(id(r), child_line))
+                                    for r in x
+                                    if local_name(r.tag) == CPP_REVIEW_FIELD
+                                )
+                            elif xname == CPP_REVIEW_FIELD:
+                                revs.append((_text(x), lines.get(id(x), child_line)))
+                            else:
+                                p[xname] = _text(x)
+                        pi = len(plans)
+                        plans.append(
+                            [ci, lines.get(id(part), child_line)]
+                            + [p.get(k, "") for k in CPP_FIELDS]
+                        )
+                        reviews.extend([pi, ln, v] for v, ln in revs)
+                    else:
+                        d[pname] = _text(part)
+                details.append(
+                    [ci, lines.get(id(sub), child_line)]
+                    + [d.get(k, "") for k in CIN_DETAILS_FIELDS]
+                )
+        sex = next((fields[s] for s in SEX_ELEMENTS if s in fields), "")
+        row = [child_line]
+        for k in CIN_CHILD_FIELDS:
+            row.append(sex if k == "Sex" else fields.get(k, ""))
+        children.append(row)
+
+    def frame(rows: list[list], cols: list[str]) -> pd.DataFrame:
+        df = pd.DataFrame(rows, columns=cols)
+        for c in cols:
+            if c in (LINE, PARENT_CHILD, PARENT_PLAN):
+                df[c] = df[c].astype("int64")
+            else:
+                df[c] = df[c].astype("str")
+        return df
+
+    return CinRaw(
+        path=path,
+        namespace=namespace,
+        children=frame(children, [LINE, *CIN_CHILD_FIELDS]),
+        details=frame(details, [PARENT_CHILD, LINE, *CIN_DETAILS_FIELDS]),
+        s47=frame(s47s, [PARENT_CHILD, LINE, *S47_FIELDS]),
+        plans=frame(plans, [PARENT_CHILD, LINE, *CPP_FIELDS]),
+        reviews=frame(reviews, [PARENT_PLAN, LINE, CPP_REVIEW_FIELD]),
+    )
