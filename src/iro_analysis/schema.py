@@ -635,4 +635,6 @@ QUARANTINE_RULES: dict[str, str] = {
     "missing_required": "a blank key or required value",
     "orphan_child": "a child absent from every 903 header and CIN census child record",
     "malformed_record": "an XML element or CSV line that cannot be read as a record",
+    "duplicate_key": "a second row with the key of an earlier row of the same file (first kept)",
+    "parent_quarantined": "an XML element whose parent element (Child or plan) was quarantined",
 }
