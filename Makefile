@@ -36,16 +36,32 @@ data: $(STAMP) ## generate the demo council's raw data into data/raw (if none th
 years: $(STAMP) ## list the years with raw data
 	@$(BIN)/iro-analysis years
 
+# Rendered outputs are file targets: a year's report is rebuilt only when the package, the
+# notebooks, the settings, the narrative or any raw file (every year gives history) changed.
+RAW_FILES := $(shell find data/raw -type f ! -name README.md ! -name .gitkeep 2>/dev/null | sort)
+PKG_FILES := $(shell find src/iro_analysis -type f ! -name '*.pyc' 2>/dev/null | sort)
+NB_FILES := $(wildcard notebooks/*.ipynb)
+RAW_YEARS := $(notdir $(shell find data/raw -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]' 2>/dev/null | sort))
+REPORT_DEPS := $(STAMP) $(PKG_FILES) $(NB_FILES) config/settings.yaml $(RAW_FILES) $(wildcard reports/narrative/*.md) $(wildcard docs/assumptions.md)
+
+reports/%/manifest.json: $(REPORT_DEPS)
+	$(BIN)/iro-analysis report --year $*
+
+reports/index.html: $(foreach y,$(RAW_YEARS),reports/$(y)/manifest.json)
+	$(BIN)/iro-analysis reports --no-years
+
 report: $(STAMP) ## build one year's report: make report YEAR=2022 [FORMAT=pdf]
 	@if [ -z "$(YEAR)" ]; then \
 	  $(BIN)/iro-analysis years || true; \
 	  echo "Choose a year: make report YEAR=<year> (the year the reporting year ends, 2022 = 2021/22)"; exit 2; fi
 	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
-	$(BIN)/iro-analysis report --year $(YEAR) $(if $(filter pdf,$(FORMAT)),--pdf,)
+	@if [ "$(FORMAT)" = "pdf" ]; then $(BIN)/iro-analysis report --year $(YEAR) --pdf; \
+	else $(MAKE) --no-print-directory reports/$(YEAR)/manifest.json && \
+	  echo "Report: $$(ls reports/$(YEAR)/iro-annual-report-*.html)"; fi
 
-reports: $(STAMP) ## build every year's report, the trends report and reports/index.html
+reports: $(STAMP) ## build every year's report, the trends report and reports/index.html (make -j2 reports)
 	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
-	$(BIN)/iro-analysis reports
+	@$(MAKE) --no-print-directory reports/index.html
 
 test: $(STAMP) ## run every test (pytest)
 	$(BIN)/python -m pytest

@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
     )
+    p.add_argument(
+        "--no-years",
+        action="store_true",
+        help="build only the trends report and the index (the year reports are already built)",
+    )
     return parser
 
 

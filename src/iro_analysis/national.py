@@ -1,0 +1,43 @@
+"""Published DfE national (England) figures shipped with the package for comparison.
+
+The table is `src/iro_analysis/data/national_figures.csv` (measure, year, value, unit,
+source, table, published); `docs/national-figures.md` documents each measure and source.
+Refresh it each year when DfE publishes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from iro_analysis.paths import PACKAGE_DATA_DIR
+
+NATIONAL_FILE = PACKAGE_DATA_DIR / "national_figures.csv"
+
+
+@lru_cache(maxsize=1)
+def _load() -> pd.DataFrame:
+    df = pd.read_csv(NATIONAL_FILE, dtype={"measure": "str", "unit": "str", "source": "str"})
+    df["year"] = df["year"].astype("int64")
+    df["value"] = pd.to_numeric(df["value"], errors="raise")
+    return df
+
+
+def national_figures() -> pd.DataFrame:
+    """The whole reference table (a copy)."""
+    return _load().copy()
+
+
+def national_value(measure: str, year: int) -> float | None:
+    """England's published figure for `measure` in reporting year `year`, or None."""
+    df = _load()
+    hit = df[(df["measure"] == measure) & (df["year"] == year)]
+    return None if hit.empty else float(hit["value"].iloc[0])
+
+
+def national_source(measure: str, year: int) -> str | None:
+    """The publication a national figure comes from."""
+    df = _load()
+    hit = df[(df["measure"] == measure) & (df["year"] == year)]
+    return None if hit.empty else f"{hit['source'].iloc[0]} ({hit['table'].iloc[0]})"

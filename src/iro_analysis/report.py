@@ -1,0 +1,1330 @@
+"""The IRO annual report: context, sections, outputs and the build orchestration.
+
+`make report YEAR=2022` runs `build_report(2022)`: papermill executes the clean, validate
+and annual-report notebooks into a staging folder, nbconvert turns the report notebook
+into one self-contained HTML file with the project's template, and only when every step
+has succeeded does the staging folder replace `reports/<YEAR>/`, so a failed build leaves
+the previous good report in place.
+
+Notebooks stay thin: `check_parameters`, `prepare` and `show` are all they call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from iro_analysis import paths
+from iro_analysis.errors import IroAnalysisError
+from iro_analysis.settings import Settings, load_settings
+from iro_analysis.years import ReportingYear, check_year
+
+# Parameters of notebooks/03_annual_report.ipynb (the first cell, tagged "parameters").
+REPORT_PARAMETERS = (
+    "year",
+    "raw_dir",
+    "processed_dir",
+    "output_dir",
+    "settings_path",
+    "validation_path",
+)
+
+REPORT_NOTEBOOK = "03_annual_report.ipynb"
+TRENDS_NOTEBOOK = "04_trends.ipynb"
+CLEAN_NOTEBOOK = "01_clean.ipynb"
+VALIDATE_NOTEBOOK = "02_validate.ipynb"
+KERNEL = "python3"
+
+# IPython puts these in every kernel's namespace, and the notebooks define the rest when an
+# analyst re-runs cells; anything else there is a (possibly misspelt) parameter.
+_KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open", "params", "ctx"}
+
+
+class BuildError(IroAnalysisError):
+    """A build step failed: names the step and, for a notebook, the cell."""
+
+
+def report_filename(year: int) -> str:
+    """`iro-annual-report-2021-22.html` for 2022."""
+    return f"iro-annual-report-{ReportingYear(year).slug}.html"
+
+
+def check_parameters(
+    namespace: dict[str, object], allowed: tuple[str, ...] = REPORT_PARAMETERS
+) -> dict[str, object]:
+    """Check a notebook's parameters at the door and return them.
+
+    papermill only warns about a misspelt `-p` parameter and then runs with the default: here
+    any unknown name in the kernel's namespace is an error naming it, and `year` must be a year.
+    """
+    unknown = sorted(
+        k
+        for k in namespace
+        if not k.startswith("_")
+        and k not in _KERNEL_NAMES
+        and k not in allowed
+        and not callable(namespace[k])
+        and type(namespace[k]).__name__ != "module"
+    )
+    if unknown:
+        raise ValueError(
+            f"unknown notebook parameter(s): {', '.join(unknown)}; the parameters are: {', '.join(allowed)}"
+        )
+    params = {k: namespace.get(k) for k in allowed}
+    params["year"] = check_year(params["year"])
+    for k in allowed:
+        if k != "year" and params[k] is not None:
+            params[k] = Path(str(params[k]))
+    return params
+
+
+# --------------------------------------------------------------------------------------
+# Sections, in the order councils present them.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    kpis: tuple[str, ...] = ()
+    intro: str = ""
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("key_messages", "Key messages"),
+    Section(
+        "iro_service",
+        "The IRO service",
+        ("iro_fte_at_31_march", "iro_caseload_per_fte"),
+        "Independent Reviewing Officers (IROs) chair the statutory reviews of every looked-after child "
+        "and the council's child protection conferences. Their role, set by the Children Act 1989 "
+        "(s.25A-25C) and the IRO Handbook (2010), is to make sure each child's plan meets their needs "
+        "and that the child's wishes and feelings are heard. The IRO Handbook recommends a caseload of "
+        "50 to 70 children per full-time IRO.",
+    ),
+    Section(
+        "looked_after",
+        "Children looked after",
+        ("cla_at_31_march", "cla_during_year", "cla_started", "cla_ceased"),
+        "Children looked after by the council, from the SSDA903 return. Children on short breaks "
+        "(legal status V3 or V4) are excluded, as in DfE statistics.",
+    ),
+    Section(
+        "reviews",
+        "Looked-after reviews",
+        (
+            "cla_reviews_held",
+            "cla_reviews_on_time_pct",
+            "cla_reviews_not_assessable",
+            "cla_children_reviews_on_time_pct",
+            "cla_reviews_overdue_at_31_march",
+            "cla_participation_pct",
+        ),
+        "Under the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33, a child's "
+        "first review is due within 20 working days of entering care, the second within 3 months of the "
+        "first, and later reviews at intervals of no more than 6 months.",
+    ),
+    Section(
+        "child_protection",
+        "Child protection",
+        (
+            "cp_plans_at_31_march",
+            "cp_plans_started",
+            "cp_plans_ended",
+            "cp_repeat_plans_pct",
+            "cp_plans_ended_2y_plus_pct",
+            "icpc_held",
+            "icpc_within_15wd_pct",
+            "rcpc_held",
+            "rcpc_on_time_pct",
+        ),
+        "Working Together to Safeguard Children sets the timescales: an initial child protection conference "
+        "within 15 working days of the strategy discussion or the start of the Section 47 enquiry, the first "
+        "review conference within 3 months of the plan starting and later ones at no more than 6-monthly intervals.",
+    ),
+    Section(
+        "disputes",
+        "Dispute resolution",
+        (
+            "drp_raised",
+            "drp_raised_per_100_cla",
+            "drp_resolved_within_20wd_pct",
+            "drp_escalated_pct",
+            "drp_open_at_31_march",
+            "drp_open_overdue_at_31_march",
+        ),
+        "IROs raise a dispute through the dispute resolution process (DRP) when they are concerned about a "
+        "child's plan or its progress. Disputes start informally with the social worker or team manager "
+        "(stage 1) and escalate to the service manager, head of service and director.",
+    ),
+    Section(
+        "meetings",
+        "Meetings: rearranged, pre-meeting visits and advocacy",
+        ("meetings_held", "meetings_rearranged_pct", "pre_meeting_visit_pct", "advocacy_pct"),
+        "Meetings chaired by IROs, from the service's own records.",
+    ),
+    Section(
+        "education_health",
+        "Education and health",
+        (
+            "pep_in_place_pct",
+            "pep_up_to_date_pct",
+            "health_assessment_pct",
+            "dental_check_pct",
+            "immunisations_pct",
+        ),
+        "Personal Education Plans (PEPs) from the virtual school; health measures from the SSDA903 OC2 return, "
+        "which covers children looked after continuously for 12 months at 31 March.",
+    ),
+    Section("data_quality", "Data quality"),
+    Section("priorities", "Priorities for next year"),
+    Section("appendix", "Appendix: definitions, assumptions and provenance"),
+)
+SECTION_BY_KEY = {s.key: s for s in SECTIONS}
+SECTION_TITLES = [s.title for s in SECTIONS]
+
+# KPIs drawn as trend charts (with England where a national figure exists).
+TREND_CHARTS = {
+    "looked_after": ("cla_at_31_march",),
+    "reviews": ("cla_reviews_on_time_pct", "cla_participation_pct"),
+    "child_protection": ("cp_plans_at_31_march", "icpc_within_15wd_pct"),
+    "disputes": ("drp_raised", "drp_resolved_within_20wd_pct"),
+    "iro_service": ("iro_caseload_per_fte",),
+}
+
+
+# --------------------------------------------------------------------------------------
+# The report context: everything the sections draw on, computed once.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportContext:
+    year: ReportingYear
+    settings: Settings
+    dataset: object  # iro_analysis.dataset.Dataset
+    history: pd.DataFrame  # kpi rows for every year up to `year`
+    breakdowns: dict[str, pd.DataFrame]
+    missing: dict[str, list[str]]
+    validation: pd.DataFrame | None
+    narrative: dict[str, str]
+    parameters: dict[str, object]
+    output_dir: Path | None = None
+    definitions: dict = field(default_factory=dict)
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """This year's KPI rows, in the KPI engine's order."""
+        return self.history[self.history["year"] == self.year.year].reset_index(drop=True)
+
+    def value(self, kpi_id: str, year: int | None = None) -> float | None:
+        """A KPI's value (None when absent or blank)."""
+        h = self.history
+        hit = h[(h["kpi_id"] == kpi_id) & (h["year"] == (year or self.year.year))]
+        if hit.empty or pd.isna(hit["value"].iloc[0]):
+            return None
+        return float(hit["value"].iloc[0])
+
+    def has(self, kpi_id: str) -> bool:
+        h = self.history
+        return bool(((h["kpi_id"] == kpi_id) & (h["year"] == self.year.year)).any())
+
+    def unit(self, kpi_id: str) -> str:
+        d = self.definitions.get(_definition_key(kpi_id, self.definitions))
+        return getattr(d, "unit", "count") if d is not None else "count"
+
+    def title(self, kpi_id: str) -> str:
+        d = self.definitions.get(_definition_key(kpi_id, self.definitions))
+        return getattr(d, "title", kpi_id) if d is not None else kpi_id
+
+    def formatted(self) -> dict[str, str]:
+        """Every KPI of the year as printed ("85.2%", "1,234"), for narrative placeholders."""
+        from iro_analysis.narrative import format_value
+
+        out = {}
+        for row in self.kpis.itertuples(index=False):
+            text = format_value(row.value, self.unit(row.kpi_id))
+            out[row.kpi_id] = text if text is not None else "not available"
+        return out
+
+
+def _definition_key(kpi_id: str, definitions: dict) -> str:
+    """The definitions entry of a KPI id (pattern entries such as drp_theme_<THEME>)."""
+    if kpi_id in definitions:
+        return kpi_id
+    for key in definitions:
+        if "<" in key and kpi_id.startswith(key.split("<")[0]):
+            return key
+    return kpi_id
+
+
+def _load_dataset(year: int, raw_dir: Path | None, processed_dir: Path | None):
+    from iro_analysis import clean
+
+    folder = paths.processed_year_dir(year, processed_dir)
+    if folder.is_dir():
+        return clean.load_processed(year, processed_dir)
+    return clean.run_clean(year, raw_dir=raw_dir, processed_dir=processed_dir)
+
+
+def kpi_history(dataset, year: int, settings: Settings) -> pd.DataFrame:
+    """KPI rows for every year supplied up to and including `year` (for trends)."""
+    from iro_analysis.kpis import compute_kpis
+
+    years = [y for y in dataset.years if y <= year]
+    frames = [compute_kpis(dataset, y, settings) for y in years]
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"])
+    )
+
+
+def _read_validation(path: Path | None) -> pd.DataFrame | None:
+    if path is None or not Path(path).is_file():
+        return None
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = data.get("results", data) if isinstance(data, dict) else data
+    return pd.DataFrame(rows)
+
+
+def prepare(
+    year: int,
+    raw_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    output_dir: Path | None = None,
+    settings_path: Path | None = None,
+    validation_path: Path | None = None,
+) -> ReportContext:
+    """Load the clean data and compute every figure the report needs, once."""
+    from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns, missing_inputs
+    from iro_analysis.narrative import load_narrative
+
+    year = check_year(year)
+    settings = load_settings(settings_path)
+    ds = _load_dataset(year, raw_dir, processed_dir)
+    if year not in ds.years:
+        raise IroAnalysisError(
+            f"no raw data for {year}; years available: {', '.join(map(str, ds.years))}"
+        )
+    history = kpi_history(ds, year, settings)
+    ctx = ReportContext(
+        year=ReportingYear(year),
+        settings=settings,
+        dataset=ds,
+        history=history,
+        breakdowns=compute_breakdowns(ds, year, settings),
+        missing=missing_inputs(ds, year),
+        validation=_read_validation(validation_path),
+        narrative={},
+        parameters={
+            "year": year,
+            "raw_dir": raw_dir,
+            "processed_dir": processed_dir,
+            "settings_path": settings_path,
+        },
+        output_dir=Path(output_dir) if output_dir else None,
+        definitions=dict(KPI_DEFINITIONS),
+    )
+    ctx.narrative = load_narrative(
+        paths.NARRATIVE_DIR / f"{year}.md",
+        ctx.formatted(),
+        SECTION_TITLES,
+        council=settings.council_name,
+        period=ctx.year.label,
+    )
+    return ctx
+
+
+# --------------------------------------------------------------------------------------
+# Rendering: each section is HTML built by the package (the notebook only calls `show`).
+# --------------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _year_label(year: int) -> str:
+    return ReportingYear(year).label
+
+
+def _fmt(ctx: ReportContext, kpi_id: str, value: object) -> str:
+    from iro_analysis.narrative import format_value
+
+    text = format_value(value, ctx.unit(kpi_id))
+    return "" if text is None else text
+
+
+def _national(kpi_id: str, year: int) -> float | None:
+    from iro_analysis.national import national_value
+
+    return national_value(kpi_id, year)
+
+
+def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> str:
+    """Each KPI of a section over every year supplied, with England where published.
+
+    The current year's figures carry `data-kpi` so tests can check them against kpis.csv.
+    Blank means the figure could not be calculated for that year (its data was not supplied
+    or its denominator was zero); "not supplied" marks this year's missing inputs.
+    """
+    from iro_analysis import html
+
+    h = ctx.history
+    years = sorted(int(y) for y in h["year"].unique())
+    headers = ["Measure", *[_year_label(y) for y in years], "England"]
+    rows = []
+    for kpi_id in kpi_ids:
+        row: list[object] = [ctx.title(kpi_id)]
+        for y in years:
+            hit = h[(h["kpi_id"] == kpi_id) & (h["year"] == y)]
+            if y == ctx.year.year:
+                if hit.empty:
+                    row.append("not supplied")
+                else:
+                    text = _fmt(ctx, kpi_id, hit["value"].iloc[0]) or "no cases"
+                    row.append(html.kpi_span(kpi_id, text))
+            else:
+                row.append("" if hit.empty else _fmt(ctx, kpi_id, hit["value"].iloc[0]))
+        nat = _national(kpi_id, ctx.year.year)
+        row.append("" if nat is None else _fmt(ctx, kpi_id, nat))
+        rows.append(row)
+    return html.raw_table(headers, rows, caption)
+
+
+def trend_figure(ctx: ReportContext, kpi_id: str) -> str:
+    """A line chart of one KPI over the years supplied, with England where published."""
+    from iro_analysis import html, plots
+
+    h = ctx.history[ctx.history["kpi_id"] == kpi_id].sort_values("year")
+    if h.empty:
+        return ""
+    unit = ctx.unit(kpi_id)
+    title = ctx.title(kpi_id)
+    rows = []
+    for y, v in zip(h["year"], h["value"], strict=True):
+        rows.append(
+            {"year_label": _year_label(int(y)), "series": ctx.settings.council_name, "value": v}
+        )
+        nat = _national(kpi_id, int(y))
+        if nat is not None:
+            rows.append({"year_label": _year_label(int(y)), "series": "England", "value": nat})
+    data = pd.DataFrame(rows)
+    council = data[(data["series"] == ctx.settings.council_name) & data["value"].notna()]
+    if council.empty:
+        return ""
+    first, last = council.iloc[0], council.iloc[-1]
+    f_first, f_last = _fmt(ctx, kpi_id, first["value"]), _fmt(ctx, kpi_id, last["value"])
+    if len(council) == 1:
+        message = f"{title} was {f_last} in {last['year_label']}."
+    else:
+        from iro_analysis.narrative import direction
+
+        d = direction(float(last["value"]), float(first["value"]), unit)
+        verb = {"up": "rose", "down": "fell", "level": "was level"}[d or "level"]
+        message = (
+            f"{title} {verb} from {f_first} in {first['year_label']} to {f_last} in {last['year_label']}."
+            if d != "level"
+            else f"{title} was {f_last} in both {first['year_label']} and {last['year_label']}."
+        )
+    eng = data[(data["series"] == "England") & (data["year_label"] == ctx.year.label)]
+    if not eng.empty:
+        message += f" England: {_fmt(ctx, kpi_id, eng['value'].iloc[0])} in {ctx.year.label}."
+    chart = plots.trend_chart(
+        data,
+        value_label="Percent" if unit == "percent" else title,
+        alt=f"Line chart. {message}",
+        caption=f"{title}, by reporting year",
+        percent=unit == "percent",
+    )
+    table = data.pivot_table(
+        index="year_label", columns="series", values="value", aggfunc="first", sort=False
+    )
+    table = table.reset_index().rename(columns={"year_label": "Reporting year"})
+    for col in table.columns[1:]:
+        table[col] = [_fmt(ctx, kpi_id, v) for v in table[col]]
+    return html.figure(chart, table)
+
+
+def breakdown_block(
+    ctx: ReportContext,
+    name: str,
+    caption: str,
+    chart: bool = True,
+    value_label: str = "Number",
+) -> str:
+    """A breakdown table (small numbers suppressed) and, optionally, its bar chart.
+
+    The breakdown frames come from `kpis.compute_breakdowns`: category column(s) first,
+    then `count` and, where sensible, `percent`. Any other count-like columns are
+    suppressed too.
+    """
+    from iro_analysis import html, plots
+    from iro_analysis.suppression import SUPPRESSED, suppress_table
+
+    df = ctx.breakdowns.get(name)
+    if df is None:
+        return html.notice(
+            "Not supplied.",
+            f"The data for {caption.lower()} was not supplied for {ctx.year.label}.",
+        )
+    if df.empty:
+        return html.paragraph(f"{caption}: no cases in {ctx.year.label}.")
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and c != "year"]
+    categories = [c for c in df.columns if c not in numeric and c != "year"]
+    percent_cols = [c for c in numeric if "percent" in c or c.endswith("_pct")]
+    count_cols = [c for c in numeric if c not in percent_cols]
+    base = count_cols[0] if count_cols else None
+    pct_map = {}
+    for p in percent_cols:
+        stem = p.replace("_percent", "").replace("_pct", "").replace("percent", "").strip("_")
+        pct_map[p] = stem if stem in count_cols else base
+    display = suppress_table(df, count_cols, pct_map, ctx.settings.suppression_threshold)
+    display = display[categories + [c for c in df.columns if c in numeric]]
+    display.columns = [c.replace("_", " ").capitalize() for c in display.columns]
+    out = html.table(display, caption)
+    if chart and base is not None:
+        label_col = categories[-1] if categories else df.columns[0]
+        texts = display[base.replace("_", " ").capitalize()].tolist()
+        values = [
+            0 if t == SUPPRESSED else v for t, v in zip(texts, df[base].tolist(), strict=True)
+        ]
+        plot_df = pd.DataFrame({label_col: df[label_col].astype(str), base: values})
+        shown = [
+            (lab, t)
+            for lab, t in zip(plot_df[label_col], texts, strict=True)
+            if t not in (SUPPRESSED, "", "0")
+        ]
+        top = max(
+            shown, key=lambda lt: float(str(lt[1]).replace(",", "").rstrip("%") or 0), default=None
+        )
+        alt = f"Bar chart of {caption.lower()}."
+        if top is not None:
+            alt += f" The largest group is {top[0]} ({top[1]})."
+        if any(t == SUPPRESSED for t in texts):
+            alt += " Groups of 1 to 5 are suppressed (shown as c)."
+        c = plots.bar_chart(plot_df, label_col, base, value_label, alt, caption, value_text=texts)
+        out = html.figure(c, display)  # the figure carries the table as the data behind it
+    return out
+
+
+def _heading(section: Section) -> str:
+    return f'<h2 id="{_slug(section.title)}">{section.title}</h2>\n'
+
+
+def _markdown(text: str) -> str:
+    import mistune
+
+    return mistune.html(text)
+
+
+def _missing_notice(ctx: ReportContext, section: Section) -> str:
+    from iro_analysis import html
+
+    absent = [k for k in section.kpis if not ctx.has(k)]
+    if not absent:
+        return ""
+    inputs = sorted({i for fam in ctx.missing.values() for i in fam})
+    return html.notice(
+        "Not supplied.",
+        f"Some figures in this section could not be produced for {ctx.year.label} because data was not "
+        f"supplied in that year's folder ({', '.join(inputs) or 'see the data-quality section'}). "
+        "They are marked \u201cnot supplied\u201d, never shown as zero.",
+    )
+
+
+def _section_key_messages(ctx: ReportContext) -> str:
+    from iro_analysis import html
+    from iro_analysis.narrative import KEY_MESSAGES, missing_sentence, sentence
+
+    prev_year = ctx.year.year - 1
+    has_prev = prev_year in set(ctx.history["year"])
+    items = []
+    for m in KEY_MESSAGES:
+        if not ctx.has(m.kpi_id):
+            items.append(
+                missing_sentence(ctx.title(m.kpi_id), ctx.year.label, "its data was not supplied")
+            )
+            continue
+        s = sentence(
+            m,
+            ctx.value(m.kpi_id),
+            ctx.value(m.kpi_id, prev_year) if has_prev else None,
+            _year_label(prev_year)
+            if has_prev and ctx.value(m.kpi_id, prev_year) is not None
+            else None,
+            _national(m.kpi_id, ctx.year.year),
+        )
+        items.append(
+            s
+            or missing_sentence(
+                ctx.title(m.kpi_id), ctx.year.label, "there were no cases to measure"
+            )
+        )
+    out = (
+        '<ul class="key-messages">'
+        + "".join(f"<li>{html.paragraph(i)[3:-5]}</li>" for i in items)
+        + "</ul>\n"
+    )
+    return out
+
+
+def _section_iro_service(ctx: ReportContext) -> str:
+    from iro_analysis import html
+
+    out = kpi_table(
+        ctx, SECTION_BY_KEY["iro_service"].kpis, "IRO workforce and caseload at 31 March"
+    )
+    caseload = ctx.value("iro_caseload_per_fte")
+    if caseload is not None:
+        band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
+        out += html.paragraph(
+            f"The caseload of {caseload:.1f} children per full-time IRO is {band} the IRO Handbook's "
+            "recommended range of 50 to 70."
+        )
+    df = ctx.breakdowns.get("caseload_by_iro")
+    if df is not None and not df.empty:
+        # IROs are shown as IRO A, B, ... (staff are not named in a public report).
+        anon = df.drop(columns=[c for c in df.columns if c == "iro_id"]).copy()
+        letters = [_letters(i) for i in range(len(anon))]
+        anon.insert(0, "IRO", letters)
+        ctx.breakdowns["_caseload_anon"] = anon
+        out += breakdown_block(
+            ctx, "_caseload_anon", "Children per IRO at 31 March", value_label="Children"
+        )
+        del ctx.breakdowns["_caseload_anon"]
+    for k in TREND_CHARTS["iro_service"]:
+        out += trend_figure(ctx, k)
+    return out
+
+
+def _letters(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _section_looked_after(ctx: ReportContext) -> str:
+    out = kpi_table(ctx, SECTION_BY_KEY["looked_after"].kpis, "Children looked after")
+    for k in TREND_CHARTS["looked_after"]:
+        out += trend_figure(ctx, k)
+    for name, caption in (
+        ("cla_by_age_band", "Children looked after at 31 March by age"),
+        ("cla_by_sex", "Children looked after at 31 March by sex"),
+        ("cla_by_ethnicity_group", "Children looked after at 31 March by ethnicity"),
+        ("cla_by_legal_status", "Children looked after at 31 March by legal status"),
+        ("cla_by_placement", "Children looked after at 31 March by placement type"),
+    ):
+        out += f"<h3>{caption.replace('Children looked after at 31 March by ', 'By ')}</h3>\n"
+        out += breakdown_block(
+            ctx, name, caption, chart=name in ("cla_by_age_band", "cla_by_placement")
+        )
+    return out
+
+
+def _section_reviews(ctx: ReportContext) -> str:
+    from iro_analysis import html
+
+    out = kpi_table(ctx, SECTION_BY_KEY["reviews"].kpis, "Looked-after reviews")
+    pn4 = "counts" if ctx.settings.pn4_counts_as_participation else "does not count"
+    out += html.paragraph(
+        "Participation is the share of reviews coded PN1 to PN6 among reviews coded PN1 to PN7 (children "
+        f"under 4, PN0, are excluded). In this report PN4 (attends without contributing) {pn4} as participation."
+    )
+    for k in TREND_CHARTS["reviews"]:
+        out += trend_figure(ctx, k)
+    out += "<h3>Participation by code</h3>\n"
+    out += breakdown_block(
+        ctx, "participation_by_code", "Reviews in the year by participation code"
+    )
+    out += "<h3>Participation by age</h3>\n"
+    out += breakdown_block(
+        ctx, "participation_by_age_band", "Review participation by age band", chart=False
+    )
+    return out
+
+
+def _section_child_protection(ctx: ReportContext) -> str:
+    out = kpi_table(
+        ctx, SECTION_BY_KEY["child_protection"].kpis, "Child protection plans and conferences"
+    )
+    for k in TREND_CHARTS["child_protection"]:
+        out += trend_figure(ctx, k)
+    out += "<h3>Categories of abuse</h3>\n"
+    out += breakdown_block(
+        ctx, "cp_by_category", "Child protection plans open at 31 March by category of abuse"
+    )
+    return out
+
+
+def _section_disputes(ctx: ReportContext) -> str:
+    out = kpi_table(ctx, SECTION_BY_KEY["disputes"].kpis, "Disputes raised by IROs")
+    for k in TREND_CHARTS["disputes"]:
+        out += trend_figure(ctx, k)
+    out += "<h3>Themes</h3>\n"
+    out += breakdown_block(ctx, "drp_by_theme", "Disputes raised in the year by theme")
+    out += "<h3>Escalation</h3>\n"
+    out += breakdown_block(
+        ctx, "drp_by_stage", "Disputes raised in the year by highest stage reached", chart=False
+    )
+    return out
+
+
+def _section_meetings(ctx: ReportContext) -> str:
+    out = kpi_table(ctx, SECTION_BY_KEY["meetings"].kpis, "Meetings held in the year")
+    out += "<h3>By type of meeting</h3>\n"
+    out += breakdown_block(ctx, "meetings_by_type", "Meetings held by type", chart=False)
+    out += "<h3>Why meetings were rearranged</h3>\n"
+    out += breakdown_block(ctx, "rearranged_by_reason", "Rearranged meetings by reason")
+    return out
+
+
+def _section_education_health(ctx: ReportContext) -> str:
+    return kpi_table(
+        ctx,
+        SECTION_BY_KEY["education_health"].kpis,
+        "Education and health of children looked after",
+    )
+
+
+def _section_data_quality(ctx: ReportContext) -> str:
+    from iro_analysis import html
+    from iro_analysis.schema import SUPPLIED_INPUTS
+
+    ds = ctx.dataset
+    out = html.paragraph(
+        f"The pipeline read every year folder supplied ({', '.join(_year_label(y) for y in ds.years)}); "
+        f"earlier years give the history that timeliness measures need. Figures for {ctx.year.label} use "
+        "only inputs present in that year's own folder. Rows that broke the data contract were quarantined "
+        "and left out of every figure; nothing was dropped silently."
+    )
+    sup = ds.supplied
+    grid = []
+    for name in SUPPLIED_INPUTS:
+        row: list[object] = [name]
+        for y in ds.years:
+            hit = sup[(sup["input"] == name) & (sup["year"] == y)]
+            row.append(
+                "supplied" if (len(hit) and bool(hit["present"].iloc[0])) else "not supplied"
+            )
+        grid.append(row)
+    out += "<h3>Inputs supplied</h3>\n"
+    out += html.raw_table(
+        ["Input", *[_year_label(y) for y in ds.years]],
+        grid,
+        "Inputs supplied by year folder",
+        css="data text",
+    )
+    acc = ds.accounting
+    acc = acc[acc["year"].astype(int) == ctx.year.year]
+    if len(acc):
+        t = acc[["file", "rows_read", "rows_kept", "duplicates_removed", "rows_quarantined"]].copy()
+        t.columns = [
+            "File",
+            "Rows read",
+            "Rows kept",
+            "Exact duplicates removed",
+            "Rows quarantined",
+        ]
+        for c in t.columns[1:]:
+            t[c] = [f"{int(v):,}" for v in t[c]]
+        out += "<h3>Row accounting</h3>\n"
+        out += html.paragraph(
+            "For every file, rows read = rows kept + exact duplicates removed + rows quarantined."
+        )
+        out += html.table(t, f"Row accounting for the {ctx.year.label} files")
+    q = ds.quarantine
+    q = q[q["year"].astype(int) == ctx.year.year] if len(q) else q
+    out += "<h3>Quarantined rows</h3>\n"
+    if len(q):
+        from iro_analysis.schema import QUARANTINE_RULES
+
+        t = q.groupby(["file", "rule"], sort=True).size().reset_index(name="rows")
+        t["Reason"] = [QUARANTINE_RULES.get(r, r) for r in t["rule"]]
+        t = t[["file", "rule", "Reason", "rows"]]
+        t.columns = ["File", "Rule", "Reason", "Rows"]
+        out += html.table(t, f"Rows quarantined from the {ctx.year.label} files, by rule")
+    else:
+        out += html.paragraph(f"No rows were quarantined from the {ctx.year.label} files.")
+    out += "<h3>Validation</h3>\n"
+    v = ctx.validation
+    if v is None or v.empty:
+        out += html.paragraph("Validation results were not available for this build.")
+    else:
+        n = len(v)
+        ok = int(v["success"].astype(bool).sum()) if "success" in v else n
+        out += html.paragraph(
+            f"{ok} of {n} expectations on the clean data passed; every critical expectation passed."
+        )
+        failed = v[~v["success"].astype(bool)] if "success" in v else v.iloc[0:0]
+        if len(failed):
+            cols = [
+                c
+                for c in ("table", "column", "expectation", "severity", "unexpected_count")
+                if c in failed
+            ]
+            t = failed[cols].copy()
+            t.columns = [c.replace("_", " ").capitalize() for c in cols]
+            out += html.table(t, "Warnings raised by validation (these do not stop the report)")
+    return out
+
+
+def attention_points(ctx: ReportContext) -> list[str]:
+    """Data-driven areas for attention: measures that fell, sit below England or breach a standard."""
+    from iro_analysis.narrative import KEY_MESSAGES, format_value
+
+    points = []
+    prev = ctx.year.year - 1
+    for m in KEY_MESSAGES:
+        cur = ctx.value(m.kpi_id)
+        if cur is None or m.higher_is_better is None:
+            continue
+        before = ctx.value(m.kpi_id, prev)
+        if before is not None and round(cur, 1) < round(before, 1):
+            points.append(
+                f"{ctx.title(m.kpi_id)} fell to {format_value(cur, m.unit)} from {format_value(before, m.unit)} "
+                f"in {_year_label(prev)}."
+            )
+        nat = _national(m.kpi_id, ctx.year.year)
+        if nat is not None and round(cur, 1) < round(nat, 1):
+            points.append(
+                f"{ctx.title(m.kpi_id)} ({format_value(cur, m.unit)}) is below England ({format_value(nat, m.unit)})."
+            )
+    caseload = ctx.value("iro_caseload_per_fte")
+    if caseload is not None and caseload > 70:
+        points.append(
+            f"IRO caseloads ({caseload:.1f} per full-time IRO) are above the IRO Handbook's 50 to 70."
+        )
+    for k, text in (
+        ("cla_reviews_overdue_at_31_march", "children had an overdue review at 31 March"),
+        (
+            "drp_open_overdue_at_31_march",
+            "disputes had been open for more than 20 working days at 31 March",
+        ),
+    ):
+        v = ctx.value(k)
+        if v:
+            points.append(f"{int(v):,} {text}.")
+    return points
+
+
+def _section_priorities(ctx: ReportContext) -> str:
+    from iro_analysis import html
+
+    out = ""
+    if "Priorities for next year" not in ctx.narrative:
+        out += html.notice(
+            "For the service to complete.",
+            f"The IRO service's priorities for {ReportingYear(ctx.year.year + 1).label} go in "
+            f"reports/narrative/{ctx.year.year}.md under the heading \u201c## Priorities for next year\u201d.",
+        )
+    points = attention_points(ctx)
+    out += "<h3>Areas for attention from the data</h3>\n"
+    out += (
+        html.bullet_list(points)
+        if points
+        else html.paragraph("No measure fell or sits below England this year.")
+    )
+    return out
+
+
+def _section_appendix(ctx: ReportContext) -> str:
+    from iro_analysis import html, manifest
+
+    out = "<h3>Definitions of every measure</h3>\n"
+    rows = []
+    for kpi_id in ctx.kpis["kpi_id"]:
+        d = ctx.definitions.get(_definition_key(kpi_id, ctx.definitions))
+        rows.append(
+            [
+                kpi_id,
+                getattr(d, "title", kpi_id),
+                getattr(d, "definition", ""),
+                getattr(d, "source", ""),
+            ]
+        )
+    out += html.raw_table(
+        ["KPI id", "Measure", "Definition", "Source"], rows, "KPI definitions", css="data text"
+    )
+    out += "<h3>Assumptions and caveats</h3>\n"
+    log = paths.DOCS_DIR / "assumptions.md"
+    if log.is_file():
+        text = log.read_text(encoding="utf-8")
+        text = re.sub(r"^# .*\n", "", text, count=1)  # the report has one h1
+        text = re.sub(
+            r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", text, flags=re.MULTILINE
+        )
+        out += _markdown(text)
+    out += "<h3>Provenance</h3>\n"
+    m = manifest.build_manifest(ctx.year.year, _manifest_parameters(ctx), ctx.dataset.supplied)
+    code = m["code"]
+    out += html.paragraph(
+        f"Built by iro-analysis {code['package_version']}"
+        + (f" at commit {str(code['git_commit'])[:12]}" if code.get("git_commit") else "")
+        + (" (with uncommitted changes)" if code.get("git_dirty") else "")
+        + f", Python {m['python']}. The run manifest (manifest.json beside this report) lists every input "
+        "file's SHA-256 hash, the parameters and the package versions."
+    )
+    inputs = [
+        [i["input"], _year_label(i["year"]), (i["sha256"] or "")[:16]]
+        for i in m["inputs"]
+        if i["present"]
+    ]
+    out += html.raw_table(
+        ["Input", "Year", "SHA-256 (first 16)"],
+        inputs,
+        "Input files and their hashes",
+        css="data text",
+    )
+    pk = [[k, v] for k, v in m["packages"].items()]
+    out += html.raw_table(["Package", "Version"], pk, "Package versions", css="data text")
+    return out
+
+
+def _manifest_parameters(ctx: ReportContext) -> dict[str, object]:
+    s = ctx.settings
+    params = {k: v for k, v in ctx.parameters.items() if v is not None}
+    params.update(
+        council_name=s.council_name,
+        suppression_threshold=s.suppression_threshold,
+        pn4_counts_as_participation=s.pn4_counts_as_participation,
+    )
+    return params
+
+
+_RENDERERS = {
+    "key_messages": _section_key_messages,
+    "iro_service": _section_iro_service,
+    "looked_after": _section_looked_after,
+    "reviews": _section_reviews,
+    "child_protection": _section_child_protection,
+    "disputes": _section_disputes,
+    "meetings": _section_meetings,
+    "education_health": _section_education_health,
+    "data_quality": _section_data_quality,
+    "priorities": _section_priorities,
+    "appendix": _section_appendix,
+}
+
+
+def render_section(ctx: ReportContext, key: str) -> str:
+    """One section's HTML: heading, introduction, analysts' commentary, figures."""
+    section = SECTION_BY_KEY[key]
+    out = _heading(section)
+    if section.intro:
+        out += f"<p>{section.intro}</p>\n"
+    out += _missing_notice(ctx, section)
+    body = _RENDERERS[key](ctx)
+    commentary = ctx.narrative.get(section.title)
+    if commentary:
+        label = "Priorities" if key == "priorities" else "Commentary from the IRO service"
+        out += f'<div class="commentary"><h3>{label}</h3>\n{_markdown(commentary)}</div>\n'
+    return out + body
+
+
+def show(ctx: ReportContext, key: str) -> None:
+    """Display one section in the notebook (its HTML becomes part of the report)."""
+    from IPython.display import HTML, display
+
+    display(HTML(render_section(ctx, key)))
+
+
+def write_outputs(ctx: ReportContext, output_dir: Path | None = None) -> dict[str, Path]:
+    """Write kpis.csv, kpis.xlsx and manifest.json for the year into `output_dir`."""
+    from iro_analysis import manifest
+    from iro_analysis.kpis import write_kpis
+
+    out = Path(output_dir or ctx.output_dir or paths.report_year_dir(ctx.year.year))
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, xlsx_path, man_path = out / "kpis.csv", out / "kpis.xlsx", out / "manifest.json"
+    write_kpis(ctx.kpis, csv_path, format="csv")
+    write_kpis_xlsx(ctx, xlsx_path)
+    manifest.write_manifest(
+        manifest.build_manifest(ctx.year.year, _manifest_parameters(ctx), ctx.dataset.supplied),
+        man_path,
+    )
+    return {"kpis.csv": csv_path, "kpis.xlsx": xlsx_path, "manifest.json": man_path}
+
+
+def write_kpis_xlsx(ctx: ReportContext, path: Path) -> None:
+    """kpis.xlsx: this year's KPIs with titles, and the history of every year for trends."""
+    cur = ctx.kpis.copy()
+    cur.insert(1, "title", [ctx.title(k) for k in cur["kpi_id"]])
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        cur.to_excel(xl, sheet_name=f"KPIs {ctx.year.slug}", index=False)
+        ctx.history.to_excel(xl, sheet_name="All years", index=False)
+        xl.book.properties.creator = "iro-analysis"
+
+
+# --------------------------------------------------------------------------------------
+# Build orchestration: papermill -> nbconvert -> atomic publish.
+# --------------------------------------------------------------------------------------
+
+
+def run_notebook(step: str, notebook: str, output: Path, parameters: dict[str, object]) -> None:
+    """Execute one notebook with papermill (kernel `python3`); a failure names the step and cell."""
+    import papermill as pm
+
+    params = {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()}
+    try:
+        pm.execute_notebook(
+            str(paths.NOTEBOOKS_DIR / notebook),
+            str(output),
+            parameters=params,
+            kernel_name=KERNEL,
+            cwd=str(paths.NOTEBOOKS_DIR),
+            progress_bar=False,
+            log_output=False,
+            report_mode=True,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise BuildError(
+            f"step '{step}' failed in cell {exc.cell_index} (execution {exc.exec_count}) of {notebook}: "
+            f"{exc.ename}: {exc.evalue}"
+        ) from None
+    finally:
+        if output.is_file():
+            strip_volatile_metadata(output)
+
+
+def strip_volatile_metadata(path: Path) -> None:
+    """Remove papermill's timings and other run-dependent metadata so notebooks are reproducible."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, str(path))
+
+
+def _drop_stderr(nb):
+    """A copy of the notebook without stderr streams (warnings belong in logs, not the report)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if not (o.output_type == "stream" and o.get("name") == "stderr")
+            ]
+    return nb
+
+
+def insert_toc(html_text: str) -> str:
+    """Replace the template's TOC placeholder with links to every section heading (h2)."""
+    heads = re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', html_text)
+    items = "".join(
+        f'<li><a href="#{hid}">{re.sub(r"<[^>]+>", "", title)}</a></li>' for hid, title in heads
+    )
+    nav = f'<nav class="toc" aria-labelledby="toc-title"><h2 id="toc-title">Contents</h2><ol>{items}</ol></nav>'
+    return html_text.replace("<!--IRO-TOC-->", nav, 1)
+
+
+def export_html(
+    notebook: Path, out: Path, year: int, settings: Settings, title: str | None = None
+) -> Path:
+    """Convert an executed notebook to the self-contained report HTML (code and prompts hidden)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = _drop_stderr(nbformat.read(str(notebook), as_version=4))
+    ry = ReportingYear(year)
+    exporter = HTMLExporter(
+        template_name="iro_report",
+        extra_template_basedirs=[str(paths.TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    resources = {
+        "iro": {
+            "title": title or settings.report_title,
+            "council": settings.council_name,
+            "period": ry.label,
+            "period_text": f"1 April {ry.year - 1} to 31 March {ry.year}",
+            "footer": f"{settings.council_name}. Produced with iro-analysis from the council's SSDA903, "
+            "Children in Need census and IRO service records. Figures of 1 to "
+            f"{settings.suppression_threshold} in breakdowns are shown as c.",
+        }
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body = insert_toc(body)
+    out.write_text(body, encoding="utf-8")
+    return out
+
+
+def _publish(staging: Path, final: Path) -> None:
+    """Swap the staging folder into place; the old report is removed only after the swap."""
+    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_report(
+    year: int,
+    raw_dir: Path | None = None,
+    reports_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    settings_path: Path | None = None,
+    pdf: bool = False,
+    log=print,
+) -> Path:
+    """Build `reports/<YEAR>/` (clean -> validate -> report notebooks, HTML, KPIs, manifest).
+
+    Everything is built in a staging folder first; a failure raises BuildError naming the
+    step and leaves any earlier report untouched.
+    """
+    from iro_analysis.paths import available_years
+
+    year = check_year(year)
+    settings = load_settings(settings_path)
+    raw_dir = Path(raw_dir or settings.paths.raw)
+    reports_dir = Path(reports_dir or settings.paths.reports)
+    processed_dir = Path(processed_dir or settings.paths.processed)
+    if not paths.raw_year_dir(year, raw_dir).is_dir():
+        years = available_years(raw_dir)
+        raise IroAnalysisError(
+            f"no raw data for {year}: expected the folder {paths.raw_year_dir(year, raw_dir)}; "
+            + (
+                f"years available: {', '.join(map(str, years))}"
+                if years
+                else "run `make data` for the demo council"
+            )
+        )
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    staging = reports_dir / f".build-{year}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "notebooks").mkdir(parents=True)
+    common = {"year": year, "raw_dir": raw_dir, "processed_dir": processed_dir}
+    timings: dict[str, float] = {}
+    try:
+        steps = (
+            ("clean", CLEAN_NOTEBOOK, common),
+            ("validate", VALIDATE_NOTEBOOK, {**common, "output_dir": staging}),
+            (
+                "report",
+                REPORT_NOTEBOOK,
+                {
+                    **common,
+                    "output_dir": staging,
+                    "settings_path": settings_path,
+                    "validation_path": staging / "validation.json",
+                },
+            ),
+        )
+        for step, notebook, params in steps:
+            t0 = time.perf_counter()
+            log(f"[{year}] {step}: running notebooks/{notebook}")
+            run_notebook(step, notebook, staging / "notebooks" / notebook, params)
+            timings[step] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        html_path = export_html(
+            staging / "notebooks" / REPORT_NOTEBOOK, staging / report_filename(year), year, settings
+        )
+        timings["html"] = time.perf_counter() - t0
+        if pdf:
+            from iro_analysis.pdf import html_to_pdf
+
+            html_to_pdf(html_path, html_path.with_suffix(".pdf"))
+    except BaseException:
+        failed = reports_dir / f".failed-{year}"
+        shutil.rmtree(failed, ignore_errors=True)
+        if staging.exists():
+            staging.rename(failed)
+        raise
+    final = paths.report_year_dir(year, reports_dir)
+    _publish(staging, final)
+    log(
+        f"[{year}] done in {sum(timings.values()):.1f} s ({', '.join(f'{k} {v:.1f} s' for k, v in timings.items())})"
+    )
+    return final / report_filename(year)
+
+
+def cli_main(args) -> int:
+    """`iro-analysis report --year 2022`."""
+    path = build_report(
+        args.year,
+        raw_dir=args.raw_dir,
+        reports_dir=args.reports_dir,
+        settings_path=args.settings,
+        pdf=args.pdf,
+    )
+    print(f"Report written to {path}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# Multi-year trends report and the index of every report.
+# --------------------------------------------------------------------------------------
+
+TRENDS_PARAMETERS = ("year", "raw_dir", "processed_dir", "output_dir", "settings_path")
+TRENDS_FILENAME = "iro-trends.html"
+
+
+def render_trends(ctx: ReportContext) -> str:
+    """Every KPI family over every year supplied, with a chart for each headline measure."""
+    from iro_analysis import html
+
+    years = sorted(int(y) for y in ctx.history["year"].unique())
+    out = html.paragraph(
+        f"Every measure of the annual report for each reporting year supplied, "
+        f"{_year_label(years[0])} to {_year_label(years[-1])}, computed by the same code from the same "
+        "definitions, with England where a national figure is published."
+    )
+    for section in SECTIONS:
+        if not section.kpis:
+            continue
+        out += _heading(section)
+        out += kpi_table(ctx, section.kpis, f"{section.title}: all years")
+        for kpi_id in section.kpis:
+            if ctx.unit(kpi_id) == "percent" or kpi_id in TREND_CHARTS.get(section.key, ()):
+                out += trend_figure(ctx, kpi_id)
+    return out
+
+
+def show_trends(ctx: ReportContext) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(render_trends(ctx)))
+
+
+_INDEX = """<!DOCTYPE html>
+<html lang="en-GB">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{{ council }}: IRO annual reports</title>
+<style>
+body { font-family: "Segoe UI", Arial, "DejaVu Sans", sans-serif; color: #1b1b1b; line-height: 1.55;
+       max-width: 50rem; margin: 2rem auto; padding: 0 1.5rem; }
+a { color: #005ea5; } a:focus { outline: 3px solid #ffdd00; }
+li { margin: .4rem 0; }
+</style></head>
+<body>
+<main>
+<h1>{{ council }}: Independent Reviewing Officer service reports</h1>
+<h2>Annual reports</h2>
+<ul>
+{% for r in reports %}<li><a href="{{ r.href }}">Annual report {{ r.label }}</a> (<a href="{{ r.kpis }}">KPIs as CSV</a>)</li>
+{% endfor %}</ul>
+{% if trends %}<h2>Trends</h2>
+<ul><li><a href="{{ trends }}">Trends across every year supplied</a></li></ul>{% endif %}
+</main>
+</body>
+</html>
+"""
+
+
+def write_index(reports_dir: Path, settings: Settings) -> Path:
+    """`reports/index.html` linking every year's report and the trends report."""
+    import jinja2
+
+    items = []
+    for year in sorted(
+        (int(p.name) for p in reports_dir.iterdir() if p.is_dir() and p.name.isdigit()),
+        reverse=True,
+    ):
+        if (reports_dir / str(year) / report_filename(year)).is_file():
+            items.append(
+                {
+                    "href": f"{year}/{report_filename(year)}",
+                    "label": ReportingYear(year).label,
+                    "kpis": f"{year}/kpis.csv",
+                }
+            )
+    trends = (
+        f"trends/{TRENDS_FILENAME}"
+        if (reports_dir / "trends" / TRENDS_FILENAME).is_file()
+        else None
+    )
+    text = (
+        jinja2.Environment(autoescape=True)
+        .from_string(_INDEX)
+        .render(council=settings.council_name, reports=items, trends=trends)
+    )
+    out = reports_dir / "index.html"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def build_trends(
+    raw_dir: Path | None = None,
+    reports_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    settings_path: Path | None = None,
+    log=print,
+) -> Path:
+    """Build `reports/trends/iro-trends.html` for the latest year supplied."""
+    from iro_analysis.paths import available_years
+
+    settings = load_settings(settings_path)
+    raw_dir = Path(raw_dir or settings.paths.raw)
+    reports_dir = Path(reports_dir or settings.paths.reports)
+    processed_dir = Path(processed_dir or settings.paths.processed)
+    years = available_years(raw_dir)
+    if not years:
+        raise IroAnalysisError(
+            f"no year folders in {raw_dir}: run `make data` for the demo council"
+        )
+    staging = reports_dir / f".build-trends-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "notebooks").mkdir(parents=True)
+    params = {
+        "year": years[-1],
+        "raw_dir": raw_dir,
+        "processed_dir": processed_dir,
+        "settings_path": settings_path,
+    }
+    log(f"[trends] running notebooks/{TRENDS_NOTEBOOK}")
+    try:
+        run_notebook("trends", TRENDS_NOTEBOOK, staging / "notebooks" / TRENDS_NOTEBOOK, params)
+        export_html(
+            staging / "notebooks" / TRENDS_NOTEBOOK,
+            staging / TRENDS_FILENAME,
+            years[-1],
+            settings,
+            title=f"{settings.report_title}: trends",
+        )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _publish(staging, reports_dir / "trends")
+    return reports_dir / "trends" / TRENDS_FILENAME
+
+
+def cli_reports(args) -> int:
+    """`iro-analysis reports`: every year's report, the trends report and the index."""
+    from iro_analysis.paths import available_years
+
+    settings = load_settings(args.settings)
+    raw_dir = Path(args.raw_dir or settings.paths.raw)
+    reports_dir = Path(args.reports_dir or settings.paths.reports)
+    years = available_years(raw_dir)
+    if not years:
+        raise IroAnalysisError(
+            f"no year folders in {raw_dir}: run `make data` for the demo council"
+        )
+    if not args.no_years:
+        for y in years:
+            build_report(y, raw_dir=raw_dir, reports_dir=reports_dir, settings_path=args.settings)
+    build_trends(raw_dir=raw_dir, reports_dir=reports_dir, settings_path=args.settings)
+    index = write_index(reports_dir, settings)
+    print(f"Reports index written to {index}")
+    return 0
