@@ -63,7 +63,12 @@ reports: $(STAMP) ## build every year's report, the trends report and reports/in
 	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
 	@$(MAKE) --no-print-directory reports/index.html
 
-test: $(STAMP) ## run every test (pytest)
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(AXE)
+
+test: $(STAMP) $(AXE) ## run every test (pytest), browser and accessibility tests included
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## check formatting and lint (ruff), changing nothing
@@ -91,5 +96,5 @@ lock: ## regenerate requirements.lock from pyproject.toml in a throwaway venv
 clean: ## remove processed data, built reports and caches (keeps raw data and .venv)
 	find data/processed -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +
 	find reports -mindepth 1 -maxdepth 1 ! -name narrative ! -name .gitkeep -exec rm -rf {} +
-	rm -rf .pytest_cache .ruff_cache
+	rm -rf .pytest_cache .ruff_cache node_modules
 	find . -name __pycache__ -not -path './.venv/*' -exec rm -rf {} +
