@@ -7,12 +7,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+AXE := node_modules/axe-core/axe.min.js
 YEAR ?=
 FORMAT ?= html
 # Reports must embed images: a global MPLBACKEND=Agg makes papermill kernels emit none.
 unexport MPLBACKEND
 
-.PHONY: help setup data report reports test lint format lab bench clean lock years
+.PHONY: help setup data report reports check test lint format lab bench clean lock years
 
 help: ## list every target with a one-line description
 	@echo "iro-analysis: make TARGET [YEAR=2022]"
@@ -59,11 +60,14 @@ report: $(STAMP) ## build one year's report: make report YEAR=2022 [FORMAT=pdf]
 	else $(MAKE) --no-print-directory reports/$(YEAR)/manifest.json && \
 	  echo "Report: $$(ls reports/$(YEAR)/iro-annual-report-*.html)"; fi
 
+check: $(STAMP) $(AXE) ## open the built report in headless Chromium (offline, images, links, axe): make check YEAR=2022
+	@if [ -z "$(YEAR)" ]; then echo "Choose a year: make check YEAR=<year>"; exit 2; fi
+	$(BIN)/iro-analysis check --year $(YEAR)
+
 reports: $(STAMP) ## build every year's report, the trends report and reports/index.html (make -j2 reports)
 	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
 	@$(MAKE) --no-print-directory reports/index.html
 
-AXE := node_modules/axe-core/axe.min.js
 $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $(AXE)

@@ -25,6 +25,7 @@ HANDLERS = {
     "kpis": "iro_analysis.kpis:cli_main",
     "report": "iro_analysis.report:cli_main",
     "reports": "iro_analysis.report:cli_reports",
+    "check": "iro_analysis.report:cli_check",
 }
 
 
@@ -114,6 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-years",
         action="store_true",
         help="build only the trends report and the index (the year reports are already built)",
+    )
+
+    p = sub.add_parser(
+        "check",
+        help="open a built report in headless Chromium: offline, images, links, accessibility",
+    )
+    p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
+    p.add_argument(
+        "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
     )
     return parser
 

@@ -1328,3 +1328,23 @@ def cli_reports(args) -> int:
     index = write_index(reports_dir, settings)
     print(f"Reports index written to {index}")
     return 0
+
+
+def cli_check(args) -> int:
+    """`iro-analysis check --year 2022`: browser checks on the built report, screenshots beside it."""
+    from iro_analysis.browser import check_report
+
+    settings = load_settings(args.settings)
+    folder = paths.report_year_dir(args.year, Path(args.reports_dir or settings.paths.reports))
+    html_path = folder / report_filename(args.year)
+    if not html_path.is_file():
+        raise IroAnalysisError(
+            f"no report at {html_path}: build it with `make report YEAR={args.year}`"
+        )
+    result = check_report(html_path, screenshots_dir=folder / "screenshots")
+    print(
+        f"{result.images} images, {len(result.toc_links)} contents links checked; screenshots in {folder / 'screenshots'}"
+    )
+    for problem in result.problems:
+        print(f"- {problem}")
+    return 1 if result.problems else 0
