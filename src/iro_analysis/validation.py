@@ -485,15 +485,21 @@ def write_report(report: ValidationReport, reports_dir: Path | None = None) -> t
     return report.to_json(out / "validation.json"), report.to_html(out / "data-quality.html")
 
 
-def cli_main(args) -> int:
-    """`iro-analysis validate --year YEAR`: validate processed data (cleaning first if none)."""
+def load_or_clean(
+    year: int, raw_dir: Path | None = None, processed_dir: Path | None = None
+) -> Dataset:
+    """The processed Dataset of `year`, running the cleaner first when there is none."""
     from iro_analysis.clean import load_processed, run_clean
 
-    processed = paths.processed_year_dir(args.year, args.processed_dir)
+    processed = paths.processed_year_dir(year, processed_dir)
     if (processed / "accounting.parquet").is_file():
-        ds = load_processed(args.year, args.processed_dir)
-    else:
-        ds = run_clean(args.year, args.raw_dir, args.processed_dir)
+        return load_processed(year, processed_dir)
+    return run_clean(year, raw_dir, processed_dir)
+
+
+def cli_main(args) -> int:
+    """`iro-analysis validate --year YEAR`: validate processed data (cleaning first if none)."""
+    ds = load_or_clean(args.year, args.raw_dir, args.processed_dir)
     report = validate_dataset(ds, args.year)
     json_path, html_path = write_report(report, getattr(args, "reports_dir", None))
     print(

@@ -1,0 +1,164 @@
+"""Raw readers: encodings, physical line numbers, bad files, and the CIN census XML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iro_analysis.errors import InputError
+from iro_analysis.read import (
+    LINE,
+    MALFORMED,
+    detect_encoding,
+    read_cin_census,
+    read_raw_csv,
+)
+from iro_analysis.schema import HEADER, PEP
+
+FIXTURE_XML = Path(__file__).parent / "fixtures" / "clean" / "raw" / "2022" / "cin_census.xml"
+HEAD = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+
+
+def write(path: Path, data: str | bytes) -> Path:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path.write_bytes(data)
+    return path
+
+
+def test_detect_encoding():
+    assert detect_encoding(b"\xef\xbb\xbfCHILD") == "utf-8-sig"
+    assert detect_encoding("CHILD,é".encode()) == "utf-8"
+    assert detect_encoding("CHILD,é".encode("cp1252")) == "cp1252"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_each_encoding_reads_the_same_values(tmp_path, encoding):
+    p = tmp_path / "header.csv"
+    p.write_bytes((HEAD + "C1,1,01/01/2010,WBRI,Zoë’s,,\n").encode(encoding))
+    t = read_raw_csv(p, HEADER)
+    assert t.encoding == encoding
+    assert list(t.frame.columns[:7]) == list(HEADER.columns)  # BOM not glued to CHILD
+    assert t.frame.loc[0, "UPN"] == "Zoë’s"
+
+
+def test_physical_line_numbers_survive_blank_lines_and_quoted_newlines(tmp_path):
+    p = write(
+        tmp_path / "header.csv",
+        HEAD
+        + 'C1,1,01/01/2010,WBRI,,,\n\n\nC2,2,01/01/2011,WBRI,"two\nlines",,\nC3,1,01/01/2012,WBRI,,,\n',
+    )
+    f = read_raw_csv(p, HEADER).frame
+    assert f["CHILD"].tolist() == ["C1", "C2", "C3"]
+    assert f[LINE].tolist() == [2, 5, 7]
+    assert f.loc[1, "UPN"] == "two\nlines"
+
+
+def test_unquoted_file_line_numbers_and_crlf(tmp_path):
+    p = write(tmp_path / "pep.csv", "child_id,pep_date\r\nC1,01/01/2021\r\n\r\nC2,02/01/2021\r\n")
+    f = read_raw_csv(p, PEP).frame
+    assert f[LINE].tolist() == [2, 4]
+    assert f["pep_date"].tolist() == ["01/01/2021", "02/01/2021"]
+
+
+def test_wrong_field_count_and_repeated_header_are_marked_not_dropped(tmp_path):
+    p = write(
+        tmp_path / "pep.csv",
+        "child_id,pep_date\nC1,01/01/2021\nchild_id,pep_date\nC2,02/01/2021,extra\nC3\n",
+    )
+    f = read_raw_csv(p, PEP).frame
+    assert len(f) == 4
+    assert f[MALFORMED].tolist() == [
+        "",
+        "repeated header line",
+        "expected 2 fields, found 3",
+        "expected 2 fields, found 1",
+    ]
+
+
+def test_missing_and_unexpected_columns_are_listed(tmp_path):
+    p = write(tmp_path / "header.csv", "CHILD,SEX,DOB,ETHNIC,UPN,FOO\nC1,1,01/01/2010,WBRI,,x\n")
+    with pytest.raises(InputError) as exc:
+        read_raw_csv(p, HEADER)
+    msg = str(exc.value)
+    assert str(p) in msg and "line 1" in msg
+    assert "missing column(s) MOTHER, MC_DOB" in msg
+    assert "unexpected column(s) 'FOO'" in msg
+
+
+def test_column_names_match_case_insensitively(tmp_path):
+    p = write(tmp_path / "pep.csv", " CHILD_ID , PEP_DATE\nC1,01/01/2021\n")
+    assert read_raw_csv(p, PEP).frame["child_id"].tolist() == ["C1"]
+
+
+def test_empty_file_is_an_error_naming_it(tmp_path):
+    p = write(tmp_path / "pep.csv", b"")
+    with pytest.raises(InputError, match="pep.csv: the file is empty"):
+        read_raw_csv(p, PEP)
+
+
+def test_header_only_file_has_no_rows(tmp_path):
+    p = write(tmp_path / "pep.csv", "child_id,pep_date\n")
+    assert len(read_raw_csv(p, PEP).frame) == 0
+
+
+def test_binary_file_named_csv_is_an_error(tmp_path):
+    p = write(tmp_path / "pep.csv", bytes(range(256)) * 4)
+    with pytest.raises(InputError, match="not a text CSV file"):
+        read_raw_csv(p, PEP)
+
+
+# --------------------------------------------------------------------------------------
+# CIN census XML
+# --------------------------------------------------------------------------------------
+
+
+def test_cin_census_tables_and_element_lines():
+    cin = read_cin_census(FIXTURE_XML)
+    assert cin.namespace == ""
+    assert cin.children["LAchildID"].str.strip().tolist() == ["P1", ""]
+    assert cin.children[LINE].tolist() == [11, 51]
+    assert cin.children["Sex"].tolist() == ["f", "M"]
+    assert cin.details["CINreferralDate"].tolist() == ["2021-05-01", "2021-06-01"]
+    assert cin.details[LINE].tolist() == [20, 57]
+    assert cin.s47["S47ActualStartDate"].tolist() == ["2021-05-03"]
+    assert cin.s47["ICPCnotRequired"].tolist() == ["false"]
+    assert cin.plans["CPPstartDate"].tolist() == ["2021-05-20", "2021-13-01"]
+    assert cin.plans[LINE].tolist() == [31, 41]
+    assert cin.reviews["CPPreviewDate"].tolist() == ["2021-08-15", "2022-02-10", "2022-01-10"]
+    assert cin.reviews["_plan"].tolist() == [0, 0, 1]
+    assert cin.reviews[LINE].tolist() == [37, 38, 46]
+
+
+def test_namespaced_census_reads_the_same(tmp_path):
+    text = FIXTURE_XML.read_text(encoding="utf-8").replace(
+        "<Message>", '<Message xmlns="urn:unexpected:namespace">'
+    )
+    p = write(tmp_path / "cin_census.xml", text)
+    cin = read_cin_census(p)
+    plain = read_cin_census(FIXTURE_XML)
+    assert cin.namespace == "urn:unexpected:namespace"
+    for name in ("children", "details", "s47", "plans", "reviews"):
+        assert getattr(cin, name).equals(getattr(plain, name)), name
+
+
+def test_truncated_census_is_an_error_with_line(tmp_path):
+    text = FIXTURE_XML.read_text(encoding="utf-8")
+    p = write(tmp_path / "cin_census.xml", text[: text.index("<CPPstartDate>2021-13-01")])
+    with pytest.raises(InputError, match=r"cin_census.xml, line \d+, column \d+: not well-formed"):
+        read_cin_census(p)
+
+
+def test_census_with_wrong_root_or_empty_is_an_error(tmp_path):
+    p = write(tmp_path / "cin_census.xml", "<?xml version='1.0'?>\n<Other><Child/></Other>\n")
+    with pytest.raises(InputError, match="expected <Message>"):
+        read_cin_census(p)
+    with pytest.raises(InputError, match="empty"):
+        read_cin_census(write(tmp_path / "empty.xml", b""))
+
+
+def test_binary_census_is_an_error(tmp_path):
+    p = write(tmp_path / "cin_census.xml", bytes(range(256)))
+    with pytest.raises(InputError, match="not well-formed XML"):
+        read_cin_census(p)
