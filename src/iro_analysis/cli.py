@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
     )
+    p.add_argument(
+        "--processed-dir", type=Path, default=None, help="processed folder (default data/processed)"
+    )
     p.add_argument("--pdf", action="store_true", help="also print the report to PDF")
 
     p = sub.add_parser("reports", help="build every year's report, the trends report and the index")

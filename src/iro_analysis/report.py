@@ -1160,15 +1160,18 @@ def build_report(
 
 
 def cli_main(args) -> int:
-    """`iro-analysis report --year 2022`."""
+    """`iro-analysis report --year 2022 [--pdf]`."""
     path = build_report(
         args.year,
         raw_dir=args.raw_dir,
         reports_dir=args.reports_dir,
+        processed_dir=args.processed_dir,
         settings_path=args.settings,
         pdf=args.pdf,
     )
     print(f"Report written to {path}")
+    if args.pdf:
+        print(f"PDF written to {path.with_suffix('.pdf')}")
     return 0
 
 

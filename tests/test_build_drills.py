@@ -1,0 +1,159 @@
+"""Reproducibility and failure drills for the report build."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from iro_analysis import report
+from iro_analysis.errors import IroAnalysisError
+
+from .conftest import REPORT_YEAR
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _build(root: Path, year: int = REPORT_YEAR, **kw) -> Path:
+    return report.build_report(
+        year,
+        raw_dir=root / "raw",
+        reports_dir=root / "reports",
+        processed_dir=root / "processed",
+        log=lambda *a: None,
+        **kw,
+    )
+
+
+def _workspace(tmp_path: Path, demo_raw: Path) -> Path:
+    shutil.copytree(demo_raw, tmp_path / "raw")
+    return tmp_path
+
+
+def test_two_builds_are_byte_identical(build_root, tmp_path, demo_raw):
+    first = build_root / "reports" / str(REPORT_YEAR)
+    root = _workspace(tmp_path, demo_raw)
+    second = _build(root).parent
+    for name in ("iro-annual-report-2021-22.html", "kpis.csv", "manifest.json", "validation.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    for nb in ("01_clean.ipynb", "02_validate.ipynb", "03_annual_report.ipynb"):
+        a = (first / "notebooks" / nb).read_text()
+        b = (second / "notebooks" / nb).read_text()
+        # the notebooks record the folders they were given; beyond those they must not differ
+        a = a.replace(str(build_root), "<ROOT>")
+        b = b.replace(str(root), "<ROOT>")
+        assert a == b, nb
+
+
+def test_missing_optional_file_is_marked_not_supplied(tmp_path, demo_raw):
+    root = _workspace(tmp_path, demo_raw)
+    (root / "raw" / str(REPORT_YEAR) / "iro" / "pep.csv").unlink()
+    html = _build(root).read_text(encoding="utf-8")
+    assert "PEP" in html
+    kpis = (root / "reports" / str(REPORT_YEAR) / "kpis.csv").read_text()
+    assert "pep_in_place_pct" not in kpis and "health_assessment_pct" in kpis
+    section = html[html.index('id="education-and-health"') : html.index('id="data-quality"')]
+    assert "not supplied" in section
+
+
+def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_raw):
+    root = _workspace(tmp_path, demo_raw)
+    _build(root)
+    before_reports = _snapshot(root / "reports" / str(REPORT_YEAR))
+    before_processed = _snapshot(root / "processed")
+    episodes = root / "raw" / str(REPORT_YEAR) / "ssda903" / "episodes.csv"
+    episodes.write_bytes(b"\x00\x01\x02PK\x03\x04 not a csv \xff\xfe" * 50)
+    with pytest.raises(IroAnalysisError) as exc:
+        _build(root)
+    assert "episodes.csv" in str(exc.value)
+    assert _snapshot(root / "reports" / str(REPORT_YEAR)) == before_reports
+    assert _snapshot(root / "processed") == before_processed
+
+
+def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw):
+    from iro_analysis.clean import load_processed
+
+    root = _workspace(tmp_path, demo_raw)
+    _build(root)
+    before = _snapshot(root / "reports" / str(REPORT_YEAR))
+    cmd = [
+        sys.executable,
+        "-m",
+        "iro_analysis",
+        "report",
+        "--year",
+        str(REPORT_YEAR),
+        "--raw-dir",
+        str(root / "raw"),
+        "--reports-dir",
+        str(root / "reports"),
+        "--processed-dir",
+        str(root / "processed"),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    staging = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        found = list((root / "reports").glob(f".build-{REPORT_YEAR}-*/notebooks/*.ipynb"))
+        if found:
+            staging = found[0]
+            break
+        time.sleep(0.1)
+    assert staging is not None, "the build never started writing"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert _snapshot(root / "reports" / str(REPORT_YEAR)) == before
+    ds = load_processed(REPORT_YEAR, root / "processed")
+    assert len(ds.tables["episodes"]) > 0
+    # the next build succeeds and clears the way
+    _build(root)
+    assert (root / "reports" / str(REPORT_YEAR) / "kpis.csv").is_file()
+
+
+def test_two_years_built_at_once_do_not_corrupt_each_other(tmp_path, demo_raw):
+    root = _workspace(tmp_path, demo_raw)
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "iro_analysis",
+                "report",
+                "--year",
+                str(y),
+                "--raw-dir",
+                str(root / "raw"),
+                "--reports-dir",
+                str(root / "reports"),
+                "--processed-dir",
+                str(root / "processed"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for y in (2021, 2022)
+    ]
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    for y, slug in ((2021, "2020-21"), (2022, "2021-22")):
+        html = (root / "reports" / str(y) / f"iro-annual-report-{slug}.html").read_text(
+            encoding="utf-8"
+        )
+        assert html.rstrip().endswith("</html>")
+        assert f"Reporting year {slug.replace('-', '/')}" in html
+        kpis = (root / "reports" / str(y) / "kpis.csv").read_text()
+        assert kpis.startswith("kpi_id,year,value,numerator,denominator")
+        assert f",{y}," in kpis

@@ -1,0 +1,255 @@
+"""The annual report: sections, charts, figures equal to kpis.csv, outputs, safety."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from iro_analysis import report
+from iro_analysis.errors import IroAnalysisError
+from iro_analysis.narrative import format_value
+from iro_analysis.settings import Settings
+from iro_analysis.suppression import SUPPRESSED
+from iro_analysis.years import ReportingYear
+
+from .conftest import REPORT_YEAR
+
+
+def _kpi_rows(built_report: Path) -> dict[str, dict[str, str]]:
+    with open(built_report.parent / "kpis.csv", encoding="utf-8", newline="") as f:
+        return {r["kpi_id"]: r for r in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="module")
+def soup(built_report) -> BeautifulSoup:
+    return BeautifulSoup(built_report.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_report_files_are_written(built_report):
+    folder = built_report.parent
+    assert built_report.name == "iro-annual-report-2021-22.html"
+    for name in ("kpis.csv", "kpis.xlsx", "manifest.json", "validation.json"):
+        assert (folder / name).is_file(), name
+    executed = sorted(p.name for p in (folder / "notebooks").glob("*.ipynb"))
+    assert executed == ["01_clean.ipynb", "02_validate.ipynb", "03_annual_report.ipynb"]
+    assert built_report.stat().st_size < 5 * 1024 * 1024
+    assert not list(folder.parent.glob(".build-*")), "staging folder left behind"
+
+
+def test_one_h1_lang_and_every_section_in_order(soup):
+    assert soup.html["lang"] == "en-GB"
+    assert len(soup.find_all("h1")) == 1
+    h2 = [h.get_text(strip=True) for h in soup.find_all("h2") if h.get("id") != "toc-title"]
+    assert h2 == report.SECTION_TITLES
+    # headings are ordered: no h3 before the first h2, no h4 and deeper before an h3
+    levels = [int(t.name[1]) for t in soup.find_all(re.compile(r"^h[1-6]$"))]
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
+def test_contents_links_every_section(soup):
+    toc = [a["href"] for a in soup.select("nav.toc a")]
+    ids = [h["id"] for h in soup.find_all("h2") if h.get("id") != "toc-title"]
+    assert toc == [f"#{i}" for i in ids]
+
+
+def test_every_chart_has_alt_text_caption_and_data_table(soup):
+    figures = soup.select("figure.chart")
+    assert len(figures) >= 10
+    for fig in figures:
+        img = fig.find("img")
+        assert img["src"].startswith("data:image/png;base64,")
+        assert len(img["alt"]) > 25 and img["alt"].endswith(".")
+        assert fig.find("figcaption").get_text(strip=True)
+        assert fig.find("table") is not None
+
+
+def test_every_section_is_filled(soup):
+    for h2 in soup.find_all("h2"):
+        if h2.get("id") == "toc-title":
+            continue
+        content = []
+        for sib in h2.find_all_next():
+            if sib.name == "h2":
+                break
+            content.append(sib)
+        assert any(t.name in ("table", "ul", "figure", "p") for t in content), h2.get_text()
+        assert not any("not supplied" in t.get_text() for t in content if t.name == "td"), (
+            h2.get_text()
+        )
+
+
+def test_each_kpi_shown_equals_kpis_csv(soup, built_report):
+    rows = _kpi_rows(built_report)
+    from iro_analysis.kpis import KPI_DEFINITIONS
+
+    spans = soup.select("span[data-kpi]")
+    assert len(spans) >= 40
+    for span in spans:
+        kpi_id = span["data-kpi"]
+        row = rows[kpi_id]
+        unit = KPI_DEFINITIONS[report._definition_key(kpi_id, KPI_DEFINITIONS)].unit
+        expected = format_value(float(row["value"]), unit) if row["value"] != "" else "no cases"
+        assert span.get_text() == expected, kpi_id
+    shown = {s["data-kpi"] for s in spans}
+    for section in report.SECTIONS:
+        assert set(section.kpis) <= shown, section.key
+
+
+def test_key_messages_use_the_same_figures(soup, built_report):
+    rows = _kpi_rows(built_report)
+    messages = soup.select("ul.key-messages li")
+    assert len(messages) >= 8
+    text = " ".join(m.get_text() for m in messages)
+    assert (
+        f"{int(rows['cla_at_31_march']['value']):,} children were looked after at 31 March" in text
+    )
+
+
+def test_no_network_loads_and_no_scripts(built_report):
+    html = built_report.read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "require.js" not in html and "mathjax" not in html.lower()
+
+
+def test_manifest_hashes_inputs_and_records_versions(build_root, built_report):
+    manifest = json.loads((built_report.parent / "manifest.json").read_text())
+    assert manifest["report_year"] == REPORT_YEAR
+    assert manifest["parameters"]["suppression_threshold"] == 5
+    assert manifest["packages"]["pandas"].startswith("3.")
+    assert manifest["generated_on"] == "2023-11-14"  # SOURCE_DATE_EPOCH set in conftest
+    episodes = build_root / "raw" / "2022" / "ssda903" / "episodes.csv"
+    digest = hashlib.sha256(episodes.read_bytes()).hexdigest()
+    assert any(
+        i["sha256"] == digest and i["input"] == "episodes" and i["year"] == 2022
+        for i in manifest["inputs"]
+    )
+
+
+def _identifiers(raw: Path) -> set[str]:
+    """Every child identifier, UPN, date of birth and postcode in the raw data."""
+    found: set[str] = set()
+    for year_dir in raw.iterdir():
+        header = pd.read_csv(year_dir / "ssda903" / "header.csv", dtype=str, encoding="latin-1")
+        episodes = pd.read_csv(year_dir / "ssda903" / "episodes.csv", dtype=str, encoding="latin-1")
+        for col in ("CHILD", "UPN"):
+            found.update(v.strip() for v in header[col].dropna())
+        for v in header["DOB"].dropna():
+            v = v.strip()
+            found.add(v)
+            m = re.fullmatch(r"(\d\d)/(\d\d)/(\d{4})", v)
+            if m:
+                found.add(f"{m.group(3)}-{m.group(2)}-{m.group(1)}")
+        for col in ("HOME_POST", "PL_POST"):
+            found.update(v.strip() for v in episodes[col].dropna())
+        xml = (year_dir / "cin_census.xml").read_text(encoding="utf-8", errors="replace")
+        found.update(re.findall(r"<LAchildID>\s*([^<]+?)\s*</LAchildID>", xml))
+        found.update(re.findall(r"<UPN>\s*([^<]+?)\s*</UPN>", xml))
+    return {f for f in found if len(f) >= 4}
+
+
+def test_no_child_identifier_in_any_output(build_root):
+    ids = _identifiers(build_root / "raw")
+    assert len(ids) > 100
+    pattern = re.compile(
+        r"(?<![\w/-])("
+        + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+        + r")(?![\w/-])"
+    )
+    hits = []
+    for path in (build_root / "reports").rglob("*"):
+        if not path.is_file() or path.suffix in (".png", ".pdf", ".xlsx"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=\\n]+", "", text)
+        text = re.sub(r'"image/png": "[^"]*"', "", text)
+        hits += [(path.name, m.group(1)) for m in pattern.finditer(text)]
+    assert hits == []
+
+
+def _ctx_with_breakdown(df: pd.DataFrame, threshold: int = 5) -> report.ReportContext:
+    return report.ReportContext(
+        year=ReportingYear(2022),
+        settings=Settings(suppression_threshold=threshold),
+        dataset=None,
+        history=pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"]),
+        breakdowns={"x": df},
+        missing={},
+        validation=None,
+        narrative={},
+        parameters={},
+    )
+
+
+def test_breakdown_suppresses_small_counts_in_table_and_chart():
+    df = pd.DataFrame(
+        {"category": ["Large", "Tiny", "None"], "count": [40, 3, 0], "percent": [93.0, 7.0, 0.0]}
+    )
+    html = report.breakdown_block(_ctx_with_breakdown(df), "x", "Children by group")
+    soup = BeautifulSoup(html, "html.parser")
+    cells = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in soup.select("tbody tr")]
+    assert cells == [
+        ["Large", "40", "93.0%"],
+        ["Tiny", SUPPRESSED, SUPPRESSED],
+        ["None", "0", "0.0%"],
+    ]
+    alt = soup.find("img")["alt"]
+    assert "Large (40)" in alt and "suppressed" in alt and "Tiny (3)" not in alt
+    plain = report.breakdown_block(
+        _ctx_with_breakdown(df, threshold=0), "x", "Children by group", chart=False
+    )
+    assert ">3<" in plain and ">7.0%<" in plain
+
+
+def test_breakdown_not_supplied_is_marked():
+    ctx = _ctx_with_breakdown(pd.DataFrame())
+    assert "not supplied" in report.breakdown_block(ctx, "missing", "Children by group")
+
+
+def test_check_parameters():
+    ns = {
+        "year": "2022",
+        "raw_dir": "/x",
+        "processed_dir": None,
+        "output_dir": None,
+        "settings_path": None,
+        "validation_path": None,
+        "In": [],
+        "report": report,
+    }
+    params = report.check_parameters(ns)
+    assert params["year"] == 2022 and params["raw_dir"] == Path("/x")
+    with pytest.raises(ValueError, match="unknown notebook parameter.*yaer"):
+        report.check_parameters({**ns, "yaer": 2023})
+    with pytest.raises(ValueError, match="four-digit year"):
+        report.check_parameters({**ns, "year": "22"})
+
+
+def test_misspelt_papermill_parameter_stops_the_notebook(tmp_path):
+    with pytest.raises(report.BuildError, match=r"step 'report' failed in cell .*yaer"):
+        report.run_notebook(
+            "report", report.REPORT_NOTEBOOK, tmp_path / "out.ipynb", {"yaer": 2021}
+        )
+
+
+def test_missing_year_is_a_clear_error(tmp_path, demo_raw):
+    with pytest.raises(
+        IroAnalysisError,
+        match=r"no raw data for 2031: expected the folder .*2031; years available: 2020, 2021, 2022",
+    ):
+        report.build_report(
+            2031, raw_dir=demo_raw, reports_dir=tmp_path / "r", processed_dir=tmp_path / "p"
+        )
+
+
+def test_insert_toc():
+    html = '<body><!--IRO-TOC--><h2 id="a-b">A <em>b</em></h2><h2 id="c">C</h2></body>'
+    out = report.insert_toc(html)
+    assert '<li><a href="#a-b">A b</a></li><li><a href="#c">C</a></li>' in out
