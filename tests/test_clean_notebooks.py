@@ -1,0 +1,74 @@
+"""The clean and validate notebooks run under papermill on the fixture data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from iro_analysis import paths
+
+RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
+NOTEBOOKS = ("01_clean.ipynb", "02_validate.ipynb")
+
+
+def _run(name: str, out: Path, **params) -> dict:
+    import papermill as pm
+
+    pm.execute_notebook(
+        str(paths.NOTEBOOKS_DIR / name),
+        str(out),
+        parameters=params,
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(out.parent),
+    )
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_shape(name):
+    nb = json.loads((paths.NOTEBOOKS_DIR / name).read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "parameters" in code[0]["metadata"].get("tags", [])
+    src = "".join(code[0]["source"])
+    assert "year = 2022" in src and "raw_dir = None" in src and "processed_dir = None" in src
+    assert "check_year(year)" in "".join(code[1]["source"])
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.slow
+def test_clean_then_validate_notebooks_run(tmp_path):
+    processed = tmp_path / "processed"
+    reports = tmp_path / "reports"
+    nb = _run(
+        "01_clean.ipynb",
+        tmp_path / "01_clean.ipynb",
+        year=2022,
+        raw_dir=str(RAW),
+        processed_dir=str(processed),
+    )
+    text = json.dumps(nb["cells"])
+    assert "rows_quarantined" in text and "orphan_child" in text
+    assert (processed / "2022" / "accounting.parquet").is_file()
+    nb = _run(
+        "02_validate.ipynb",
+        tmp_path / "02_validate.ipynb",
+        year=2022,
+        raw_dir=str(RAW),
+        processed_dir=str(processed),
+        reports_dir=str(reports),
+    )
+    assert (reports / "2022" / "validation.json").is_file()
+    assert (reports / "2022" / "data-quality.html").is_file()
+    outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
+    assert "critical failures" in outputs
+    assert "it/s" not in outputs and "Calculating Metrics" not in outputs  # no GX progress bars
+
+
+def test_bad_year_parameter_fails_in_the_check_cell(tmp_path):
+    import papermill as pm
+
+    with pytest.raises(pm.PapermillExecutionError, match="four-digit year"):
+        _run("01_clean.ipynb", tmp_path / "bad.ipynb", year="22", raw_dir=str(RAW))

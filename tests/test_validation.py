@@ -1,0 +1,160 @@
+"""Validation: GX suites and pandas checks, severity, the failure message, JSON and HTML."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iro_analysis import schema as S
+from iro_analysis.clean import build_dataset, write_processed
+from iro_analysis.cli import main
+from iro_analysis.dataset import Dataset
+from iro_analysis.errors import ValidationFailed
+from iro_analysis.validation import (
+    CRITICAL,
+    RESULT_COLUMNS,
+    WARNING,
+    suite_checks,
+    validate_dataset,
+)
+
+RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
+
+
+@pytest.fixture(scope="module")
+def ds() -> Dataset:
+    return build_dataset(RAW)
+
+
+@pytest.fixture(scope="module")
+def report(ds):
+    return validate_dataset(ds, 2022)
+
+
+def broken(ds: Dataset) -> Dataset:
+    """The fixture dataset with faults the cleaner would have quarantined put back in."""
+    tables = dict(ds.tables)
+    ep = tables["episodes"].copy()
+    ep.loc[0, "DEC"] = pd.Timestamp(2019, 1, 1)  # before DECOM 2020-06-01
+    ep.loc[1, "LS"] = "ZZ"
+    tables["episodes"] = ep
+    wf = tables["workforce"].copy()
+    wf.loc[0, "fte"] = 1.5
+    tables["workforce"] = wf
+    rv = tables["reviews"].copy()
+    rv.loc[len(rv)] = ["C7", pd.Timestamp(2010, 1, 1), pd.Timestamp(2021, 5, 1), "PN1", 2022]
+    tables["reviews"] = rv
+    return replace(ds, tables=tables)
+
+
+def test_one_suite_per_table_covering_keys_codes_and_dates():
+    for table in S.CLEAN_TABLES:
+        kinds = {c.expectation for c in suite_checks(table)}
+        assert "ExpectTableColumnsToMatchSet" in kinds
+        assert "ExpectColumnValuesToNotBeNull" in kinds
+        assert kinds & {"ExpectColumnValuesToBeUnique", "ExpectCompoundColumnsToBeUnique"}
+    ep = {(c.expectation, c.column) for c in suite_checks("episodes")}
+    assert ("ExpectColumnValuesToBeInSet", "LS") in ep
+    assert ("ExpectColumnPairValuesAToBeGreaterThanB", "DEC >= DECOM") in ep
+    s47 = {c.column for c in suite_checks("s47")}
+    assert "DateOfInitialCPC >= S47ActualStartDate" in s47
+    assert "fte" in {c.column for c in suite_checks("workforce")}
+
+
+def test_clean_fixture_passes_every_critical_check(report):
+    assert list(report.results.columns) == list(RESULT_COLUMNS)
+    assert report.ok, report.failure_message()
+    assert set(report.results["severity"]) == {CRITICAL, WARNING}
+    assert set(report.results["table"]) >= set(S.CLEAN_TABLES)
+    report.raise_for_critical()  # does not raise
+
+
+def test_faults_fail_critical_checks_with_a_useful_message(ds):
+    rep = validate_dataset(broken(ds), 2022)
+    crit = rep.critical_failures
+    got = {(r.table, r.column, r.expectation, r.unexpected_count) for r in crit.itertuples()}
+    assert got == {
+        ("episodes", "LS", "expect_column_values_to_be_in_set", 1),
+        ("episodes", "DEC >= DECOM", "expect_column_pair_values_a_to_be_greater_than_b", 1),
+        ("workforce", "fte", "expect_column_values_to_be_between", 1),
+    }
+    assert not rep.ok
+    with pytest.raises(ValidationFailed) as exc:
+        rep.raise_for_critical()
+    msg = str(exc.value)
+    assert "table workforce, column fte, expectation expect_column_values_to_be_between" in msg
+    assert "1 row(s) failed, e.g. 1.5" in msg
+    assert "e.g. ZZ" in msg
+    # a review of a child with no header row is a warning, not a stop
+    w = rep.warnings
+    row = w[(w["table"] == "reviews") & (w["expectation"] == "child_exists_in_header")].iloc[0]
+    assert row["unexpected_count"] == 1 and row["sample"] == ["C7"]
+
+
+def test_wrong_dtype_and_missing_column_are_critical(ds):
+    tables = dict(ds.tables)
+    tables["pep"] = tables["pep"].astype({"pep_date": "str"}).drop(columns=[S.SOURCE_YEAR])
+    rep = validate_dataset(replace(ds, tables=tables), 2022)
+    crit = rep.critical_failures
+    pep = crit[crit["table"] == "pep"]
+    assert "dtype_is_datetime" in set(pep["expectation"])
+    cols = pep[pep["expectation"] == "expect_table_columns_to_match_set"].iloc[0]
+    assert cols["sample"] == [S.SOURCE_YEAR]
+
+
+def test_json_and_html_are_written(report, tmp_path):
+    j = report.to_json(tmp_path / "validation.json")
+    h = report.to_html(tmp_path / "data-quality.html")
+    data = json.loads(j.read_text())
+    assert data["year"] == 2022 and data["ok"] is True
+    assert len(data["results"]) == len(report.results)
+    assert sum(a["rows_read"] for a in data["accounting"]) == 51
+    html = h.read_text()
+    assert "All critical checks passed" in html
+    assert "Row accounting" in html and "ssda903/episodes.csv" in html
+    assert "orphan_child" in html  # the quarantine summary
+
+
+def test_cli_validate_cleans_first_then_writes_reports(tmp_path, capsys):
+    code = main(
+        [
+            "validate",
+            "--year",
+            "2022",
+            "--raw-dir",
+            str(RAW),
+            "--processed-dir",
+            str(tmp_path / "processed"),
+            "--reports-dir",
+            str(tmp_path / "reports"),
+        ]
+    )
+    assert code == 0
+    assert (tmp_path / "processed" / "2022" / "episodes.parquet").is_file()
+    assert (tmp_path / "reports" / "2022" / "validation.json").is_file()
+    assert (tmp_path / "reports" / "2022" / "data-quality.html").is_file()
+
+
+def test_cli_validate_exits_non_zero_on_a_critical_failure(ds, tmp_path, capsys):
+    write_processed(broken(ds), tmp_path / "processed" / "2022")
+    code = main(
+        [
+            "validate",
+            "--year",
+            "2022",
+            "--processed-dir",
+            str(tmp_path / "processed"),
+            "--reports-dir",
+            str(tmp_path / "reports"),
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "table episodes, column LS, expectation expect_column_values_to_be_in_set" in err
+    assert (
+        json.loads((tmp_path / "reports" / "2022" / "validation.json").read_text())["ok"] is False
+    )
