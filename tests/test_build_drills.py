@@ -106,7 +106,9 @@ def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw)
     deadline = time.monotonic() + 120
     staging = None
     while time.monotonic() < deadline and proc.poll() is None:
-        found = list((root / "reports").glob(f".build-{REPORT_YEAR}-*/notebooks/*.ipynb"))
+        found = list(
+            (root / "reports").glob(f".build-{REPORT_YEAR}-*/{REPORT_YEAR}/notebooks/*.ipynb")
+        )
         if found:
             staging = found[0]
             break

@@ -1111,15 +1111,18 @@ def build_report(
             )
         )
     reports_dir.mkdir(parents=True, exist_ok=True)
-    staging = reports_dir / f".build-{year}-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    # reports/.build-<YEAR>-<pid>/<YEAR>/ mirrors reports/<YEAR>/, so steps that write to
+    # `<reports_dir>/<YEAR>/` (validation) can be pointed at the staging root.
+    staging_root = reports_dir / f".build-{year}-{os.getpid()}"
+    staging = staging_root / str(year)
+    shutil.rmtree(staging_root, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)
     common = {"year": year, "raw_dir": raw_dir, "processed_dir": processed_dir}
     timings: dict[str, float] = {}
     try:
         steps = (
             ("clean", CLEAN_NOTEBOOK, common),
-            ("validate", VALIDATE_NOTEBOOK, {**common, "output_dir": staging}),
+            ("validate", VALIDATE_NOTEBOOK, {**common, "reports_dir": staging_root}),
             (
                 "report",
                 REPORT_NOTEBOOK,
@@ -1144,17 +1147,22 @@ def build_report(
         if pdf:
             from iro_analysis.pdf import html_to_pdf
 
+            t0 = time.perf_counter()
             html_to_pdf(html_path, html_path.with_suffix(".pdf"))
+            timings["pdf"] = time.perf_counter() - t0
     except BaseException:
         failed = reports_dir / f".failed-{year}"
         shutil.rmtree(failed, ignore_errors=True)
         if staging.exists():
             staging.rename(failed)
+        shutil.rmtree(staging_root, ignore_errors=True)
         raise
     final = paths.report_year_dir(year, reports_dir)
     _publish(staging, final)
+    shutil.rmtree(staging_root, ignore_errors=True)
     log(
-        f"[{year}] done in {sum(timings.values()):.1f} s ({', '.join(f'{k} {v:.1f} s' for k, v in timings.items())})"
+        f"[{year}] done in {sum(timings.values()):.1f} s "
+        f"({', '.join(f'{k} {v:.1f} s' for k, v in timings.items())})"
     )
     return final / report_filename(year)
 
