@@ -1,0 +1,35 @@
+"""The KPI engine: every KPI of shared/spec/kpis.md by its id, and the report's breakdowns.
+
+- `compute_kpis(ds, year, settings=None)`: the kpis.csv frame
+  (`kpi_id, year, value, numerator, denominator`).
+- `compute_breakdowns(ds, year, settings=None)`: the report's tidy breakdown tables.
+- `KPI_DEFINITIONS`: kpi_id -> `KpiDefinition` (title, family, unit, definition, source,
+  inputs), the one source of truth of the methodology appendix; each definition is the
+  docstring of the KPI's function in its area module.
+- `missing_inputs(ds, year)`, `write_kpis(df, path, format)`, `cli_main(args)`.
+
+Area modules: cla, reviews, cp, disputes, meetings, workforce, education_health.
+"""
+
+from iro_analysis.kpis.definitions import KPI_DEFINITIONS, KpiDefinition, rate, round_half_up
+from iro_analysis.kpis.engine import (
+    cli_main,
+    compute_breakdowns,
+    compute_kpis,
+    format_kpis,
+    missing_inputs,
+    write_kpis,
+)
+
+__all__ = [
+    "KPI_DEFINITIONS",
+    "KpiDefinition",
+    "cli_main",
+    "compute_breakdowns",
+    "compute_kpis",
+    "format_kpis",
+    "missing_inputs",
+    "rate",
+    "round_half_up",
+    "write_kpis",
+]

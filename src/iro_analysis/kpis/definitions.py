@@ -1,0 +1,213 @@
+"""The KPI registry: one definition per KPI id, taken from its function's docstring.
+
+Every KPI is a small function in its area module (cla, reviews, cp, disputes, meetings,
+workforce, education_health) decorated with `@kpi(...)`. The decorator records the id,
+a title a councillor can read, the family, the unit, the source and the inputs it needs;
+the *definition text is the function's docstring*, so the rule is written once and the
+methodology appendix (which renders `KPI_DEFINITIONS`) cannot disagree with the code's
+documentation. Per-code KPIs (participation PN0-PN7, CP categories, dispute themes) are
+one function registered once per code; their docstrings carry `{code}`/`{label}`
+placeholders filled in for each id.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+import pandas as pd
+
+Unit = Literal["count", "percent", "ratio"]
+
+FAMILY_CLA = "Children looked after"
+FAMILY_REVIEWS = "Looked-after reviews"
+FAMILY_CP = "Child protection"
+FAMILY_DISPUTES = "Disputes"
+FAMILY_MEETINGS = "Meetings"
+FAMILY_WORKFORCE = "Workforce"
+FAMILY_EDUCATION_HEALTH = "Education and health"
+
+FAMILIES = (
+    FAMILY_CLA,
+    FAMILY_REVIEWS,
+    FAMILY_CP,
+    FAMILY_DISPUTES,
+    FAMILY_MEETINGS,
+    FAMILY_WORKFORCE,
+    FAMILY_EDUCATION_HEALTH,
+)
+
+KPI_COLUMNS = ("kpi_id", "year", "value", "numerator", "denominator")
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    """A KPI as the methodology appendix shows it."""
+
+    id: str
+    title: str
+    family: str
+    unit: Unit
+    definition: str
+    source: str
+    inputs: tuple[str, ...]
+    pattern: str = ""  # e.g. "drp_theme_<THEME>" for per-code KPIs, "" otherwise
+
+
+@dataclass(frozen=True)
+class _Registered:
+    definition: KpiDefinition
+    func: Callable[..., Any]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+# kpi_id -> definition, in registration order (= the order of rows in kpis.csv).
+KPI_DEFINITIONS: dict[str, KpiDefinition] = {}
+_REGISTRY: dict[str, _Registered] = {}
+
+
+def kpi(
+    kpi_id: str,
+    *,
+    title: str,
+    family: str,
+    unit: Unit,
+    source: str,
+    inputs: tuple[str, ...],
+    variants: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a KPI function; its docstring is the KPI's definition text.
+
+    With `variants` (id suffix -> keyword arguments), the function is registered once per
+    variant as `kpi_id` with `<...>` replaced by the suffix (e.g. "cla_participation_<code>"
+    with suffix "pn0"); title and docstring are formatted with the keyword arguments.
+    The function takes the year's `KpiContext` (and the variant's keyword arguments) and
+    returns an int (count), a (numerator, denominator) pair (percent or ratio), a number
+    (ratio with no numerator/denominator), or None when the row is not produced.
+    """
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        doc = inspect.cleandoc(func.__doc__ or "")
+        if not doc:
+            raise ValueError(f"KPI {kpi_id} needs a docstring stating its rule and source")
+        items = variants.items() if variants else [("", {})]
+        for suffix, kw in items:
+            kid = _variant_id(kpi_id, suffix) if variants else kpi_id
+            if kid in KPI_DEFINITIONS:
+                raise ValueError(f"KPI id {kid} registered twice")
+            d = KpiDefinition(
+                id=kid,
+                title=title.format(**kw),
+                family=family,
+                unit=unit,
+                definition=doc.format(**kw),
+                source=source,
+                inputs=tuple(inputs),
+                pattern=kpi_id if variants else "",
+            )
+            KPI_DEFINITIONS[kid] = d
+            _REGISTRY[kid] = _Registered(d, func, dict(kw))
+        func.kpi_id = kpi_id  # type: ignore[attr-defined]
+        return func
+
+    return register
+
+
+def _variant_id(pattern: str, suffix: str) -> str:
+    head, _, rest = pattern.partition("<")
+    _, _, tail = rest.partition(">")
+    return f"{head}{suffix}{tail}"
+
+
+def registered(family: str) -> list[tuple[str, Callable[..., Any], Mapping[str, Any]]]:
+    """(id, function, keyword arguments) of every KPI of `family`, in registration order."""
+    return [(k, r.func, r.kwargs) for k, r in _REGISTRY.items() if r.definition.family == family]
+
+
+def order_by_family() -> None:
+    """Put KPI_DEFINITIONS in family order (FAMILIES), registration order within a family."""
+    rank = {f: i for i, f in enumerate(FAMILIES)}
+    items = sorted(KPI_DEFINITIONS.items(), key=lambda kv: rank[kv[1].family])
+    KPI_DEFINITIONS.clear()
+    KPI_DEFINITIONS.update(items)
+
+
+# --------------------------------------------------------------------------------------
+# Rounding and rows
+# --------------------------------------------------------------------------------------
+
+_ONE_DP = Decimal("0.1")
+
+
+def _dec(x: float | int) -> Decimal:
+    return Decimal(repr(float(x))) if isinstance(x, float) else Decimal(int(x))
+
+
+def round_half_up(x: float | int | Decimal, places: int = 1) -> float:
+    """Round half up (0.05 -> 0.1) with exact decimal arithmetic."""
+    d = x if isinstance(x, Decimal) else _dec(x)
+    return float(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def rate(numerator: float | int, denominator: float | int, per: int = 100) -> float | None:
+    """`numerator / denominator × per`, rounded half up to 1 dp; None when the denominator is 0.
+
+    Spec: "A percentage whose denominator is 0 has a blank value and 0/0; the row is still
+    written. Percentages and ratios round half up to 1 decimal place (exact decimal
+    arithmetic)."
+    """
+    if denominator == 0:
+        return None
+    q = _dec(numerator) * per / _dec(denominator)
+    return float(q.quantize(_ONE_DP, rounding=ROUND_HALF_UP))
+
+
+def make_row(kpi_id: str, year: int, result: Any) -> dict[str, Any] | None:
+    """A kpis.csv row from a KPI function's result, by the KPI's unit."""
+    if result is None:
+        return None
+    unit = KPI_DEFINITIONS[kpi_id].unit
+    na = pd.NA
+    if unit == "count":
+        return {
+            "kpi_id": kpi_id,
+            "year": year,
+            "value": int(result),
+            "numerator": na,
+            "denominator": na,
+        }
+    if isinstance(result, tuple):
+        num, den = result
+        per = 100 if unit == "percent" else _RATIO_PER.get(kpi_id, 1)
+        value = rate(num, den, per=per)
+        return {
+            "kpi_id": kpi_id,
+            "year": year,
+            "value": na if value is None else value,
+            "numerator": num,
+            "denominator": den,
+        }
+    return {
+        "kpi_id": kpi_id,
+        "year": year,
+        "value": round_half_up(result),
+        "numerator": na,
+        "denominator": na,
+    }
+
+
+# Ratios expressed per N (drp_raised_per_100_cla is per 100 children looked after).
+_RATIO_PER: dict[str, int] = {"drp_raised_per_100_cla": 100}
+
+
+def kpi_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows as the kpis.csv frame with stable dtypes."""
+    df = pd.DataFrame(rows, columns=list(KPI_COLUMNS))
+    df["kpi_id"] = df["kpi_id"].astype("str")
+    df["year"] = df["year"].astype("int64")
+    for col in ("value", "numerator", "denominator"):
+        df[col] = pd.to_numeric(df[col].astype("object"), errors="raise").astype("Float64")
+    return df.reset_index(drop=True)

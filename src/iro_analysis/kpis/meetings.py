@@ -1,0 +1,105 @@
+"""IRO-chaired meetings (IRO extracts): held, rearranged, pre-meeting visits, advocacy."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from iro_analysis.kpis.cla import tally
+from iro_analysis.kpis.context import UNKNOWN, KpiContext
+from iro_analysis.kpis.definitions import FAMILY_MEETINGS, kpi, rate
+from iro_analysis.schema import (
+    MEETING_TYPE_LABELS,
+    MEETING_TYPES,
+    REARRANGED_REASON_LABELS,
+    REARRANGED_REASONS,
+)
+
+SOURCE_IRO = (
+    "IRO Handbook (DCSF 2010), chapters 3 and 4 (the review meeting and the child's participation)"
+)
+_INPUTS = ("meetings",)
+
+
+@kpi(
+    "meetings_held",
+    title="Meetings chaired by IROs in the year",
+    family=FAMILY_MEETINGS,
+    unit="count",
+    source=SOURCE_IRO,
+    inputs=_INPUTS,
+)
+def meetings_held(ctx: KpiContext) -> int:
+    """Meetings of every type (looked-after reviews, initial and review child protection
+    conferences) with held_date in the year. A blank held_date means not held."""
+    return len(ctx.meetings_held)
+
+
+@kpi(
+    "meetings_rearranged_pct",
+    title="Meetings held in the year that had been rearranged (%)",
+    family=FAMILY_MEETINGS,
+    unit="percent",
+    source=SOURCE_IRO,
+    inputs=_INPUTS,
+)
+def meetings_rearranged_pct(ctx: KpiContext) -> tuple[int, int]:
+    """Meetings held in the year with times_rearranged >= 1 / meetings held in the year.
+    A blank times_rearranged counts as 0."""
+    m = ctx.meetings_held
+    return int(m["rearranged"].sum()), len(m)
+
+
+@kpi(
+    "pre_meeting_visit_pct",
+    title="Meetings held in the year with an IRO visit to the child beforehand (%)",
+    family=FAMILY_MEETINGS,
+    unit="percent",
+    source=SOURCE_IRO,
+    inputs=_INPUTS,
+)
+def pre_meeting_visit_pct(ctx: KpiContext) -> tuple[int, int]:
+    """Meetings held in the year with pre_meeting_visit = Y / meetings held in the year
+    (blank = not Y)."""
+    m = ctx.meetings_held
+    return int(m["visit"].sum()), len(m)
+
+
+@kpi(
+    "advocacy_pct",
+    title="Meetings held in the year with an advocate involved (%)",
+    family=FAMILY_MEETINGS,
+    unit="percent",
+    source=SOURCE_IRO,
+    inputs=_INPUTS,
+)
+def advocacy_pct(ctx: KpiContext) -> tuple[int, int]:
+    """Meetings held in the year with advocate_involved = Y / meetings held in the year
+    (blank = not Y)."""
+    m = ctx.meetings_held
+    return int(m["advocate"].sum()), len(m)
+
+
+def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
+    """Meetings held in the year by type (held, rearranged, pre-meeting visit, advocacy,
+    each with its percent of the type's meetings) and rearranged meetings by reason."""
+    m = ctx.meetings_held
+    types = list(MEETING_TYPES) + sorted(set(m["meeting_type"].dropna()) - set(MEETING_TYPES))
+    g = (
+        m.assign(held=1)
+        .groupby("meeting_type")[["held", "rearranged", "visit", "advocate"]]
+        .sum()
+        .reindex(types, fill_value=0)
+        .astype("int64")
+        .rename(columns={"visit": "pre_meeting_visit", "advocate": "advocacy"})
+        .rename_axis("meeting_type")
+        .reset_index()
+    )
+    g.insert(1, "label", g["meeting_type"].map(MEETING_TYPE_LABELS).fillna(UNKNOWN))
+    for col in ("rearranged", "pre_meeting_visit", "advocacy"):
+        g[f"{col}_percent"] = pd.array(
+            [rate(n, d) for n, d in zip(g[col], g["held"], strict=True)], dtype="Float64"
+        )
+    r = m.loc[m["rearranged"], "rearranged_reason"].fillna(UNKNOWN)
+    by_reason = tally(r, "reason", list(REARRANGED_REASONS))
+    by_reason.insert(1, "label", by_reason["reason"].map(REARRANGED_REASON_LABELS).fillna(UNKNOWN))
+    return {"meetings_by_type": g, "rearranged_by_reason": by_reason}
