@@ -1,0 +1,283 @@
+"""The synthetic demo council: one simulated population written in the real DfE formats.
+
+`generate(out, years)` writes `out/<YEAR>/` for each year exactly per the data contract
+(SSDA903 CSVs, the CIN census XML, the IRO extracts) plus `fault_manifest.json` listing the
+data-quality faults injected. Same seed and parameters, same bytes. See docs/demo-data.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from iro_analysis import schema
+from iro_analysis.demo import care, cp, faults, iro, writers
+from iro_analysis.demo._workdays import WorkDays
+from iro_analysis.demo.dates import birthday, days
+from iro_analysis.demo.horizon import Horizon
+from iro_analysis.demo.params import SIZES, DemoParams
+from iro_analysis.demo.population import ORPHAN_START, characteristics, child_ids
+
+__all__ = ["SIZES", "DemoParams", "Simulation", "cli_main", "generate", "simulate"]
+
+CP1252_FILE = schema.WORKFORCE.relpath  # written in cp1252 (no BOM) in every year
+XML_FAULT_KINDS = ("impossible_date", "unknown_code", "lower_case_code", "whitespace")
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Everything simulated, before it is cut into years (child = row of `people`)."""
+
+    params: DemoParams
+    horizon: Horizon
+    people: pd.DataFrame  # child (index), CHILD, DOB, SEX, ETHNIC, UPN, mc_dob
+    periods: pd.DataFrame  # looked-after periods (not short breaks)
+    episodes: pd.DataFrame  # all episodes, short breaks included
+    reviews: pd.DataFrame
+    cp: dict[str, pd.DataFrame]  # cin, s47, plans, reviews, children
+    workforce: pd.DataFrame
+    meetings: pd.DataFrame
+    disputes: pd.DataFrame
+    peps: pd.DataFrame
+    workdays: WorkDays
+
+
+def resolve_params(
+    size: str = "medium",
+    scale: int | None = None,
+    fault_rate: float = 0.01,
+    params: DemoParams | None = None,
+) -> DemoParams:
+    """The parameters of a run: `scale` (children looked after at 31 March) overrides the
+    size's number; `fault_rate` overrides the params' one."""
+    if scale is None and size not in SIZES:
+        raise ValueError(f"size must be one of {tuple(SIZES)}, got {size!r}")
+    target = int(round(scale)) if scale is not None else SIZES[size]
+    if target < 10:
+        raise ValueError(f"scale must be at least 10 children looked after, got {scale!r}")
+    if not 0 <= fault_rate <= 0.5:
+        raise ValueError(f"fault_rate must be between 0 and 0.5, got {fault_rate!r}")
+    return replace(params or DemoParams(), cla_target=target, fault_rate=float(fault_rate))
+
+
+def simulate(seed: int, years: list[int], p: DemoParams) -> Simulation:
+    """Simulate the council from the warm-up years to 31 March of the last year."""
+    if not years:
+        raise ValueError("no years to generate")
+    h = Horizon(min(years), max(years), p.warmup_years)
+    wd = WorkDays(int(str(h.start)[:4]) - 1, h.last + 5)
+    ss = np.random.SeedSequence(seed).spawn(10)
+    rng = [np.random.default_rng(s) for s in ss]
+    periods = care.simulate_periods(rng[0], p, h)
+    episodes = care.simulate_episodes(rng[1], p, periods)
+    reviews = care.simulate_reviews(rng[2], p, periods, wd, h)
+    n_care = int(periods["child"].max()) + 1 if len(periods) else 0
+    sb_periods, sb_episodes = care.simulate_short_breaks(rng[3], p, h, n_care)
+    n_sb = len(sb_periods)
+    cpd = cp.simulate_cp(rng[4], p, h, wd, n_care + n_sb)
+    # People: one row per child index.
+    dob = np.concatenate(
+        [
+            periods.drop_duplicates("child")["dob"].values.astype("datetime64[D]"),
+            sb_periods["dob"].values.astype("datetime64[D]"),
+            cpd["children"].sort_values("child")["dob"].values.astype("datetime64[D]"),
+        ]
+    )
+    r = rng[5]
+    people = characteristics(r, dob)
+    people.insert(0, "CHILD", child_ids(r, len(dob)))
+    people.insert(1, "DOB", dob)
+    mother = r.random(len(dob)) < 0.02
+    span = (birthday(dob, 18) - birthday(dob, 15)).astype(np.int64)
+    mc = birthday(dob, 15) + days(np.floor(r.random(len(dob)) * span).astype(np.int64))
+    people["mc_dob"] = np.where(mother & (people["SEX"].values == "2"), mc, np.datetime64("NaT"))
+    # IRO service.
+    months = pd.date_range(str(h.report_start - 366), str(h.end), freq="MS")
+    load = pd.Series(
+        iro.caseload(months.values.astype("datetime64[D]"), periods, cpd["plans"]), index=months
+    )
+    workforce = iro.simulate_workforce(rng[6], p, h, load)
+    ids = people["CHILD"].values
+    meetings = iro.build_meetings(
+        rng[7], p, wd, reviews, cpd["s47"], cpd["reviews"], workforce, ids, h.report_start
+    )
+    disputes = iro.simulate_disputes(rng[8], p, h, wd, periods, cpd["plans"], workforce, ids)
+    peps = care.simulate_peps(rng[9], p, periods, h)
+    all_episodes = pd.concat([episodes, sb_episodes], ignore_index=True)
+    return Simulation(
+        p, h, people, periods, all_episodes, reviews, cpd, workforce, meetings, disputes, peps, wd
+    )
+
+
+def _xml_faults(
+    rng: np.random.Generator, plans: pd.DataFrame, rate: float
+) -> tuple[pd.DataFrame, dict[int, int], list[dict]]:
+    """Faults on ChildProtectionPlans elements (text columns), their marks and entries."""
+    plans = plans.copy()
+    plans["CPPstartDate_text"] = writers.iso(plans["CPPstartDate"].values)
+    plans["CPPendDate_text"] = writers.iso(plans["CPPendDate"].values)
+    n = int(rng.binomial(len(plans), min(rate, 0.5))) if rate > 0 and len(plans) else 0
+    if n == 0:
+        return plans, {}, []
+    rows = np.sort(rng.choice(len(plans), size=n, replace=False))
+    kinds = np.asarray(XML_FAULT_KINDS)[rng.integers(0, len(XML_FAULT_KINDS), n)]
+    marks, entries = {}, []
+    for k, (r, kind) in enumerate(zip(rows, kinds, strict=True)):
+        row = plans.iloc[r]
+        if kind == "impossible_date":
+            col = "CPPendDate"
+            start = pd.Timestamp(row["CPPstartDate"])
+            value = (start - pd.Timedelta(days=int(rng.integers(1, 60)))).strftime("%Y-%m-%d")
+            plans.iloc[r, plans.columns.get_loc("CPPendDate_text")] = value
+        else:
+            col = "LatestCategoryOfAbuse" if kind != "lower_case_code" else "InitialCategoryOfAbuse"
+            v = row[col]
+            value = {"unknown_code": "ABU", "lower_case_code": v.lower(), "whitespace": f" {v} "}[
+                kind
+            ]
+            plans.iloc[r, plans.columns.get_loc(col)] = value
+        marks[int(row["plan_id"])] = k
+        entries.append(
+            {
+                "element": "ChildProtectionPlans",
+                "column": col,
+                "kind": kind,
+                "value": value,
+                "plan_id": int(row["plan_id"]),
+                "child": int(row["child"]),
+            }
+        )
+    return plans, marks, entries
+
+
+def write_year(sim: Simulation, year: int, out: Path, seed: int, orphans: faults.OrphanIds) -> Path:
+    """Write one year's folder and its fault manifest; returns the folder."""
+    p, people = sim.params, sim.people
+    rng = np.random.default_rng([seed, year])
+    ydir = Path(out) / str(year)
+    (ydir / schema.SSDA903_DIR).mkdir(parents=True, exist_ok=True)
+    (ydir / schema.IRO_DIR).mkdir(parents=True, exist_ok=True)
+    episodes = writers.episodes_table(sim.episodes, people, year)
+    in_file = sim.episodes.loc[
+        writers._in_year(sim.episodes["DECOM"], sim.episodes["DEC"], year), "child"
+    ]
+    tables = {
+        "header": writers.header_table(people, in_file.values, year),
+        "episodes": episodes,
+        "reviews": writers.reviews_table(sim.reviews, people, year),
+        "oc2": writers.oc2_table(care.oc2_rows(rng, p, sim.periods, year), people),
+        "meetings": writers.meetings_table(sim.meetings, year),
+        "disputes": writers.disputes_table(
+            sim.disputes, year, lambda raised, at: iro.stage_at(sim.workdays, p, raised, at)
+        ),
+        "workforce": writers.workforce_table(sim.workforce, year),
+        "pep": writers.pep_table(sim.peps, people, year),
+    }
+    manifest: list[dict] = []
+    for name, df in tables.items():
+        spec = schema.RAW_CSVS[name]
+        df, entries = faults.inject(rng, name, df, p.fault_rate, orphans, spec.relpath)
+        manifest += entries
+        encoding = "cp1252" if spec.relpath == CP1252_FILE else "utf-8"
+        df.to_csv(ydir / spec.relpath, index=False, lineterminator="\n", encoding=encoding)
+        if encoding == "cp1252":
+            non_ascii = [v for v in df["iro_id"] if not v.isascii()]
+            manifest.append(
+                {
+                    "file": spec.relpath,
+                    "line": 1,
+                    "column": None,
+                    "kind": "cp1252_encoding",
+                    "value": non_ascii[0] if non_ascii else None,
+                    "child_id": None,
+                }
+            )
+    cin = writers.cin_tables(sim.cp, year)
+    cin["plans"], marks, xml_entries = _xml_faults(rng, cin["plans"], p.fault_rate)
+    text, lines = writers.cin_xml(year, cin, people, marks)
+    (ydir / schema.CIN_FILE).write_text(text, encoding="utf-8", newline="\n")
+    for k, e in enumerate(xml_entries):
+        child = e.pop("child")
+        e.pop("plan_id")
+        manifest.append(
+            {
+                "file": schema.CIN_FILE,
+                "line": lines[k],
+                "child_id": people["CHILD"].values[child],
+                **e,
+            }
+        )
+    doc = {"year": year, "seed": seed, "fault_rate": p.fault_rate, "faults": manifest}
+    (ydir / schema.FAULT_MANIFEST).write_text(
+        json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
+    )
+    return ydir
+
+
+def generate(
+    out: Path,
+    years: list[int],
+    seed: int = 42,
+    size: str = "medium",
+    scale: int | None = None,
+    fault_rate: float = 0.01,
+    progress: bool = False,
+    params: DemoParams | None = None,
+) -> list[Path]:
+    """Write `out/<YEAR>/` for each year (files of the data contract + fault manifest).
+
+    `scale` is the number of children looked after at 31 March (overrides `size`).
+    Returns the year folders written."""
+    from tqdm.auto import tqdm
+
+    p = resolve_params(size, scale, fault_rate, params)
+    years = sorted(set(int(y) for y in years))
+    with tqdm(total=len(years) + 1, desc="demo council", unit="step", disable=not progress) as bar:
+        bar.set_postfix_str("simulating")
+        sim = simulate(seed, years, p)
+        bar.update(1)
+        orphans = faults.OrphanIds(ORPHAN_START)
+        written = []
+        for year in years:
+            bar.set_postfix_str(str(year))
+            written.append(write_year(sim, year, Path(out), seed, orphans))
+            bar.update(1)
+    return written
+
+
+def cli_main(args) -> int:
+    """`iro-analysis demo-data`: options left unset come from config/settings.yaml."""
+    from iro_analysis.errors import InputError
+    from iro_analysis.settings import load_settings, parse_year_range
+
+    settings = load_settings(getattr(args, "settings", None))
+    demo = settings.demo
+    try:
+        years = parse_year_range(args.years) if args.years else demo.year_list
+        seed = demo.seed if args.seed is None else args.seed
+        size = demo.size if args.size is None else args.size
+        rate = demo.fault_rate if args.fault_rate is None else args.fault_rate
+        params = resolve_params(size, args.scale, rate)
+    except ValueError as exc:
+        raise InputError(f"demo-data: {exc}") from None
+    out = Path(args.out) if args.out else settings.paths.raw
+    written = generate(
+        out,
+        years,
+        seed=seed,
+        size=size,
+        scale=args.scale,
+        fault_rate=params.fault_rate,
+        progress=not args.no_progress,
+    )
+    what = (
+        f"{len(written)} year(s) {years[0]}-{years[-1]}" if len(years) > 1 else f"year {years[0]}"
+    )
+    print(
+        f"Demo council ({params.cla_target} children looked after, seed {seed}): wrote {what} to {out}"
+    )
+    return 0

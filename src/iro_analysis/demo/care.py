@@ -1,0 +1,550 @@
+"""Periods of care, their episodes (903 episodes.csv) and looked-after reviews.
+
+One simulated population moving through time: children enter care at an age drawn from
+DfE entry shares, stay for a length drawn from a mixture (cut at their 18th birthday),
+change placement and legal status (new episodes chained without gaps), leave with a
+reason consistent with age, and some return later. Reviews follow the Care Planning
+Regulations 2010 reg. 33: the first within 20 working days of the period's start, the
+second within 3 months of the first, then every 6 months, each counted from the actual
+date of the previous review; a tunable share is late.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from iro_analysis.demo._workdays import WorkDays
+from iro_analysis.demo.dates import DAY, add_months, birthday, completed_years, days
+from iro_analysis.demo.horizon import Horizon, trend_weight
+from iro_analysis.demo.params import DemoParams
+
+AGE_BANDS_YEARS = ((0.0, 1.0), (1.0, 5.0), (5.0, 10.0), (10.0, 16.0), (16.0, 17.9))
+
+
+def _choice(rng: np.random.Generator, codes, probs, n: int) -> np.ndarray:
+    p = np.asarray(probs, dtype=float)
+    return np.asarray(codes)[rng.choice(len(p), size=n, p=p / p.sum())]
+
+
+def draw_ages(rng: np.random.Generator, shares, n: int) -> np.ndarray:
+    """Ages in days, from shares of the five DfE age bands, uniform within each band."""
+    band = rng.choice(len(AGE_BANDS_YEARS), size=n, p=np.asarray(shares) / np.sum(shares))
+    lo = np.array([b[0] for b in AGE_BANDS_YEARS])[band]
+    hi = np.array([b[1] for b in AGE_BANDS_YEARS])[band]
+    return np.floor((lo + (hi - lo) * rng.random(n)) * 365.25).astype(np.int64)
+
+
+def _durations(rng: np.random.Generator, p: DemoParams, n: int) -> np.ndarray:
+    shares = np.array([s for s, _ in p.duration_mix])
+    means = np.array([m for _, m in p.duration_mix])
+    comp = rng.choice(len(shares), size=n, p=shares / shares.sum())
+    return np.maximum(1, np.round(rng.exponential(means[comp]) * 365.25)).astype(np.int64)
+
+
+def _draw_children(rng: np.random.Generator, p: DemoParams, h: Horizon, n: int) -> pd.DataFrame:
+    """Candidate children with a first period of care and maybe a return to care."""
+    window = int((h.end - h.start) / DAY) + 1
+    start = h.start + days(rng.integers(0, window, n))
+    dob = start - days(draw_ages(rng, p.entry_age_shares, n))
+    adult = birthday(dob, 18)
+    end = np.minimum(start + days(_durations(rng, p, n)), adult)
+    child = np.arange(n)
+    first = pd.DataFrame({"child": child, "period_no": 1, "start": start, "end": end, "dob": dob})
+    # Returns to care: after a period that ended before 16 and within the horizon.
+    age_end = completed_years(dob, end)
+    back = (end < h.end) & (age_end < 16) & (rng.random(n) < p.return_to_care_prob)
+    gap = 30 + np.round(rng.exponential(p.return_gap_mean_years * 365.25, n)).astype(np.int64)
+    s2 = end + days(gap)
+    e2 = np.minimum(s2 + days(_durations(rng, p, n)), adult)
+    back &= (s2 <= h.end) & (s2 < adult)
+    second = pd.DataFrame(
+        {"child": child[back], "period_no": 2, "start": s2[back], "end": e2[back], "dob": dob[back]}
+    )
+    return pd.concat([first, second], ignore_index=True)
+
+
+def _stock(periods: pd.DataFrame, at: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Weighted number of periods open at each date (start <= at < end)."""
+    s = periods["start"].values[:, None]
+    e = periods["end"].values[:, None]
+    open_ = (s <= at[None, :]) & (e > at[None, :])
+    return (open_ * weight[:, None]).sum(axis=0)
+
+
+def thin_to_target(
+    rng: np.random.Generator,
+    candidates: pd.DataFrame,
+    first_start: np.ndarray,
+    h: Horizon,
+    target: float,
+    trend: float,
+) -> np.ndarray:
+    """Children to keep (boolean per candidate child) so that the stock at each 31 March is
+    about `target` times the trend. Thinning a Poisson process keeps it Poisson."""
+    w_child = trend_weight(first_start, h.mid, trend)
+    w = w_child[candidates["child"].values]
+    stock = _stock(candidates, h.year_ends, w)
+    c = target * len(h.year_ends) / max(stock.sum(), 1e-9)
+    keep_prob = c * w_child
+    if keep_prob.max() > 1.0:
+        raise RuntimeError("not enough candidates to thin; raise the oversampling")
+    return rng.random(len(w_child)) < keep_prob
+
+
+def simulate_periods(rng: np.random.Generator, p: DemoParams, h: Horizon) -> pd.DataFrame:
+    """Periods of care of the looked-after population: child, period_no, start, end, dob.
+
+    `end` is the true end (it may fall after the horizon: the period is then open)."""
+    pilot = _durations(rng, p, 20_000)
+    window = float((h.end - h.start) / DAY)
+    mean_days = float(np.minimum(pilot, 365.25 * 9).mean())
+    oversample = 2.5
+    while True:
+        n = int(np.ceil(oversample * p.cla_target * window / mean_days)) + 50
+        cand = _draw_children(rng, p, h, n)
+        first_start = cand.loc[cand["period_no"] == 1].sort_values("child")["start"].values
+        try:
+            keep = thin_to_target(rng, cand, first_start, h, p.cla_target, p.trend_per_year)
+            break
+        except RuntimeError:
+            oversample *= 2
+    periods = cand.loc[keep[cand["child"].values]].copy()
+    periods = periods.sort_values(["child", "period_no"]).reset_index(drop=True)
+    periods["child"] = pd.factorize(periods["child"])[0]  # dense 0..n-1, in order
+    return periods
+
+
+# ---------------------------------------------------------------------------------------
+# Episodes
+# ---------------------------------------------------------------------------------------
+
+INITIAL_LS = ("V2", "C1", "C2", "L1", "L2", "J1")
+INITIAL_LS_SHARES = (0.46, 0.36, 0.04, 0.06, 0.05, 0.03)
+# legal-status change -> (next codes, shares); absent means no legal change is possible.
+LS_NEXT: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
+    "V2": (("C1", "C2"), (0.8, 0.2)),
+    "C1": (("C2",), (1.0,)),
+    "L1": (("C1", "V2"), (0.6, 0.4)),
+    "L2": (("C1", "V2"), (0.6, 0.4)),
+    "J1": (("V2",), (1.0,)),
+}
+PLACE_BY_AGE: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
+    "young": (
+        ("U1", "U2", "U3", "U4", "U5", "U6", "P1", "R1", "Z1"),
+        (0.05, 0.02, 0.11, 0.24, 0.03, 0.41, 0.09, 0.03, 0.02),
+    ),
+    "older": (
+        ("U1", "U3", "U4", "U6", "K2", "P1", "R1", "R2", "S1", "Z1"),
+        (0.04, 0.09, 0.22, 0.30, 0.19, 0.07, 0.02, 0.02, 0.03, 0.02),
+    ),
+    "16plus": (
+        ("U1", "U3", "U4", "U6", "K2", "H5", "P2", "P1", "R5", "Z1"),
+        (0.03, 0.06, 0.16, 0.20, 0.14, 0.30, 0.02, 0.05, 0.02, 0.02),
+    ),
+}
+PROVIDER_BY_PLACE = {
+    "P1": ("PR0",),
+    "U1": ("PR1",),
+    "U2": ("PR1",),
+    "U3": ("PR1",),
+    "U4": ("PR1", "PR1", "PR4"),
+    "U5": ("PR1", "PR4"),
+    "U6": ("PR1", "PR4", "PR4"),
+    "K2": ("PR1", "PR4", "PR4", "PR5"),
+    "H5": ("PR1", "PR4"),
+    "P2": ("PR1",),
+    "R1": ("PR2",),
+    "R2": ("PR2",),
+    "R5": ("PR2",),
+    "S1": ("PR4", "PR5"),
+    "Z1": ("PR1", "PR4"),
+    "A5": ("PR1", "PR3"),
+    "A6": ("PR1", "PR3"),
+    "K1": ("PR1",),
+}
+PLACE_CHANGE_REASONS = (
+    ("CARPL", "PLACE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "PROV"),
+    (0.30, 0.10, 0.03, 0.05, 0.04, 0.05, 0.07, 0.10, 0.14, 0.12),
+)
+NEED_CODES = (
+    ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"),
+    (0.65, 0.03, 0.03, 0.08, 0.14, 0.01, 0.001, 0.06),
+)
+
+
+def _places(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:
+    out = np.empty(len(age), dtype=object)
+    groups = np.where(age >= 16, "16plus", np.where(age >= 10, "older", "young"))
+    for g, (codes, probs) in PLACE_BY_AGE.items():
+        m = groups == g
+        out[m] = _choice(rng, codes, probs, int(m.sum()))
+    return out
+
+
+def _end_reasons(rng: np.random.Generator, dob, start, end, adult) -> np.ndarray:
+    """REC of the last episode of each period, consistent with age and length."""
+    n = len(end)
+    age = completed_years(dob, end)
+    years_in = (end - start).astype(np.int64) / 365.25
+    rec = _choice(
+        rng,
+        ("E4A", "E4B", "E41", "E45", "E46", "E48", "E8", "E3", "E13"),
+        (0.50, 0.04, 0.05, 0.08, 0.08, 0.03, 0.12, 0.03, 0.07),
+        n,
+    )
+    older = age >= 16
+    rec[older] = _choice(
+        rng, ("E4A", "E5", "E6", "E8", "E9"), (0.35, 0.35, 0.12, 0.15, 0.03), int(older.sum())
+    )
+    adopt = (age < 6) & (years_in > 1.2) & (rng.random(n) < 0.55)
+    rec[adopt] = _choice(rng, ("E11", "E12"), (0.3, 0.7), int(adopt.sum()))
+    at18 = end >= adult
+    rec[at18] = _choice(
+        rng, ("E17", "E5", "E6", "E8", "E7"), (0.12, 0.48, 0.15, 0.22, 0.03), int(at18.sum())
+    )
+    return rec
+
+
+def simulate_episodes(
+    rng: np.random.Generator, p: DemoParams, periods: pd.DataFrame
+) -> pd.DataFrame:
+    """Episodes chaining each period without gaps: the first has RNE=S, the others start on
+    the previous one's DEC; REC=X1 except on the last (the period's end reason)."""
+    n = len(periods)
+    start = periods["start"].values.astype("datetime64[D]")
+    end = periods["end"].values.astype("datetime64[D]")
+    dob = periods["dob"].values.astype("datetime64[D]")
+    adult = birthday(dob, 18)
+    dur = (end - start).astype(np.int64)
+    rec_last = _end_reasons(rng, dob, start, end, adult)
+    adopt = np.isin(rec_last, ("E11", "E12"))
+    k = 1 + rng.poisson(p.changes_per_year * dur / 365.25)
+    k = np.where(adopt, np.maximum(k, 2), k)
+    k = np.minimum(np.minimum(k, p.max_episodes), np.maximum(dur, 1)).astype(np.int64)
+    # Cut points 0 < c1 < ... < c_{k-1} < dur: sorted draws in [0, dur-k] plus 1..k-1.
+    pid = np.repeat(np.arange(n), k)
+    ordinal = np.arange(len(pid)) - np.repeat(np.cumsum(k) - k, k)  # 0-based within period
+    u = rng.integers(0, np.maximum(dur - k, 0)[pid] + 1)
+    key = np.where(ordinal == 0, -1, u)
+    key = key[np.lexsort((key, pid))]  # sorted within each period, the first row stays first
+    offset = np.where(ordinal == 0, 0, key + ordinal)
+    decom = start[pid] + days(offset)
+    is_last = ordinal == k[pid] - 1
+    nxt = np.roll(decom, -1)
+    dec = np.where(is_last, end[pid], nxt)
+    age_start = completed_years(dob[pid], decom)
+
+    total = len(pid)
+    ls = np.empty(total, dtype=object)
+    place = np.empty(total, dtype=object)
+    rne = np.empty(total, dtype=object)
+    m0 = ordinal == 0
+    shares = np.tile(np.asarray(INITIAL_LS_SHARES), (int(m0.sum()), 1))
+    shares[age_start[m0] < 10, INITIAL_LS.index("J1")] = 0
+    shares /= shares.sum(axis=1, keepdims=True)
+    pick = (rng.random(int(m0.sum()))[:, None] > np.cumsum(shares, axis=1)).sum(axis=1)
+    ls[m0] = np.asarray(INITIAL_LS)[pick]
+    place[m0] = _places(rng, age_start[m0])
+    rne[m0] = "S"
+    for j in range(1, int(k.max()) if total else 0):
+        m = ordinal == j
+        idx = np.flatnonzero(m)
+        prev_ls, prev_place = ls[idx - 1], place[idx - 1]
+        kind = _choice(rng, ("P", "L", "T"), (0.62, 0.22, 0.16), len(idx))
+        new_ls = prev_ls.copy()
+        can_change = np.zeros(len(idx), dtype=bool)
+        for code, (nexts, probs) in LS_NEXT.items():
+            c = prev_ls == code
+            new_ls[c] = _choice(rng, nexts, probs, int(c.sum()))
+            can_change |= c
+        young_c2 = (prev_ls == "C2") & (age_start[idx] < 7)
+        new_ls[young_c2] = "E1"
+        can_change |= young_c2
+        kind = np.where(can_change, kind, "P")
+        legal = np.isin(kind, ("L", "T"))
+        ls[idx] = np.where(legal, new_ls, prev_ls)
+        moved = np.isin(kind, ("P", "T"))
+        fresh = _places(rng, age_start[idx])
+        same = fresh == prev_place
+        alt = _places(rng, age_start[idx])
+        fresh = np.where(same, alt, fresh)
+        place[idx] = np.where(moved, fresh, prev_place)
+        rne[idx] = np.where(kind == "T", "T", np.where(kind == "L", "L", "P"))
+    # Adoption: the last episode is a placement for adoption under a placement order.
+    last_adopt = is_last & adopt[pid]
+    li = np.flatnonzero(last_adopt)
+    prev_e1 = ls[li - 1] == "E1"
+    ls[li] = "E1"
+    place[li] = _choice(rng, ("A5", "A6"), (0.3, 0.7), len(li))
+    rne[li] = np.where(prev_e1, "P", "T")
+    rec = np.where(is_last, rec_last[pid], "X1")
+    prov = np.empty(total, dtype=object)
+    for code, opts in PROVIDER_BY_PLACE.items():
+        m = place == code
+        prov[m] = np.asarray(opts)[rng.integers(0, len(opts), int(m.sum()))]
+    reason = np.where(np.isin(rne, ("P", "T")), _choice(rng, *PLACE_CHANGE_REASONS, total), "")
+    need = _choice(rng, *NEED_CODES, n)[pid]
+    home = periods["home_post"].values[pid] if "home_post" in periods else _postcodes(rng, n)[pid]
+    pl_post = np.where(place == "P1", home, _postcodes(rng, total))
+    urn = np.where(
+        np.isin(place, ("K2", "R1")),
+        np.char.add("SC", np.char.zfill(rng.integers(0, 10**6, total).astype(str), 6)),
+        "XXXXXXX",
+    )
+    return pd.DataFrame(
+        {
+            "child": periods["child"].values[pid],
+            "period": pid,
+            "period_no": periods["period_no"].values[pid],
+            "ordinal": ordinal,
+            "DECOM": decom,
+            "RNE": rne.astype(str),
+            "LS": ls.astype(str),
+            "CIN": need,
+            "PLACE": place.astype(str),
+            "PLACE_PROVIDER": prov.astype(str),
+            "DEC": dec.astype("datetime64[D]"),
+            "REC": rec.astype(str),
+            "REASON_PLACE_CHANGE": reason.astype(str),
+            "HOME_POST": home,
+            "PL_POST": pl_post,
+            "URN": urn,
+        }
+    )
+
+
+def _postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Synthetic postcodes in the fictional 'DC' area: 'DC12 3AB'."""
+    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
+    district = rng.integers(1, 30, n).astype(str)
+    sector = rng.integers(0, 10, n).astype(str)
+    unit = np.char.add(letters[rng.integers(0, 20, n)], letters[rng.integers(0, 20, n)])
+    return np.char.add(np.char.add(np.char.add("DC", district), " "), np.char.add(sector, unit))
+
+
+# ---------------------------------------------------------------------------------------
+# Short breaks (LS V3/V4): outside looked-after counts, never reviewed (903 rule 399)
+# ---------------------------------------------------------------------------------------
+
+
+def simulate_short_breaks(
+    rng: np.random.Generator, p: DemoParams, h: Horizon, first_child: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Children on short breaks: one single-episode period each (V3 single short break of 1-14
+    days, or V4 series agreement of 1-12 months). Returns (periods, episodes)."""
+    start_lo = h.report_start - 365
+    window = int((h.end - start_lo) / DAY) + 1
+    mean_days = 0.5 * 7.5 + 0.5 * 180
+    n = rng.poisson(max(p.short_break_share * p.cla_target, 0) * window / mean_days)
+    start = start_lo + days(rng.integers(0, window, n))
+    v4 = rng.random(n) < 0.5
+    dur = np.where(v4, rng.integers(30, 366, n), rng.integers(1, 15, n))
+    dob = start - days(draw_ages(rng, (0, 0, 0.45, 0.5, 0.05), n) + 5 * 365)
+    adult = birthday(dob, 18)
+    end = np.minimum(start + days(dur), adult - 1)
+    ok = end > start
+    start, end, dob, v4 = start[ok], end[ok], dob[ok], v4[ok]
+    n = len(start)
+    child = first_child + np.arange(n)
+    periods = pd.DataFrame({"child": child, "period_no": 1, "start": start, "end": end, "dob": dob})
+    episodes = pd.DataFrame(
+        {
+            "child": child,
+            "period": -1,
+            "period_no": 1,
+            "ordinal": 0,
+            "DECOM": start,
+            "RNE": "S",
+            "LS": np.where(v4, "V4", "V3"),
+            "CIN": "N2",
+            "PLACE": np.where(rng.random(n) < 0.6, "K1", "U4"),
+            "PLACE_PROVIDER": "PR1",
+            "DEC": end,
+            "REC": "E8",
+            "REASON_PLACE_CHANGE": "",
+            "HOME_POST": _postcodes(rng, n),
+            "PL_POST": _postcodes(rng, n),
+            "URN": "XXXXXXX",
+        }
+    )
+    return periods, episodes
+
+
+# ---------------------------------------------------------------------------------------
+# Reviews (reg. 33) and participation
+# ---------------------------------------------------------------------------------------
+
+
+def review_schedule(
+    rng: np.random.Generator,
+    wd: WorkDays,
+    start: np.ndarray,
+    end: np.ndarray,
+    horizon_end: np.datetime64,
+    late_prob: float,
+    early_max_wd: int,
+    late_max_wd: int,
+    first_wd: int | None,
+    first_months: int,
+    later_months: int,
+) -> pd.DataFrame:
+    """Statutory meetings for each case [start, end): the first due `first_wd` working days
+    after start (or `first_months` months when first_wd is None), the second `first_months`
+    after the first (when first_wd is set), later ones `later_months` after the previous
+    actual meeting. On time: held 0..early_max_wd working days before due (never on or
+    before the previous); late (share late_prob): 1..late_max_wd working days after due.
+    Meetings on or after `end` or after the horizon are not held.
+    Returns case, ordinal (1-based), due, held, late."""
+    n = len(start)
+    case = np.arange(n)
+    prev = start.astype("datetime64[D]")
+    end = end.astype("datetime64[D]")
+    out = []
+    ordinal = 1
+    while len(case):
+        if ordinal == 1:
+            due = wd.add(prev, first_wd) if first_wd is not None else add_months(prev, first_months)
+        elif ordinal == 2 and first_wd is not None:
+            due = add_months(prev, first_months)
+        else:
+            due = add_months(prev, later_months)
+        late = rng.random(len(case)) < late_prob
+        early = rng.integers(0, early_max_wd + 1, len(case))
+        lateness = rng.integers(1, late_max_wd + 1, len(case))
+        held = wd.add(due, np.where(late, lateness, -early))
+        held = np.where(held <= prev, wd.add(prev, 1), held)
+        late = held > due
+        ok = (held < end[case]) & (held <= horizon_end)
+        out.append(
+            pd.DataFrame(
+                {
+                    "case": case[ok],
+                    "ordinal": ordinal,
+                    "due": due[ok],
+                    "held": held[ok],
+                    "late": late[ok],
+                }
+            )
+        )
+        case, prev = case[ok], held[ok]
+        ordinal += 1
+    return (
+        pd.concat(out, ignore_index=True)
+        if out
+        else pd.DataFrame(columns=["case", "ordinal", "due", "held", "late"])
+    )
+
+
+def participation_codes(rng: np.random.Generator, p: DemoParams, age: np.ndarray) -> np.ndarray:
+    """PN0 exactly for children under 4 at the review (903 rules 440/441), else PN1-PN7."""
+    codes = _choice(
+        rng, ("PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"), p.participation_shares, len(age)
+    )
+    return np.where(age < 4, "PN0", codes)
+
+
+def simulate_reviews(
+    rng: np.random.Generator, p: DemoParams, periods: pd.DataFrame, wd: WorkDays, h: Horizon
+) -> pd.DataFrame:
+    """Looked-after reviews of every period: child, period, ordinal, due, REVIEW, late, REVIEW_CODE."""
+    sched = review_schedule(
+        rng,
+        wd,
+        periods["start"].values,
+        periods["end"].values,
+        h.end,
+        p.review_late_prob,
+        p.review_early_max_wd,
+        p.review_late_max_wd,
+        first_wd=20,
+        first_months=3,
+        later_months=6,
+    )
+    dob = periods["dob"].values.astype("datetime64[D]")[sched["case"].values]
+    held = sched["held"].values.astype("datetime64[D]")
+    return pd.DataFrame(
+        {
+            "child": periods["child"].values[sched["case"].values],
+            "period": sched["case"].values,
+            "ordinal": sched["ordinal"].values,
+            "due": sched["due"].values,
+            "REVIEW": held,
+            "late": sched["late"].values,
+            "DOB": dob,
+            "REVIEW_CODE": participation_codes(rng, p, completed_years(dob, held)),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# PEPs (school-age children in care) and OC2 (looked after for 12 months at 31 March)
+# ---------------------------------------------------------------------------------------
+
+
+def simulate_peps(
+    rng: np.random.Generator, p: DemoParams, periods: pd.DataFrame, h: Horizon
+) -> pd.DataFrame:
+    """PEP meetings held termly while a child of school age (5-15) is in care: child, pep_date.
+
+    The first is 10-30 days after entry (or after the 5th birthday); each next one
+    pep_interval_days later; a share is missed (then the next comes a term after)."""
+    dob = periods["dob"].values.astype("datetime64[D]")
+    start = np.maximum(periods["start"].values.astype("datetime64[D]"), birthday(dob, 5))
+    stop = np.minimum(periods["end"].values.astype("datetime64[D]"), birthday(dob, 16))
+    stop = np.minimum(stop, h.end + 1)
+    case = np.flatnonzero(start < stop)
+    nxt = start[case] + days(rng.integers(10, 31, len(case)))
+    lo, hi = p.pep_interval_days
+    out = []
+    while len(case):
+        ok = nxt < stop[case]
+        case, nxt = case[ok], nxt[ok]
+        held = rng.random(len(case)) >= p.pep_miss_prob
+        out.append(
+            pd.DataFrame({"child": periods["child"].values[case[held]], "pep_date": nxt[held]})
+        )
+        nxt = nxt + days(rng.integers(lo, hi + 1, len(case)))
+    return pd.concat(out, ignore_index=True)
+
+
+def oc2_rows(
+    rng: np.random.Generator, p: DemoParams, periods: pd.DataFrame, year: int
+) -> pd.DataFrame:
+    """Children looked after continuously for 12 months at 31 March `year` (period started on
+    or before 1 April year-1 and open at 31 March), with SDQ and 0/1 health flags."""
+    y_start, y_end = Horizon.year_bounds(year)
+    s = periods["start"].values.astype("datetime64[D]")
+    e = periods["end"].values.astype("datetime64[D]")
+    m = (s <= y_start) & (e > y_end)
+    rows = periods.loc[m, ["child", "dob"]].drop_duplicates("child")
+    n = len(rows)
+    age = completed_years(rows["dob"].values, np.full(n, y_end))
+    flags = {k: (rng.random(n) < v).astype(int).astype(str) for k, v in p.oc2_rates.items()}
+    sdq_age = (age >= 4) & (age <= 16)
+    sdq_done = sdq_age & (rng.random(n) < p.sdq_completed_prob)
+    score = np.clip(np.round(rng.normal(14, 6.5, n)), 0, 40).astype(int).astype(str)
+    reason = np.where(
+        sdq_age, _choice(rng, ("SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.2, 0.3, 0.2), n), "SDQ1"
+    )
+    misuse = flags["SUBSTANCE_MISUSE"]
+    got = np.where(misuse == "1", (rng.random(n) < 0.6).astype(int).astype(str), "")
+    offered = np.where(
+        misuse == "1", np.where(got == "1", "1", (rng.random(n) < 0.5).astype(int).astype(str)), ""
+    )
+    return pd.DataFrame(
+        {
+            "child": rows["child"].values,
+            "DOB": rows["dob"].values,
+            "SDQ_SCORE": np.where(sdq_done, score, ""),
+            "SDQ_REASON": np.where(sdq_done, "", reason),
+            "CONVICTED": np.where(age >= 10, flags["CONVICTED"], ""),
+            "HEALTH_CHECK": flags["HEALTH_CHECK"],
+            "IMMUNISATIONS": flags["IMMUNISATIONS"],
+            "TEETH_CHECK": flags["TEETH_CHECK"],
+            "HEALTH_ASSESSMENT": flags["HEALTH_ASSESSMENT"],
+            "SUBSTANCE_MISUSE": misuse,
+            "INTERVENTION_RECEIVED": got,
+            "INTERVENTION_OFFERED": offered,
+        }
+    )
