@@ -91,7 +91,7 @@ def working_days_between(a: object, b: object) -> np.ndarray | pd.Series:
 
     `wd(a, a) = 0`, `wd(Fri, next Mon) = 1`, and `wd(a, b) = -wd(b, a)`. Inputs may be
     Series, arrays or scalars (broadcast). The result is float64 with NaN where either date
-    is missing; a Series in gives a Series out with the same index. Source: the spec's
+    is missing; a Series in gives a Series out with the same index, scalars a scalar. Source: the spec's
     working-day convention (shared/spec/kpis.md), England & Wales bank holidays.
     """
     da, db = np.broadcast_arrays(_to_days(a), _to_days(b))
@@ -100,12 +100,16 @@ def working_days_between(a: object, b: object) -> np.ndarray | pd.Series:
     sa = np.where(missing, filler, da)
     sb = np.where(missing, filler, db)
     cal = _calendar_for(sa, sb)
-    counts = np.busday_count(sa + 1, sb + 1, busdaycal=cal).astype("float64")
+    # busday_count(lo + 1, hi + 1) counts the working days in (lo, hi]; b before a is minus
+    # the count the other way round (numpy's own negative counts use another interval).
+    lo, hi = np.minimum(sa, sb), np.maximum(sa, sb)
+    counts = np.busday_count(lo + 1, hi + 1, busdaycal=cal).astype("float64")
+    counts = np.where(sb < sa, -counts, counts)
     counts = np.where(missing, np.nan, counts)
     index = _index_of(a, b)
     if index is not None:
         return pd.Series(counts, index=index, dtype="float64")
-    return counts
+    return counts[()] if counts.ndim == 0 else counts
 
 
 def add_working_days(a: object, n: object) -> np.ndarray | pd.Series:
@@ -131,7 +135,7 @@ def add_working_days(a: object, n: object) -> np.ndarray | pd.Series:
     index = _index_of(a, n)
     if index is not None:
         return pd.Series(due.astype("datetime64[s]"), index=index)
-    return due
+    return due[()] if due.ndim == 0 else due
 
 
 def add_months(a: object, n: int) -> pd.Series | pd.Timestamp:

@@ -149,9 +149,12 @@ def review_timeliness(
     )
     rv = _within_intervals(rv, "REVIEW", periods, "period_start", "period_end")
     rv = rv.rename(columns={"inside": "in_period"})
-    for col in ("period", "period_start", "start_known", "period_end"):
-        rv.loc[~rv["in_period"], col] = pd.NA if col != "period_start" else pd.NaT
-    rv["start_known"] = rv["start_known"].astype("boolean").fillna(False).astype(bool)
+    inside = rv["in_period"]
+    rv["period"] = rv["period"].astype("Float64").where(inside).astype("Int64")
+    rv["period_start"] = rv["period_start"].where(inside)
+    rv["period_end"] = rv["period_end"].where(inside)
+    known_start = rv["start_known"].astype("boolean").fillna(False).astype(bool)
+    rv["start_known"] = known_start & inside
 
     # Short-break-only reviews: inside a V3/V4 episode and inside no period.
     sb = episodes.loc[episodes["LS"].isin(LS_SHORT_BREAKS), ["CHILD", "DECOM", "DEC"]].copy()

@@ -1,0 +1,70 @@
+"""The KPI scenario as raw files (tests/fixtures/kpis/raw), read by the cleaner and the CLI.
+
+The raw folder is the scenario of tests/fixtures/kpis/scenario.py written in the data
+contract's formats (903 CSVs with DD/MM/YYYY dates, the CIN census XML, IRO CSVs with ISO
+dates). The hand-computed values are those of tests/test_kpis.py.
+"""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iro_analysis.cli import main
+from iro_analysis.kpis import compute_kpis, format_kpis
+from tests.fixtures.kpis import scenario
+from tests.test_kpis import CLA_2023, CP_2023, OTHER_2023, REVIEWS_2023, row
+
+RAW = Path(__file__).parent / "fixtures" / "kpis" / "raw"
+
+
+def test_committed_raw_folder_is_the_scenario(tmp_path):
+    scenario.write_raw(tmp_path)
+    ours = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(RAW) for p in RAW.rglob("*") if p.is_file())
+    assert ours == committed
+    for rel in ours:
+        assert filecmp.cmp(tmp_path / rel, RAW / rel, shallow=False), rel
+
+
+@pytest.fixture(scope="module")
+def cleaned():
+    from iro_analysis.clean import build_dataset
+
+    return build_dataset(RAW)
+
+
+def test_cleaner_keeps_every_row(cleaned):
+    assert cleaned.quarantine.empty
+    assert cleaned.years == [2022, 2023, 2024]
+
+
+@pytest.mark.parametrize("year", [2022, 2023, 2024])
+def test_kpis_from_raw_equal_the_hand_built_dataset(cleaned, year):
+    pd.testing.assert_frame_equal(
+        compute_kpis(cleaned, year), compute_kpis(scenario.dataset(), year)
+    )
+
+
+def test_kpis_from_raw_match_hand_computed_values(cleaned):
+    df = compute_kpis(cleaned, 2023).set_index("kpi_id")
+    expected = {**CLA_2023, **REVIEWS_2023, **CP_2023, **OTHER_2023}
+    for kpi_id, value in expected.items():
+        want = value if isinstance(value, tuple) else (value, None, None)
+        assert row(df, kpi_id) == want, kpi_id
+
+
+def test_cli_writes_kpis_csv(tmp_path, capsys):
+    out = tmp_path / "kpis.csv"
+    assert main(["kpis", "--year", "2023", "--raw-dir", str(RAW), "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == format_kpis(compute_kpis(scenario.dataset(), 2023))
+    assert "wrote" in capsys.readouterr().err
+
+
+def test_cli_fails_clearly_without_the_year(capsys):
+    assert main(["kpis", "--year", "2019", "--raw-dir", str(RAW)]) == 1
+    err = capsys.readouterr().err
+    assert "no raw folder for 2019" in err and "2022, 2023, 2024" in err
