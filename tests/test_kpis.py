@@ -523,3 +523,31 @@ def test_inputs_are_not_mutated(ds):
     compute_breakdowns(ds, 2023)
     for k, v in ds.tables.items():
         pd.testing.assert_frame_equal(v, before[k])
+
+
+def test_empty_tables_give_zero_counts_and_blank_percentages():
+    from iro_analysis.dataset import Dataset
+    from iro_analysis.kpis.context import empty_table
+
+    supplied = pd.DataFrame(
+        [(2023, n, "", True, "") for n in schema.SUPPLIED_INPUTS],
+        columns=["year", "input", "path", "present", "sha256"],
+    )
+    empty = Dataset(tables={t: empty_table(t) for t in schema.CLEAN_TABLES}, supplied=supplied)
+    df = compute_kpis(empty, 2023).set_index("kpi_id")
+    assert row(df, "cla_at_31_march") == (0, None, None)
+    assert row(df, "cla_reviews_on_time_pct") == (None, 0, 0)
+    assert row(df, "iro_caseload_per_fte") == (None, 0, 0)
+    assert not df.index.str.startswith("drp_theme_").any()
+    b = compute_breakdowns(empty, 2023)
+    assert b["cla_by_sex"]["count"].sum() == 0 and b["caseload_by_iro"].empty
+
+
+def test_area_functions_return_their_family(ds):
+    from iro_analysis.kpis import cla, cp, reviews
+    from iro_analysis.kpis.context import KpiContext
+
+    ctx = KpiContext(ds, 2023)
+    assert list(cla.kpis(ctx)["kpi_id"]) == list(CLA_2023)
+    assert list(reviews.kpis(ctx)["kpi_id"]) == list(REVIEWS_2023)
+    assert list(cp.kpis(ctx)["kpi_id"]) == list(CP_2023)

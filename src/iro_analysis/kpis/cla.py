@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
-from iro_analysis.kpis.definitions import FAMILY_CLA, kpi, rate
+from iro_analysis.kpis.definitions import FAMILY_CLA, family_frame, kpi, rate
 from iro_analysis.schema import (
     AGE_BANDS,
     ETHNIC_GROUPS,
@@ -151,3 +151,8 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
         "cla_by_legal_status": tally(ls, "legal_status", order(LS_GROUPS)),
         "cla_by_placement": tally(place, "placement", order(PLACE_GROUPS)),
     }
+
+
+def kpis(ctx: KpiContext) -> pd.DataFrame:
+    """This area's KPI rows (kpis.csv columns) for the context's year."""
+    return family_frame(ctx, FAMILY_CLA)

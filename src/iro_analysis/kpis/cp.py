@@ -7,7 +7,7 @@ import pandas as pd
 from iro_analysis import timescales as ts
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_CP, kpi
+from iro_analysis.kpis.definitions import FAMILY_CP, family_frame, kpi
 from iro_analysis.schema import CP_CATEGORIES, CP_CATEGORY_LABELS
 
 SOURCE_WT = (
@@ -194,3 +194,8 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     out = tally(cats, "category", list(CP_CATEGORIES))
     out.insert(1, "label", out["category"].map(CP_CATEGORY_LABELS).fillna(UNKNOWN))
     return {"cp_by_category": out}
+
+
+def kpis(ctx: KpiContext) -> pd.DataFrame:
+    """This area's KPI rows (kpis.csv columns) for the context's year."""
+    return family_frame(ctx, FAMILY_CP)

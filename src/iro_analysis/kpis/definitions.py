@@ -211,3 +211,15 @@ def kpi_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     for col in ("value", "numerator", "denominator"):
         df[col] = pd.to_numeric(df[col].astype("object"), errors="raise").astype("Float64")
     return df.reset_index(drop=True)
+
+
+def family_frame(ctx: Any, family: str) -> pd.DataFrame:
+    """The kpis.csv rows of one family for the context's year (KPIs whose inputs were all
+    supplied in the year's own folder), in registration order."""
+    rows = []
+    for kid, func, kwargs in registered(family):
+        if ctx.has(*KPI_DEFINITIONS[kid].inputs):
+            r = make_row(kid, ctx.year, func(ctx, **kwargs))
+            if r is not None:
+                rows.append(r)
+    return kpi_frame(rows)

@@ -7,7 +7,7 @@ import pandas as pd
 from iro_analysis.calendar import working_days_between
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_DISPUTES, kpi
+from iro_analysis.kpis.definitions import FAMILY_DISPUTES, family_frame, kpi
 from iro_analysis.schema import (
     DISPUTE_STAGE_LABELS,
     DISPUTE_STAGES,
@@ -151,3 +151,8 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     labels = {str(k): v for k, v in DISPUTE_STAGE_LABELS.items()}
     by_stage.insert(1, "label", by_stage["stage"].map(labels).fillna(UNKNOWN))
     return {"drp_by_theme": by_theme, "drp_by_stage": by_stage}
+
+
+def kpis(ctx: KpiContext) -> pd.DataFrame:
+    """This area's KPI rows (kpis.csv columns) for the context's year."""
+    return family_frame(ctx, FAMILY_DISPUTES)

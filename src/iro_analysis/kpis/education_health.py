@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iro_analysis.kpis.context import KpiContext, age_in_years
-from iro_analysis.kpis.definitions import FAMILY_EDUCATION_HEALTH, kpi
+from iro_analysis.kpis.definitions import FAMILY_EDUCATION_HEALTH, family_frame, kpi
 
 SOURCE_PEP = (
     "Promoting the education of looked-after children and previously looked-after "
@@ -120,3 +120,8 @@ def immunisations_pct(ctx: KpiContext) -> tuple[int, int]:
     """OC2 rows of the year's own oc2.csv with IMMUNISATIONS exactly 1 / every OC2 row of
     that file."""
     return _oc2_rate(ctx, "IMMUNISATIONS")
+
+
+def kpis(ctx: KpiContext) -> pd.DataFrame:
+    """This area's KPI rows (kpis.csv columns) for the context's year."""
+    return family_frame(ctx, FAMILY_EDUCATION_HEALTH)

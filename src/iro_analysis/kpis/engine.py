@@ -17,7 +17,7 @@ from iro_analysis.kpis import (  # importing an area module registers its KPIs
     cla,
     cp,
     disputes,
-    education_health,  # noqa: F401
+    education_health,
     meetings,
     reviews,
     workforce,
@@ -28,13 +28,15 @@ from iro_analysis.kpis.definitions import (
     KPI_COLUMNS,
     KPI_DEFINITIONS,
     kpi_frame,
-    make_row,
     order_by_family,
     registered,
 )
 from iro_analysis.settings import Settings
 
 order_by_family()
+
+# Area modules in the order of FAMILIES (each holds one family's KPIs).
+_AREAS = (cla, reviews, cp, disputes, meetings, workforce, education_health)
 
 # The modules whose `breakdowns(ctx)` make up compute_breakdowns, with the inputs each needs.
 _BREAKDOWNS = (
@@ -59,15 +61,8 @@ def compute_kpis(ds: Dataset, year: int, settings: Settings | None = None) -> pd
     written with 0/0).
     """
     ctx = KpiContext(ds, year, settings)
-    rows: list[dict[str, Any]] = []
-    for family in FAMILIES:
-        for kid, func, kwargs in registered(family):
-            if not ctx.has(*KPI_DEFINITIONS[kid].inputs):
-                continue
-            row = make_row(kid, ctx.year, func(ctx, **kwargs))
-            if row is not None:
-                rows.append(row)
-    return kpi_frame(rows)
+    frames = [f for f in (module.kpis(ctx) for module in _AREAS) if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else kpi_frame([])
 
 
 def missing_inputs(ds: Dataset, year: int) -> dict[str, list[str]]:

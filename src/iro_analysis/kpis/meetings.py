@@ -6,7 +6,7 @@ import pandas as pd
 
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_MEETINGS, kpi, rate
+from iro_analysis.kpis.definitions import FAMILY_MEETINGS, family_frame, kpi, rate
 from iro_analysis.schema import (
     MEETING_TYPE_LABELS,
     MEETING_TYPES,
@@ -103,3 +103,8 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     by_reason = tally(r, "reason", list(REARRANGED_REASONS))
     by_reason.insert(1, "label", by_reason["reason"].map(REARRANGED_REASON_LABELS).fillna(UNKNOWN))
     return {"meetings_by_type": g, "rearranged_by_reason": by_reason}
+
+
+def kpis(ctx: KpiContext) -> pd.DataFrame:
+    """This area's KPI rows (kpis.csv columns) for the context's year."""
+    return family_frame(ctx, FAMILY_MEETINGS)

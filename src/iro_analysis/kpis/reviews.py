@@ -6,7 +6,7 @@ import pandas as pd
 
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
-from iro_analysis.kpis.definitions import FAMILY_REVIEWS, kpi, rate
+from iro_analysis.kpis.definitions import FAMILY_REVIEWS, family_frame, kpi, rate
 from iro_analysis.schema import AGE_BANDS, REVIEW_CODE_LABELS, REVIEW_CODES
 
 SOURCE_REG33 = "Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33"
@@ -175,7 +175,8 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     by_code = tally(r["REVIEW_CODE"].fillna(UNKNOWN), "code", list(REVIEW_CODES))
     by_code.insert(1, "label", by_code["code"].map(REVIEW_CODE_LABELS).fillna(UNKNOWN))
 
-    dob = r["DOB"].fillna(r["CHILD"].map(ctx.header.set_index("CHILD")["DOB"]))
+    header_dob = r[["CHILD"]].merge(ctx.header[["CHILD", "DOB"]], on="CHILD", how="left")
+    dob = r["DOB"].fillna(header_dob["DOB"].set_axis(r.index))
     band = age_band(age_in_years(dob, r["REVIEW"]))
     yes, eligible = _participation_codes(ctx)
     frame = pd.DataFrame(
@@ -197,3 +198,8 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
         "participation_by_code": by_code,
         "participation_by_age_band": by_age.reset_index(drop=True),
     }
+
+
+def kpis(ctx: KpiContext) -> pd.DataFrame:
+    """This area's KPI rows (kpis.csv columns) for the context's year."""
+    return family_frame(ctx, FAMILY_REVIEWS)
