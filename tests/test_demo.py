@@ -1,0 +1,691 @@
+"""The demo-data generator: formats, determinism, statutory cadence, consistency between
+files, calibration and the fault manifest. Everything is checked from the written files."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from argparse import Namespace
+from dataclasses import replace
+from pathlib import Path
+
+import holidays
+import numpy as np
+import pandas as pd
+import pytest
+
+from iro_analysis import schema as S
+from iro_analysis.demo import DemoParams, cli_main, generate
+from iro_analysis.demo.faults import FAULT_SPEC
+from iro_analysis.demo.population import ORPHAN_START
+
+YEARS = [2020, 2021, 2022]
+CSV_TABLES = list(S.RAW_CSVS)
+
+
+# ----------------------------------------------------------------------------------------
+# Fixtures: small clean, small with faults, medium for calibration (generated once)
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def clean_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo_clean")
+    generate(out, YEARS, seed=3, size="small", fault_rate=0.0)
+    return out
+
+
+@pytest.fixture(scope="session")
+def faulty_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo_faults")
+    generate(out, YEARS, seed=5, size="small", fault_rate=0.03)
+    return out
+
+
+@pytest.fixture(scope="session")
+def medium_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo_medium")
+    generate(out, list(range(2018, 2025)), seed=42, size="medium", fault_rate=0.0)
+    return out
+
+
+def read_csv(root: Path, year: int, table: str) -> pd.DataFrame:
+    spec = S.RAW_CSVS[table]
+    enc = "cp1252" if table == "workforce" else "utf-8"
+    return pd.read_csv(
+        root / str(year) / spec.relpath, dtype=str, keep_default_na=False, encoding=enc
+    )
+
+
+def dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s.where(s != ""), format="%d/%m/%Y")
+
+
+def all_years(root: Path, table: str, years=YEARS) -> pd.DataFrame:
+    return pd.concat([read_csv(root, y, table).assign(year=y) for y in years], ignore_index=True)
+
+
+HOLS = np.array(
+    sorted(holidays.country_holidays("GB", subdiv="ENG", years=range(2000, 2030))),
+    dtype="datetime64[D]",
+)
+
+
+def wd(a, b) -> np.ndarray:
+    """Working days after a up to and including b (kpis.md), independent of the package."""
+    a = np.asarray(a, dtype="datetime64[D]") + 1
+    b = np.asarray(b, dtype="datetime64[D]") + 1
+    return np.busday_count(a, b, holidays=HOLS)
+
+
+def add_wd(a, n) -> np.ndarray:
+    return np.busday_offset(np.asarray(a, dtype="datetime64[D]"), n, roll="backward", holidays=HOLS)
+
+
+def year_bounds(y: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return pd.Timestamp(y - 1, 4, 1), pd.Timestamp(y, 3, 31)
+
+
+def cin_xml(root: Path, year: int) -> ET.Element:
+    return ET.parse(root / str(year) / S.CIN_FILE).getroot()
+
+
+def cin_frames(root: Path, years=YEARS) -> dict[str, pd.DataFrame]:
+    """S47s, plans and plan reviews of every year's census (deduplicated across years)."""
+    s47, plans, reviews = [], [], []
+    for y in years:
+        for child in cin_xml(root, y).iter("Child"):
+            cid = child.findtext("ChildIdentifiers/LAchildID")
+            for det in child.iter("CINdetails"):
+                for s in det.iter("Section47"):
+                    s47.append(
+                        {"child": cid, "year": y, **{f: s.findtext(f) or "" for f in S.S47_FIELDS}}
+                    )
+                for p in det.iter("ChildProtectionPlans"):
+                    plans.append(
+                        {"child": cid, "year": y, **{f: p.findtext(f) or "" for f in S.CPP_FIELDS}}
+                    )
+                    for r in p.iter(S.CPP_REVIEW_FIELD):
+                        reviews.append(
+                            {
+                                "child": cid,
+                                "CPPstartDate": p.findtext("CPPstartDate"),
+                                "date": r.text,
+                            }
+                        )
+    s47 = pd.DataFrame(s47).drop_duplicates(["child", "S47ActualStartDate"], keep="last")
+    plans = pd.DataFrame(plans).drop_duplicates(["child", "CPPstartDate"], keep="last")
+    reviews = pd.DataFrame(reviews).drop_duplicates()
+    return {"s47": s47, "plans": plans, "reviews": reviews}
+
+
+# ----------------------------------------------------------------------------------------
+# Formats
+# ----------------------------------------------------------------------------------------
+
+
+def test_every_contract_file_is_written_with_exact_columns(clean_dir):
+    for y in YEARS:
+        ydir = clean_dir / str(y)
+        assert (ydir / S.CIN_FILE).is_file() and (ydir / S.FAULT_MANIFEST).is_file()
+        for table in CSV_TABLES:
+            spec = S.RAW_CSVS[table]
+            first = (ydir / spec.relpath).read_bytes().split(b"\n", 1)[0].decode("ascii")
+            assert first.split(",") == list(spec.columns), spec.relpath
+            assert len(read_csv(clean_dir, y, table)) > 0, spec.relpath
+
+
+def test_generate_returns_year_folders(tmp_path):
+    out = generate(tmp_path, [2022, 2021], seed=1, scale=60, fault_rate=0)
+    assert out == [tmp_path / "2021", tmp_path / "2022"]
+
+
+def test_cin_census_parses_and_follows_the_contract_structure(clean_dir):
+    root = cin_xml(clean_dir, 2022)
+    assert root.tag == "Message"
+    assert root.findtext("Header/CollectionDetails/Collection") == "CIN"
+    assert root.findtext("Header/CollectionDetails/Year") == "2022"
+    assert root.findtext("Header/CollectionDetails/ReferenceDate") == "2022-03-31"
+    children = root.findall("Children/Child")
+    assert len(children) > 100
+    ids = [c.findtext("ChildIdentifiers/LAchildID") for c in children]
+    assert len(ids) == len(set(ids))
+    n_plans = 0
+    for c in children:
+        ident = c.find("ChildIdentifiers")
+        assert [e.tag for e in ident] == ["LAchildID", "UPN", "PersonBirthDate", "Sex"]
+        assert c.findtext("ChildCharacteristics/Ethnicity") in S.ETHNIC_CODES
+        assert c.findtext("ChildIdentifiers/Sex") in S.CIN_SEX_CODES
+        dob = pd.Timestamp(c.findtext("ChildIdentifiers/PersonBirthDate"))
+        for det in c.findall("CINdetails"):
+            tags = [e.tag for e in det]
+            assert tags[0] == "CINreferralDate"
+            assert set(tags) <= {*S.CIN_DETAILS_FIELDS, "Section47", "ChildProtectionPlans"}
+            referral = pd.Timestamp(det.findtext("CINreferralDate"))
+            closure = det.findtext("CINclosureDate")
+            assert closure is None or pd.Timestamp(closure) >= referral
+            assert (closure is None) == (det.findtext("ReasonForClosure") is None)
+            for s in det.findall("Section47"):
+                start = pd.Timestamp(s.findtext("S47ActualStartDate"))
+                assert start >= dob and start >= referral
+                assert s.findtext("ICPCnotRequired") in ("true", "false")
+                icpc = s.findtext("DateOfInitialCPC")
+                if icpc:
+                    assert s.findtext("ICPCnotRequired") == "false"
+                    assert pd.Timestamp(icpc) >= start
+                    assert det.findtext("DateOfInitialCPC") == icpc
+            for p in det.findall("ChildProtectionPlans"):
+                n_plans += 1
+                tags = [e.tag for e in p]
+                assert tags[:2] == ["CPPstartDate", "CPPendDate"] or tags[0] == "CPPstartDate"
+                assert p.findtext("InitialCategoryOfAbuse") in S.CP_CATEGORIES
+                assert p.findtext("LatestCategoryOfAbuse") in S.CP_CATEGORIES
+                assert int(p.findtext("NumberOfPreviousCPP")) >= 0
+                start = pd.Timestamp(p.findtext("CPPstartDate"))
+                end = p.findtext("CPPendDate")
+                assert end is None or pd.Timestamp(end) > start
+                assert end is None or pd.Timestamp(end) <= pd.Timestamp("2022-03-31")
+                revs = [pd.Timestamp(r.text) for r in p.findall("Reviews/CPPreviewDate")]
+                assert revs == sorted(revs) and all(start < r for r in revs)
+                assert all(r <= pd.Timestamp(end) for r in revs) if end else True
+    assert n_plans > 100
+
+
+# ----------------------------------------------------------------------------------------
+# Determinism and options
+# ----------------------------------------------------------------------------------------
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate(a, [2021, 2022], seed=11, scale=150, fault_rate=0.02)
+    generate(b, [2021, 2022], seed=11, scale=150, fault_rate=0.02)
+    generate(c, [2021, 2022], seed=12, scale=150, fault_rate=0.02)
+    ta, tb, tc = _tree(a), _tree(b), _tree(c)
+    assert len(ta) == 2 * 10
+    assert ta == tb
+    assert ta["2022/ssda903/episodes.csv"] != tc["2022/ssda903/episodes.csv"]
+
+
+def test_fault_rate_zero_writes_no_row_faults(clean_dir):
+    for y in YEARS:
+        doc = json.loads((clean_dir / str(y) / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+        assert doc["year"] == y and doc["seed"] == 3 and doc["fault_rate"] == 0
+        assert {e["kind"] for e in doc["faults"]} == {"cp1252_encoding"}
+
+
+def test_cli_uses_settings_for_unset_options(tmp_path, capsys):
+    args = Namespace(
+        out=tmp_path,
+        years="2022",
+        seed=None,
+        size=None,
+        scale=80.0,
+        fault_rate=0.0,
+        no_progress=True,
+        settings=None,
+    )
+    assert cli_main(args) == 0
+    assert (tmp_path / "2022" / S.CIN_FILE).is_file()
+    assert not (tmp_path / "2021").exists()
+    assert str(tmp_path) in capsys.readouterr().out
+    doc = json.loads((tmp_path / "2022" / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+    assert doc["seed"] == 42  # config/settings.yaml demo.seed
+
+
+def test_cli_rejects_bad_options(tmp_path):
+    from iro_analysis.errors import InputError
+
+    args = Namespace(
+        out=tmp_path,
+        years="2022",
+        seed=1,
+        size="small",
+        scale=None,
+        fault_rate=0.9,
+        no_progress=True,
+        settings=None,
+    )
+    with pytest.raises(InputError, match="fault_rate"):
+        cli_main(args)
+
+
+# ----------------------------------------------------------------------------------------
+# The 903 rules and the population moving through time
+# ----------------------------------------------------------------------------------------
+
+
+def test_episodes_follow_903_rules(clean_dir):
+    header = all_years(clean_dir, "header")
+    dob = header.drop_duplicates("CHILD", keep="last").set_index("CHILD")["DOB"].pipe(dates)
+    for y in YEARS:
+        start, end = year_bounds(y)
+        e = read_csv(clean_dir, y, "episodes")
+        assert set(e["CHILD"]) == set(read_csv(clean_dir, y, "header")["CHILD"])
+        assert e["LS"].isin(S.LS_CODES).all() and e["RNE"].isin(S.RNE_CODES).all()
+        assert e["PLACE"].isin(S.PLACE_CODES).all() and e["CIN"].isin(S.CIN_CODES).all()
+        assert e["PLACE_PROVIDER"].isin(S.PLACE_PROVIDER_CODES).all()
+        assert e["REC"].isin((*S.REC_CODES, "")).all()
+        assert ((e["DEC"] == "") == (e["REC"] == "")).all()
+        decom, dec = dates(e["DECOM"]), dates(e["DEC"])
+        assert (decom <= end).all() and (dec.isna() | (dec >= start)).all()
+        assert (dec.isna() | (dec > decom)).all()
+        assert (dec.isna() | (dec <= end)).all()
+        assert (decom >= e["CHILD"].map(dob)).all()  # care may start on the day of birth
+        # chains: within a child, each episode starts on the previous DEC unless RNE = S
+        e = e.assign(decom=decom, dec=dec).sort_values(["CHILD", "decom"])
+        prev_dec = e.groupby("CHILD")["dec"].shift()
+        prev_rec = e.groupby("CHILD")["REC"].shift()
+        cont = (e["RNE"] != "S") & prev_dec.notna()  # the first row may continue from last year
+        assert (prev_dec[cont] == e.loc[cont, "decom"]).all()
+        assert (prev_rec[cont] == "X1").all()
+        new = e["RNE"].eq("S") & prev_dec.notna()
+        assert (prev_dec[new] < e.loc[new, "decom"]).all()  # a gap before a new period
+        assert (prev_rec[new] != "X1").all()
+        # only the last episode of a child may be open
+        assert e.groupby("CHILD")["dec"].apply(lambda s: s.iloc[:-1].notna().all()).all()
+        # H5 and P2 only at 16+
+        age = (e["decom"] - e["CHILD"].map(dob)).dt.days / 365.25
+        assert (age[e["PLACE"].isin(["H5", "P2"])] >= 16).all()
+
+
+def test_open_episodes_repeat_across_years_with_blank_dec(clean_dir):
+    e21, e22 = read_csv(clean_dir, 2021, "episodes"), read_csv(clean_dir, 2022, "episodes")
+    open21 = e21.loc[e21["DEC"] == ""]
+    both = open21.merge(e22, on=["CHILD", "DECOM"], suffixes=("", "_22"))
+    assert len(both) == len(open21)  # every open episode is in the next file
+    assert (both["LS"] == both["LS_22"]).all()
+    assert (both["DEC_22"] != "").any() and (both["DEC_22"] == "").any()
+
+
+def test_some_children_return_to_care(clean_dir):
+    e = all_years(clean_dir, "episodes").drop_duplicates(["CHILD", "DECOM"])
+    periods = e.loc[e["RNE"] == "S"].groupby("CHILD").size()
+    assert (periods >= 2).sum() >= 5
+
+
+def test_reviews_follow_903_rules(clean_dir):
+    for y in YEARS:
+        start, end = year_bounds(y)
+        r = read_csv(clean_dir, y, "reviews")
+        rd, dob = dates(r["REVIEW"]), dates(r["DOB"])
+        assert rd.between(start, end).all() and (rd > dob).all()
+        assert r["REVIEW_CODE"].isin(S.REVIEW_CODES).all()
+        age = pd.Series(
+            [
+                d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+                for d, b in zip(rd, dob, strict=True)
+            ]
+        )
+        assert ((r["REVIEW_CODE"] == "PN0") == (age < 4)).all()  # DfE rules 440/441
+        # no review falls in a short-break episode or outside care
+        e = read_csv(clean_dir, y, "episodes")
+        sb = set(e.loc[e["LS"].isin(S.LS_SHORT_BREAKS), "CHILD"])
+        assert not sb & set(r["CHILD"])
+        assert set(r["CHILD"]) <= set(e["CHILD"])
+
+
+def test_oc2_lists_children_looked_after_for_a_year(clean_dir):
+    y = 2022
+    o = read_csv(clean_dir, y, "oc2")
+    e = all_years(clean_dir, "episodes").drop_duplicates(["CHILD", "DECOM"], keep="last")
+    e = e.assign(decom=dates(e["DECOM"]), dec=dates(e["DEC"]))
+    e = e.loc[~e["LS"].isin(S.LS_SHORT_BREAKS)].sort_values(["CHILD", "decom"])
+    new_child = e["CHILD"].ne(e["CHILD"].shift())
+    e["period"] = (new_child | (e["RNE"] == "S")).cumsum()
+    per = (
+        e.assign(is_open=e["dec"].isna())
+        .groupby("period")
+        .agg(
+            CHILD=("CHILD", "first"),
+            rne=("RNE", "first"),
+            start=("decom", "min"),
+            last=("dec", "max"),
+            is_open=("is_open", "max"),
+        )
+    )
+    start, end = year_bounds(y)
+    open_ = per.loc[(per["start"] <= end) & (per["is_open"] | (per["last"] > end))]
+    # a period whose RNE=S episode is not in the files started before them: over a year ago
+    cohort = open_.loc[(open_["rne"] != "S") | (open_["start"] <= start), "CHILD"]
+    assert len(cohort) > 50
+    assert set(o["CHILD"]) == set(cohort)
+    for col in ("HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT"):
+        assert o[col].isin(["0", "1"]).all()
+
+
+# ----------------------------------------------------------------------------------------
+# Statutory cadence (reg. 33 and Working Together)
+# ----------------------------------------------------------------------------------------
+
+
+def review_timeliness(root: Path, years) -> pd.DataFrame:
+    """Each 903 review of a period whose start is in the data, with its due date."""
+    e = all_years(root, "episodes", years).drop_duplicates(["CHILD", "DECOM"], keep="last")
+    e = e.loc[~e["LS"].isin(S.LS_SHORT_BREAKS)].assign(decom=dates(e["DECOM"]))
+    e = e.sort_values(["CHILD", "decom"])
+    starts = e.loc[e["RNE"] == "S", ["CHILD", "decom"]].rename(columns={"decom": "start"})
+    r = all_years(root, "reviews", years).drop_duplicates(["CHILD", "REVIEW"], keep="last")
+    r = r.assign(review=dates(r["REVIEW"])).sort_values("review")
+    r = pd.merge_asof(
+        r, starts.sort_values("start"), left_on="review", right_on="start", by="CHILD"
+    ).sort_values(["CHILD", "review"])
+    first_start = year_bounds(min(years))[0]  # every review of these periods is supplied
+    r = r.loc[r["start"] >= first_start].copy()
+    r["ordinal"] = r.groupby(["CHILD", "start"]).cumcount() + 1
+    prev = r.groupby(["CHILD", "start"])["review"].shift()
+    due = pd.Series(add_wd(r["start"].values, 20), index=r.index).astype("datetime64[ns]")
+    due = due.where(r["ordinal"] == 1, prev + pd.DateOffset(months=3))
+    due = due.where(r["ordinal"] <= 2, prev + pd.DateOffset(months=6))
+    return r.assign(due=due, on_time=r["review"] <= due)
+
+
+def test_reviews_follow_reg33_cadence_exactly_without_lateness(tmp_path):
+    p = replace(DemoParams(), review_late_prob=0.0, rcpc_late_prob=0.0)
+    generate(tmp_path, [2021, 2022], seed=9, scale=300, fault_rate=0, params=p)
+    t = review_timeliness(tmp_path, [2021, 2022])
+    assert len(t) > 300 and (t["ordinal"] >= 3).sum() > 50
+    assert t["on_time"].all()
+    # reviews are not held absurdly early either: within 15 working days of the due date
+    assert (wd(t["review"].values, t["due"].values) <= 15).all()
+    cp = cin_frames(tmp_path, [2021, 2022])
+    rev = cp["reviews"].assign(date=pd.to_datetime(cp["reviews"]["date"]))
+    rev = rev.assign(start=pd.to_datetime(rev["CPPstartDate"])).sort_values(
+        ["child", "start", "date"]
+    )
+    rev = rev.loc[rev["start"] >= pd.Timestamp("2020-04-01")]
+    prev = rev.groupby(["child", "start"])["date"].shift()
+    due = (prev + pd.DateOffset(months=6)).fillna(rev["start"] + pd.DateOffset(months=3))
+    assert len(rev) > 100 and (rev["date"] <= due).all()
+
+
+def test_review_lateness_matches_the_parameter(medium_dir):
+    t = review_timeliness(medium_dir, list(range(2019, 2025)))
+    assert len(t) > 5000
+    late = 1 - t["on_time"].mean()
+    assert abs(late - DemoParams().review_late_prob) < 0.02
+    assert wd(t.loc[~t["on_time"], "due"].values, t.loc[~t["on_time"], "review"].values).max() <= (
+        DemoParams().review_late_max_wd
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# Consistency between files
+# ----------------------------------------------------------------------------------------
+
+
+def test_meetings_log_matches_reviews_and_conferences(clean_dir):
+    cp = cin_frames(clean_dir)
+    for y in YEARS:
+        start, end = year_bounds(y)
+        m = read_csv(clean_dir, y, "meetings")
+        assert m["meeting_type"].isin(S.MEETING_TYPES).all() and m["meeting_id"].is_unique
+        held = dates(m["held_date"])
+        assert held.between(start, end).all()
+        assert (dates(m["first_scheduled_date"]) <= held).all()
+        rearr = m["times_rearranged"].astype(int)
+        assert ((rearr > 0) == (m["rearranged_reason"] != "")).all()
+        assert m.loc[rearr > 0, "rearranged_reason"].isin(S.REARRANGED_REASONS).all()
+        assert ((rearr == 0) == (m["first_scheduled_date"] == m["held_date"])).all()
+
+        def pairs(kind, m=m):
+            sub = m.loc[m["meeting_type"] == kind]
+            return set(zip(sub["child_id"], dates(sub["held_date"]), strict=True))
+
+        r = read_csv(clean_dir, y, "reviews")
+        assert pairs("CLA_REVIEW") == set(zip(r["CHILD"], dates(r["REVIEW"]), strict=True))
+        s47 = cp["s47"].loc[cp["s47"]["DateOfInitialCPC"] != ""]
+        icpc = pd.to_datetime(s47["DateOfInitialCPC"])
+        inyear = icpc.between(start, end)
+        assert pairs("ICPC") == set(zip(s47.loc[inyear, "child"], icpc[inyear], strict=True))
+        rv = cp["reviews"].assign(date=pd.to_datetime(cp["reviews"]["date"]))
+        rv = rv.loc[rv["date"].between(start, end)]
+        assert pairs("RCPC") == set(zip(rv["child"], rv["date"], strict=True))
+        # the chair was in post on the day
+        w = read_csv(clean_dir, y, "workforce")
+        w = w.assign(s=dates(w["start_date"]), e=dates(w["end_date"]))
+        chk = m.assign(held=held).merge(w, on="iro_id", how="left")
+        assert ((chk["s"] <= chk["held"]) & (chk["e"].isna() | (chk["e"] >= chk["held"]))).all()
+
+
+def test_advocate_involved_whenever_an_advocate_speaks(clean_dir):
+    m = read_csv(clean_dir, 2022, "meetings")
+    r = read_csv(clean_dir, 2022, "reviews")
+    adv = r.loc[r["REVIEW_CODE"].isin(["PN2", "PN5"])]
+    j = adv.merge(m, left_on=["CHILD", "REVIEW"], right_on=["child_id", "held_date"])
+    assert len(j) == len(adv) and (j["advocate_involved"] == "Y").all()
+
+
+def test_disputes_carry_forward_while_open(clean_dir):
+    d21, d22 = read_csv(clean_dir, 2021, "disputes"), read_csv(clean_dir, 2022, "disputes")
+    for y, d in ((2021, d21), (2022, d22)):
+        start, end = year_bounds(y)
+        raised, resolved = dates(d["raised_date"]), dates(d["resolved_date"])
+        assert d["theme"].isin(S.DISPUTE_THEMES).all() and d["cohort"].isin(S.DISPUTE_COHORTS).all()
+        assert d["highest_stage"].astype(int).between(1, 4).all()
+        assert (resolved.isna() | (resolved >= raised)).all()
+        assert (resolved.isna() == (d["outcome"] == "")).all()
+        assert (
+            raised.between(start, end) | (raised < start) & (resolved.isna() | (resolved >= start))
+        ).all()
+    open21 = d21.loc[d21["resolved_date"] == ""]
+    assert len(open21) > 0
+    carried = d22.set_index("dispute_id").loc[open21["dispute_id"]]
+    assert (carried["raised_date"].values == open21["raised_date"].values).all()
+    assert (
+        carried["highest_stage"].astype(int).values >= open21["highest_stage"].astype(int).values
+    ).all()
+
+
+def test_pep_rows_are_school_age_children_in_care(clean_dir):
+    header = all_years(clean_dir, "header").drop_duplicates("CHILD").set_index("CHILD")
+    for y in YEARS:
+        p = read_csv(clean_dir, y, "pep")
+        assert set(p["child_id"]) <= set(read_csv(clean_dir, y, "episodes")["CHILD"])
+        age = (dates(p["pep_date"]) - dates(p["child_id"].map(header["DOB"]))).dt.days / 365.25
+        assert age.between(5, 16).all()
+
+
+def test_workforce_covers_the_year(clean_dir):
+    for y in YEARS:
+        start, end = year_bounds(y)
+        w = read_csv(clean_dir, y, "workforce")
+        s, e = dates(w["start_date"]), dates(w["end_date"])
+        assert (s <= end).all() and (e.isna() | (e >= start)).all() and (e.isna() | (e >= s)).all()
+        assert w["agency"].isin(S.YES_NO).all() and w["fte"].astype(float).between(0.1, 1).all()
+        assert w["iro_id"].is_unique
+
+
+# ----------------------------------------------------------------------------------------
+# Calibration (medium)
+# ----------------------------------------------------------------------------------------
+
+
+def test_medium_is_calibrated_to_national_figures(medium_dir):
+    p = DemoParams()
+    cp = cin_frames(medium_dir, list(range(2018, 2025)))
+    plans = cp["plans"].assign(
+        s=pd.to_datetime(cp["plans"]["CPPstartDate"]), e=pd.to_datetime(cp["plans"]["CPPendDate"])
+    )
+    s47 = cp["s47"]
+    stats = []
+    for y in range(2019, 2025):
+        start, end = year_bounds(y)
+        e = read_csv(medium_dir, y, "episodes")
+        e = e.loc[~e["LS"].isin(S.LS_SHORT_BREAKS)]
+        decom, dec = dates(e["DECOM"]), dates(e["DEC"])
+        cla = set(e.loc[(decom <= end) & dec.isna(), "CHILD"])
+        cla_during = e["CHILD"].nunique()
+        on_plan = set(
+            plans.loc[(plans["s"] <= end) & (plans["e"].isna() | (plans["e"] > end)), "child"]
+        )
+        ended = plans.loc[plans["e"].between(start, end)]
+        r = read_csv(medium_dir, y, "reviews")
+        part = (
+            r["REVIEW_CODE"].isin([f"PN{i}" for i in range(1, 7)]).sum()
+            / (r["REVIEW_CODE"] != "PN0").sum()
+        )
+        d = read_csv(medium_dir, y, "disputes")
+        raised, resolved = dates(d["raised_date"]), dates(d["resolved_date"])
+        new = d.loc[raised.between(start, end)]
+        denom = raised.between(start, end) & (wd(raised.values, np.full(len(d), end)) >= 20)
+        res20 = (
+            resolved[denom].notna()
+            & (wd(raised[denom].values, resolved[denom].fillna(end).values) <= 20)
+        ).mean()
+        i = s47.loc[s47["DateOfInitialCPC"] != ""]
+        icpc = pd.to_datetime(i["DateOfInitialCPC"])
+        i = i.loc[icpc.between(start, end)]
+        w15 = (
+            wd(
+                pd.to_datetime(i["S47ActualStartDate"]).values,
+                pd.to_datetime(i["DateOfInitialCPC"]).values,
+            )
+            <= 15
+        ).mean()
+        w = read_csv(medium_dir, y, "workforce")
+        fte = (
+            w.loc[dates(w["end_date"]).isna() | (dates(w["end_date"]) >= end), "fte"]
+            .astype(float)
+            .sum()
+        )
+        stats.append(
+            {
+                "cla": len(cla),
+                "cp_ratio": len(on_plan) / len(cla),
+                "long_plans": (ended["e"] >= ended["s"] + pd.DateOffset(years=2)).mean(),
+                "participation": part,
+                "drp_per_100": (new["cohort"] == "CLA").sum() / cla_during * 100,
+                "res20": res20,
+                "icpc15": w15,
+                "caseload": len(cla | on_plan) / fte,
+            }
+        )
+    s = pd.DataFrame(stats)
+    assert abs(s["cla"].mean() - p.cla_target) / p.cla_target < 0.08
+    assert s["cla"].iloc[-1] > s["cla"].iloc[0] * 0.97  # gentle upward trend
+    assert 0.5 <= s["cp_ratio"].mean() <= 0.7
+    assert 0.02 <= s["long_plans"].mean() <= 0.06
+    assert s["participation"].min() > 0.9
+    assert 9 <= s["drp_per_100"].mean() <= 13
+    assert 0.4 <= s["res20"].mean() <= 0.6
+    assert abs(s["icpc15"].mean() - p.icpc_within_15wd) < 0.04
+    assert s["caseload"].min() >= 50 and s["caseload"].max() <= 75
+
+
+# ----------------------------------------------------------------------------------------
+# Faults
+# ----------------------------------------------------------------------------------------
+
+
+def manifests(root: Path) -> list[dict]:
+    out = []
+    for y in YEARS:
+        doc = json.loads((root / str(y) / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+        out += [{**e, "year": y} for e in doc["faults"]]
+    return out
+
+
+def test_every_fault_kind_is_injected(faulty_dir):
+    kinds = {e["kind"] for e in manifests(faulty_dir)}
+    assert kinds == set(S.FAULT_KINDS)
+    for e in manifests(faulty_dir):
+        if e["file"] != S.CIN_FILE and e["kind"] != "cp1252_encoding":
+            table = next(t for t in S.RAW_CSVS.values() if t.relpath == e["file"]).name
+            assert e["kind"] in FAULT_SPEC[table]
+
+
+def test_every_manifest_fault_is_in_the_files(faulty_dir):
+    known = set()
+    for y in YEARS:
+        known |= set(read_csv(faulty_dir, y, "header")["CHILD"])
+        known |= {c.text for c in cin_xml(faulty_dir, y).iter("LAchildID")}
+    faults = manifests(faulty_dir)
+    assert len(faults) > 50
+    seen = set()
+    for e in faults:
+        key = (e["year"], e["file"], e["line"])
+        assert key not in seen, f"two faults on one line: {e}"
+        seen.add(key)
+        raw = (faulty_dir / str(e["year"]) / e["file"]).read_bytes()
+        if e["kind"] == "cp1252_encoding":
+            with pytest.raises(UnicodeDecodeError):
+                raw.decode("utf-8")
+            assert not raw.startswith(b"\xef\xbb\xbf") and e["line"] == 1
+            assert e["value"] in raw.decode("cp1252")
+            continue
+        enc = "cp1252" if e["file"] == S.WORKFORCE.relpath else "utf-8"
+        lines = raw.decode(enc).split("\n")
+        line = lines[e["line"] - 1]
+        if e["file"] == S.CIN_FILE:
+            assert line.strip() == f"<{e['element']}>", e
+            block = "\n".join(lines[e["line"] : e["line"] + 8])
+            assert f"<{e['column']}>{e['value']}</{e['column']}>" in block, e
+            continue
+        cols = S.RAW_CSVS[next(t for t in S.RAW_CSVS if S.RAW_CSVS[t].relpath == e["file"])].columns
+        fields = line.split(",")
+        assert len(fields) == len(cols), e
+        row = dict(zip(cols, fields, strict=True))
+        if e["kind"] == "exact_duplicate":
+            assert line == lines[e["line"] - 2], e
+            continue
+        assert row[e["column"]] == e["value"], e
+        value = e["value"]
+        if e["kind"] == "orphan_child":
+            assert value not in known and int(value) >= ORPHAN_START
+        elif e["kind"] == "whitespace":
+            assert value != value.strip() and value.strip() == value.strip().upper()
+        elif e["kind"] == "lower_case_code":
+            assert value == value.lower() and value != value.upper()
+        elif e["kind"] == "iso_date":
+            assert pd.Timestamp(value).strftime("%Y-%m-%d") == value
+        elif e["kind"] == "unparseable_date":
+            with pytest.raises(ValueError):
+                pd.to_datetime(value, format="%d/%m/%Y")
+        elif e["kind"] == "impossible_date":
+            other = {"DEC": "DECOM", "REVIEW": "DOB", "resolved_date": "raised_date"}[e["column"]]
+            assert dates(pd.Series([value]))[0] < dates(pd.Series([row[other]]))[0]
+        elif e["kind"] == "unknown_code":
+            assert value.strip().upper() == value and value not in (
+                *S.LS_CODES,
+                *S.REVIEW_CODES,
+                *S.MEETING_TYPES,
+                *S.DISPUTE_THEMES,
+            )
+        elif e["kind"] == "missing_required":
+            assert (
+                value == ""
+                and e["column"]
+                in S.RAW_CSVS[
+                    next(t for t in S.RAW_CSVS if S.RAW_CSVS[t].relpath == e["file"])
+                ].required
+            )
+
+
+def test_no_unlisted_fault_in_the_files(faulty_dir):
+    """Outside the manifest's lines, codes are valid and dates are DD/MM/YYYY."""
+    faults = manifests(faulty_dir)
+    for y in YEARS:
+        flagged = {(e["file"], e["line"]) for e in faults if e["year"] == y}
+        for table, codes in (
+            ("episodes", ("LS", S.LS_CODES)),
+            ("reviews", ("REVIEW_CODE", S.REVIEW_CODES)),
+            ("meetings", ("meeting_type", S.MEETING_TYPES)),
+            ("disputes", ("theme", S.DISPUTE_THEMES)),
+        ):
+            spec = S.RAW_CSVS[table]
+            df = read_csv(faulty_dir, y, table)
+            bad = {n for f, n in flagged if f == spec.relpath}
+            clean = ~np.isin(np.arange(2, len(df) + 2), list(bad))
+            col, valid = codes
+            assert df.loc[clean, col].isin(valid).all(), table
+            for dcol in spec.date_columns:
+                v = df.loc[clean, dcol]
+                v = v[v != ""]
+                pd.to_datetime(v, format="%d/%m/%Y")  # raises on anything else
