@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,6 +70,13 @@ class KpiContext:
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:
         return _LazyTables(self.ds)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per context (derived tables several KPIs of an area share)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
 
     def in_year(self, dates: pd.Series) -> pd.Series:
         """Dates within 1 April YEAR-1 to 31 March YEAR inclusive (False for NaT)."""

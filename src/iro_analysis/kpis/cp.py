@@ -100,6 +100,10 @@ def cp_plans_ended_2y_plus_pct(ctx: KpiContext) -> tuple[int, int]:
 
 
 def _icpcs(ctx: KpiContext) -> pd.DataFrame:
+    return ctx.memo("cp._icpcs", lambda: _icpcs_uncached(ctx))
+
+
+def _icpcs_uncached(ctx: KpiContext) -> pd.DataFrame:
     t = ts.icpc_timeliness(ctx.table("s47"), ctx.table("cin_details"))
     return t.loc[ctx.in_year(t["DateOfInitialCPC"])]
 
@@ -137,6 +141,10 @@ def icpc_within_15wd_pct(ctx: KpiContext) -> tuple[int, int]:
 
 
 def _rcpcs(ctx: KpiContext) -> pd.DataFrame:
+    return ctx.memo("cp._rcpcs", lambda: _rcpcs_uncached(ctx))
+
+
+def _rcpcs_uncached(ctx: KpiContext) -> pd.DataFrame:
     t = ts.rcpc_timeliness(ctx.table("cp_reviews"), ctx.cp_ordinals_from)
     return t.loc[ctx.in_year(t["CPPreviewDate"])]
 

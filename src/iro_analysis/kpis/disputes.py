@@ -87,6 +87,10 @@ def drp_escalated_pct(ctx: KpiContext) -> tuple[int, int]:
 def open_at_end(ctx: KpiContext) -> pd.DataFrame:
     """Disputes raised on or before 31 March (any year) and not resolved by then, with
     `working_days_open` = wd(raised, 31 March)."""
+    return ctx.memo("disputes.open_at_end", lambda: _open_at_end_uncached(ctx))
+
+
+def _open_at_end_uncached(ctx: KpiContext) -> pd.DataFrame:
     d = ctx.disputes
     mask = d["raised_date"].le(ctx.end) & (
         d["resolved_date"].isna() | d["resolved_date"].gt(ctx.end)

@@ -23,6 +23,10 @@ def pep_cohort(ctx: KpiContext) -> pd.DataFrame:
     """Children looked after at 31 March aged 5 to 15 in completed years at 31 March (DOB
     from header.csv; a child without a header DOB cannot be aged and is left out), with
     `latest_pep` (latest PEP on or before 31 March), `in_place` and `up_to_date`."""
+    return ctx.memo("education_health.pep_cohort", lambda: _pep_cohort_uncached(ctx))
+
+
+def _pep_cohort_uncached(ctx: KpiContext) -> pd.DataFrame:
     cla = ctx.cla_at_end[["CHILD"]].merge(ctx.header[["CHILD", "DOB"]], on="CHILD", how="left")
     age = age_in_years(cla["DOB"], ctx.end)
     cohort = cla.loc[age.ge(5).fillna(False) & age.le(15).fillna(False), ["CHILD"]]

@@ -77,6 +77,10 @@ def cla_reviews_not_assessable(ctx: KpiContext) -> int:
 
 def children_on_time(ctx: KpiContext) -> pd.DataFrame:
     """Per child in the `cla_children_reviews_on_time_pct` cohort: `all_on_time`."""
+    return ctx.memo("reviews.children_on_time", lambda: _children_on_time_uncached(ctx))
+
+
+def _children_on_time_uncached(ctx: KpiContext) -> pd.DataFrame:
     od = ctx.overdue
     cohort = od.loc[od["wd_in_care"].ge(20), ["CHILD", "overdue"]]
     r = ctx.reviews_in_year
