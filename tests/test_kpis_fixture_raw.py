@@ -8,6 +8,8 @@ dates). The hand-computed values are those of tests/test_kpis.py.
 from __future__ import annotations
 
 import filecmp
+import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -68,3 +70,22 @@ def test_cli_fails_clearly_without_the_year(capsys):
     assert main(["kpis", "--year", "2019", "--raw-dir", str(RAW)]) == 1
     err = capsys.readouterr().err
     assert "no raw folder for 2019" in err and "2022, 2023, 2024" in err
+
+
+def test_cli_fails_clearly_when_the_year_supports_no_kpi(tmp_path, capsys):
+    # A 2025 folder with no input files (2024's files give history only).
+    shutil.copytree(RAW / "2024", tmp_path / "2024")
+    (tmp_path / "2025").mkdir()
+    assert main(["kpis", "--year", "2025", "--raw-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "supports no KPI for 2025" in err and "Children looked after: episodes" in err
+
+
+def test_cli_json(tmp_path):
+    out = tmp_path / "kpis.json"
+    args = ["kpis", "--year", "2024", "--raw-dir", str(RAW), "--out", str(out), "--format", "json"]
+    assert main(args) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    got = {r["kpi_id"]: r["value"] for r in data}
+    # C7, C8 reviews: 3 of 4 on time (review 2 due on 29 February 2024).
+    assert got["cla_reviews_on_time_pct"] == 75.0 and got["cla_reviews_held"] == 4

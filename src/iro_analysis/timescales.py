@@ -216,6 +216,8 @@ def reviews_overdue_at(
     """
     when = _stamp(when)
     open_ = periods_open_at(periods_of_care(episodes), when)
+    # One period per child (should the data hold two open at once, the later one counts).
+    open_ = open_.drop_duplicates("CHILD", keep="last")
     tr = timed_reviews.loc[timed_reviews["in_period"] & timed_reviews["REVIEW"].le(when)]
     last = (
         tr.sort_values(["CHILD", "REVIEW"], kind="mergesort")

@@ -81,6 +81,9 @@ def kpi(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a KPI function; its docstring is the KPI's definition text.
 
+    The function's `__doc__` then gains a "Source: ..." line (and the id and unit), so its
+    docstring states the rule and its source while the rule is written once.
+
     With `variants` (id suffix -> keyword arguments), the function is registered once per
     variant as `kpi_id` with `<...>` replaced by the suffix (e.g. "cla_participation_<code>"
     with suffix "pn0"); title and docstring are formatted with the keyword arguments.
@@ -111,6 +114,8 @@ def kpi(
             KPI_DEFINITIONS[kid] = d
             _REGISTRY[kid] = _Registered(d, func, dict(kw))
         func.kpi_id = kpi_id  # type: ignore[attr-defined]
+        # The docstring as help() and the API docs show it states the rule and its source.
+        func.__doc__ = f"{doc}\n\nSource: {source}.\nKPI id: {kpi_id}; unit: {unit}."
         return func
 
     return register
