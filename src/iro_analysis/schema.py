@@ -346,6 +346,16 @@ CP_CATEGORY_LABELS = {
     "MUL": "Multiple categories",
 }
 
+# Other DfE codes the returns carry (written by the demo generator, documented in
+# docs/data-dictionary.md; no KPI reads them).
+SDQ_REASON_CODES = ("SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5")  # 903 OC2: why no SDQ score
+CIN_REFERRAL_SOURCES = (
+    *("1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4"),
+    *("5A", "5B", "5C", "5D", "6", "7", "8", "9", "10"),
+)
+CIN_PRIMARY_NEED_CODES = ("N0", "N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9")
+CIN_CLOSURE_REASONS = ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8")
+
 MEETING_TYPES = ("CLA_REVIEW", "ICPC", "RCPC")
 MEETING_TYPE_LABELS = {
     "CLA_REVIEW": "Looked-after review",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from iro_analysis import schema
 from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.dates import DAY, add_months, birthday, completed_years, days
 from iro_analysis.demo.horizon import Horizon, trend_weight
@@ -524,8 +525,9 @@ def oc2_rows(
     sdq_age = (age >= 4) & (age <= 16)
     sdq_done = sdq_age & (rng.random(n) < p.sdq_completed_prob)
     score = np.clip(np.round(rng.normal(14, 6.5, n)), 0, 40).astype(int).astype(str)
+    # SDQ1: outside ages 4-16; SDQ2-SDQ5: carer refused, disability, other, child refused
     reason = np.where(
-        sdq_age, _choice(rng, ("SDQ2", "SDQ3", "SDQ4", "SDQ5"), (0.3, 0.2, 0.3, 0.2), n), "SDQ1"
+        sdq_age, _choice(rng, schema.SDQ_REASON_CODES[1:], (0.3, 0.2, 0.3, 0.2), n), "SDQ1"
     )
     misuse = flags["SUBSTANCE_MISUSE"]
     got = np.where(misuse == "1", (rng.random(n) < 0.6).astype(int).astype(str), "")

@@ -63,6 +63,8 @@ REFERRAL_SOURCES = (
     ),
 )
 NEEDS = (("N1", "N2", "N3", "N4", "N5", "N6", "N8"), (0.78, 0.01, 0.03, 0.05, 0.10, 0.02, 0.01))
+assert set(REFERRAL_SOURCES[0]) <= set(schema.CIN_REFERRAL_SOURCES)
+assert set(NEEDS[0]) <= set(schema.CIN_PRIMARY_NEED_CODES)
 
 
 def _cycles(
