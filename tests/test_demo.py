@@ -413,6 +413,19 @@ def test_review_lateness_matches_the_parameter(medium_dir):
     assert wd(t.loc[~t["on_time"], "due"].values, t.loc[~t["on_time"], "review"].values).max() <= (
         DemoParams().review_late_max_wd
     )
+    # review conferences: first within 3 months of the plan's start, then 6-monthly
+    cp = cin_frames(medium_dir, list(range(2019, 2025)))
+    rev = cp["reviews"].assign(
+        date=pd.to_datetime(cp["reviews"]["date"]),
+        start=pd.to_datetime(cp["reviews"]["CPPstartDate"]),
+    )
+    rev = rev.loc[rev["start"] >= pd.Timestamp("2018-04-01")].sort_values(
+        ["child", "start", "date"]
+    )
+    prev = rev.groupby(["child", "start"])["date"].shift()
+    due = (prev + pd.DateOffset(months=6)).fillna(rev["start"] + pd.DateOffset(months=3))
+    assert len(rev) > 3000
+    assert abs((rev["date"] > due).mean() - DemoParams().rcpc_late_prob) < 0.02
 
 
 # ----------------------------------------------------------------------------------------

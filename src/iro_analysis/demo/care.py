@@ -286,7 +286,7 @@ def simulate_episodes(
         prov[m] = np.asarray(opts)[rng.integers(0, len(opts), int(m.sum()))]
     reason = np.where(np.isin(rne, ("P", "T")), _choice(rng, *PLACE_CHANGE_REASONS, total), "")
     need = _choice(rng, *NEED_CODES, n)[pid]
-    home = periods["home_post"].values[pid] if "home_post" in periods else _postcodes(rng, n)[pid]
+    home = _postcodes(rng, n)[pid]  # the family's postcode during the period
     pl_post = np.where(place == "P1", home, _postcodes(rng, total))
     urn = np.where(
         np.isin(place, ("K2", "R1")),
