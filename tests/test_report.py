@@ -174,13 +174,13 @@ def test_no_child_identifier_in_any_output(build_root):
     assert hits == []
 
 
-def _ctx_with_breakdown(df: pd.DataFrame, threshold: int = 5) -> report.ReportContext:
+def _ctx_with_breakdown(df: pd.DataFrame | None, threshold: int = 5) -> report.ReportContext:
     return report.ReportContext(
         year=ReportingYear(2022),
         settings=Settings(suppression_threshold=threshold),
         dataset=None,
         history=pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"]),
-        breakdowns={"x": df},
+        breakdowns={} if df is None else {"drp_by_theme": df},
         missing={},
         validation=None,
         narrative={},
@@ -188,29 +188,62 @@ def _ctx_with_breakdown(df: pd.DataFrame, threshold: int = 5) -> report.ReportCo
     )
 
 
-def test_breakdown_suppresses_small_counts_in_table_and_chart():
-    df = pd.DataFrame(
-        {"category": ["Large", "Tiny", "None"], "count": [40, 3, 0], "percent": [93.0, 7.0, 0.0]}
-    )
-    html = report.breakdown_block(_ctx_with_breakdown(df), "x", "Children by group")
+THEMES = pd.DataFrame(
+    {
+        "theme": ["PLACEMENT", "HEALTH", "OTHER"],
+        "label": ["Placement", "Health", "Other"],
+        "count": [40, 3, 0],
+        "percent": [93.0, 7.0, 0.0],
+    }
+)
+
+
+def test_breakdown_suppresses_small_counts_in_table_chart_and_alt_text():
+    html = report.breakdown_block(_ctx_with_breakdown(THEMES), "drp_by_theme")
     soup = BeautifulSoup(html, "html.parser")
     cells = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in soup.select("tbody tr")]
     assert cells == [
-        ["Large", "40", "93.0%"],
-        ["Tiny", SUPPRESSED, SUPPRESSED],
-        ["None", "0", "0.0%"],
+        ["Placement", "40", "93.0%"],
+        ["Health", SUPPRESSED, SUPPRESSED],
+        ["Other", "0", "0.0%"],
     ]
     alt = soup.find("img")["alt"]
-    assert "Large (40)" in alt and "suppressed" in alt and "Tiny (3)" not in alt
+    assert "Placement (40)" in alt and "suppressed" in alt and "Health (3)" not in alt
     plain = report.breakdown_block(
-        _ctx_with_breakdown(df, threshold=0), "x", "Children by group", chart=False
+        _ctx_with_breakdown(THEMES, threshold=0), "drp_by_theme", chart=False
     )
     assert ">3<" in plain and ">7.0%<" in plain
+    assert ">3<" not in report.breakdown_block(
+        _ctx_with_breakdown(THEMES), "drp_by_theme", chart=False
+    )
+
+
+def test_percentage_with_small_denominator_is_suppressed():
+    view = report.BREAKDOWNS["participation_by_age_band"]
+    df = pd.DataFrame(
+        {
+            "age_band": ["1 to 4", "10 to 15"],
+            "reviews": [9, 40],
+            "participated": [6, 30],
+            "eligible": [7, 35],
+            "participated_percent": [85.7, 85.7],
+        }
+    )
+    shown = report.display_breakdown(df, view, threshold=5)
+    # 6 participated of 7 eligible: neither count is small, nothing is hidden
+    assert shown["Participation"].tolist() == ["85.7%", "85.7%"]
+    # none of 3 eligible participated: the count 0 shows, the 0.0% built on 3 is hidden
+    df.loc[0, ["participated", "eligible", "participated_percent"]] = [0, 3, 0.0]
+    shown = report.display_breakdown(df, view, threshold=5)
+    assert shown.loc[0, ["Participated", "Coded PN1 to PN7", "Participation"]].tolist() == [
+        "0",
+        SUPPRESSED,
+        SUPPRESSED,
+    ]
 
 
 def test_breakdown_not_supplied_is_marked():
-    ctx = _ctx_with_breakdown(pd.DataFrame())
-    assert "not supplied" in report.breakdown_block(ctx, "missing", "Children by group")
+    assert "not supplied" in report.breakdown_block(_ctx_with_breakdown(None), "drp_by_theme")
 
 
 def test_check_parameters():

@@ -455,66 +455,210 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> str:
     return html.figure(chart, table)
 
 
-def breakdown_block(
-    ctx: ReportContext,
-    name: str,
-    caption: str,
-    chart: bool = True,
-    value_label: str = "Number",
-) -> str:
-    """A breakdown table (small numbers suppressed) and, optionally, its bar chart.
+@dataclass(frozen=True)
+class Col:
+    """How one breakdown column is shown: a label, a count, or a figure derived from a count.
 
-    The breakdown frames come from `kpis.compute_breakdowns`: category column(s) first,
-    then `count` and, where sensible, `percent`. Any other count-like columns are
-    suppressed too.
+    kind: "label" | "count" | "percent" | "ratio" (derived, suppressed with `base`) |
+    "number" (an input such as FTE: one decimal place, never suppressed).
+    """
+
+    name: str
+    header: str
+    kind: str = "count"
+    base: str | None = None  # the count a percent or ratio is derived from
+    den: str | None = None  # its denominator count, if any
+
+
+@dataclass(frozen=True)
+class BreakdownView:
+    caption: str
+    columns: tuple[Col, ...]
+    chart: str | None = None  # the count column drawn as bars
+    value_label: str = "Number"
+
+
+_SHARE = (Col("count", "Number"), Col("percent", "Percent", "percent", base="count"))
+
+BREAKDOWNS: dict[str, BreakdownView] = {
+    "cla_by_age_band": BreakdownView(
+        "Children looked after at 31 March by age",
+        (Col("age_band", "Age", "label"), *_SHARE),
+        "count",
+        "Children",
+    ),
+    "cla_by_sex": BreakdownView(
+        "Children looked after at 31 March by sex", (Col("sex", "Sex", "label"), *_SHARE)
+    ),
+    "cla_by_ethnicity_group": BreakdownView(
+        "Children looked after at 31 March by ethnicity",
+        (Col("ethnicity_group", "Ethnicity", "label"), *_SHARE),
+    ),
+    "cla_by_legal_status": BreakdownView(
+        "Children looked after at 31 March by legal status",
+        (Col("legal_status", "Legal status", "label"), *_SHARE),
+    ),
+    "cla_by_placement": BreakdownView(
+        "Children looked after at 31 March by placement type",
+        (Col("placement", "Placement", "label"), *_SHARE),
+        "count",
+        "Children",
+    ),
+    "participation_by_code": BreakdownView(
+        "Reviews in the year by participation code",
+        (Col("code", "Code", "label"), Col("label", "Meaning", "label"), *_SHARE),
+        "count",
+        "Reviews",
+    ),
+    "participation_by_age_band": BreakdownView(
+        "Review participation by age at the review",
+        (
+            Col("age_band", "Age", "label"),
+            Col("reviews", "Reviews"),
+            Col("eligible", "Coded PN1 to PN7"),
+            Col("participated", "Participated"),
+            Col(
+                "participated_percent",
+                "Participation",
+                "percent",
+                base="participated",
+                den="eligible",
+            ),
+        ),
+    ),
+    "cp_by_category": BreakdownView(
+        "Child protection plans open at 31 March by category of abuse",
+        (Col("label", "Category", "label"), *_SHARE),
+        "count",
+        "Plans",
+    ),
+    "drp_by_theme": BreakdownView(
+        "Disputes raised in the year by theme",
+        (Col("label", "Theme", "label"), *_SHARE),
+        "count",
+        "Disputes",
+    ),
+    "drp_by_stage": BreakdownView(
+        "Disputes raised in the year by highest stage reached",
+        (Col("label", "Highest stage", "label"), *_SHARE),
+    ),
+    "meetings_by_type": BreakdownView(
+        "Meetings held in the year by type",
+        (
+            Col("label", "Meeting", "label"),
+            Col("held", "Held"),
+            Col("rearranged", "Rearranged"),
+            Col("rearranged_percent", "Rearranged %", "percent", base="rearranged", den="held"),
+            Col("pre_meeting_visit", "Pre-meeting visit"),
+            Col(
+                "pre_meeting_visit_percent",
+                "Pre-meeting visit %",
+                "percent",
+                base="pre_meeting_visit",
+                den="held",
+            ),
+            Col("advocacy", "Advocate involved"),
+            Col("advocacy_percent", "Advocate involved %", "percent", base="advocacy", den="held"),
+        ),
+    ),
+    "rearranged_by_reason": BreakdownView(
+        "Rearranged meetings by reason",
+        (Col("label", "Reason", "label"), *_SHARE),
+        "count",
+        "Meetings",
+    ),
+    "caseload_by_iro": BreakdownView(
+        "Children per IRO in post at 31 March",
+        (
+            Col("iro", "IRO", "label"),
+            Col("children_at_31_march", "Children at 31 March"),
+            Col("children_in_year", "Children during the year"),
+            Col("fte_at_31_march", "FTE", "number"),
+            Col("children_per_fte", "Children per FTE", "ratio", base="children_at_31_march"),
+        ),
+        "children_at_31_march",
+        "Children",
+    ),
+}
+
+
+def display_breakdown(df: pd.DataFrame, view: BreakdownView, threshold: int) -> pd.DataFrame:
+    """The breakdown as shown: small counts and every figure derived from them as "c"."""
+    from iro_analysis.suppression import SUPPRESSED, format_count, format_percent, is_small
+
+    def small(col: str | None) -> pd.Series:
+        if col is None or threshold <= 0:
+            return pd.Series(False, index=df.index)
+        return is_small(df[col], threshold)
+
+    out = {}
+    for c in view.columns:
+        v = df[c.name]
+        if c.kind == "label":
+            out[c.header] = v.astype(str).tolist()
+            continue
+        if c.kind == "count":
+            hide, fmt = small(c.name), format_count
+        elif c.kind == "percent":
+            hide, fmt = small(c.base) | small(c.den), format_percent
+        elif c.kind == "ratio":
+            hide, fmt = small(c.base), (lambda x: "" if pd.isna(x) else f"{float(x):.1f}")
+        else:  # "number"
+            hide, fmt = (
+                pd.Series(False, index=df.index),
+                (lambda x: "" if pd.isna(x) else f"{float(x):.1f}"),
+            )
+        out[c.header] = [
+            SUPPRESSED if h else fmt(x) for x, h in zip(v.tolist(), hide.tolist(), strict=True)
+        ]
+    return pd.DataFrame(out)
+
+
+def breakdown_block(
+    ctx: ReportContext, name: str, chart: bool = True, df: pd.DataFrame | None = None
+) -> str:
+    """A breakdown (from `kpis.compute_breakdowns`) as a table and, where useful, a bar chart.
+
+    Disclosure control: counts from 1 to the settings' threshold, and percentages or ratios
+    derived from them, are shown as "c" in the table, the chart labels and the alt text.
     """
     from iro_analysis import html, plots
-    from iro_analysis.suppression import SUPPRESSED, suppress_table
+    from iro_analysis.suppression import SUPPRESSED
 
-    df = ctx.breakdowns.get(name)
+    view = BREAKDOWNS[name]
+    df = ctx.breakdowns.get(name) if df is None else df
     if df is None:
         return html.notice(
             "Not supplied.",
-            f"The data for {caption.lower()} was not supplied for {ctx.year.label}.",
+            f"The data for {view.caption.lower()} was not supplied for {ctx.year.label}.",
         )
     if df.empty:
-        return html.paragraph(f"{caption}: no cases in {ctx.year.label}.")
-    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and c != "year"]
-    categories = [c for c in df.columns if c not in numeric and c != "year"]
-    percent_cols = [c for c in numeric if "percent" in c or c.endswith("_pct")]
-    count_cols = [c for c in numeric if c not in percent_cols]
-    base = count_cols[0] if count_cols else None
-    pct_map = {}
-    for p in percent_cols:
-        stem = p.replace("_percent", "").replace("_pct", "").replace("percent", "").strip("_")
-        pct_map[p] = stem if stem in count_cols else base
-    display = suppress_table(df, count_cols, pct_map, ctx.settings.suppression_threshold)
-    display = display[categories + [c for c in df.columns if c in numeric]]
-    display.columns = [c.replace("_", " ").capitalize() for c in display.columns]
-    out = html.table(display, caption)
-    if chart and base is not None:
-        label_col = categories[-1] if categories else df.columns[0]
-        texts = display[base.replace("_", " ").capitalize()].tolist()
-        values = [
-            0 if t == SUPPRESSED else v for t, v in zip(texts, df[base].tolist(), strict=True)
-        ]
-        plot_df = pd.DataFrame({label_col: df[label_col].astype(str), base: values})
-        shown = [
-            (lab, t)
-            for lab, t in zip(plot_df[label_col], texts, strict=True)
-            if t not in (SUPPRESSED, "", "0")
-        ]
-        top = max(
-            shown, key=lambda lt: float(str(lt[1]).replace(",", "").rstrip("%") or 0), default=None
-        )
-        alt = f"Bar chart of {caption.lower()}."
-        if top is not None:
-            alt += f" The largest group is {top[0]} ({top[1]})."
-        if any(t == SUPPRESSED for t in texts):
-            alt += " Groups of 1 to 5 are suppressed (shown as c)."
-        c = plots.bar_chart(plot_df, label_col, base, value_label, alt, caption, value_text=texts)
-        out = html.figure(c, display)  # the figure carries the table as the data behind it
-    return out
+        return html.paragraph(f"{view.caption}: no cases in {ctx.year.label}.")
+    display = display_breakdown(df, view, ctx.settings.suppression_threshold)
+    if not (chart and view.chart):
+        return html.table(display, view.caption)
+    label = next(c.header for c in view.columns if c.kind == "label" and c.name != "code")
+    header = next(c.header for c in view.columns if c.name == view.chart)
+    texts = display[header].tolist()
+    values = [
+        0 if t == SUPPRESSED else v for t, v in zip(texts, df[view.chart].tolist(), strict=True)
+    ]
+    plot_df = pd.DataFrame({label: display[label], view.chart: values})
+    shown = [
+        (lab, t, v)
+        for lab, t, v in zip(plot_df[label], texts, values, strict=True)
+        if t != SUPPRESSED
+    ]
+    alt = f"Bar chart of {view.caption[0].lower() + view.caption[1:]}."
+    if shown and max(v for _, _, v in shown) > 0:
+        top = max(shown, key=lambda x: x[2])
+        alt += f" The largest group is {top[0]} ({top[1]})."
+    if SUPPRESSED in texts:
+        alt += f" Groups of 1 to {ctx.settings.suppression_threshold} are suppressed (shown as c)."
+    c = plots.bar_chart(
+        plot_df, label, view.chart, view.value_label, alt, view.caption, value_text=texts
+    )
+    return html.figure(c, display)  # the figure carries the table as the data behind it
 
 
 def _heading(section: Section) -> str:
@@ -593,15 +737,10 @@ def _section_iro_service(ctx: ReportContext) -> str:
         )
     df = ctx.breakdowns.get("caseload_by_iro")
     if df is not None and not df.empty:
-        # IROs are shown as IRO A, B, ... (staff are not named in a public report).
-        anon = df.drop(columns=[c for c in df.columns if c == "iro_id"]).copy()
-        letters = [_letters(i) for i in range(len(anon))]
-        anon.insert(0, "IRO", letters)
-        ctx.breakdowns["_caseload_anon"] = anon
-        out += breakdown_block(
-            ctx, "_caseload_anon", "Children per IRO at 31 March", value_label="Children"
-        )
-        del ctx.breakdowns["_caseload_anon"]
+        # IROs in post at 31 March, shown as IRO A, B, ... (staff are not named in a public report).
+        in_post = df[df["fte_at_31_march"].notna()].sort_values("iro_id").reset_index(drop=True)
+        in_post.insert(0, "iro", [f"IRO {_letters(i)}" for i in range(len(in_post))])
+        out += breakdown_block(ctx, "caseload_by_iro", df=in_post)
     for k in TREND_CHARTS["iro_service"]:
         out += trend_figure(ctx, k)
     return out
@@ -620,17 +759,16 @@ def _section_looked_after(ctx: ReportContext) -> str:
     out = kpi_table(ctx, SECTION_BY_KEY["looked_after"].kpis, "Children looked after")
     for k in TREND_CHARTS["looked_after"]:
         out += trend_figure(ctx, k)
-    for name, caption in (
-        ("cla_by_age_band", "Children looked after at 31 March by age"),
-        ("cla_by_sex", "Children looked after at 31 March by sex"),
-        ("cla_by_ethnicity_group", "Children looked after at 31 March by ethnicity"),
-        ("cla_by_legal_status", "Children looked after at 31 March by legal status"),
-        ("cla_by_placement", "Children looked after at 31 March by placement type"),
+    for name in (
+        "cla_by_age_band",
+        "cla_by_sex",
+        "cla_by_ethnicity_group",
+        "cla_by_legal_status",
+        "cla_by_placement",
     ):
+        caption = BREAKDOWNS[name].caption
         out += f"<h3>{caption.replace('Children looked after at 31 March by ', 'By ')}</h3>\n"
-        out += breakdown_block(
-            ctx, name, caption, chart=name in ("cla_by_age_band", "cla_by_placement")
-        )
+        out += breakdown_block(ctx, name)
     return out
 
 
@@ -646,13 +784,9 @@ def _section_reviews(ctx: ReportContext) -> str:
     for k in TREND_CHARTS["reviews"]:
         out += trend_figure(ctx, k)
     out += "<h3>Participation by code</h3>\n"
-    out += breakdown_block(
-        ctx, "participation_by_code", "Reviews in the year by participation code"
-    )
+    out += breakdown_block(ctx, "participation_by_code")
     out += "<h3>Participation by age</h3>\n"
-    out += breakdown_block(
-        ctx, "participation_by_age_band", "Review participation by age band", chart=False
-    )
+    out += breakdown_block(ctx, "participation_by_age_band", chart=False)
     return out
 
 
@@ -663,9 +797,7 @@ def _section_child_protection(ctx: ReportContext) -> str:
     for k in TREND_CHARTS["child_protection"]:
         out += trend_figure(ctx, k)
     out += "<h3>Categories of abuse</h3>\n"
-    out += breakdown_block(
-        ctx, "cp_by_category", "Child protection plans open at 31 March by category of abuse"
-    )
+    out += breakdown_block(ctx, "cp_by_category")
     return out
 
 
@@ -674,20 +806,18 @@ def _section_disputes(ctx: ReportContext) -> str:
     for k in TREND_CHARTS["disputes"]:
         out += trend_figure(ctx, k)
     out += "<h3>Themes</h3>\n"
-    out += breakdown_block(ctx, "drp_by_theme", "Disputes raised in the year by theme")
+    out += breakdown_block(ctx, "drp_by_theme")
     out += "<h3>Escalation</h3>\n"
-    out += breakdown_block(
-        ctx, "drp_by_stage", "Disputes raised in the year by highest stage reached", chart=False
-    )
+    out += breakdown_block(ctx, "drp_by_stage", chart=False)
     return out
 
 
 def _section_meetings(ctx: ReportContext) -> str:
     out = kpi_table(ctx, SECTION_BY_KEY["meetings"].kpis, "Meetings held in the year")
     out += "<h3>By type of meeting</h3>\n"
-    out += breakdown_block(ctx, "meetings_by_type", "Meetings held by type", chart=False)
+    out += breakdown_block(ctx, "meetings_by_type", chart=False)
     out += "<h3>Why meetings were rearranged</h3>\n"
-    out += breakdown_block(ctx, "rearranged_by_reason", "Rearranged meetings by reason")
+    out += breakdown_block(ctx, "rearranged_by_reason")
     return out
 
 
