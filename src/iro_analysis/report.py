@@ -973,20 +973,29 @@ def _section_priorities(ctx: ReportContext) -> str:
 def _section_appendix(ctx: ReportContext) -> str:
     from iro_analysis import html, manifest
 
-    out = "<h3>Definitions of every measure</h3>\n"
+    out = "<h3>Every measure: value, definition and source</h3>\n"
+    out += html.paragraph(
+        "Counts by participation code, category of abuse and dispute theme are breakdowns: values of 1 to "
+        f"{ctx.settings.suppression_threshold} are shown as c. kpis.csv beside this report holds every "
+        "numerator and denominator for analysts."
+    )
     rows = []
-    for kpi_id in ctx.kpis["kpi_id"]:
-        d = ctx.definitions.get(_definition_key(kpi_id, ctx.definitions))
+    for row in ctx.kpis.itertuples(index=False):
+        d = ctx.definitions.get(_definition_key(row.kpi_id, ctx.definitions))
         rows.append(
             [
-                kpi_id,
-                getattr(d, "title", kpi_id),
+                row.kpi_id,
+                getattr(d, "title", row.kpi_id),
+                html.kpi_span(row.kpi_id, _appendix_value(ctx, row.kpi_id, row.value, d)),
                 getattr(d, "definition", ""),
                 getattr(d, "source", ""),
             ]
         )
     out += html.raw_table(
-        ["KPI id", "Measure", "Definition", "Source"], rows, "KPI definitions", css="data text"
+        ["KPI id", "Measure", "Value", "Definition", "Source"],
+        rows,
+        "KPI values and definitions",
+        css="data text",
     )
     out += "<h3>Assumptions and caveats</h3>\n"
     log = paths.DOCS_DIR / "assumptions.md"
@@ -1021,6 +1030,16 @@ def _section_appendix(ctx: ReportContext) -> str:
     pk = [[k, v] for k, v in m["packages"].items()]
     out += html.raw_table(["Package", "Version"], pk, "Package versions", css="data text")
     return out
+
+
+def _appendix_value(ctx: ReportContext, kpi_id: str, value: object, definition: object) -> str:
+    """A KPI as the appendix shows it: breakdown counts (pattern KPIs) of 1 to the threshold as c."""
+    from iro_analysis.suppression import SUPPRESSED
+
+    small = not pd.isna(value) and 1 <= float(value) <= ctx.settings.suppression_threshold
+    if getattr(definition, "pattern", "") and small:
+        return SUPPRESSED
+    return _fmt(ctx, kpi_id, value) or "no cases"
 
 
 def _manifest_parameters(ctx: ReportContext) -> dict[str, object]:
