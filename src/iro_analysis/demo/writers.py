@@ -27,10 +27,16 @@ def iso(values) -> np.ndarray:
     return np.asarray(idx.strftime("%Y-%m-%d").fillna(""), dtype=object)
 
 
+def _text(values) -> np.ndarray:
+    """Values as a numpy object array of Python strings, missing as ""."""
+    v = np.asarray(values, dtype=object)
+    return np.where(pd.isna(v), "", v.astype(str)).astype(object)
+
+
 def _frame(table: str, data: dict) -> pd.DataFrame:
+    """The table's columns in contract order, every value a string (object dtype)."""
     cols = schema.RAW_CSVS[table].columns
-    df = pd.DataFrame({c: data[c] for c in cols})
-    return df.astype(object).fillna("").astype(str).astype(object)
+    return pd.DataFrame({c: _text(data[c]) for c in cols}, dtype=object)
 
 
 def _in_year(start, end, year: int) -> np.ndarray:
@@ -177,12 +183,11 @@ _MARK = re.compile("\x00(\\d+)\x00")
 
 def _el(name: str, values: np.ndarray, indent: int) -> pd.Series:
     """`<name>value</name>` lines (empty string where the value is blank: element omitted)."""
-    v = pd.Series(values, dtype=object).fillna("").astype(str)
-    if v.str.contains("[&<>]", regex=True).any():
-        v = v.map(escape)
-    pad = " " * indent
-    text = pad + f"<{name}>" + v + f"</{name}>\n"
-    return text.where(v != "", "")
+    v = _text(values)
+    if any(c in x for x in set(v) for c in "&<>"):
+        v = np.array([escape(x) for x in v], dtype=object)
+    text = (" " * indent + f"<{name}>") + v + f"</{name}>\n"
+    return pd.Series(np.where(v != "", text, ""), dtype=object)
 
 
 def _join_by(keys: np.ndarray, texts: pd.Series, index) -> pd.Series:
