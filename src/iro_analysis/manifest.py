@@ -108,11 +108,12 @@ def build_manifest(
 ) -> dict:
     """The manifest as a dict. `supplied` is `Dataset.supplied` (year, input, path, present, sha256)."""
     root = root or paths.PROJECT_ROOT
+    raw = Path(str(parameters.get("raw_dir") or paths.RAW_DIR)).resolve()
     inputs = []
     for row in supplied.sort_values(["year", "input"]).itertuples(index=False):
         p = Path(str(row.path)) if row.path is not None and not pd.isna(row.path) else None
-        try:
-            rel = str(p.resolve().relative_to(root)) if p is not None else None
+        try:  # relative to the raw folder, so the manifest does not depend on where it lives
+            rel = p.resolve().relative_to(raw).as_posix() if p is not None else None
         except ValueError:
             rel = str(p)
         inputs.append(
