@@ -1122,6 +1122,26 @@ def write_kpis_xlsx(ctx: ReportContext, path: Path) -> None:
 # --------------------------------------------------------------------------------------
 
 
+def _kernel_manager_class():
+    """A kernel manager that encrypts kernel traffic (CurveZMQ) when pyzmq supports it.
+
+    ipykernel >= 7.3 warns on every start when the local TCP channels are unencrypted.
+    """
+    import zmq
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    if not zmq.has("curve"):
+        return AsyncKernelManager
+
+    class CurveKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _default_transport_encryption(self) -> str:
+            return "auto"
+
+    return CurveKernelManager
+
+
 def run_notebook(step: str, notebook: str, output: Path, parameters: dict[str, object]) -> None:
     """Execute one notebook with papermill (kernel `python3`); a failure names the step and cell."""
     import papermill as pm
@@ -1137,6 +1157,7 @@ def run_notebook(step: str, notebook: str, output: Path, parameters: dict[str, o
             progress_bar=False,
             log_output=False,
             report_mode=True,
+            kernel_manager_class=_kernel_manager_class(),
         )
     except pm.PapermillExecutionError as exc:
         raise BuildError(
