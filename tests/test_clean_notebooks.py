@@ -27,14 +27,14 @@ def _run(name: str, out: Path, **params) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", [*NOTEBOOKS, "03_annual_report.ipynb", "04_trends.ipynb"])
 def test_notebook_shape(name):
     nb = json.loads((paths.NOTEBOOKS_DIR / name).read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
     src = "".join(code[0]["source"])
     assert "year = 2022" in src and "raw_dir = None" in src and "processed_dir = None" in src
-    assert "check_year(year)" in "".join(code[1]["source"])
+    assert "check_parameters(dict(globals())" in "".join(code[1]["source"])
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 

@@ -253,25 +253,6 @@ def test_breakdown_not_supplied_is_marked():
     assert "not supplied" in report.breakdown_block(_ctx_with_breakdown(None), "drp_by_theme")
 
 
-def test_check_parameters():
-    ns = {
-        "year": "2022",
-        "raw_dir": "/x",
-        "processed_dir": None,
-        "output_dir": None,
-        "settings_path": None,
-        "validation_path": None,
-        "In": [],
-        "report": report,
-    }
-    params = report.check_parameters(ns)
-    assert params["year"] == 2022 and params["raw_dir"] == Path("/x")
-    with pytest.raises(ValueError, match="unknown notebook parameter.*yaer"):
-        report.check_parameters({**ns, "yaer": 2023})
-    with pytest.raises(ValueError, match="four-digit year"):
-        report.check_parameters({**ns, "year": "22"})
-
-
 def test_misspelt_papermill_parameter_stops_the_notebook(tmp_path):
     with pytest.raises(report.BuildError, match=r"step 'report' failed in cell .*yaer"):
         report.run_notebook(

@@ -26,25 +26,11 @@ from iro_analysis.errors import IroAnalysisError
 from iro_analysis.settings import Settings, load_settings
 from iro_analysis.years import ReportingYear, check_year
 
-# Parameters of notebooks/03_annual_report.ipynb (the first cell, tagged "parameters").
-REPORT_PARAMETERS = (
-    "year",
-    "raw_dir",
-    "processed_dir",
-    "output_dir",
-    "settings_path",
-    "validation_path",
-)
-
 REPORT_NOTEBOOK = "03_annual_report.ipynb"
 TRENDS_NOTEBOOK = "04_trends.ipynb"
 CLEAN_NOTEBOOK = "01_clean.ipynb"
 VALIDATE_NOTEBOOK = "02_validate.ipynb"
 KERNEL = "python3"
-
-# IPython puts these in every kernel's namespace, and the notebooks define the rest when an
-# analyst re-runs cells; anything else there is a (possibly misspelt) parameter.
-_KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open", "params", "ctx"}
 
 
 class BuildError(IroAnalysisError):
@@ -54,35 +40,6 @@ class BuildError(IroAnalysisError):
 def report_filename(year: int) -> str:
     """`iro-annual-report-2021-22.html` for 2022."""
     return f"iro-annual-report-{ReportingYear(year).slug}.html"
-
-
-def check_parameters(
-    namespace: dict[str, object], allowed: tuple[str, ...] = REPORT_PARAMETERS
-) -> dict[str, object]:
-    """Check a notebook's parameters at the door and return them.
-
-    papermill only warns about a misspelt `-p` parameter and then runs with the default: here
-    any unknown name in the kernel's namespace is an error naming it, and `year` must be a year.
-    """
-    unknown = sorted(
-        k
-        for k in namespace
-        if not k.startswith("_")
-        and k not in _KERNEL_NAMES
-        and k not in allowed
-        and not callable(namespace[k])
-        and type(namespace[k]).__name__ != "module"
-    )
-    if unknown:
-        raise ValueError(
-            f"unknown notebook parameter(s): {', '.join(unknown)}; the parameters are: {', '.join(allowed)}"
-        )
-    params = {k: namespace.get(k) for k in allowed}
-    params["year"] = check_year(params["year"])
-    for k in allowed:
-        if k != "year" and params[k] is not None:
-            params[k] = Path(str(params[k]))
-    return params
 
 
 # --------------------------------------------------------------------------------------
@@ -1359,7 +1316,6 @@ def cli_main(args) -> int:
 # Multi-year trends report and the index of every report.
 # --------------------------------------------------------------------------------------
 
-TRENDS_PARAMETERS = ("year", "raw_dir", "processed_dir", "output_dir", "settings_path")
 TRENDS_FILENAME = "iro-trends.html"
 
 

@@ -648,3 +648,20 @@ QUARANTINE_RULES: dict[str, str] = {
     "duplicate_key": "a second row with the key of an earlier row of the same file (first kept)",
     "parent_quarantined": "an XML element whose parent element (Child or plan) was quarantined",
 }
+
+# Columns whose values identify a child (ids, dates of birth, postcodes). Their values never
+# appear in anything written under reports/ (validation samples are withheld for them).
+IDENTIFYING_COLUMNS = frozenset(
+    {
+        "CHILD",
+        "LAchildID",
+        "child_id",
+        "UPN",
+        "DOB",
+        "MC_DOB",
+        "PersonBirthDate",
+        "HOME_POST",
+        "PL_POST",
+    }
+)
+WITHHELD = "withheld: identifies a child"

@@ -11,6 +11,7 @@ the functions that use it (it takes seconds to import).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -386,6 +387,21 @@ class ValidationReport:
         if not self.ok:
             raise ValidationFailed(self.failure_message())
 
+    def public_results(self) -> pd.DataFrame:
+        """The results as written under reports/: samples withheld where a check's column
+        identifies a child (`schema.IDENTIFYING_COLUMNS`)."""
+        r = self.results.copy()
+        identifying = (
+            r["column"]
+            .astype(str)
+            .map(lambda c: bool(S.IDENTIFYING_COLUMNS & set(re.split(r"[^A-Za-z_]+", c))))
+        )
+        r["sample"] = [
+            [S.WITHHELD] if i and len(s) else s
+            for i, s in zip(identifying, r["sample"], strict=True)
+        ]
+        return r
+
     def to_dict(self) -> dict:
         def records(df: pd.DataFrame) -> list[dict]:
             return json.loads(df.to_json(orient="records", date_format="iso"))
@@ -395,7 +411,7 @@ class ValidationReport:
             "ok": self.ok,
             "critical_failures": int(len(self.critical_failures)),
             "warnings": int(len(self.warnings)),
-            "results": records(self.results),
+            "results": records(self.public_results()),
             "accounting": records(self.accounting),
             "quarantine_summary": records(self.quarantine),
         }
@@ -411,12 +427,14 @@ class ValidationReport:
         from jinja2 import Environment
 
         env = Environment(autoescape=True)
+        r = self.public_results()
+        failed = r[~r["success"]]
         html = env.from_string(HTML_TEMPLATE).render(
             year=self.year,
             ok=self.ok,
-            critical=self.critical_failures.to_dict("records"),
-            warnings=self.warnings.to_dict("records"),
-            results=self.results.to_dict("records"),
+            critical=failed[failed["severity"] == CRITICAL].to_dict("records"),
+            warnings=failed[failed["severity"] == WARNING].to_dict("records"),
+            results=r.to_dict("records"),
             accounting=self.accounting.to_dict("records"),
             quarantine=self.quarantine.to_dict("records"),
             n_checks=len(self.results),

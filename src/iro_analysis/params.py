@@ -1,0 +1,57 @@
+"""Notebook parameters, checked at the door.
+
+papermill only warns about a misspelt `-p` parameter and then runs with the default; every
+notebook's first code cell after its parameters calls `check_parameters` so that a misspelt
+or unknown parameter is an error naming it, and the year is checked once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iro_analysis.years import check_year
+
+# The parameters cell of each notebook (tagged "parameters").
+CLEAN_PARAMETERS = ("year", "raw_dir", "processed_dir")
+VALIDATE_PARAMETERS = ("year", "raw_dir", "processed_dir", "reports_dir")
+REPORT_PARAMETERS = (
+    "year",
+    "raw_dir",
+    "processed_dir",
+    "output_dir",
+    "settings_path",
+    "validation_path",
+)
+TRENDS_PARAMETERS = ("year", "raw_dir", "processed_dir", "output_dir", "settings_path")
+
+# Values papermill can inject from the command line; names bound to anything else (modules,
+# functions, DataFrames, results an analyst computed) are not parameters.
+_PARAMETER_TYPES = (str, int, float, bool, type(None))
+_KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+def check_parameters(namespace: dict[str, object], allowed: tuple[str, ...]) -> dict[str, object]:
+    """Return the notebook's parameters from its namespace (`dict(globals())`), checked.
+
+    Any other name bound to a parameter-like value (str, number, bool, None) is taken as a
+    misspelt or unknown parameter and raises ValueError naming it. `year` must be a
+    four-digit year; the other parameters are folders or files (Path) or None.
+    """
+    unknown = sorted(
+        k
+        for k, v in namespace.items()
+        if not k.startswith("_")
+        and k not in _KERNEL_NAMES
+        and k not in allowed
+        and isinstance(v, _PARAMETER_TYPES)
+    )
+    if unknown:
+        raise ValueError(
+            f"unknown notebook parameter(s): {', '.join(unknown)}; the parameters are: {', '.join(allowed)}"
+        )
+    params = {k: namespace.get(k) for k in allowed}
+    params["year"] = check_year(params["year"])
+    for k in allowed:
+        if k != "year" and params[k] is not None:
+            params[k] = Path(str(params[k]))
+    return params
