@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis import schema
+from iro_analysis import paths, schema
 from iro_analysis.kpis import (
     KPI_DEFINITIONS,
     compute_breakdowns,
@@ -29,7 +29,7 @@ from iro_analysis.kpis.definitions import _REGISTRY
 from iro_analysis.settings import Settings
 from tests.fixtures.kpis import scenario
 
-SPEC = Path("/work/shared/spec/kpis.md")
+SPEC = paths.PROJECT_ROOT.parent / "shared" / "spec" / "kpis.md"  # shared/ sits beside the clone
 
 
 @pytest.fixture(scope="module")
