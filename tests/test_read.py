@@ -11,6 +11,7 @@ from iro_analysis.read import (
     LINE,
     MALFORMED,
     detect_encoding,
+    element_lines,
     read_cin_census,
     read_raw_csv,
 )
@@ -114,21 +115,38 @@ def test_binary_file_named_csv_is_an_error(tmp_path):
 # --------------------------------------------------------------------------------------
 
 
-def test_cin_census_tables_and_element_lines():
+def test_cin_census_tables_in_document_order():
     cin = read_cin_census(FIXTURE_XML)
     assert cin.namespace == ""
     assert cin.children["LAchildID"].str.strip().tolist() == ["P1", ""]
-    assert cin.children[LINE].tolist() == [11, 51]
     assert cin.children["Sex"].tolist() == ["f", "M"]
     assert cin.details["CINreferralDate"].tolist() == ["2021-05-01", "2021-06-01"]
-    assert cin.details[LINE].tolist() == [20, 57]
+    assert cin.details["_child"].tolist() == [0, 1]
     assert cin.s47["S47ActualStartDate"].tolist() == ["2021-05-03"]
     assert cin.s47["ICPCnotRequired"].tolist() == ["false"]
     assert cin.plans["CPPstartDate"].tolist() == ["2021-05-20", "2021-13-01"]
-    assert cin.plans[LINE].tolist() == [31, 41]
     assert cin.reviews["CPPreviewDate"].tolist() == ["2021-08-15", "2022-02-10", "2022-01-10"]
     assert cin.reviews["_plan"].tolist() == [0, 0, 1]
-    assert cin.reviews[LINE].tolist() == [37, 38, 46]
+
+
+def test_element_lines_are_physical_lines_of_start_tags():
+    assert element_lines(FIXTURE_XML, "Child").tolist() == [11, 51]
+    assert element_lines(FIXTURE_XML, "CINdetails").tolist() == [20, 57]
+    assert element_lines(FIXTURE_XML, "ChildProtectionPlans").tolist() == [31, 41]
+    assert element_lines(FIXTURE_XML, "CPPreviewDate").tolist() == [37, 38, 46]
+
+
+def test_census_streams_across_chunks(tmp_path, monkeypatch):
+    import iro_analysis.read as read
+
+    monkeypatch.setattr(read, "CHUNK", 7)  # many children complete within one feed, or none
+    small = read_cin_census(FIXTURE_XML)
+    monkeypatch.undo()
+    big = read_cin_census(FIXTURE_XML)
+    for name in ("children", "details", "s47", "plans", "reviews"):
+        assert getattr(small, name).equals(getattr(big, name)), name
+    monkeypatch.setattr(read, "CHUNK", 5)
+    assert element_lines(FIXTURE_XML, "CPPreviewDate").tolist() == [37, 38, 46]
 
 
 def test_namespaced_census_reads_the_same(tmp_path):

@@ -34,6 +34,7 @@ from iro_analysis.read import (
     PARENT_CHILD,
     PARENT_PLAN,
     RAW_TEXT,
+    element_lines,
     read_cin_census,
     read_raw_csv,
 )
@@ -415,6 +416,13 @@ def read_csv_parts(year_dir: Path, year: int) -> list[Part]:
     return parts
 
 
+def _replace_failures(part: Part, lost: pd.Series, column: str, values: pd.Series) -> None:
+    """Mark rows whose parent element was quarantined (their own failures are moot)."""
+    lost = lost.fillna(False).astype(bool)
+    keep = part.failures[~part.failures["row"].isin(lost.index[lost.to_numpy()])]
+    part.failures = _concat_failures([keep, _failures(lost, column, "parent_quarantined", values)])
+
+
 def read_cin_parts(year_dir: Path, year: int) -> list[Part]:
     """The CIN census of one year folder as Parts, one per element kind (none if absent).
 
@@ -427,69 +435,50 @@ def read_cin_parts(year_dir: Path, year: int) -> list[Part]:
     cin = read_cin_census(p)
     ids = cin.children["LAchildID"].str.strip()
     child_ok = (ids.str.len() > 0).to_numpy()
+    child_ids = cin.children["LAchildID"].to_numpy()
     parts: dict[str, Part] = {}
     parts["cin_children"] = make_part(year, "cin_children", f"{S.CIN_FILE}#Child", cin.children)
     for table, frame in (("cin_details", cin.details), ("s47", cin.s47), ("cp_plans", cin.plans)):
-        f = frame.copy()
-        f.insert(
-            0,
-            "LAchildID",
-            cin.children["LAchildID"].to_numpy()[f[PARENT_CHILD].to_numpy()]
-            if len(f)
-            else pd.Series(dtype="str"),
-        )
-        f["LAchildID"] = f["LAchildID"].astype("str")
-        part = make_part(
-            year, table, f"{S.CIN_FILE}#{CIN_ELEMENTS[table]}", f.drop(columns=PARENT_CHILD)
-        )
-        orphan = (
-            pd.Series(~child_ok[f[PARENT_CHILD].to_numpy()], index=f.index)
-            if len(f)
-            else pd.Series(dtype=bool)
-        )
-        orphan = orphan.reindex(part.typed.index, fill_value=False)
-        part.failures = _concat_failures(
-            [
-                part.failures[~part.failures["row"].isin(orphan.index[orphan])],
-                _failures(orphan, "LAchildID", "parent_quarantined", f["LAchildID"].fillna("")),
-            ]
-        )
+        parent = frame[PARENT_CHILD].to_numpy()
+        f = frame.drop(columns=PARENT_CHILD)
+        f.insert(0, "LAchildID", pd.Series(child_ids[parent], index=f.index, dtype="str"))
+        part = make_part(year, table, f"{S.CIN_FILE}#{CIN_ELEMENTS[table]}", f)
+        orphan = pd.Series(~child_ok[parent], index=f.index).reindex(part.typed.index)
+        _replace_failures(part, orphan, "LAchildID", f["LAchildID"].fillna(""))
         parts[table] = part
-    # plan reviews: link to the plan's child and start date
-    plans = cin.plans
-    plan_part = parts["cp_plans"]
-    r = cin.reviews.copy()
-    pidx = r[PARENT_PLAN].to_numpy()
-    r.insert(
-        0,
-        "LAchildID",
-        cin.children["LAchildID"].to_numpy()[plans[PARENT_CHILD].to_numpy()[pidx]]
-        if len(r)
-        else pd.Series(dtype="str"),
-    )
+    # plan reviews carry their plan's child and start date, the key that links them
+    pidx = cin.reviews[PARENT_PLAN].to_numpy()
+    r = cin.reviews.drop(columns=PARENT_PLAN)
+    plan_child = cin.plans[PARENT_CHILD].to_numpy()[pidx]
+    r.insert(0, "LAchildID", pd.Series(child_ids[plan_child], index=r.index, dtype="str"))
     r.insert(
         1,
         "CPPstartDate",
-        plans["CPPstartDate"].to_numpy()[pidx] if len(r) else pd.Series(dtype="str"),
+        pd.Series(cin.plans["CPPstartDate"].to_numpy()[pidx], index=r.index, dtype="str"),
     )
-    r = r.astype({"LAchildID": "str", "CPPstartDate": "str"})
-    rev_part = make_part(
-        year,
-        "cp_reviews",
-        f"{S.CIN_FILE}#{CIN_ELEMENTS['cp_reviews']}",
-        r.drop(columns=PARENT_PLAN),
-    )
-    bad_plans = set(plan_part.failed_rows())
-    lost = pd.Series(np.isin(pidx, list(bad_plans)) if len(r) else [], index=r.index, dtype=bool)
-    lost = lost.reindex(rev_part.typed.index, fill_value=False)
-    rev_part.failures = _concat_failures(
-        [
-            rev_part.failures[~rev_part.failures["row"].isin(lost.index[lost])],
-            _failures(lost, "CPPstartDate", "parent_quarantined", r["CPPstartDate"].fillna("")),
-        ]
-    )
+    rev_part = make_part(year, "cp_reviews", f"{S.CIN_FILE}#{CIN_ELEMENTS['cp_reviews']}", r)
+    bad_plans = parts["cp_plans"].failed_rows().to_numpy()
+    lost = pd.Series(np.isin(pidx, bad_plans), index=r.index).reindex(rev_part.typed.index)
+    _replace_failures(rev_part, lost, "CPPstartDate", r["CPPstartDate"].fillna(""))
     parts["cp_reviews"] = rev_part
+    for table, part in parts.items():
+        part.extra.update(path=p, element=CIN_ELEMENTS[table])
     return list(parts.values())
+
+
+def fill_xml_lines(parts: list[Part]) -> None:
+    """Give quarantined census elements their physical line (one scan per element kind).
+
+    Rows of a census table are in document order, so row i is the i-th start tag of its
+    element; lines stay blank if the counts disagree (a tag inside a comment, say).
+    """
+    for p in parts:
+        element = p.extra.get("element")
+        if element is None or not len(p.failures):
+            continue
+        lines = element_lines(p.extra["path"], element)
+        if len(lines) == len(p.raw):
+            p.raw[LINE] = pd.array(lines, dtype="Int64")
 
 
 # --------------------------------------------------------------------------------------
@@ -670,6 +659,7 @@ def build_dataset(raw_dir: Path | None = None, progress: bool = False) -> Datase
         parts.extend(read_csv_parts(year_dir, year))
         parts.extend(read_cin_parts(year_dir, year))
     apply_cross_file_rules(parts)
+    fill_xml_lines(parts)
     accounting = accounting_of(parts)
     tables = {t: dedup_latest([p for p in parts if p.table == t], t) for t in S.CLEAN_TABLES}
     return Dataset(

@@ -9,12 +9,16 @@ truncated XML) raises `InputError` naming the file and, where known, the line an
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from iro_analysis.errors import InputError
@@ -193,38 +197,18 @@ def read_raw_csv(path: Path, spec: RawCsv) -> RawTable:
 # --------------------------------------------------------------------------------------
 
 
-class _LineReader(io.RawIOBase):
-    """A binary file wrapper whose read() hands back one physical line at a time.
-
-    `iterparse` feeds whatever read() returns to expat and yields the events it produced
-    before reading again, so the events seen after line n was handed over belong to line n.
-    """
-
-    def __init__(self, fh) -> None:
-        self._fh = fh
-        self.line = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._fh.readline()
-        if data:
-            self.line += 1
-        return data
-
-
 def local_name(tag: str) -> str:
     """An element's name without its namespace ("{urn:x}Child" -> "Child")."""
-    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+    return tag.rsplit("}", 1)[-1] if tag[:1] == "{" else tag
 
 
 @dataclass
 class CinRaw:
-    """Text tables read from one CIN census file (all values raw text, LINE = element line).
+    """Text tables read from one CIN census file (all values raw text).
 
-    Parent links: `details._child` / `s47._child` / `plans._child` / `reviews._plan` give the
-    index of the parent row (children, plans) so that a quarantined parent can be traced.
+    Rows are in document order, so row i of a table is the i-th element of its kind
+    (`element_lines` turns that into a physical line). Parent links: `details._child`,
+    `s47._child`, `plans._child` index `children`; `reviews._plan` indexes `plans`.
     """
 
     path: Path
@@ -240,144 +224,175 @@ CHILD_ID = "LAchildID"
 SEX_ELEMENTS = ("Sex", "GenderCurrent")
 PARENT_CHILD = "_child"
 PARENT_PLAN = "_plan"
+CHUNK = 1 << 20
 
 
-def _text(el: ET.Element | None) -> str:
-    return "" if el is None or el.text is None else el.text
+def _fields(el: ET.Element) -> dict[str, str]:
+    return {local_name(x.tag): x.text or "" for x in el}
 
 
-def iter_cin_children(path: Path) -> Iterator[tuple[ET.Element, int, dict[int, int]]]:
-    """Stream the census's Child elements with iterparse: (element, start line, element lines).
+def iter_cin_children(path: Path) -> Iterator[ET.Element]:
+    """Stream the census's Child elements, complete and in document order, with iterparse.
 
-    Each Child is yielded once complete and cleared afterwards, so memory holds one child
-    at a time. The dict maps id(element) -> the physical line where that element starts.
-    Raises InputError (file, line, column) for XML that is not well formed or truncated.
+    Each Child is cleared once handed over, so memory holds one child at a time, never the
+    whole file. Raises InputError (file, line, column) for XML that is not well formed or
+    is truncated.
     """
-    with path.open("rb") as fh:
-        reader = _LineReader(fh)
-        lines: dict[int, int] = {}
-        child_line = 0
-        root_seen = False
-        try:
-            for event, el in ET.iterparse(reader, events=("start", "end")):
-                name = local_name(el.tag)
-                if event == "start":
-                    if not root_seen:
-                        root_seen = True
-                        if name != "Message":
-                            raise InputError(
-                                f"{path}, line {reader.line}: the root element is <{name}>, "
-                                "expected <Message> (DfE CIN census)"
-                            )
-                    lines[id(el)] = reader.line
-                    if name == "Child":
-                        child_line = reader.line
-                    continue
-                if name == "Child":
-                    yield el, child_line, lines
+    try:
+        with path.open("rb") as fh:
+            for _, el in ET.iterparse(fh, events=("end",)):
+                tag = el.tag
+                if tag.endswith("Child") and local_name(tag) == "Child":
+                    yield el
                     el.clear()
-                    lines = {}
-        except ET.ParseError as exc:
-            line, col = exc.position
-            raise InputError(
-                f"{path}, line {line}, column {col}: not well-formed XML (truncated or corrupt): "
-                f"{exc.msg if hasattr(exc, 'msg') else exc}"
-            ) from None
-    if not root_seen:
-        raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise InputError(
+            f"{path}, line {line}, column {col}: not well-formed XML (truncated or corrupt): {exc}"
+        ) from None
 
 
-def _namespace_of(path: Path) -> str:
-    with path.open("rb") as fh:
-        for _, el in ET.iterparse(fh, events=("start",)):
-            return el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
-    return ""
+def _root_of(path: Path) -> tuple[str, str]:
+    """(local name, namespace) of the root element; InputError if the start is not XML."""
+    try:
+        with path.open("rb") as fh:
+            for _, el in ET.iterparse(fh, events=("start",)):
+                ns = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
+                return local_name(el.tag), ns
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise InputError(f"{path}, line {line}, column {col}: not well-formed XML: {exc}") from None
+    raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small objects are made.
+
+    Parsing creates no reference cycles worth collecting; with the collector running, its
+    repeated passes over the growing heap cost more than the parse itself.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def read_cin_census(path: Path) -> CinRaw:
-    """Read a CIN census XML (DfE XSD layout) into text tables, streamed with iterparse.
+    """Read a CIN census XML (DfE XSD layout) into text tables, streamed.
 
     Elements are matched on their local names, so a file with a namespace (or an unexpected
     one) reads the same as one without; the namespace found is returned in `namespace`.
     """
     if not path.stat().st_size:
         raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
-    try:
-        namespace = _namespace_of(path)
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise InputError(f"{path}, line {line}, column {col}: not well-formed XML") from None
+    root, namespace = _root_of(path)
+    if root != "Message":
+        raise InputError(
+            f"{path}: the root element is <{root}>, expected <Message> (DfE CIN census)"
+        )
+    with _no_gc():
+        return _read_census(path, namespace)
+
+
+def _read_census(path: Path, namespace: str) -> CinRaw:
     children: list[list] = []
     details: list[list] = []
     s47s: list[list] = []
     plans: list[list] = []
     reviews: list[list] = []
-    for child, child_line, lines in iter_cin_children(path):
+    for child in iter_cin_children(path):
         fields: dict[str, str] = {}
         ci = len(children)
         for sub in child:
             sname = local_name(sub.tag)
             if sname in ("ChildIdentifiers", "ChildCharacteristics"):
-                for f in sub:
-                    fields.setdefault(local_name(f.tag), _text(f))
+                for k, v in _fields(sub).items():
+                    fields.setdefault(k, v)
             elif sname == "CINdetails":
                 d: dict[str, str] = {}
                 for part in sub:
                     pname = local_name(part.tag)
                     if pname == "Section47":
-                        s = {local_name(x.tag): _text(x) for x in part}
-                        s47s.append(
-                            [ci, lines.get(id(part), child_line)]
-                            + [s.get(k, "") for k in S47_FIELDS]
-                        )
+                        f = _fields(part)
+                        s47s.append([ci, *(f.get(k, "") for k in S47_FIELDS)])
                     elif pname == "ChildProtectionPlans":
                         p: dict[str, str] = {}
-                        revs: list[tuple[str, int]] = []
+                        pi = len(plans)
                         for x in part:
                             xname = local_name(x.tag)
                             if xname == "Reviews":
-                                revs.extend(
-                                    (_text(r), lines.get(id(r), child_line))
+                                reviews.extend(
+                                    [pi, r.text or ""]
                                     for r in x
                                     if local_name(r.tag) == CPP_REVIEW_FIELD
                                 )
                             elif xname == CPP_REVIEW_FIELD:
-                                revs.append((_text(x), lines.get(id(x), child_line)))
+                                reviews.append([pi, x.text or ""])
                             else:
-                                p[xname] = _text(x)
-                        pi = len(plans)
-                        plans.append(
-                            [ci, lines.get(id(part), child_line)]
-                            + [p.get(k, "") for k in CPP_FIELDS]
-                        )
-                        reviews.extend([pi, ln, v] for v, ln in revs)
+                                p[xname] = x.text or ""
+                        plans.append([ci, *(p.get(k, "") for k in CPP_FIELDS)])
                     else:
-                        d[pname] = _text(part)
-                details.append(
-                    [ci, lines.get(id(sub), child_line)]
-                    + [d.get(k, "") for k in CIN_DETAILS_FIELDS]
-                )
+                        d[pname] = part.text or ""
+                details.append([ci, *(d.get(k, "") for k in CIN_DETAILS_FIELDS)])
         sex = next((fields[s] for s in SEX_ELEMENTS if s in fields), "")
-        row = [child_line]
-        for k in CIN_CHILD_FIELDS:
-            row.append(sex if k == "Sex" else fields.get(k, ""))
-        children.append(row)
+        children.append([sex if k == "Sex" else fields.get(k, "") for k in CIN_CHILD_FIELDS])
 
     def frame(rows: list[list], cols: list[str]) -> pd.DataFrame:
         df = pd.DataFrame(rows, columns=cols)
         for c in cols:
-            if c in (LINE, PARENT_CHILD, PARENT_PLAN):
+            if c in (PARENT_CHILD, PARENT_PLAN):
                 df[c] = df[c].astype("int64")
             else:
                 df[c] = df[c].astype("str")
+        df[LINE] = pd.Series(pd.NA, index=df.index, dtype="Int64")
         return df
 
     return CinRaw(
         path=path,
         namespace=namespace,
-        children=frame(children, [LINE, *CIN_CHILD_FIELDS]),
-        details=frame(details, [PARENT_CHILD, LINE, *CIN_DETAILS_FIELDS]),
-        s47=frame(s47s, [PARENT_CHILD, LINE, *S47_FIELDS]),
-        plans=frame(plans, [PARENT_CHILD, LINE, *CPP_FIELDS]),
-        reviews=frame(reviews, [PARENT_PLAN, LINE, CPP_REVIEW_FIELD]),
+        children=frame(children, list(CIN_CHILD_FIELDS)),
+        details=frame(details, [PARENT_CHILD, *CIN_DETAILS_FIELDS]),
+        s47=frame(s47s, [PARENT_CHILD, *S47_FIELDS]),
+        plans=frame(plans, [PARENT_CHILD, *CPP_FIELDS]),
+        reviews=frame(reviews, [PARENT_PLAN, CPP_REVIEW_FIELD]),
     )
+
+
+def element_lines(path: Path, element: str) -> np.ndarray:
+    """The physical line of every start tag of `element` (any namespace prefix), in order.
+
+    A second, C-speed pass over the file, used only for elements that were quarantined.
+    A tag inside a comment or CDATA would also be counted: callers compare the number of
+    lines with the number of elements read before trusting them.
+    """
+    pattern = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + element.encode() + rb"(?=[\s>/])")
+    lines: list[int] = []
+    line = 1
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            data = fh.read(CHUNK)
+            if not data:
+                break
+            buf = carry + data
+            cut = buf.rfind(b"\n") + 1
+            if cut == 0:
+                carry = buf
+                continue
+            block, carry = buf[:cut], buf[cut:]
+            pos = 0
+            for m in pattern.finditer(block):
+                line += block.count(b"\n", pos, m.start())
+                pos = m.start()
+                lines.append(line)
+            line += block.count(b"\n", pos)
+        pos = 0
+        for m in pattern.finditer(carry):
+            line += carry.count(b"\n", pos, m.start())
+            pos = m.start()
+            lines.append(line)
+    return np.asarray(lines, dtype="int64")
