@@ -179,12 +179,27 @@ FAILURE_COLUMNS = ("row", "column", "rule", "value")
 # --------------------------------------------------------------------------------------
 
 
+def isin_ids(s: pd.Series, ids) -> pd.Series:
+    """`s.isin(ids)` for large string id sets, computed by pyarrow (missing -> False)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.array(pd.Series(s, dtype="str")).cast(pa.large_string())
+    ids = list(ids) if isinstance(ids, set | frozenset) else ids
+    lookup = pa.array(pd.Series(ids, dtype="str").dropna()).cast(pa.large_string())
+    hit = pc.fill_null(pc.is_in(values, value_set=lookup), False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
 def parse_dates(s: pd.Series) -> pd.Series:
     """Parse DD/MM/YYYY or YYYY-MM-DD text (vectorised); anything else becomes NaT."""
     s = s.astype("str")
-    uk = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce")
-    iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
-    return uk.fillna(iso).astype(DATETIME_DTYPE)
+    out = pd.to_datetime(s, format="%d/%m/%Y", errors="coerce").astype(DATETIME_DTYPE)
+    rest = out.isna() & s.notna()
+    if rest.any():
+        iso = pd.to_datetime(s[rest], format="%Y-%m-%d", errors="coerce")
+        out[rest] = iso.astype(DATETIME_DTYPE)
+    return out
 
 
 def normalise_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -509,7 +524,7 @@ def apply_cross_file_rules(parts: list[Part]) -> None:
             col = "CHILD" if p.table in ORPHAN_903 else "child_id"
             ids = header_ids if p.table in ORPHAN_903 else known_ids
             t = p.typed
-            orphan = t[col].notna() & ~t[col].isin(ids)
+            orphan = t[col].notna() & ~isin_ids(t[col], ids)
             add_failures(p, _failures(orphan, col, "orphan_child", t[col]))
         if p.table == "episodes":
             t = p.typed

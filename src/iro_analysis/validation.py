@@ -21,7 +21,7 @@ import pandas as pd
 
 from iro_analysis import paths
 from iro_analysis import schema as S
-from iro_analysis.clean import CODE_LISTS, DATE_ORDER, TABLE_SPECS, quarantine_summary
+from iro_analysis.clean import CODE_LISTS, DATE_ORDER, TABLE_SPECS, isin_ids, quarantine_summary
 from iro_analysis.dataset import Dataset
 from iro_analysis.errors import ValidationFailed
 
@@ -261,6 +261,7 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
         ("pep", "child_id", known, WARNING),
     ):
         s = t[table][col]
+        missing = ~isin_ids(s, ids)
         rows.append(
             _row(
                 table,
@@ -269,7 +270,7 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
                 if table in ("meetings", "disputes", "pep")
                 else "child_exists_in_header",
                 sev,
-                ~s.isin(ids),
+                missing,
                 s,
             )
         )
