@@ -102,17 +102,47 @@ def _header_columns(header_line: str, spec: RawCsv, path: Path) -> list[str]:
     return mapped
 
 
-def _split_simple(lines: pd.Series, ncols: int) -> pd.DataFrame:
-    """Split unquoted CSV lines on commas (vectorised); wrong field counts are marked."""
-    nfields = lines.str.count(",") + 1
-    parts = lines.str.split(",", n=ncols - 1, expand=True, regex=False)
-    parts = parts.reindex(columns=range(ncols))
-    bad = nfields != ncols
-    out = parts.astype("str").where(~bad, "")
-    out[MALFORMED] = pd.Series("", index=lines.index, dtype="str").where(
-        ~bad, "expected " + str(ncols) + " fields, found " + nfields.astype("str")
+def _split_simple(body: list[str] | str, body_start: int, ncols: int) -> pd.DataFrame:
+    """Split unquoted CSV lines on commas with pyarrow (vectorised, C++).
+
+    `body` is the text after the header line. Blank lines are skipped but counted, so
+    LINE is each record's physical line. Lines with the wrong number of fields keep blank
+    values and say so in MALFORMED.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = body if isinstance(body, str) else "\n".join(body)
+    lines = pc.list_flatten(pc.split_pattern(pa.array([text], pa.large_string()), "\n"))
+    lines = pc.utf8_rtrim(lines, "\r")
+    blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(lines)), 0).to_numpy(
+        zero_copy_only=False
     )
-    return out
+    keep = np.flatnonzero(~blank)
+    lines = lines.take(pa.array(keep))
+    nfields = pc.add(pc.count_substring(lines, ","), 1).to_numpy(zero_copy_only=False)
+    bad = nfields != ncols
+    filler = pa.scalar("," * (ncols - 1), pa.large_string())
+    fixed = pc.if_else(pa.array(~bad), lines, filler)
+    flat = pc.list_flatten(pc.split_pattern(fixed, ","))
+    n = len(lines)
+    out = {j: flat.take(pa.array(np.arange(j, n * ncols, ncols))) for j in range(ncols)}
+    frame = pd.DataFrame(
+        {j: pd.Series(col.cast(pa.string()).to_pandas(), dtype="str") for j, col in out.items()}
+    )
+    if not n:
+        frame = pd.DataFrame({j: pd.Series(dtype="str") for j in range(ncols)})
+    malformed = np.where(
+        bad, np.char.add(f"expected {ncols} fields, found ", nfields.astype(str)), ""
+    )
+    frame[MALFORMED] = pd.Series(malformed, dtype="str")
+    frame[RAW_TEXT] = (
+        pd.Series(lines.cast(pa.string()).to_pandas(), dtype="str").where(pd.Series(bad), "")
+        if n
+        else pd.Series(dtype="str")
+    )
+    frame[LINE] = (keep + body_start).astype("int64")
+    return frame
 
 
 def _split_quoted(text_lines: list[str], first_line: int, ncols: int) -> pd.DataFrame:
@@ -158,30 +188,30 @@ def read_raw_csv(path: Path, spec: RawCsv) -> RawTable:
     text, encoding = decode_text(data, path)
     if encoding == "utf-8-sig":
         text = text.removeprefix("\ufeff")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     # the header is the first non-blank line
-    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-    if first is None:
+    start, first = 0, 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if text[start:end].strip():
+            break
+        start, first = end + 1, first + 1
+    else:
         raise InputError(
             f"{path}: the file is empty (expected a header line: {', '.join(spec.columns)})"
         )
-    columns = _header_columns(lines[first], spec, path)
+    columns = _header_columns(text[start:end], spec, path)
     ncols = len(columns)
-    body = lines[first + 1 :]
-    body_start = first + 2  # physical line number of body[0]
-    if any('"' in ln for ln in body):
+    body = text[end + 1 :]
+    body_start = first + 2  # physical line number of the first body line
+    if '"' in body:
         try:
-            frame = _split_quoted(body, body_start, ncols)
+            frame = _split_quoted(body.split("\n"), body_start, ncols)
         except InputError as exc:
             raise InputError(f"{path}, {exc}") from None
     else:
-        s = pd.Series(body, dtype="str")
-        keep = s.str.strip().str.len() > 0
-        s = s[keep]
-        frame = _split_simple(s, ncols)
-        frame[RAW_TEXT] = s
-        frame[LINE] = (s.index.to_numpy() + body_start).astype("int64")
-        frame = frame.reset_index(drop=True)
+        frame = _split_simple(body, body_start, ncols)
     frame = frame.rename(columns=dict(enumerate(columns)))
     # a repeated header line inside the data
     is_header = pd.Series(True, index=frame.index)
