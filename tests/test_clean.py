@@ -381,3 +381,12 @@ def test_cli_main_cleans_and_reports(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "51 rows read" in out and "17 quarantined" in out
     assert (tmp_path / "2022" / "episodes.parquet").is_file()
+
+
+def test_parallel_reading_gives_the_same_dataset(monkeypatch, ds):
+    monkeypatch.setattr(clean, "PARALLEL_BYTES", 0)
+    par = build_dataset(RAW)
+    for t in S.CLEAN_TABLES:
+        pd.testing.assert_frame_equal(par[t], ds[t])
+    pd.testing.assert_frame_equal(par.quarantine, ds.quarantine)
+    pd.testing.assert_frame_equal(par.accounting, ds.accounting)

@@ -14,6 +14,7 @@ Rules (data contract and the "Readings" of `shared/spec/kpis.md`):
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 import uuid
@@ -649,12 +650,48 @@ def dedup_latest(parts: list[Part], table: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def _progress(items, progress: bool, desc: str):
+def _progress(items, progress: bool, desc: str, total: int | None = None):
     if not progress:
         return items
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc=desc, file=sys.stderr)
+    return tqdm(items, desc=desc, file=sys.stderr, total=total)
+
+
+def read_year(raw_dir: Path, year: int) -> tuple[pd.DataFrame, list[Part]]:
+    """One year folder: its supplied-inputs rows and its Parts (CSVs, then the census)."""
+    year_dir = paths.raw_year_dir(year, raw_dir)
+    parts = read_csv_parts(year_dir, year) + read_cin_parts(year_dir, year)
+    return supplied_inputs(year_dir, year), parts
+
+
+# Above this many bytes of raw data, year folders are read in parallel processes.
+PARALLEL_BYTES = 200 * 1024 * 1024
+
+
+def _read_years(raw_dir: Path, years: list[int]):
+    """Yield `read_year` for each year, oldest first; large data uses one process per core.
+
+    Year folders are independent until the cross-file rules, so they can be read apart.
+    """
+    size = sum(
+        f.stat().st_size
+        for y in years
+        for f in paths.raw_year_dir(y, raw_dir).rglob("*")
+        if f.is_file()
+    )
+    workers = min(len(years), os.cpu_count() or 1)
+    if size < PARALLEL_BYTES or workers < 2:
+        for year in years:
+            yield read_year(raw_dir, year)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: pyarrow's thread pools are not safe to fork
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(read_year, [raw_dir] * len(years), years)
 
 
 def build_dataset(raw_dir: Path | None = None, progress: bool = False) -> Dataset:
@@ -668,11 +705,11 @@ def build_dataset(raw_dir: Path | None = None, progress: bool = False) -> Datase
         )
     parts: list[Part] = []
     supplied = []
-    for year in _progress(years, progress, "reading years"):
-        year_dir = paths.raw_year_dir(year, raw_dir)
-        supplied.append(supplied_inputs(year_dir, year))
-        parts.extend(read_csv_parts(year_dir, year))
-        parts.extend(read_cin_parts(year_dir, year))
+    for year_supplied, year_parts in _progress(
+        _read_years(raw_dir, years), progress, "reading years", total=len(years)
+    ):
+        supplied.append(year_supplied)
+        parts.extend(year_parts)
     apply_cross_file_rules(parts)
     fill_xml_lines(parts)
     accounting = accounting_of(parts)
