@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+PY_DIRS := $(wildcard src tests notebooks benchmarks)
 AXE := node_modules/axe-core/axe.min.js
 YEAR ?=
 FORMAT ?= html
@@ -76,12 +77,12 @@ test: $(STAMP) $(AXE) ## run every test (pytest), browser and accessibility test
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## check formatting and lint (ruff), changing nothing
-	$(BIN)/ruff format --check src tests notebooks benchmarks
-	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/ruff check $(PY_DIRS)
 
 format: $(STAMP) ## fix formatting and autofixable lint (ruff)
-	$(BIN)/ruff format src tests notebooks benchmarks
-	$(BIN)/ruff check --fix src tests notebooks benchmarks
+	$(BIN)/ruff format $(PY_DIRS)
+	$(BIN)/ruff check --fix $(PY_DIRS)
 
 lab: $(STAMP) ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks
