@@ -479,6 +479,7 @@ def read_cin_parts(year_dir: Path, year: int) -> list[Part]:
     parts["cp_reviews"] = rev_part
     for table, part in parts.items():
         part.extra.update(path=p, element=CIN_ELEMENTS[table])
+    fill_xml_lines(list(parts.values()))  # here, so that it runs in the year's process
     return list(parts.values())
 
 
@@ -492,6 +493,8 @@ def fill_xml_lines(parts: list[Part]) -> None:
         element = p.extra.get("element")
         if element is None or not len(p.failures):
             continue
+        if p.raw[LINE].iloc[p.failures["row"].to_numpy()].notna().all():
+            continue  # already known
         lines = element_lines(p.extra["path"], element)
         if len(lines) == len(p.raw):
             p.raw[LINE] = pd.array(lines, dtype="Int64")
