@@ -312,6 +312,10 @@ def type_frame(text: pd.DataFrame, table: str, year: int) -> tuple[pd.DataFrame,
 # --------------------------------------------------------------------------------------
 
 
+# Raw text kept on a Part after typing: line numbers and what the cross-file rules read.
+RAW_KEPT = (LINE, "CHILD", "LAchildID", "DECOM")
+
+
 @dataclass
 class Part:
     """A year's rows of one table, typed, with failures and the accounting of its source."""
@@ -320,7 +324,7 @@ class Part:
     table: str
     file: str  # label used in quarantine and accounting ("ssda903/episodes.csv", ...)
     rows_read: int
-    raw: pd.DataFrame  # raw text values + LINE (index = row id)
+    raw: pd.DataFrame  # RAW_KEPT columns of every row read (index = row id)
     typed: pd.DataFrame  # typed rows not removed as duplicates or malformed (same index)
     failures: pd.DataFrame  # row/column/rule/value
     duplicates: int = 0
@@ -365,7 +369,7 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
         table=table,
         file=file,
         rows_read=len(raw),
-        raw=raw,
+        raw=raw[[c for c in RAW_KEPT if c in raw]],
         typed=typed,
         failures=_concat_failures([mal_fail, fails]),
         duplicates=int(dup.sum()),
