@@ -107,13 +107,14 @@ def bar_chart(
     caption: str,
     percent: bool = False,
     value_text: list[str] | None = None,
+    band: tuple[float, float, str] | None = None,
 ) -> Chart:
     """Horizontal bar chart of a breakdown, each bar labelled with its value.
 
     `value_text` overrides the label of each bar (the report passes the disclosure-controlled
     text, and a suppressed bar is drawn at zero length labelled "c").
     """
-    height = max(2.0, 0.45 * len(data) + 1.0)
+    height = max(2.0, (0.45 if len(data) <= 12 else 0.28) * len(data) + 1.0)
     fig, ax, sns = _figure(7.0, height)
     labels = data[category].astype(str).tolist()
     values = pd.to_numeric(data[value], errors="coerce").fillna(0).tolist()
@@ -123,7 +124,19 @@ def bar_chart(
     ax.invert_yaxis()
     ax.set_xlabel(value_label)
     top = max(values) if values else 0
-    ax.set_xlim(0, 105 if percent else max(1.0, top * 1.2))
+    ax.set_xlim(0, 105 if percent else max(1.0, top * 1.2, band[1] * 1.1 if band else 0))
+    if band is not None:
+        # a reference range, hatched and labelled so it does not rely on colour
+        ax.axvspan(
+            band[0],
+            band[1],
+            facecolor="none",
+            edgecolor="#555555",
+            hatch="//",
+            linewidth=0.8,
+            label=band[2],
+        )
+        ax.legend(loc="lower right", frameon=True)
     texts = value_text or [f"{v:.1f}%" if percent else f"{v:,.0f}" for v in values]
     for i, (v, text) in enumerate(zip(values, texts, strict=True)):
         ax.annotate(

@@ -372,7 +372,8 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> str:
         rows.append(
             {"year_label": _year_label(int(y)), "series": ctx.settings.council_name, "value": v}
         )
-        nat = _national(kpi_id, int(y))
+        # England is drawn only for rates: a national count is not comparable with a council's.
+        nat = _national(kpi_id, int(y)) if unit == "percent" else None
         if nat is not None:
             rows.append({"year_label": _year_label(int(y)), "series": "England", "value": nat})
     data = pd.DataFrame(rows)
@@ -398,7 +399,7 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> str:
         message += f" England: {_fmt(ctx, kpi_id, eng['value'].iloc[0])} in {ctx.year.label}."
     chart = plots.trend_chart(
         data,
-        value_label="Percent" if unit == "percent" else title,
+        value_label={"percent": "Percent", "ratio": "Ratio"}.get(unit, "Number"),
         alt=f"Line chart. {message}",
         caption=f"{title}, by reporting year",
         percent=unit == "percent",
@@ -433,6 +434,7 @@ class BreakdownView:
     columns: tuple[Col, ...]
     chart: str | None = None  # the count column drawn as bars
     value_label: str = "Number"
+    band: tuple[float, float, str] | None = None  # a reference range drawn on the chart
 
 
 _SHARE = (Col("count", "Number"), Col("percent", "Percent", "percent", base="count"))
@@ -533,8 +535,9 @@ BREAKDOWNS: dict[str, BreakdownView] = {
             Col("fte_at_31_march", "FTE", "number"),
             Col("children_per_fte", "Children per FTE", "ratio", base="children_at_31_march"),
         ),
-        "children_at_31_march",
-        "Children",
+        "children_per_fte",
+        "Children per full-time IRO",
+        band=(50, 70, "IRO Handbook range: 50 to 70"),
     ),
 }
 
@@ -612,8 +615,17 @@ def breakdown_block(
         alt += f" The largest group is {top[0]} ({top[1]})."
     if SUPPRESSED in texts:
         alt += f" Groups of 1 to {ctx.settings.suppression_threshold} are suppressed (shown as c)."
+    if view.band is not None:
+        alt += f" The shaded band marks the {view.band[2][0].lower() + view.band[2][1:]}."
     c = plots.bar_chart(
-        plot_df, label, view.chart, view.value_label, alt, view.caption, value_text=texts
+        plot_df,
+        label,
+        view.chart,
+        view.value_label,
+        alt,
+        view.caption,
+        value_text=texts,
+        band=view.band,
     )
     return html.figure(c, display)  # the figure carries the table as the data behind it
 
@@ -663,7 +675,7 @@ def _section_key_messages(ctx: ReportContext) -> str:
             _year_label(prev_year)
             if has_prev and ctx.value(m.kpi_id, prev_year) is not None
             else None,
-            _national(m.kpi_id, ctx.year.year),
+            _national(m.kpi_id, ctx.year.year) if m.unit == "percent" else None,
         )
         items.append(
             s
