@@ -202,6 +202,10 @@ class ReportContext:
         d = self.definitions.get(_definition_key(kpi_id, self.definitions))
         return getattr(d, "title", kpi_id) if d is not None else kpi_id
 
+    def phrase(self, kpi_id: str) -> str:
+        """The title for use inside a sentence (no trailing "(%)")."""
+        return self.title(kpi_id).removesuffix(" (%)")
+
     def formatted(self) -> dict[str, str]:
         """Every KPI of the year as printed ("85.2%", "1,234"), for narrative placeholders."""
         from iro_analysis.narrative import format_value
@@ -366,7 +370,7 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> str:
     if h.empty:
         return ""
     unit = ctx.unit(kpi_id)
-    title = ctx.title(kpi_id)
+    title = ctx.phrase(kpi_id)
     rows = []
     for y, v in zip(h["year"], h["value"], strict=True):
         rows.append(
@@ -665,7 +669,7 @@ def _section_key_messages(ctx: ReportContext) -> str:
     for m in KEY_MESSAGES:
         if not ctx.has(m.kpi_id):
             items.append(
-                missing_sentence(ctx.title(m.kpi_id), ctx.year.label, "its data was not supplied")
+                missing_sentence(ctx.phrase(m.kpi_id), ctx.year.label, "its data was not supplied")
             )
             continue
         s = sentence(
@@ -680,7 +684,7 @@ def _section_key_messages(ctx: ReportContext) -> str:
         items.append(
             s
             or missing_sentence(
-                ctx.title(m.kpi_id), ctx.year.label, "there were no cases to measure"
+                ctx.phrase(m.kpi_id), ctx.year.label, "there were no cases to measure"
             )
         )
     out = (
@@ -893,13 +897,13 @@ def attention_points(ctx: ReportContext) -> list[str]:
         before = ctx.value(m.kpi_id, prev)
         if before is not None and round(cur, 1) < round(before, 1):
             points.append(
-                f"{ctx.title(m.kpi_id)} fell to {format_value(cur, m.unit)} from {format_value(before, m.unit)} "
+                f"{ctx.phrase(m.kpi_id)} fell to {format_value(cur, m.unit)} from {format_value(before, m.unit)} "
                 f"in {_year_label(prev)}."
             )
         nat = _national(m.kpi_id, ctx.year.year)
         if nat is not None and round(cur, 1) < round(nat, 1):
             points.append(
-                f"{ctx.title(m.kpi_id)} ({format_value(cur, m.unit)}) is below England ({format_value(nat, m.unit)})."
+                f"{ctx.phrase(m.kpi_id)} ({format_value(cur, m.unit)}) is below England ({format_value(nat, m.unit)})."
             )
     caseload = ctx.value("iro_caseload_per_fte")
     if caseload is not None and caseload > 70:
