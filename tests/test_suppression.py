@@ -9,7 +9,6 @@ from iro_analysis.suppression import (
     format_count,
     format_percent,
     is_small,
-    suppress_table,
 )
 
 
@@ -18,28 +17,41 @@ def test_is_small_bounds():
     assert is_small(s, 5).tolist() == [False, True, True, False, False]
 
 
-def test_suppress_table_counts_and_derived_percentages():
+def test_display_breakdown_hides_small_counts_and_what_is_built_on_them():
+    from iro_analysis.report import BREAKDOWNS, display_breakdown
+
     df = pd.DataFrame(
-        {"group": ["A", "B", "C", "D"], "count": [0, 3, 6, 1200], "percent": [0.0, 0.2, 0.5, 99.3]}
+        {
+            "theme": ["A", "B", "C", "D"],
+            "label": ["A", "B", "C", "D"],
+            "count": [0, 3, 6, 1200],
+            "percent": [0.0, 0.2, 0.5, 99.3],
+        }
     )
     before = df.copy()
-    out = suppress_table(df, ["count"], {"percent": "count"}, threshold=5)
-    assert out["count"].tolist() == ["0", SUPPRESSED, "6", "1,200"]
-    assert out["percent"].tolist() == ["0.0%", SUPPRESSED, "0.5%", "99.3%"]
-    assert out["group"].tolist() == ["A", "B", "C", "D"]
+    out = display_breakdown(df, BREAKDOWNS["drp_by_theme"], threshold=5)
+    assert out["Number"].tolist() == ["0", SUPPRESSED, "6", "1,200"]
+    assert out["Percent"].tolist() == ["0.0%", SUPPRESSED, "0.5%", "99.3%"]
     pd.testing.assert_frame_equal(df, before)  # input not mutated
+    off = display_breakdown(df, BREAKDOWNS["drp_by_theme"], threshold=0)
+    assert off["Number"].tolist() == ["0", "3", "6", "1,200"]
 
 
-def test_small_denominator_suppresses_percentage():
-    df = pd.DataFrame({"g": ["X"], "n": [2], "d": [4], "pct": [50.0]})
-    out = suppress_table(df, ["d"], {"pct": "n"}, threshold=5, denominator_columns={"pct": "d"})
-    assert out["pct"].tolist() == [SUPPRESSED]
+def test_ratio_hidden_with_its_count_but_fte_never():
+    from iro_analysis.report import BREAKDOWNS, display_breakdown
 
-
-def test_threshold_zero_turns_suppression_off():
-    df = pd.DataFrame({"g": ["X"], "count": [1], "percent": [100.0]})
-    out = suppress_table(df, ["count"], {"percent": "count"}, threshold=0)
-    assert out["count"].tolist() == ["1"] and out["percent"].tolist() == ["100.0%"]
+    df = pd.DataFrame(
+        {
+            "iro": ["IRO A", "IRO B"],
+            "children_at_31_march": [4, 60],
+            "children_in_year": [9, 100],
+            "fte_at_31_march": [0.5, 1.0],
+            "children_per_fte": [8.0, 60.0],
+        }
+    )
+    out = display_breakdown(df, BREAKDOWNS["caseload_by_iro"], threshold=5)
+    assert out.iloc[0].tolist() == ["IRO A", SUPPRESSED, "9", "0.5", SUPPRESSED]
+    assert out.iloc[1].tolist() == ["IRO B", "60", "100", "1.0", "60.0"]
 
 
 def test_formatting():

@@ -1,9 +1,10 @@
-"""Disclosure control for published breakdowns.
+"""Disclosure control for published breakdowns: the rule and its formatting.
 
 Rule (GSS / DfE practice, threshold from `config/settings.yaml`): in a breakdown, a count
 from 1 up to the threshold is shown as "c" and so is any percentage derived from it
 (the count as numerator, or a denominator at or below the threshold). Zeros are shown.
 Headline totals are not suppressed. DfE publications use the same symbol "c".
+`iro_analysis.report.display_breakdown` applies the rule column by column.
 """
 
 from __future__ import annotations
@@ -31,38 +32,3 @@ def format_percent(value: object) -> str:
     if value is None or pd.isna(value):
         return ""
     return f"{float(value):.1f}%"
-
-
-def suppress_table(
-    df: pd.DataFrame,
-    count_columns: list[str],
-    percent_columns: dict[str, str] | None = None,
-    threshold: int = 5,
-    denominator_columns: dict[str, str] | None = None,
-) -> pd.DataFrame:
-    """A display copy of `df` with small counts and the percentages built on them shown as "c".
-
-    `percent_columns` maps each percentage column to the count column it is derived from;
-    `denominator_columns` maps a percentage column to the count column of its denominator
-    (a small denominator suppresses the percentage too). Counts and percentages are
-    formatted as strings; other columns are copied unchanged. The input is not modified.
-    """
-    percent_columns = percent_columns or {}
-    denominator_columns = denominator_columns or {}
-    out = df.copy()
-    for col in count_columns:
-        small = is_small(df[col], threshold) if threshold > 0 else pd.Series(False, index=df.index)
-        out[col] = [
-            SUPPRESSED if s else format_count(v) for v, s in zip(df[col], small, strict=True)
-        ]
-    for col, source in percent_columns.items():
-        small = (
-            is_small(df[source], threshold) if threshold > 0 else pd.Series(False, index=df.index)
-        )
-        den = denominator_columns.get(col)
-        if den is not None and threshold > 0:
-            small = small | is_small(df[den], threshold)
-        out[col] = [
-            SUPPRESSED if s else format_percent(v) for v, s in zip(df[col], small, strict=True)
-        ]
-    return out
