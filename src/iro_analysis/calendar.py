@@ -68,7 +68,8 @@ def _to_days(x: object) -> np.ndarray:
     return _to_days(arr)
 
 
-def _calendar_for(*arrays: np.ndarray) -> np.busdaycalendar:
+def _span_of(*arrays: np.ndarray) -> tuple[int, int]:
+    """The calendar years `arrays` cover (missing dates ignored), with the margin."""
     years: list[int] = []
     for arr in arrays:
         valid = arr[~np.isnat(arr)] if arr.ndim else (arr[None] if not np.isnat(arr) else arr[:0])
@@ -76,7 +77,22 @@ def _calendar_for(*arrays: np.ndarray) -> np.busdaycalendar:
             years += [int(str(valid.min())[:4]), int(str(valid.max())[:4])]
     if not years:
         years = [2000]
-    return _busdaycalendar(min(years) - _MARGIN_YEARS, max(years) + _MARGIN_YEARS)
+    return min(years) - _MARGIN_YEARS, max(years) + _MARGIN_YEARS
+
+
+def _calendar_for(*arrays: np.ndarray) -> np.busdaycalendar:
+    return _busdaycalendar(*_span_of(*arrays))
+
+
+@lru_cache(maxsize=64)
+def _cumulative_workdays(first: int, last: int) -> tuple[np.datetime64, np.ndarray]:
+    """(1 January `first`, c) where c[i] is the number of working days from 1 January
+    `first` up to and including the i-th day after it, through 31 December `last`."""
+    start = np.datetime64(f"{first:04d}-01-01", "D")
+    days = np.arange(start, np.datetime64(f"{last + 1:04d}-01-01", "D"))
+    cum = np.cumsum(np.is_busday(days, busdaycal=_busdaycalendar(first, last)), dtype=np.int64)
+    cum.setflags(write=False)
+    return start, cum
 
 
 def _index_of(*xs: object) -> pd.Index | None:
@@ -96,16 +112,18 @@ def working_days_between(a: object, b: object) -> np.ndarray | pd.Series:
     """
     da, db = np.broadcast_arrays(_to_days(a), _to_days(b))
     missing = np.isnat(da) | np.isnat(db)
-    filler = np.datetime64("2000-01-03", "D")
-    sa = np.where(missing, filler, da)
-    sb = np.where(missing, filler, db)
-    cal = _calendar_for(sa, sb)
-    # busday_count(lo + 1, hi + 1) counts the working days in (lo, hi]; b before a is minus
-    # the count the other way round (numpy's own negative counts use another interval).
-    lo, hi = np.minimum(sa, sb), np.maximum(sa, sb)
-    counts = np.busday_count(lo + 1, hi + 1, busdaycal=cal).astype("float64")
-    counts = np.where(sb < sa, -counts, counts)
-    counts = np.where(missing, np.nan, counts)
+    # wd(a, b) = C(b) - C(a), C(d) the working days from a fixed start up to and including
+    # d: one table look-up per date instead of a business-day count per pair.
+    start, cum = _cumulative_workdays(*_span_of(da, db))
+    ia = (da - start).astype(np.int64)
+    ib = (db - start).astype(np.int64)
+    any_missing = bool(missing.any())
+    if any_missing:
+        ia = np.where(missing, 0, ia)
+        ib = np.where(missing, 0, ib)
+    counts = np.asarray(cum[ib] - cum[ia], dtype="float64")
+    if any_missing:
+        counts = np.where(missing, np.nan, counts)
     index = _index_of(a, b)
     if index is not None:
         return pd.Series(counts, index=index, dtype="float64")

@@ -1,0 +1,134 @@
+"""One measured step of the benchmark, run in its own fresh process by benchmarks/run.py.
+
+`python benchmarks/steps.py STEP [ARGS...]` prints one JSON object (internal stage timings
+and row counts) as its last stdout line. Each step imports only what it needs, so the
+import costs it pays are the ones a real run pays.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def step_generate(out: str, years: str, size: str, scale: str) -> dict:
+    """Demo-data generation: `years` like 2016-2022; `scale` "-" to use `size`."""
+    t0 = time.perf_counter()
+    from iro_analysis.demo import generate
+    from iro_analysis.settings import parse_year_range
+
+    t_import = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    generate(
+        Path(out),
+        parse_year_range(years),
+        size=size,
+        scale=None if scale == "-" else int(scale),
+    )
+    files = [f for f in Path(out).rglob("*") if f.is_file()]
+    return {
+        "import_s": t_import,
+        "generate_s": time.perf_counter() - t1,
+        "bytes": sum(f.stat().st_size for f in files),
+    }
+
+
+def step_pipeline(raw_dir: str, year: str) -> dict:
+    """Clean (every year folder of `raw_dir`, parquet written), validate and every KPI
+    and breakdown for `year`: what `iro-analysis clean/validate/kpis` do, in one process."""
+    year_i = int(year)
+    out: dict = {}
+    t0 = time.perf_counter()
+    from iro_analysis.clean import run_clean
+
+    out["import_s"] = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="iro-bench-processed-") as processed:
+        t = time.perf_counter()
+        ds = run_clean(year_i, Path(raw_dir), Path(processed))
+        out["clean_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        from iro_analysis.validation import validate_dataset
+
+        report = validate_dataset(ds, year_i)
+        out["validate_s"] = time.perf_counter() - t
+        out["validation_ok"] = bool(report.ok)
+        t = time.perf_counter()
+        from iro_analysis.kpis import compute_breakdowns, compute_kpis
+
+        kpis = compute_kpis(ds, year_i)
+        breakdowns = compute_breakdowns(ds, year_i)
+        out["kpis_s"] = time.perf_counter() - t
+    out["rows_read"] = int(ds.accounting["rows_read"].sum())
+    out["rows_clean"] = int(sum(len(df) for df in ds.tables.values()))
+    out["years"] = [int(y) for y in ds.years]
+    out["kpis"] = int(len(kpis))
+    out["breakdowns"] = len(breakdowns)
+    return out
+
+
+def step_workdays(n: str, loop_n: str) -> dict:
+    """`working_days_between` on `n` random date pairs (median of 5 calls after a first,
+    calendar-building one) against a per-row Python loop calling `numpy.busday_count` once
+    per pair with the same bank-holiday calendar (on the first `loop_n` pairs, scaled to
+    `n` if fewer; the loop's cost per row is constant). Both must agree."""
+    import numpy as np
+
+    from iro_analysis.calendar import _calendar_for, working_days_between
+
+    n_i, loop_i = int(n), int(loop_n)
+    rng = np.random.default_rng(7)
+    base = np.datetime64("2016-04-01", "D")
+    a = base + rng.integers(0, 6 * 365, n_i).astype("timedelta64[D]")
+    b = a + rng.integers(-30, 400, n_i).astype("timedelta64[D]")
+    t = time.perf_counter()
+    fast = working_days_between(a, b)
+    t_cold = time.perf_counter() - t  # includes building the bank-holiday calendar
+    warm = []
+    for _ in range(5):
+        t = time.perf_counter()
+        working_days_between(a, b)
+        warm.append(time.perf_counter() - t)
+    t_fast = sorted(warm)[len(warm) // 2]
+
+    def loop(aa, bb) -> list[int]:
+        cal = _calendar_for(aa, bb)
+        res = []
+        for x, y in zip(aa.tolist(), bb.tolist(), strict=True):
+            if y >= x:
+                res.append(int(np.busday_count(x + _ONE, y + _ONE, busdaycal=cal)))
+            else:
+                res.append(-int(np.busday_count(y + _ONE, x + _ONE, busdaycal=cal)))
+        return res
+
+    import datetime as dt
+
+    _ONE = dt.timedelta(days=1)
+    t = time.perf_counter()
+    slow = loop(a[:loop_i], b[:loop_i])
+    t_loop = time.perf_counter() - t
+    if not np.array_equal(np.asarray(slow, dtype="float64"), fast[:loop_i]):
+        raise SystemExit("working-day loop and vectorised results differ")
+    return {
+        "pairs": n_i,
+        "loop_pairs": loop_i,
+        "vectorised_s": t_fast,
+        "vectorised_first_call_s": t_cold,
+        "loop_s_measured": t_loop,
+        "loop_s": t_loop * n_i / loop_i,
+    }
+
+
+STEPS = {"generate": step_generate, "pipeline": step_pipeline, "workdays": step_workdays}
+
+
+def main(argv: list[str]) -> int:
+    result = STEPS[argv[0]](*argv[1:])
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
