@@ -274,3 +274,16 @@ def test_insert_toc():
     html = '<body><!--IRO-TOC--><h2 id="a-b">A <em>b</em></h2><h2 id="c">C</h2></body>'
     out = report.insert_toc(html)
     assert '<li><a href="#a-b">A b</a></li><li><a href="#c">C</a></li>' in out
+
+
+def test_every_kpi_runs_on_every_demo_year(build_root):
+    from iro_analysis.clean import load_processed
+    from iro_analysis.kpis import KPI_DEFINITIONS, compute_kpis
+
+    ds = load_processed(REPORT_YEAR, build_root / "processed")
+    themes = {k for k in KPI_DEFINITIONS if k.startswith("drp_theme_")}
+    for year in ds.years:
+        ids = set(compute_kpis(ds, year)["kpi_id"])
+        # every KPI of the spec, except dispute themes that did not occur that year
+        assert set(KPI_DEFINITIONS) - themes <= ids, year
+        assert ids - set(KPI_DEFINITIONS) == set(), year
