@@ -195,11 +195,11 @@ class ReportContext:
         return bool(((h["kpi_id"] == kpi_id) & (h["year"] == self.year.year)).any())
 
     def unit(self, kpi_id: str) -> str:
-        d = self.definitions.get(_definition_key(kpi_id, self.definitions))
+        d = self.definitions.get(kpi_id)
         return getattr(d, "unit", "count") if d is not None else "count"
 
     def title(self, kpi_id: str) -> str:
-        d = self.definitions.get(_definition_key(kpi_id, self.definitions))
+        d = self.definitions.get(kpi_id)
         return getattr(d, "title", kpi_id) if d is not None else kpi_id
 
     def phrase(self, kpi_id: str) -> str:
@@ -215,25 +215,6 @@ class ReportContext:
             text = format_value(row.value, self.unit(row.kpi_id))
             out[row.kpi_id] = text if text is not None else "not available"
         return out
-
-
-def _definition_key(kpi_id: str, definitions: dict) -> str:
-    """The definitions entry of a KPI id (pattern entries such as drp_theme_<THEME>)."""
-    if kpi_id in definitions:
-        return kpi_id
-    for key in definitions:
-        if "<" in key and kpi_id.startswith(key.split("<")[0]):
-            return key
-    return kpi_id
-
-
-def _load_dataset(year: int, raw_dir: Path | None, processed_dir: Path | None):
-    from iro_analysis import clean
-
-    folder = paths.processed_year_dir(year, processed_dir)
-    if folder.is_dir():
-        return clean.load_processed(year, processed_dir)
-    return clean.run_clean(year, raw_dir=raw_dir, processed_dir=processed_dir)
 
 
 def kpi_history(dataset, year: int, settings: Settings) -> pd.DataFrame:
@@ -271,7 +252,9 @@ def prepare(
 
     year = check_year(year)
     settings = load_settings(settings_path)
-    ds = _load_dataset(year, raw_dir, processed_dir)
+    from iro_analysis.validation import load_or_clean
+
+    ds = load_or_clean(year, raw_dir, processed_dir)
     if year not in ds.years:
         raise IroAnalysisError(
             f"no raw data for {year}; years available: {', '.join(map(str, ds.years))}"
@@ -954,7 +937,7 @@ def _section_appendix(ctx: ReportContext) -> str:
     )
     rows = []
     for row in ctx.kpis.itertuples(index=False):
-        d = ctx.definitions.get(_definition_key(row.kpi_id, ctx.definitions))
+        d = ctx.definitions.get(row.kpi_id)
         rows.append(
             [
                 row.kpi_id,
