@@ -121,7 +121,69 @@ def step_workdays(n: str, loop_n: str) -> dict:
     }
 
 
-STEPS = {"generate": step_generate, "pipeline": step_pipeline, "workdays": step_workdays}
+def step_report_stage(stage: str, raw_dir: str, processed_dir: str, year: str) -> dict:
+    """The work of one stage of `make report`, done in a fresh process as its notebook's
+    kernel does it: "kernel" starts and stops a python3 Jupyter kernel (as papermill does
+    per notebook); "clean", "validate" and "report" run the code of the clean, validate and
+    report notebooks ("report": `report.prepare`, then `render_section` for every section,
+    i.e. the KPIs and the charts). Import time of the stage is reported apart."""
+    year_i = int(year)
+    out: dict = {}
+    t0 = time.perf_counter()
+    if stage == "kernel":
+        from jupyter_client.manager import start_new_kernel
+
+        t = time.perf_counter()
+        km, kc = start_new_kernel(kernel_name="python3")
+        kc.wait_for_ready(timeout=60)
+        out["kernel_start_s"] = time.perf_counter() - t
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        return out
+    if stage == "clean":
+        from iro_analysis import clean
+
+        out["import_s"] = time.perf_counter() - t0
+        t = time.perf_counter()
+        clean.run_clean(year_i, Path(raw_dir), Path(processed_dir))
+        out["work_s"] = time.perf_counter() - t
+        return out
+    if stage == "validate":
+        from iro_analysis import validation
+
+        out["import_s"] = time.perf_counter() - t0
+        t = time.perf_counter()
+        ds = validation.load_or_clean(year_i, Path(raw_dir), Path(processed_dir))
+        with tempfile.TemporaryDirectory(prefix="iro-bench-val-") as tmp:
+            report = validation.validate_dataset(ds, year_i)
+            validation.write_report(report, Path(tmp))
+        out["work_s"] = time.perf_counter() - t
+        return out
+    if stage == "report":
+        from iro_analysis import report
+
+        out["import_s"] = time.perf_counter() - t0
+        with tempfile.TemporaryDirectory(prefix="iro-bench-report-") as tmp:
+            t = time.perf_counter()
+            ctx = report.prepare(year_i, Path(raw_dir), Path(processed_dir), output_dir=Path(tmp))
+            out["prepare_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            for section in report.SECTIONS:
+                report.render_section(ctx, section.key)
+            out["sections_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            report.write_outputs(ctx, Path(tmp))
+            out["outputs_s"] = time.perf_counter() - t
+        return out
+    raise SystemExit(f"unknown report stage {stage!r}")
+
+
+STEPS = {
+    "report_stage": step_report_stage,
+    "generate": step_generate,
+    "pipeline": step_pipeline,
+    "workdays": step_workdays,
+}
 
 
 def main(argv: list[str]) -> int:
