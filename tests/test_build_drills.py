@@ -56,12 +56,17 @@ def test_two_builds_are_byte_identical(build_root):
 def test_missing_optional_file_is_marked_not_supplied(tmp_path, demo_raw):
     root = _workspace(tmp_path, demo_raw)
     (root / "raw" / str(REPORT_YEAR) / "iro" / "pep.csv").unlink()
-    html = _build(root).read_text(encoding="utf-8")
+    narrative = tmp_path / "narrative.md"
+    narrative.write_text("## Education and health\n\nPEPs in place: {{ kpi.pep_in_place_pct }}.\n")
+    html = _build(root, narrative_path=narrative).read_text(encoding="utf-8")
     assert "PEP" in html
     kpis = (root / "reports" / str(REPORT_YEAR) / "kpis.csv").read_text()
     assert "pep_in_place_pct" not in kpis and "health_assessment_pct" in kpis
     section = html[html.index('id="education-and-health"') : html.index('id="data-quality"')]
     assert "not supplied" in section
+    assert (
+        "PEPs in place: not supplied." in section
+    )  # a defined KPI without data reads "not supplied"
 
 
 def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_raw):

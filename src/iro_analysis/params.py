@@ -21,6 +21,7 @@ REPORT_PARAMETERS = (
     "output_dir",
     "settings_path",
     "validation_path",
+    "narrative_path",
 )
 TRENDS_PARAMETERS = ("year", "raw_dir", "processed_dir", "output_dir", "settings_path")
 

@@ -207,10 +207,14 @@ class ReportContext:
         return self.title(kpi_id).removesuffix(" (%)")
 
     def formatted(self) -> dict[str, str]:
-        """Every KPI of the year as printed ("85.2%", "1,234"), for narrative placeholders."""
+        """Every KPI of the year as printed ("85.2%", "1,234"), for narrative placeholders.
+
+        A defined KPI that could not be produced (its input was not supplied) reads
+        "not supplied"; an id that is no KPI at all is left out, so the narrative errors.
+        """
         from iro_analysis.narrative import format_value
 
-        out = {}
+        out = dict.fromkeys(self.definitions, "not supplied")
         for row in self.kpis.itertuples(index=False):
             text = format_value(row.value, self.unit(row.kpi_id))
             out[row.kpi_id] = text if text is not None else "not available"
@@ -245,6 +249,7 @@ def prepare(
     output_dir: Path | None = None,
     settings_path: Path | None = None,
     validation_path: Path | None = None,
+    narrative_path: Path | None = None,
 ) -> ReportContext:
     """Load the clean data and compute every figure the report needs, once."""
     from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns, missing_inputs
@@ -279,7 +284,7 @@ def prepare(
         definitions=dict(KPI_DEFINITIONS),
     )
     ctx.narrative = load_narrative(
-        paths.NARRATIVE_DIR / f"{year}.md",
+        Path(narrative_path) if narrative_path else paths.NARRATIVE_DIR / f"{year}.md",
         ctx.formatted(),
         SECTION_TITLES,
         council=settings.council_name,
@@ -1214,6 +1219,7 @@ def build_report(
     processed_dir: Path | None = None,
     settings_path: Path | None = None,
     pdf: bool = False,
+    narrative_path: Path | None = None,
     log=print,
 ) -> Path:
     """Build `reports/<YEAR>/` (clean -> validate -> report notebooks, HTML, KPIs, manifest).
@@ -1259,6 +1265,7 @@ def build_report(
                     "output_dir": staging,
                     "settings_path": settings_path,
                     "validation_path": staging / "validation.json",
+                    "narrative_path": narrative_path,
                 },
             ),
         )
