@@ -192,6 +192,28 @@ def bench_pipeline(work: Path, sizes: list[str]) -> dict[tuple[str, str], list[R
     return out
 
 
+def profile_pipeline(work: Path, size: str, out: Path) -> None:
+    """cProfile of the one-year pipeline at `size` (one run), top functions to `out`."""
+    import io
+    import pstats
+
+    prof = work / f"pipeline-{size}.prof"
+    raw = one_year_dir(work, size)
+    measure([PY, "-m", "cProfile", "-o", str(prof), str(STEPS), "pipeline", str(raw), str(YEAR)])
+    buf = io.StringIO()
+    stats = pstats.Stats(str(prof), stream=buf)
+    stats.strip_dirs()
+    buf.write(
+        f"cProfile of benchmarks/steps.py pipeline, {size} size, raw folder with {YEAR} only\n"
+    )
+    buf.write("(profiling roughly doubles the time of Python-level loops; read it for shares)\n")
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
+    text = "\n".join(ln.rstrip() for ln in buf.getvalue().splitlines())
+    out.write_text(text.replace(str(ROOT) + "/", "").replace(str(work), "$BENCH_DIR") + "\n")
+    log(f"profile written to {out}")
+
+
 def bench_report(work: Path) -> dict:
     """`make report YEAR=2022` on medium (its recipe: `iro-analysis report --year 2022`),
     one untimed warm-up then REPORT_REPS timed builds, split by stage."""
@@ -408,6 +430,9 @@ def write_results(path: Path, info: dict, gen, pipe, report, wd, quick: bool, lo
         _report_section(L, report)
     if wd:
         _workday_section(L, wd)
+    findings = Path(__file__).resolve().parent / "findings.md"
+    if findings.is_file():
+        L += ["", findings.read_text().rstrip(), ""]
     path.write_text("\n".join(L))
 
 
@@ -507,7 +532,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
     ap.add_argument(
-        "--only", default="generate,pipeline,report,workdays", help="comma-separated parts"
+        "--only",
+        default="generate,pipeline,profile,report,workdays",
+        help="comma-separated parts (the data of `generate` must exist for the others)",
     )
     args = ap.parse_args(argv)
     only = set(args.only.split(","))
@@ -517,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"work folder {args.work}; sizes {', '.join(sizes)}; load {info['load']}")
     gen = bench_generate(args.work, sizes) if "generate" in only else {}
     pipe = bench_pipeline(args.work, sizes) if "pipeline" in only else {}
+    if "profile" in only and not args.quick:
+        profile_pipeline(args.work, "england", ROOT / "benchmarks" / "profile_england_2022.txt")
     report = bench_report(args.work) if "report" in only else {}
     wd = bench_workdays() if "workdays" in only else []
     load_end = " ".join(Path("/proc/loadavg").read_text().split()[:3])
