@@ -6,8 +6,9 @@ Peak memory is the largest sum of resident memory over the step's whole process 
 (sampled every 50 ms; the cleaner reads large folders in worker processes), and the
 largest single process's peak (`ru_maxrss` from wait4). Figures are medians.
 
-Usage: python benchmarks/run.py [--quick] [--work DIR] [--out FILE]
-  --quick  skip England size (small and medium only), writes to --out all the same
+Usage: python benchmarks/run.py [--quick] [--work DIR] [--out FILE] [--render-only]
+  --quick        skip England size (small and medium only), writes to --out all the same
+  --render-only  rewrite --out from the measurements the last run saved in --work
 Data is generated under --work (default $BENCH_DIR or /tmp/iro-bench), never data/raw.
 """
 
@@ -18,6 +19,7 @@ import datetime as dt
 import json
 import math
 import os
+import pickle
 import platform
 import shutil
 import statistics
@@ -536,7 +538,18 @@ def main(argv: list[str] | None = None) -> int:
         default="generate,pipeline,profile,report,workdays",
         help="comma-separated parts (the data of `generate` must exist for the others)",
     )
+    ap.add_argument(
+        "--render-only",
+        action="store_true",
+        help="rewrite --out from the last run's measurements (in --work), measuring nothing",
+    )
     args = ap.parse_args(argv)
+    saved = args.work / "measurements.pickle"
+    if args.render_only:
+        with saved.open("rb") as fh:
+            write_results(args.out, *pickle.load(fh))
+        log(f"written {args.out} from {saved}")
+        return 0
     only = set(args.only.split(","))
     sizes = ["small", "medium"] + ([] if args.quick else ["england"])
     args.work.mkdir(parents=True, exist_ok=True)
@@ -549,7 +562,10 @@ def main(argv: list[str] | None = None) -> int:
     report = bench_report(args.work) if "report" in only else {}
     wd = bench_workdays() if "workdays" in only else []
     load_end = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    write_results(args.out, info, gen, pipe, report, wd, args.quick, load_end)
+    measured = (info, gen, pipe, report, wd, args.quick, load_end)
+    with saved.open("wb") as fh:
+        pickle.dump(measured, fh)
+    write_results(args.out, *measured)
     log(f"written {args.out}")
     return 0
 
