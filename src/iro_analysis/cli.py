@@ -146,14 +146,9 @@ def cmd_years(args: argparse.Namespace) -> int:
 
 
 def _handler(command: str):
+    """The function that runs `command`, imported only when it is used (fast --help)."""
     module_name, func = HANDLERS[command].split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("iro_analysis"):
-            return None
-        raise
-    return getattr(module, func, None)
+    return getattr(importlib.import_module(module_name), func)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,9 +158,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = _handler(args.command)
-    if handler is None:
-        print(f"iro-analysis {args.command}: not yet available in this version.", file=sys.stderr)
-        return 2
     from iro_analysis.errors import IroAnalysisError
 
     try:
