@@ -87,7 +87,7 @@ def paragraph(text: str) -> str:
     return _ENV.from_string("<p>{{ t }}</p>\n").render(t=text)
 
 
-def bullet_list(items: Sequence[str]) -> str:
-    return _ENV.from_string("<ul>{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>\n").render(
-        items=items
-    )
+def bullet_list(items: Sequence[str], css: str = "") -> str:
+    return _ENV.from_string(
+        '<ul{% if css %} class="{{ css }}"{% endif %}>{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>\n'
+    ).render(items=items, css=css)

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,10 +50,17 @@ def report_filename(year: int) -> str:
 
 @dataclass(frozen=True)
 class Section:
+    """A report section. Sections with KPIs render the same way: a table of the KPIs over
+    the years, `trends` as line charts, then each `breakdowns` entry (heading, breakdown
+    name) under its own h3. Sections with bespoke content have a renderer in `_BODIES`."""
+
     key: str
     title: str
     kpis: tuple[str, ...] = ()
     intro: str = ""
+    table_caption: str = ""
+    trends: tuple[str, ...] = ()
+    breakdowns: tuple[tuple[str, str], ...] = ()
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -66,6 +74,9 @@ SECTIONS: tuple[Section, ...] = (
         "(s.25A-25C) and the IRO Handbook (2010), is to make sure each child's plan meets their needs "
         "and that the child's wishes and feelings are heard. The IRO Handbook recommends a caseload of "
         "50 to 70 children per full-time IRO.",
+        table_caption="IRO workforce and caseload at 31 March",
+        trends=("iro_caseload_per_fte",),
+        breakdowns=(("Caseload by IRO", "caseload_by_iro"),),
     ),
     Section(
         "looked_after",
@@ -73,6 +84,15 @@ SECTIONS: tuple[Section, ...] = (
         ("cla_at_31_march", "cla_during_year", "cla_started", "cla_ceased"),
         "Children looked after by the council, from the SSDA903 return. Children on short breaks "
         "(legal status V3 or V4) are excluded, as in DfE statistics.",
+        table_caption="Children looked after",
+        trends=("cla_at_31_march",),
+        breakdowns=(
+            ("By age", "cla_by_age_band"),
+            ("By sex", "cla_by_sex"),
+            ("By ethnicity", "cla_by_ethnicity_group"),
+            ("By legal status", "cla_by_legal_status"),
+            ("By placement type", "cla_by_placement"),
+        ),
     ),
     Section(
         "reviews",
@@ -88,6 +108,12 @@ SECTIONS: tuple[Section, ...] = (
         "Under the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33, a child's "
         "first review is due within 20 working days of entering care, the second within 3 months of the "
         "first, and later reviews at intervals of no more than 6 months.",
+        table_caption="Looked-after reviews",
+        trends=("cla_reviews_on_time_pct", "cla_participation_pct"),
+        breakdowns=(
+            ("Participation by code", "participation_by_code"),
+            ("Participation by age", "participation_by_age_band"),
+        ),
     ),
     Section(
         "child_protection",
@@ -106,6 +132,9 @@ SECTIONS: tuple[Section, ...] = (
         "Working Together to Safeguard Children sets the timescales: an initial child protection conference "
         "within 15 working days of the strategy discussion or the start of the Section 47 enquiry, the first "
         "review conference within 3 months of the plan starting and later ones at no more than 6-monthly intervals.",
+        table_caption="Child protection plans and conferences",
+        trends=("cp_plans_at_31_march", "icpc_within_15wd_pct"),
+        breakdowns=(("Categories of abuse", "cp_by_category"),),
     ),
     Section(
         "disputes",
@@ -121,12 +150,20 @@ SECTIONS: tuple[Section, ...] = (
         "IROs raise a dispute through the dispute resolution process (DRP) when they are concerned about a "
         "child's plan or its progress. Disputes start informally with the social worker or team manager "
         "(stage 1) and escalate to the service manager, head of service and director.",
+        table_caption="Disputes raised by IROs",
+        trends=("drp_raised", "drp_resolved_within_20wd_pct"),
+        breakdowns=(("Themes", "drp_by_theme"), ("Escalation", "drp_by_stage")),
     ),
     Section(
         "meetings",
         "Meetings: rearranged, pre-meeting visits and advocacy",
         ("meetings_held", "meetings_rearranged_pct", "pre_meeting_visit_pct", "advocacy_pct"),
         "Meetings chaired by IROs, from the service's own records.",
+        table_caption="Meetings held in the year",
+        breakdowns=(
+            ("By type of meeting", "meetings_by_type"),
+            ("Why meetings were rearranged", "rearranged_by_reason"),
+        ),
     ),
     Section(
         "education_health",
@@ -140,6 +177,7 @@ SECTIONS: tuple[Section, ...] = (
         ),
         "Personal Education Plans (PEPs) from the virtual school; health measures from the SSDA903 OC2 return, "
         "which covers children looked after continuously for 12 months at 31 March.",
+        table_caption="Education and health of children looked after",
     ),
     Section("data_quality", "Data quality"),
     Section("priorities", "Priorities for next year"),
@@ -147,16 +185,6 @@ SECTIONS: tuple[Section, ...] = (
 )
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 SECTION_TITLES = [s.title for s in SECTIONS]
-
-# KPIs drawn as trend charts (with England where a national figure exists).
-TREND_CHARTS = {
-    "looked_after": ("cla_at_31_march",),
-    "reviews": ("cla_reviews_on_time_pct", "cla_participation_pct"),
-    "child_protection": ("cp_plans_at_31_march", "icpc_within_15wd_pct"),
-    "disputes": ("drp_raised", "drp_resolved_within_20wd_pct"),
-    "iro_service": ("iro_caseload_per_fte",),
-}
-
 
 # --------------------------------------------------------------------------------------
 # The report context: everything the sections draw on, computed once.
@@ -427,6 +455,7 @@ class BreakdownView:
     chart: str | None = None  # the count column drawn as bars
     value_label: str = "Number"
     band: tuple[float, float, str] | None = None  # a reference range drawn on the chart
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # applied before display
 
 
 _SHARE = (Col("count", "Number"), Col("percent", "Percent", "percent", base="count"))
@@ -530,6 +559,7 @@ BREAKDOWNS: dict[str, BreakdownView] = {
         "children_per_fte",
         "Children per full-time IRO",
         band=(50, 70, "IRO Handbook range: 50 to 70"),
+        prepare=lambda df: _anonymise_iros(df),  # defined below
     ),
 }
 
@@ -566,9 +596,7 @@ def display_breakdown(df: pd.DataFrame, view: BreakdownView, threshold: int) -> 
     return pd.DataFrame(out)
 
 
-def breakdown_block(
-    ctx: ReportContext, name: str, chart: bool = True, df: pd.DataFrame | None = None
-) -> str:
+def breakdown_block(ctx: ReportContext, name: str, chart: bool = True) -> str:
     """A breakdown (from `kpis.compute_breakdowns`) as a table and, where useful, a bar chart.
 
     Disclosure control: counts from 1 to the settings' threshold, and percentages or ratios
@@ -578,12 +606,14 @@ def breakdown_block(
     from iro_analysis.suppression import SUPPRESSED
 
     view = BREAKDOWNS[name]
-    df = ctx.breakdowns.get(name) if df is None else df
+    df = ctx.breakdowns.get(name)
     if df is None:
         return html.notice(
             "Not supplied.",
             f"The data for {view.caption.lower()} was not supplied for {ctx.year.label}.",
         )
+    if view.prepare is not None:
+        df = view.prepare(df)
     if df.empty:
         return html.paragraph(f"{view.caption}: no cases in {ctx.year.label}.")
     display = display_breakdown(df, view, ctx.settings.suppression_threshold)
@@ -675,36 +705,53 @@ def _section_key_messages(ctx: ReportContext) -> str:
                 ctx.phrase(m.kpi_id), ctx.year.label, "there were no cases to measure"
             )
         )
-    out = (
-        '<ul class="key-messages">'
-        + "".join(f"<li>{html.paragraph(i)[3:-5]}</li>" for i in items)
-        + "</ul>\n"
-    )
-    return out
+    return html.bullet_list(items, css="key-messages")
 
 
-def _section_iro_service(ctx: ReportContext) -> str:
+def _caseload_note(ctx: ReportContext) -> str:
     from iro_analysis import html
 
-    out = kpi_table(
-        ctx, SECTION_BY_KEY["iro_service"].kpis, "IRO workforce and caseload at 31 March"
-    )
     caseload = ctx.value("iro_caseload_per_fte")
-    if caseload is not None:
-        band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
-        out += html.paragraph(
-            f"The caseload of {caseload:.1f} children per full-time IRO is {band} the IRO Handbook's "
-            "recommended range of 50 to 70."
-        )
-    df = ctx.breakdowns.get("caseload_by_iro")
-    if df is not None and not df.empty:
-        # IROs in post at 31 March, shown as IRO A, B, ... (staff are not named in a public report).
-        in_post = df[df["fte_at_31_march"].notna()].sort_values("iro_id").reset_index(drop=True)
-        in_post.insert(0, "iro", [f"IRO {_letters(i)}" for i in range(len(in_post))])
-        out += breakdown_block(ctx, "caseload_by_iro", df=in_post)
-    for k in TREND_CHARTS["iro_service"]:
-        out += trend_figure(ctx, k)
+    if caseload is None:
+        return ""
+    band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
+    return html.paragraph(
+        f"The caseload of {caseload:.1f} children per full-time IRO is {band} the IRO Handbook's "
+        "recommended range of 50 to 70."
+    )
+
+
+def _participation_note(ctx: ReportContext) -> str:
+    from iro_analysis import html
+
+    pn4 = "counts" if ctx.settings.pn4_counts_as_participation else "does not count"
+    return html.paragraph(
+        "Participation is the share of reviews coded PN1 to PN6 among reviews coded PN1 to PN7 (children "
+        f"under 4, PN0, are excluded). In this report PN4 (attends without contributing) {pn4} as participation."
+    )
+
+
+# Text a section adds after its KPI table.
+_NOTES = {"iro_service": _caseload_note, "reviews": _participation_note}
+
+
+def _section_body(ctx: ReportContext, section: Section) -> str:
+    """KPI table, section note, trend charts, then each breakdown under its heading."""
+    out = kpi_table(ctx, section.kpis, section.table_caption)
+    if section.key in _NOTES:
+        out += _NOTES[section.key](ctx)
+    for kpi_id in section.trends:
+        out += trend_figure(ctx, kpi_id)
+    for heading, name in section.breakdowns:
+        out += f"<h3>{heading}</h3>\n" + breakdown_block(ctx, name)
     return out
+
+
+def _anonymise_iros(df: pd.DataFrame) -> pd.DataFrame:
+    """IROs in post at 31 March, as IRO A, B, ... (staff are not named in a public report)."""
+    in_post = df[df["fte_at_31_march"].notna()].sort_values("iro_id").reset_index(drop=True)
+    in_post.insert(0, "iro", [f"IRO {_letters(i)}" for i in range(len(in_post))])
+    return in_post
 
 
 def _letters(i: int) -> str:
@@ -714,80 +761,6 @@ def _letters(i: int) -> str:
         i, r = divmod(i - 1, 26)
         s = chr(65 + r) + s
     return s
-
-
-def _section_looked_after(ctx: ReportContext) -> str:
-    out = kpi_table(ctx, SECTION_BY_KEY["looked_after"].kpis, "Children looked after")
-    for k in TREND_CHARTS["looked_after"]:
-        out += trend_figure(ctx, k)
-    for name in (
-        "cla_by_age_band",
-        "cla_by_sex",
-        "cla_by_ethnicity_group",
-        "cla_by_legal_status",
-        "cla_by_placement",
-    ):
-        caption = BREAKDOWNS[name].caption
-        out += f"<h3>{caption.replace('Children looked after at 31 March by ', 'By ')}</h3>\n"
-        out += breakdown_block(ctx, name)
-    return out
-
-
-def _section_reviews(ctx: ReportContext) -> str:
-    from iro_analysis import html
-
-    out = kpi_table(ctx, SECTION_BY_KEY["reviews"].kpis, "Looked-after reviews")
-    pn4 = "counts" if ctx.settings.pn4_counts_as_participation else "does not count"
-    out += html.paragraph(
-        "Participation is the share of reviews coded PN1 to PN6 among reviews coded PN1 to PN7 (children "
-        f"under 4, PN0, are excluded). In this report PN4 (attends without contributing) {pn4} as participation."
-    )
-    for k in TREND_CHARTS["reviews"]:
-        out += trend_figure(ctx, k)
-    out += "<h3>Participation by code</h3>\n"
-    out += breakdown_block(ctx, "participation_by_code")
-    out += "<h3>Participation by age</h3>\n"
-    out += breakdown_block(ctx, "participation_by_age_band", chart=False)
-    return out
-
-
-def _section_child_protection(ctx: ReportContext) -> str:
-    out = kpi_table(
-        ctx, SECTION_BY_KEY["child_protection"].kpis, "Child protection plans and conferences"
-    )
-    for k in TREND_CHARTS["child_protection"]:
-        out += trend_figure(ctx, k)
-    out += "<h3>Categories of abuse</h3>\n"
-    out += breakdown_block(ctx, "cp_by_category")
-    return out
-
-
-def _section_disputes(ctx: ReportContext) -> str:
-    out = kpi_table(ctx, SECTION_BY_KEY["disputes"].kpis, "Disputes raised by IROs")
-    for k in TREND_CHARTS["disputes"]:
-        out += trend_figure(ctx, k)
-    out += "<h3>Themes</h3>\n"
-    out += breakdown_block(ctx, "drp_by_theme")
-    out += "<h3>Escalation</h3>\n"
-    out += breakdown_block(ctx, "drp_by_stage", chart=False)
-    return out
-
-
-def _section_meetings(ctx: ReportContext) -> str:
-    out = kpi_table(ctx, SECTION_BY_KEY["meetings"].kpis, "Meetings held in the year")
-    out += "<h3>By type of meeting</h3>\n"
-    out += breakdown_block(ctx, "meetings_by_type", chart=False)
-    out += "<h3>Why meetings were rearranged</h3>\n"
-    out += breakdown_block(ctx, "rearranged_by_reason")
-    return out
-
-
-def _section_education_health(ctx: ReportContext) -> str:
-    return kpi_table(
-        ctx,
-        SECTION_BY_KEY["education_health"].kpis,
-        "Education and health of children looked after",
-    )
 
 
 def _section_data_quality(ctx: ReportContext) -> str:
@@ -1014,15 +987,9 @@ def _manifest_parameters(ctx: ReportContext) -> dict[str, object]:
     return params
 
 
-_RENDERERS = {
+# Sections whose body is bespoke; every other section uses `_section_body`.
+_BODIES = {
     "key_messages": _section_key_messages,
-    "iro_service": _section_iro_service,
-    "looked_after": _section_looked_after,
-    "reviews": _section_reviews,
-    "child_protection": _section_child_protection,
-    "disputes": _section_disputes,
-    "meetings": _section_meetings,
-    "education_health": _section_education_health,
     "data_quality": _section_data_quality,
     "priorities": _section_priorities,
     "appendix": _section_appendix,
@@ -1036,7 +1003,7 @@ def render_section(ctx: ReportContext, key: str) -> str:
     if section.intro:
         out += f"<p>{section.intro}</p>\n"
     out += _missing_notice(ctx, section)
-    body = _RENDERERS[key](ctx)
+    body = _BODIES[key](ctx) if key in _BODIES else _section_body(ctx, section)
     commentary = ctx.narrative.get(section.title)
     if commentary:
         label = "Priorities" if key == "priorities" else "Commentary from the IRO service"
@@ -1341,7 +1308,7 @@ def render_trends(ctx: ReportContext) -> str:
         out += _heading(section)
         out += kpi_table(ctx, section.kpis, f"{section.title}: all years")
         for kpi_id in section.kpis:
-            if ctx.unit(kpi_id) == "percent" or kpi_id in TREND_CHARTS.get(section.key, ()):
+            if ctx.unit(kpi_id) == "percent" or kpi_id in section.trends:
                 out += trend_figure(ctx, kpi_id)
     return out
 

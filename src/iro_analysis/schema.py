@@ -581,15 +581,7 @@ BOOLEAN_COLUMNS = frozenset({"pre_meeting_visit", "advocate_involved", "agency",
 INT_COLUMNS = frozenset(
     {
         # OC2 0/1 flags and score (exactly 1 counts; anything else is not 1)
-        "SDQ_SCORE",
-        "CONVICTED",
-        "HEALTH_CHECK",
-        "IMMUNISATIONS",
-        "TEETH_CHECK",
-        "HEALTH_ASSESSMENT",
-        "SUBSTANCE_MISUSE",
-        "INTERVENTION_RECEIVED",
-        "INTERVENTION_OFFERED",
+        *(c for c in OC2.columns if c not in ("CHILD", "DOB", "SDQ_REASON")),
         "times_rearranged",
         "highest_stage",
         "NumberOfPreviousCPP",
