@@ -119,7 +119,7 @@ def test_values_are_normalised_and_typed(ds):
     assert pd.isna(m.loc["M1", "rearranged_reason"])
     s47 = ds["s47"].iloc[0]
     assert bool(s47["ICPCnotRequired"]) is False
-    assert ds["cin_children"]["Sex"].tolist() == ["F"]
+    assert ds["cin_children"]["Sex"].tolist() == ["2"]  # GenderCurrent 2: female
     for name, df in ds.tables.items():
         assert list(df.columns) == list(S.CLEAN_TABLES[name].columns), name
         for c in df.columns:
@@ -338,7 +338,7 @@ def test_run_clean_writes_parquet_that_loads_back_identically(tmp_path, ds):
     run_clean(2022, RAW, out)
     assert sorted(p.name for p in (out / "2022").iterdir()) == sorted(
         [f"{t}.parquet" for t in S.CLEAN_TABLES]
-        + ["supplied.parquet", "quarantine.parquet", "accounting.parquet"]
+        + ["supplied.parquet", "quarantine.parquet", "accounting.parquet", "warnings.parquet"]
     )
     back = load_processed(2022, out)
     for t in S.CLEAN_TABLES:
@@ -346,6 +346,7 @@ def test_run_clean_writes_parquet_that_loads_back_identically(tmp_path, ds):
     pd.testing.assert_frame_equal(back.quarantine, ds.quarantine)
     pd.testing.assert_frame_equal(back.accounting, ds.accounting)
     pd.testing.assert_frame_equal(back.supplied, ds.supplied)
+    pd.testing.assert_frame_equal(back.warnings, ds.warnings)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp folders left
 
 

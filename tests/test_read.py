@@ -119,7 +119,7 @@ def test_cin_census_tables_in_document_order():
     cin = read_cin_census(FIXTURE_XML)
     assert cin.namespace == ""
     assert cin.children["LAchildID"].str.strip().tolist() == ["P1", ""]
-    assert cin.children["Sex"].tolist() == ["f", "M"]
+    assert cin.children["Sex"].tolist() == ["2", "1"]  # from GenderCurrent (2021/22)
     assert cin.details["CINreferralDate"].tolist() == ["2021-05-01", "2021-06-01"]
     assert cin.details["_child"].tolist() == [0, 1]
     assert cin.s47["S47ActualStartDate"].tolist() == ["2021-05-03"]

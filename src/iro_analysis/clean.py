@@ -18,16 +18,18 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from iro_analysis import paths
+from iro_analysis import discover, paths
 from iro_analysis import schema as S
+from iro_analysis.contract import analysis_codes, contract_years, load_contract
 from iro_analysis.dataset import SUPPLIED_COLUMNS, Dataset
+from iro_analysis.discover import YearFiles
 from iro_analysis.errors import InputError
 from iro_analysis.read import (
     LINE,
@@ -44,19 +46,10 @@ from iro_analysis.read import (
 # Table rules: code lists, required values, date order. Codes come from `schema`.
 # --------------------------------------------------------------------------------------
 
-CODE_LISTS: dict[str, dict[str, tuple]] = {
-    "header": {"SEX": S.SEX_CODES, "ETHNIC": S.ETHNIC_CODES},
-    "episodes": {
-        "RNE": S.RNE_CODES,
-        "LS": S.LS_CODES,
-        "CIN": S.CIN_CODES,
-        "PLACE": S.PLACE_CODES,
-        "PLACE_PROVIDER": S.PLACE_PROVIDER_CODES,
-        "REC": S.REC_CODES,
-        "REASON_PLACE_CHANGE": S.REASON_PLACE_CHANGE_CODES,
-    },
-    "reviews": {"REVIEW_CODE": S.REVIEW_CODES},
-    "oc2": {},
+# Tables whose codes the DfE contract declares per collection year (`iro_analysis.contract`);
+# the IRO extracts' codes are the project's own and the same every year.
+CONTRACT_TABLES = ("header", "episodes", "reviews", "oc2", "cin_children", "cp_plans")
+IRO_CODE_LISTS: dict[str, dict[str, tuple]] = {
     "meetings": {"meeting_type": S.MEETING_TYPES, "rearranged_reason": S.REARRANGED_REASONS},
     "disputes": {
         "cohort": S.DISPUTE_COHORTS,
@@ -64,17 +57,35 @@ CODE_LISTS: dict[str, dict[str, tuple]] = {
         "highest_stage": S.DISPUTE_STAGES,
         "outcome": S.DISPUTE_OUTCOMES,
     },
-    "workforce": {},
-    "pep": {},
-    "cin_children": {"Sex": S.CIN_SEX_CODES, "Ethnicity": S.ETHNIC_CODES},
-    "cin_details": {},
-    "s47": {},
-    "cp_plans": {
-        "InitialCategoryOfAbuse": S.CP_CATEGORIES,
-        "LatestCategoryOfAbuse": S.CP_CATEGORIES,
-    },
-    "cp_reviews": {},
 }
+
+
+def _analysis_lists(table: str) -> dict[str, tuple]:
+    cols: dict[str, None] = {}
+    for y in contract_years():
+        cols.update(dict.fromkeys(load_contract(y).columns_with_codes(table)))
+    return {c: analysis_codes(table, c) for c in cols}
+
+
+# Clean-data code lists (the analysis vocabulary): what each coded column may hold after
+# cleaning. Raw values are checked against the year's own contract instead (`type_frame`).
+CODE_LISTS: dict[str, dict[str, tuple]] = {
+    t: _analysis_lists(t) if t in CONTRACT_TABLES else IRO_CODE_LISTS.get(t, {})
+    for t in (*S.RAW_CSVS, "cin_children", "cin_details", "s47", "cp_plans", "cp_reviews")
+}
+
+
+def year_code_maps(table: str, year: int) -> dict[str, Mapping[str, str]]:
+    """Raw code -> analysis code for each coded column of `table` in collection year `year`.
+
+    A column coded in some years but not in `year` gets an empty map (every value refused).
+    """
+    if table not in CONTRACT_TABLES:
+        return {c: {v: v for v in codes} for c, codes in CODE_LISTS[table].items()}
+    c = load_contract(year)
+    have = c.columns_with_codes(table)
+    return {col: (c.analysis_map(table, col) if col in have else {}) for col in CODE_LISTS[table]}
+
 
 # Free-text columns that are still upper-cased (identifiers issued in upper case).
 UPPER_TEXT_COLUMNS = frozenset(
@@ -246,10 +257,12 @@ def type_frame(text: pd.DataFrame, table: str, year: int) -> tuple[pd.DataFrame,
     required value is missing_required; a date that does not parse is unparseable_date, one
     before 1900 or over a year after the folder's 31 March is impossible_date; a code or
     flag outside its list, or a number that does not parse, is unknown_code; a later date
-    of a pair before its earlier date is impossible_date (DATE_ORDER).
+    of a pair before its earlier date is impossible_date (DATE_ORDER). Codes are checked
+    against the contract of collection year `year` and typed as their analysis codes.
     """
     spec = TABLE_SPECS[table]
     codes = CODE_LISTS[table]
+    year_maps = year_code_maps(table, year)
     typed: dict[str, pd.Series] = {}
     fails: list[pd.DataFrame] = []
     latest = pd.Timestamp(year + 1, 3, 31)
@@ -286,9 +299,12 @@ def type_frame(text: pd.DataFrame, table: str, year: int) -> tuple[pd.DataFrame,
             fails.append(_failures(bad, c, "unknown_code", s))
             n = n.where(~bad)
             typed[c] = n.round().astype("Int64") if kind == "Int64" else n.astype("float64")
+        elif c in codes:
+            m = year_maps[c]
+            valid = s.isin(list(m))
+            fails.append(_failures(present & ~valid, c, "unknown_code", s))
+            typed[c] = s.map(dict(m)).where(valid, s)  # the analysis code; unknown kept as written
         else:
-            if c in codes:
-                fails.append(_failures(present & ~s.isin(codes[c]), c, "unknown_code", s))
             typed[c] = s
     out = pd.DataFrame(typed, index=text.index)
     for early, late in DATE_ORDER.get(table, ()):
@@ -329,6 +345,7 @@ class Part:
     failures: pd.DataFrame  # row/column/rule/value
     duplicates: int = 0
     extra: dict = field(default_factory=dict)
+    warnings: pd.DataFrame = field(default_factory=lambda: empty_failures())  # rows kept
 
     def failed_rows(self) -> pd.Index:
         return pd.Index(self.failures["row"].unique())
@@ -364,6 +381,8 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
     dup = text.duplicated(keep="first")
     text = text.loc[~dup]
     typed, fails = type_frame(text, table, year)
+    warn = fails["rule"].eq("unknown_code") & fails["column"].isin(S.WARN_ONLY_COLUMNS)
+    warnings = fails[warn.to_numpy()].assign(rule="unknown_code_kept")
     return Part(
         year=year,
         table=table,
@@ -371,8 +390,9 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
         rows_read=len(raw),
         raw=raw[[c for c in RAW_KEPT if c in raw]],
         typed=typed,
-        failures=_concat_failures([mal_fail, fails]),
+        failures=_concat_failures([mal_fail, fails[~warn.to_numpy()]]),
         duplicates=int(dup.sum()),
+        warnings=warnings.reset_index(drop=True),
     )
 
 
@@ -409,31 +429,54 @@ SUPPLIED_PATHS = {
 }
 
 
-def supplied_inputs(year_dir: Path, year: int) -> pd.DataFrame:
-    """One row per input of `schema.SUPPLIED_INPUTS`: path, present, sha256 (None if absent)."""
+def supplied_inputs(found: YearFiles, year: int) -> pd.DataFrame:
+    """One row per input of `schema.SUPPLIED_INPUTS`: the file found for it (or the usual
+    name when none was), present, sha256 (None if absent)."""
     rows = []
     for name in S.SUPPLIED_INPUTS:
-        p = year_dir / SUPPLIED_PATHS[name]
-        present = p.is_file()
-        rows.append((year, name, str(p), present, _sha256(p) if present else None))
+        p = found.path_of(name)
+        present = p is not None
+        path = p if present else found.year_dir / SUPPLIED_PATHS[name]
+        rows.append((year, name, str(path), present, _sha256(p) if present else None))
     return pd.DataFrame(rows, columns=list(SUPPLIED_COLUMNS)).astype(
         {"year": "int64", "input": "str", "path": "str", "present": "bool", "sha256": "str"}
     )
 
 
-def read_csv_parts(year_dir: Path, year: int) -> list[Part]:
-    """The CSV tables of one year folder as Parts (missing optional files are skipped)."""
-    parts = []
-    for name, raw in S.RAW_CSVS.items():
-        p = year_dir / raw.relpath
-        if not p.is_file():
-            if not raw.optional_file:
-                raise InputError(f"required file missing: expected {p}")
-            continue
-        table = read_raw_csv(p, raw)
-        parts.append(make_part(year, name, raw.relpath, table.frame))
+def _file_warnings(year: int, file: str, table: str, rule: str, columns, value="") -> list:
+    return [(year, file, 1, table, c, rule, value) for c in columns]
+
+
+def read_csv_parts(found: YearFiles, year: int) -> tuple[list[Part], list[tuple]]:
+    """The year's 903 and IRO tables as Parts, from CSVs or the 903 XML, and file warnings.
+
+    File warnings (rows of the warnings table) name the columns a file has that its table
+    does not (ignored) and the optional columns it leaves out (read as blank).
+    """
+    parts: list[Part] = []
+    warns: list[tuple] = []
+    for name, path in found.csvs.items():
+        spec = S.RAW_CSVS[name]
+        required = discover.required_columns(name, year)
+        table = read_raw_csv(path, spec, required)
+        rel = found.relpath(path)
+        parts.append(make_part(year, name, rel, table.frame))
         parts[-1].extra["encoding"] = table.encoding
-    return parts
+        warns += _file_warnings(year, rel, name, "unknown_column", table.unknown)
+        if name in S.SSDA903_TABLES:  # columns the year's contract has that the file lacks
+            defined = load_contract(year).tables[name].columns
+            warns += _file_warnings(
+                year, rel, name, "absent_column", [c for c in table.absent if c in defined]
+            )
+    if found.ssda903_xml is not None:
+        from iro_analysis.ssda903_xml import read_903_xml
+
+        rel = found.relpath(found.ssda903_xml)
+        for name, t in read_903_xml(found.ssda903_xml).items():
+            label = f"{rel}#{name}"
+            parts.append(make_part(year, name, label, t.frame))
+            warns += _file_warnings(year, label, name, "unknown_column", t.unknown)
+    return parts, warns
 
 
 def _replace_failures(part: Part, lost: pd.Series, column: str, values: pd.Series) -> None:
@@ -443,26 +486,49 @@ def _replace_failures(part: Part, lost: pd.Series, column: str, values: pd.Serie
     part.failures = _concat_failures([keep, _failures(lost, column, "parent_quarantined", values)])
 
 
-def read_cin_parts(year_dir: Path, year: int) -> list[Part]:
+def check_census_year(collection: Mapping[str, str], path: Path, year: int) -> None:
+    """The census's Header/CollectionDetails must be the folder's collection: Year YEAR and
+    ReferenceDate 31 March YEAR (DfE CIN census XSD). Otherwise InputError naming both."""
+    got_year = collection.get("Year", "")
+    got_ref = collection.get("ReferenceDate", "")
+    want_ref = f"{year}-03-31"
+    if got_year == str(year) and got_ref == want_ref:
+        return
+    said = (
+        f"collection year {got_year or '(none)'} with ReferenceDate {got_ref or '(none)'}"
+        if collection
+        else "no Header/CollectionDetails (collection year and ReferenceDate)"
+    )
+    raise InputError(
+        f"{path}: the census header gives {said}, but the file is in the folder for "
+        f"{year - 1}/{str(year)[2:]}, whose census has Year {year} and ReferenceDate "
+        f"{want_ref}. Put each census in the folder of its own year."
+    )
+
+
+def read_cin_parts(found: YearFiles, year: int) -> list[Part]:
     """The CIN census of one year folder as Parts, one per element kind (none if absent).
 
     Sub-elements of a Child with a blank LAchildID, and review dates of a plan that was
-    quarantined, are quarantined as parent_quarantined (the link is lost).
+    quarantined, are quarantined as parent_quarantined (the link is lost). A census whose
+    header names another collection year is an error (`check_census_year`).
     """
-    p = year_dir / S.CIN_FILE
-    if not p.is_file():
+    p = found.cin_census
+    if p is None:
         return []
     cin = read_cin_census(p)
+    check_census_year(cin.collection, p, year)
+    rel = found.relpath(p)
     ids = cin.children["LAchildID"].str.strip()
     child_ok = (ids.str.len() > 0).to_numpy()
     child_ids = cin.children["LAchildID"].to_numpy()
     parts: dict[str, Part] = {}
-    parts["cin_children"] = make_part(year, "cin_children", f"{S.CIN_FILE}#Child", cin.children)
+    parts["cin_children"] = make_part(year, "cin_children", f"{rel}#Child", cin.children)
     for table, frame in (("cin_details", cin.details), ("s47", cin.s47), ("cp_plans", cin.plans)):
         parent = frame[PARENT_CHILD].to_numpy()
         f = frame.drop(columns=PARENT_CHILD)
         f.insert(0, "LAchildID", pd.Series(child_ids[parent], index=f.index, dtype="str"))
-        part = make_part(year, table, f"{S.CIN_FILE}#{CIN_ELEMENTS[table]}", f)
+        part = make_part(year, table, f"{rel}#{CIN_ELEMENTS[table]}", f)
         orphan = pd.Series(~child_ok[parent], index=f.index).reindex(part.typed.index)
         _replace_failures(part, orphan, "LAchildID", f["LAchildID"].fillna(""))
         parts[table] = part
@@ -476,7 +542,7 @@ def read_cin_parts(year_dir: Path, year: int) -> list[Part]:
         "CPPstartDate",
         pd.Series(cin.plans["CPPstartDate"].to_numpy()[pidx], index=r.index, dtype="str"),
     )
-    rev_part = make_part(year, "cp_reviews", f"{S.CIN_FILE}#{CIN_ELEMENTS['cp_reviews']}", r)
+    rev_part = make_part(year, "cp_reviews", f"{rel}#{CIN_ELEMENTS['cp_reviews']}", r)
     bad_plans = parts["cp_plans"].failed_rows().to_numpy()
     lost = pd.Series(np.isin(pidx, bad_plans), index=r.index).reindex(rev_part.typed.index)
     _replace_failures(rev_part, lost, "CPPstartDate", r["CPPstartDate"].fillna(""))
@@ -536,7 +602,8 @@ def apply_cross_file_rules(parts: list[Part]) -> None:
             add_failures(p, _failures(orphan, col, "orphan_child", t[col]))
         if p.table == "episodes":
             t = p.typed
-            birth = t["CHILD"].map(dob)
+            # reindex, not map: map fails on an empty header (every header row quarantined)
+            birth = pd.Series(dob.reindex(t["CHILD"].to_numpy()).to_numpy(), index=t.index)
             before = (t["DECOM"] < birth).fillna(False)
             add_failures(
                 p, _failures(before, "DECOM", "impossible_date", p.raw.loc[t.index, "DECOM"])
@@ -548,9 +615,28 @@ def apply_cross_file_rules(parts: list[Part]) -> None:
 
 def quarantine_of(parts: list[Part]) -> pd.DataFrame:
     """The quarantine table: one row per broken rule of a quarantined row."""
+    return _rule_table(parts, lambda p: p.failures)
+
+
+def warnings_of(parts: list[Part], file_warnings: list[tuple]) -> pd.DataFrame:
+    """The warnings table (quarantine columns): codes kept on rows that were kept, then the
+    file-level warnings (files not read, unknown and absent columns)."""
+    rows = _rule_table(parts, lambda p: p.warnings[~p.warnings["row"].isin(p.failed_rows())])
+    files = pd.DataFrame(file_warnings, columns=list(S.QUARANTINE_COLUMNS))
+    if not len(files):
+        return rows
+    both = pd.concat([rows, files.astype(QUARANTINE_DTYPES)], ignore_index=True)
+    both = both.astype(QUARANTINE_DTYPES)
+    return both.sort_values(["year", "file", "line", "column"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _rule_table(parts: list[Part], rows_of) -> pd.DataFrame:
+    """Rows of the quarantine or warnings table: the failures `rows_of(part)` of each part."""
     frames = []
     for p in parts:
-        f = p.failures
+        f = rows_of(p)
         if not len(f):
             continue
         raw_value = f["value"]
@@ -665,11 +751,14 @@ def _progress(items, progress: bool, desc: str, total: int | None = None):
     return tqdm(items, desc=desc, file=sys.stderr, total=total)
 
 
-def read_year(raw_dir: Path, year: int) -> tuple[pd.DataFrame, list[Part]]:
-    """One year folder: its supplied-inputs rows and its Parts (CSVs, then the census)."""
-    year_dir = paths.raw_year_dir(year, raw_dir)
-    parts = read_csv_parts(year_dir, year) + read_cin_parts(year_dir, year)
-    return supplied_inputs(year_dir, year), parts
+def read_year(raw_dir: Path, year: int) -> tuple[pd.DataFrame, list[Part], list[tuple]]:
+    """One year folder: its supplied-inputs rows, its Parts (CSVs or 903 XML, then the
+    census) and its file-level warnings (files not read, unknown or absent columns)."""
+    found = discover.discover_year(paths.raw_year_dir(year, raw_dir), year)
+    csv_parts, warns = read_csv_parts(found, year)
+    parts = csv_parts + read_cin_parts(found, year)
+    warns += [(year, rel, 1, "", None, "file_not_read", why) for rel, why in found.unread]
+    return supplied_inputs(found, year), parts, warns
 
 
 # Above this many bytes of raw data, year folders are read in parallel processes.
@@ -712,11 +801,13 @@ def build_dataset(raw_dir: Path | None = None, progress: bool = False) -> Datase
         )
     parts: list[Part] = []
     supplied = []
-    for year_supplied, year_parts in _progress(
+    file_warnings: list[tuple] = []
+    for year_supplied, year_parts, year_warnings in _progress(
         _read_years(raw_dir, years), progress, "reading years", total=len(years)
     ):
         supplied.append(year_supplied)
         parts.extend(year_parts)
+        file_warnings.extend(year_warnings)
     apply_cross_file_rules(parts)
     fill_xml_lines(parts)
     accounting = accounting_of(parts)
@@ -726,10 +817,11 @@ def build_dataset(raw_dir: Path | None = None, progress: bool = False) -> Datase
         supplied=pd.concat(supplied, ignore_index=True),
         quarantine=quarantine_of(parts),
         accounting=accounting,
+        warnings=warnings_of(parts, file_warnings),
     )
 
 
-EXTRA_TABLES = ("supplied", "quarantine", "accounting")
+EXTRA_TABLES = ("supplied", "quarantine", "accounting", "warnings")
 
 
 def write_processed(ds: Dataset, out_dir: Path) -> Path:
@@ -793,12 +885,22 @@ def load_processed(year: int, processed_dir: Path | None = None) -> Dataset:
         if not f.is_file():
             raise InputError(f"processed data incomplete: expected {f}")
         tables[t] = coerce_table(pd.read_parquet(f), t)
+    for name in EXTRA_TABLES:
+        if not (folder / f"{name}.parquet").is_file():
+            raise InputError(f"processed data incomplete: expected {folder / f'{name}.parquet'}")
     supplied = pd.read_parquet(folder / "supplied.parquet").astype(
         {"year": "int64", "input": "str", "path": "str", "present": "bool", "sha256": "str"}
     )
     quarantine = pd.read_parquet(folder / "quarantine.parquet").astype(QUARANTINE_DTYPES)
     accounting = pd.read_parquet(folder / "accounting.parquet").astype(ACCOUNTING_DTYPES)
-    return Dataset(tables=tables, supplied=supplied, quarantine=quarantine, accounting=accounting)
+    warnings = pd.read_parquet(folder / "warnings.parquet").astype(QUARANTINE_DTYPES)
+    return Dataset(
+        tables=tables,
+        supplied=supplied,
+        quarantine=quarantine,
+        accounting=accounting,
+        warnings=warnings,
+    )
 
 
 def quarantine_summary(ds: Dataset) -> pd.DataFrame:
@@ -825,4 +927,24 @@ def cli_main(args) -> int:
         f"{int(acc['rows_kept'].sum())} kept, {int(acc['duplicates_removed'].sum())} exact "
         f"duplicates removed, {int(acc['rows_quarantined'].sum())} quarantined. Written to {out}"
     )
+    for line in warning_lines(ds.warnings):
+        print(line)
     return 0
+
+
+def load_warnings(year: int, processed_dir: Path | None = None) -> pd.DataFrame:
+    """The warnings table `run_clean` wrote for `year` (without loading the clean tables)."""
+    folder = paths.processed_year_dir(year, Path(processed_dir) if processed_dir else None)
+    return pd.read_parquet(folder / "warnings.parquet").astype(QUARANTINE_DTYPES)
+
+
+def warning_lines(w: pd.DataFrame) -> list[str]:
+    """One line per file present but not read, then the warnings counted by rule."""
+    lines = [
+        f"Present but not read: {r.year}/{r.file} ({r.value})"
+        for r in w[w["rule"] == "file_not_read"].itertuples()
+    ]
+    rest = w[w["rule"] != "file_not_read"]
+    for (rule, column), n in rest.groupby(["rule", "column"], sort=True).size().items():
+        lines.append(f"Warning: {n} x {rule} in {column} ({S.WARNING_RULES[rule]})")
+    return lines

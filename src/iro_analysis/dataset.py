@@ -27,12 +27,15 @@ class Dataset:
       input names are `schema.SUPPLIED_INPUTS`.
     - `quarantine`: rows that broke a row-level rule (`schema.QUARANTINE_COLUMNS`).
     - `accounting`: per raw file, rows read = kept + duplicates removed + quarantined.
+    - `warnings`: what was kept or passed over with a warning (`schema.WARNING_RULES`):
+      codes kept in columns no figure uses, unknown and absent columns, files not read.
     """
 
     tables: dict[str, pd.DataFrame]
     supplied: pd.DataFrame = field(default_factory=lambda: _empty(SUPPLIED_COLUMNS))
     quarantine: pd.DataFrame = field(default_factory=lambda: _empty(QUARANTINE_COLUMNS))
     accounting: pd.DataFrame = field(default_factory=lambda: _empty(ACCOUNTING_COLUMNS))
+    warnings: pd.DataFrame = field(default_factory=lambda: _empty(QUARANTINE_COLUMNS))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

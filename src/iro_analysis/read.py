@@ -72,34 +72,84 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class RawTable:
-    """A raw CSV read as text: one row per non-blank data line, values unstripped."""
+    """A raw CSV read as text: one row per non-blank data line, values unstripped.
+
+    `frame` holds every column of the table (a column the file leaves out is blank), LINE,
+    MALFORMED and RAW_TEXT. `unknown` names the file's columns the table does not have
+    (ignored); `absent` the optional columns the file left out.
+    """
 
     path: Path
     encoding: str
-    frame: pd.DataFrame  # spec columns (str) + LINE (int) + MALFORMED (str) + RAW_TEXT (str)
+    frame: pd.DataFrame
+    unknown: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
 
 
-def _header_columns(header_line: str, spec: RawCsv, path: Path) -> list[str]:
-    """The file's column names mapped to the contract's spelling; wrong columns raise."""
+HEAD_BYTES = 1 << 16
+
+
+def _first_line(text: str) -> tuple[int, int, int]:
+    """(start, end, physical index) of the first non-blank line of `text`; start -1 if none."""
+    start, first = 0, 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if text[start:end].strip():
+            return start, end, first
+        start, first = end + 1, first + 1
+    return -1, -1, first
+
+
+def read_csv_header(path: Path) -> list[str]:
+    """The column names on a raw CSV's first non-blank line, as written (stripped).
+
+    Reads only the start of the file. InputError if the file is empty, binary or has no
+    header line.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty (expected a header line of column names)")
+    cut = head.rfind(b"\n")
+    text, encoding = decode_text(head if cut < 0 else head[: cut + 1], path)
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    start, end, _ = _first_line(text)
+    if start < 0:
+        raise InputError(f"{path}: the file is empty (expected a header line of column names)")
+    return [c.strip() for c in next(csv.reader([text[start:end]]))]
+
+
+def _header_columns(
+    header_line: str, spec: RawCsv, path: Path, required: tuple[str, ...]
+) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
+    """Map the file's column names to the contract's spelling (case-insensitive).
+
+    Returns (mapped names, unknown names, absent columns). Unknown columns are ignored and
+    absent columns not in `required` are read as blank; a missing required column or a
+    repeated column raises InputError naming the file, line 1 and the columns.
+    """
     names = [c.strip() for c in next(csv.reader([header_line]))]
     by_lower = {c.lower(): c for c in spec.columns}
     mapped = [by_lower.get(n.lower(), n) for n in names]
-    missing = [c for c in spec.columns if c not in mapped]
-    unexpected = [n for n, m in zip(names, mapped, strict=True) if m not in spec.columns]
+    missing = [c for c in required if c not in mapped]
+    unknown = tuple(n for n, m in zip(names, mapped, strict=True) if m not in spec.columns)
     repeated = sorted({m for m in mapped if mapped.count(m) > 1})
     problems = []
     if missing:
         problems.append("missing column(s) " + ", ".join(missing))
-    if unexpected:
-        problems.append("unexpected column(s) " + ", ".join(repr(u) for u in unexpected))
     if repeated:
         problems.append("repeated column(s) " + ", ".join(repeated))
     if problems:
+        if unknown:
+            problems.append("unexpected column(s) " + ", ".join(repr(u) for u in unknown))
         raise InputError(
-            f"{path}, line 1 (header): {'; '.join(problems)}. "
-            f"Expected exactly: {', '.join(spec.columns)}"
+            f"{path}, line 1 (header): {'; '.join(problems)}. Required: {', '.join(required)}"
         )
-    return mapped
+    absent = tuple(c for c in spec.columns if c not in mapped)
+    # unknown columns get private names so that two of them can never collide
+    mapped = [m if m in spec.columns else f"_unknown{i}" for i, m in enumerate(mapped)]
+    return mapped, unknown, absent
 
 
 def _split_simple(body: list[str] | str, body_start: int, ncols: int) -> pd.DataFrame:
@@ -176,32 +226,29 @@ def _split_quoted(text_lines: list[str], first_line: int, ncols: int) -> pd.Data
     return out
 
 
-def read_raw_csv(path: Path, spec: RawCsv) -> RawTable:
+def read_raw_csv(path: Path, spec: RawCsv, required: tuple[str, ...] | None = None) -> RawTable:
     """Read one raw CSV of the contract as text, one row per non-blank data line.
 
     Keeps the physical line number of each record (LINE; the header is line 1) so that
     quarantine entries point at the line an analyst can open. Lines with the wrong number
     of fields and repeated header lines are kept and marked in MALFORMED, never dropped.
-    Raises InputError for an empty, binary or wrongly-columned file.
+    `required` names the columns the file must have (default: all of `spec.columns`);
+    other columns of the table it leaves out are blank, columns it has that the table does
+    not are ignored (both listed on the result). Raises InputError for an empty, binary or
+    wrongly-columned file.
     """
+    required = spec.columns if required is None else required
     data = path.read_bytes()
     text, encoding = decode_text(data, path)
     if encoding == "utf-8-sig":
         text = text.removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # the header is the first non-blank line
-    start, first = 0, 0
-    while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
-        if text[start:end].strip():
-            break
-        start, first = end + 1, first + 1
-    else:
+    start, end, first = _first_line(text)
+    if start < 0:
         raise InputError(
-            f"{path}: the file is empty (expected a header line: {', '.join(spec.columns)})"
+            f"{path}: the file is empty (expected a header line: {', '.join(required)})"
         )
-    columns = _header_columns(text[start:end], spec, path)
+    columns, unknown, absent = _header_columns(text[start:end], spec, path, required)
     ncols = len(columns)
     body = text[end + 1 :]
     body_start = first + 2  # physical line number of the first body line
@@ -216,10 +263,13 @@ def read_raw_csv(path: Path, spec: RawCsv) -> RawTable:
     # a repeated header line inside the data
     is_header = pd.Series(True, index=frame.index)
     for c in columns:
-        is_header &= frame[c].str.strip().str.lower() == c.lower()
+        if c in spec.columns:
+            is_header &= frame[c].str.strip().str.lower() == c.lower()
     frame[MALFORMED] = frame[MALFORMED].where(~is_header, "repeated header line")
+    for c in absent:
+        frame[c] = pd.Series("", index=frame.index, dtype="str")
     frame = frame[[*spec.columns, LINE, MALFORMED, RAW_TEXT]]
-    return RawTable(path=path, encoding=encoding, frame=frame)
+    return RawTable(path=path, encoding=encoding, frame=frame, unknown=unknown, absent=absent)
 
 
 # --------------------------------------------------------------------------------------
@@ -243,6 +293,7 @@ class CinRaw:
 
     path: Path
     namespace: str
+    collection: dict[str, str]  # Header/CollectionDetails: Collection, Year, ReferenceDate
     children: pd.DataFrame
     details: pd.DataFrame
     s47: pd.DataFrame
@@ -261,12 +312,12 @@ def _fields(el: ET.Element) -> dict[str, str]:
     return {local_name(x.tag): x.text or "" for x in el}
 
 
-def iter_cin_children(path: Path) -> Iterator[ET.Element]:
+def iter_cin_children(path: Path, collection: dict[str, str] | None = None) -> Iterator[ET.Element]:
     """Stream the census's Child elements, complete and in document order, with iterparse.
 
     Each Child is cleared once handed over, so memory holds one child at a time, never the
-    whole file. Raises InputError (file, line, column) for XML that is not well formed or
-    is truncated.
+    whole file. The fields of Header/CollectionDetails are put in `collection` when given.
+    Raises InputError (file, line, column) for XML that is not well formed or is truncated.
     """
     try:
         with path.open("rb") as fh:
@@ -275,6 +326,8 @@ def iter_cin_children(path: Path) -> Iterator[ET.Element]:
                 if tag.endswith("Child") and local_name(tag) == "Child":
                     yield el
                     el.clear()
+                elif collection is not None and local_name(tag) == "CollectionDetails":
+                    collection.update((k, v.strip()) for k, v in _fields(el).items())
     except ET.ParseError as exc:
         line, col = exc.position
         raise InputError(
@@ -334,7 +387,8 @@ def _read_census(path: Path, namespace: str) -> CinRaw:
     s47s: list[list] = []
     plans: list[list] = []
     reviews: list[list] = []
-    for child in iter_cin_children(path):
+    collection: dict[str, str] = {}
+    for child in iter_cin_children(path, collection):
         fields: dict[str, str] = {}
         ci = len(children)
         for sub in child:
@@ -384,6 +438,7 @@ def _read_census(path: Path, namespace: str) -> CinRaw:
     return CinRaw(
         path=path,
         namespace=namespace,
+        collection=collection,
         children=frame(children, list(CIN_CHILD_FIELDS)),
         details=frame(details, [PARENT_CHILD, *CIN_DETAILS_FIELDS]),
         s47=frame(s47s, [PARENT_CHILD, *S47_FIELDS]),

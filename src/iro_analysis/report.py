@@ -822,6 +822,7 @@ def _section_data_quality(ctx: ReportContext) -> str:
         out += html.table(t, f"Rows quarantined from the {ctx.year.label} files, by rule")
     else:
         out += html.paragraph(f"No rows were quarantined from the {ctx.year.label} files.")
+    out += _warnings_html(ds, ctx.year.year, ctx.year.label)
     out += "<h3>Validation</h3>\n"
     v = ctx.validation
     if v is None or v.empty:
@@ -842,6 +843,39 @@ def _section_data_quality(ctx: ReportContext) -> str:
             t = failed[cols].copy()
             t.columns = [c.replace("_", " ").capitalize() for c in cols]
             out += html.table(t, "Warnings raised by validation (these do not stop the report)")
+    return out
+
+
+def _warnings_html(ds, year: int, label: str) -> str:
+    """Files present but not read, then the warnings on kept rows and columns, by rule."""
+    from iro_analysis import html
+    from iro_analysis.schema import WARNING_RULES
+
+    w = ds.warnings
+    w = w[w["year"].astype(int) == year] if len(w) else w
+    unread = w[w["rule"] == "file_not_read"]
+    out = "<h3>Files present but not read</h3>\n"
+    if len(unread):
+        t = unread[["file", "value"]].copy()
+        t.columns = ["File", "Why it was not read"]
+        out += html.table(t, f"Files in the {label} folder that were not read")
+    else:
+        out += html.paragraph(f"Every file in the {label} folder was read.")
+    rest = w[w["rule"] != "file_not_read"]
+    out += "<h3>Warnings</h3>\n"
+    if len(rest):
+        t = (
+            rest.assign(column=rest["column"].fillna(""))
+            .groupby(["file", "rule", "column"], sort=True)
+            .size()
+            .reset_index(name="records")
+        )
+        t["Meaning"] = [WARNING_RULES.get(r, r) for r in t["rule"]]
+        t = t[["file", "column", "Meaning", "records"]]
+        t.columns = ["File", "Column", "Meaning", "Rows or columns"]
+        out += html.table(t, f"Warnings on the {label} files (nothing here was left out)")
+    else:
+        out += html.paragraph(f"No warnings on the {label} files.")
     return out
 
 
@@ -1241,6 +1275,11 @@ def build_report(
             log(f"[{year}] {step}: running notebooks/{notebook}")
             run_notebook(step, notebook, staging / "notebooks" / notebook, params)
             timings[step] = time.perf_counter() - t0
+            if step == "clean":
+                from iro_analysis.clean import load_warnings, warning_lines
+
+                for line in warning_lines(load_warnings(year, processed_dir)):
+                    log(f"[{year}] {line}")
         t0 = time.perf_counter()
         html_path = export_html(
             staging / "notebooks" / REPORT_NOTEBOOK, staging / report_filename(year), year, settings

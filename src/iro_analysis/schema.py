@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from iro_analysis import contract as _contract
+
 # --------------------------------------------------------------------------------------
 # Raw files (relative to data/raw/<YEAR>/), in the exact column order of the contract.
 # --------------------------------------------------------------------------------------
 
 SSDA903_DIR = "ssda903"
+SSDA903_TABLES = _contract.SSDA903_TABLES  # header, episodes, reviews, oc2
 IRO_DIR = "iro"
 CIN_FILE = "cin_census.xml"
 
@@ -33,10 +36,20 @@ class RawCsv:
     source: str = ""  # "ssda903" | "iro"
 
 
+def _903_columns(table: str) -> tuple[str, ...]:
+    """A 903 table's columns in every contract year: the latest year's order, then any
+    column only earlier years had (a file without a column of the table reads it blank)."""
+    years = sorted(_contract.contract_years(), reverse=True)
+    cols: dict[str, None] = {}
+    for y in years:
+        cols.update(dict.fromkeys(_contract.load_contract(y).tables[table].columns))
+    return tuple(cols)
+
+
 HEADER = RawCsv(
     name="header",
     relpath=f"{SSDA903_DIR}/header.csv",
-    columns=("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+    columns=_903_columns("header"),
     date_columns=("DOB", "MC_DOB"),
     key=("CHILD",),
     required=("CHILD", "SEX", "DOB", "ETHNIC"),
@@ -45,21 +58,7 @@ HEADER = RawCsv(
 EPISODES = RawCsv(
     name="episodes",
     relpath=f"{SSDA903_DIR}/episodes.csv",
-    columns=(
-        "CHILD",
-        "DECOM",
-        "RNE",
-        "LS",
-        "CIN",
-        "PLACE",
-        "PLACE_PROVIDER",
-        "DEC",
-        "REC",
-        "REASON_PLACE_CHANGE",
-        "HOME_POST",
-        "PL_POST",
-        "URN",
-    ),
+    columns=_903_columns("episodes"),
     date_columns=("DECOM", "DEC"),
     key=("CHILD", "DECOM"),
     required=("CHILD", "DECOM", "RNE", "LS"),  # REC also required when DEC is set
@@ -68,7 +67,7 @@ EPISODES = RawCsv(
 REVIEWS = RawCsv(
     name="reviews",
     relpath=f"{SSDA903_DIR}/reviews.csv",
-    columns=("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
+    columns=_903_columns("reviews"),
     date_columns=("DOB", "REVIEW"),
     key=("CHILD", "REVIEW"),
     required=("CHILD", "REVIEW", "REVIEW_CODE"),
@@ -77,20 +76,7 @@ REVIEWS = RawCsv(
 OC2 = RawCsv(
     name="oc2",
     relpath=f"{SSDA903_DIR}/oc2.csv",
-    columns=(
-        "CHILD",
-        "DOB",
-        "SDQ_SCORE",
-        "SDQ_REASON",
-        "CONVICTED",
-        "HEALTH_CHECK",
-        "IMMUNISATIONS",
-        "TEETH_CHECK",
-        "HEALTH_ASSESSMENT",
-        "SUBSTANCE_MISUSE",
-        "INTERVENTION_RECEIVED",
-        "INTERVENTION_OFFERED",
-    ),
+    columns=_903_columns("oc2"),
     date_columns=("DOB",),
     key=("CHILD",),  # OC2 KPIs use YEAR's own file only; no cross-year history
     required=("CHILD",),
@@ -182,12 +168,15 @@ CPP_FIELDS = (
 CPP_REVIEW_FIELD = "CPPreviewDate"
 
 # --------------------------------------------------------------------------------------
-# Code lists (upper case after cleaning).
+# Code lists of the analysis vocabulary (upper case after cleaning). The DfE codes valid in
+# each collection year, and how they map to these, are in `iro_analysis.contract`; the 903
+# and CIN lists below are the union of every year's analysis codes.
 # --------------------------------------------------------------------------------------
 
-SEX_CODES = ("1", "2")  # 903: 1 male, 2 female
+SEX_CODES = _contract.analysis_codes("header", "SEX")  # 1 male, 2 female (903 M/F from 2025)
 SEX_LABELS = {"1": "Male", "2": "Female"}
-CIN_SEX_CODES = ("M", "F", "U", "1", "2", "0", "9")  # GenderCurrent 0/1/2/9 or Sex M/F/U
+# CIN Sex / GenderCurrent: 1 male, 2 female, 0 not known, 9 not specified (Sex M/F/U mapped)
+CIN_SEX_CODES = _contract.analysis_codes("cin_children", "Sex")
 
 # DfE ethnicity codes and their groups (903 ETHNIC and CIN Ethnicity).
 ETHNIC_GROUPS = {
@@ -214,9 +203,9 @@ ETHNIC_GROUPS = {
 }
 ETHNIC_CODES = tuple(ETHNIC_GROUPS)
 
-RNE_CODES = ("S", "P", "L", "T", "B", "U")
+RNE_CODES = _contract.analysis_codes("episodes", "RNE")
 RNE_NEW_PERIOD = "S"
-LS_CODES = ("C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4")
+LS_CODES = _contract.analysis_codes("episodes", "LS")
 LS_SHORT_BREAKS = ("V3", "V4")
 LS_LABELS = {
     "C1": "Interim care order",
@@ -246,86 +235,27 @@ LS_GROUPS = {
     "L3": "Emergency/other",
     "V2": "Voluntary agreement (s20)",
 }
-CIN_CODES = ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8")
-PLACE_CODES = (
-    "A3",
-    "A4",
-    "A5",
-    "A6",
-    "H5",
-    "K1",
-    "K2",
-    "P1",
-    "P2",
-    "P3",
-    "R1",
-    "R2",
-    "R3",
-    "R5",
-    "S1",
-    "T0",
-    "T1",
-    "T2",
-    "T3",
-    "T4",
-    "U1",
-    "U2",
-    "U3",
-    "U4",
-    "U5",
-    "U6",
-    "Z1",
-)
+CIN_CODES = _contract.analysis_codes("episodes", "CIN")
+PLACE_CODES = _contract.analysis_codes("episodes", "PLACE")
 PLACE_GROUPS = {
     **{c: "Foster placement" for c in ("U1", "U2", "U3", "U4", "U5", "U6")},
     **{c: "Placed for adoption" for c in ("A3", "A4", "A5", "A6")},
     **{c: "Children's home / secure unit" for c in ("K1", "K2", "R1")},
     **{c: "Placed with parents" for c in ("P1",)},
-    **{c: "Independent / semi-independent living" for c in ("H5", "P2", "P3")},
-    **{c: "Other placement" for c in ("R2", "R3", "R5", "S1", "T0", "T1", "T2", "T3", "T4", "Z1")},
+    # K3 (supported accommodation, from 2024/25) continues H5's placements
+    **{c: "Independent / semi-independent living" for c in ("H5", "K3", "P2", "P3")},
+    # Z11-Z14 (from 2025/26) split Z1, "other placements"
+    **{
+        c: "Other placement"
+        for c in ("R2", "R3", "R5", "S1", "T0", "T1", "T2", "T3", "T4", "Z1")
+        + ("Z11", "Z12", "Z13", "Z14")
+    },
 }
-PLACE_PROVIDER_CODES = ("PR0", "PR1", "PR2", "PR3", "PR4", "PR5")
-REC_CODES = (
-    "E11",
-    "E12",
-    "E13",
-    "E14",
-    "E15",
-    "E16",
-    "E17",
-    "E2",
-    "E3",
-    "E41",
-    "E45",
-    "E46",
-    "E47",
-    "E48",
-    "E4A",
-    "E4B",
-    "E5",
-    "E6",
-    "E7",
-    "E8",
-    "E9",
-    "X1",
-)
+PLACE_PROVIDER_CODES = _contract.analysis_codes("episodes", "PLACE_PROVIDER")
+REC_CODES = _contract.analysis_codes("episodes", "REC")
 REC_CONTINUING = "X1"  # episode ends but the period of care continues
-REASON_PLACE_CHANGE_CODES = (
-    "CARPL",
-    "CLOSE",
-    "ALLEG",
-    "STAND",
-    "APPRR",
-    "CREQB",
-    "CREQO",
-    "CHILD",
-    "LAREQ",
-    "PLACE",
-    "PROV",
-    "OTHER",
-)
+REASON_PLACE_CHANGE_CODES = _contract.analysis_codes("episodes", "REASON_PLACE_CHANGE")
 
-REVIEW_CODES = ("PN0", "PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7")
 REVIEW_CODE_LABELS = {
     "PN0": "Child under 4 at the review",
     "PN1": "Attends and speaks for themselves",
@@ -336,8 +266,8 @@ REVIEW_CODE_LABELS = {
     "PN6": "Does not attend, conveys views by another medium",
     "PN7": "Does not attend, no views conveyed",
 }
+REVIEW_CODES = tuple(REVIEW_CODE_LABELS)  # PN0-PN7 (checked against the contract by a test)
 
-CP_CATEGORIES = ("NEG", "PHY", "SAB", "EMO", "MUL")
 CP_CATEGORY_LABELS = {
     "NEG": "Neglect",
     "PHY": "Physical abuse",
@@ -345,10 +275,11 @@ CP_CATEGORY_LABELS = {
     "EMO": "Emotional abuse",
     "MUL": "Multiple categories",
 }
+CP_CATEGORIES = tuple(CP_CATEGORY_LABELS)  # checked against the contract by a test
 
 # Other DfE codes the returns carry (written by the demo generator, documented in
 # docs/data-dictionary.md; no KPI reads them).
-SDQ_REASON_CODES = ("SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5")  # 903 OC2: why no SDQ score
+SDQ_REASON_CODES = _contract.analysis_codes("oc2", "SDQ_REASON")  # 903 OC2: why no SDQ score
 CIN_REFERRAL_SOURCES = (
     *("1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4"),
     *("5A", "5B", "5C", "5D", "6", "7", "8", "9", "10"),
@@ -639,6 +570,38 @@ QUARANTINE_RULES: dict[str, str] = {
     "malformed_record": "an XML element or CSV line that cannot be read as a record",
     "duplicate_key": "a second row with the key of an earlier row of the same file (first kept)",
     "parent_quarantined": "an XML element whose parent element (Child or plan) was quarantined",
+}
+
+# DfE columns that no KPI or breakdown reads. A code outside the year's list in one of them
+# is a warning on a row that is kept (the value is kept as written, or blank for a number);
+# in every other coded column it quarantines the row. Dates and keys always quarantine.
+WARN_ONLY_COLUMNS = frozenset(
+    {
+        "UPN",
+        "MOTHER",
+        "CIN",
+        "PLACE_PROVIDER",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+        "SDQ_SCORE",
+        "SDQ_REASON",
+        "CONVICTED",
+        "HEALTH_CHECK",
+        "SUBSTANCE_MISUSE",
+        "INTERVENTION_RECEIVED",
+        "INTERVENTION_OFFERED",
+        "Sex",  # CIN census: the 903 header gives sex for the breakdowns
+    }
+)
+
+# Warnings (the `rule` column of the warnings table): listed and counted, nothing dropped.
+WARNING_RULES: dict[str, str] = {
+    "unknown_code_kept": "a code outside the year's list in a column no figure uses (row kept)",
+    "unknown_column": "a column the table does not have (ignored)",
+    "absent_column": "an optional column the file leaves out (read as blank)",
+    "file_not_read": "a file present in the year folder that the project does not read",
 }
 
 # Columns whose values identify a child (ids, dates of birth, postcodes). Their values never

@@ -76,7 +76,11 @@ def suite_checks(table: str) -> list[Check]:
     for c in dict.fromkeys((*clean.key, *spec.required)):
         checks.append(Check("ExpectColumnValuesToNotBeNull", {"column": c}))
     for c, codes in CODE_LISTS[table].items():
-        checks.append(Check("ExpectColumnValuesToBeInSet", {"column": c, "value_set": list(codes)}))
+        # codes outside the list are kept, with a warning, in columns no figure uses
+        severity = WARNING if c in S.WARN_ONLY_COLUMNS else CRITICAL
+        checks.append(
+            Check("ExpectColumnValuesToBeInSet", {"column": c, "value_set": list(codes)}, severity)
+        )
     if len(clean.key) == 1:
         checks.append(Check("ExpectColumnValuesToBeUnique", {"column": clean.key[0]}))
     else:

@@ -1,0 +1,156 @@
+"""Find a year folder's returns by what they hold, not by what they are called.
+
+Councils' systems name files their own way (`Reviews.csv`, `SSDA903_2020_episodes.csv`,
+`2021-header.csv`). As DfE's 903 validator does, a CSV in `ssda903/` (or `iro/`) is matched
+to its table by its columns: it is that table when its header holds every column the
+year's contract requires (`iro_analysis.contract`). The SSDA903 may instead arrive as one
+XML file (root `EXPSSDA903`) in `ssda903/`; the CIN census is the XML file at the top of
+the folder whose root is `Message`.
+
+- A file that matches no table is "present but not read" (listed, never an error), unless
+  its name or most of its distinctive columns say which table it was meant to be: then it
+  is that table and the reader refuses it naming the missing columns.
+- Two files for one table, or the 903 as XML and as CSVs, is an error naming both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iro_analysis import schema as S
+from iro_analysis.contract import load_contract
+from iro_analysis.errors import InputError
+from iro_analysis.read import _root_of, read_csv_header
+
+SSDA903_XML = "ssda903_xml"
+CIN_CENSUS = "cin_census"
+SSDA903_XML_ROOT = "EXPSSDA903"
+CIN_ROOT = "Message"
+# Columns every 903 table carries; they say nothing about which table a file is.
+IDENTIFYING = frozenset({"child", "dob", "child_id"})
+# Files the project itself puts in a year folder (never data to read).
+IGNORED = frozenset({S.FAULT_MANIFEST, "readme.md", "readme.txt"})
+
+
+@dataclass
+class YearFiles:
+    """What one year folder holds: the file for each table, and what was not read."""
+
+    year_dir: Path
+    csvs: dict[str, Path] = field(default_factory=dict)  # RAW_CSVS name -> file
+    ssda903_xml: Path | None = None
+    cin_census: Path | None = None
+    unread: list[tuple[str, str]] = field(default_factory=list)  # (path in folder, why)
+
+    def relpath(self, path: Path) -> str:
+        return path.relative_to(self.year_dir).as_posix()
+
+    def path_of(self, input_name: str) -> Path | None:
+        """The file that supplied `input_name` (a `schema.SUPPLIED_INPUTS` name), or None."""
+        if input_name == CIN_CENSUS:
+            return self.cin_census
+        if input_name in S.SSDA903_TABLES and self.ssda903_xml is not None:
+            return self.ssda903_xml
+        return self.csvs.get(input_name)
+
+
+def required_columns(table: str, year: int) -> tuple[str, ...]:
+    """Columns a file must have to be read as `table` in collection year `year`."""
+    if table in S.SSDA903_TABLES:
+        return load_contract(year).tables[table].required_columns
+    return S.RAW_CSVS[table].columns
+
+
+def match_csv(path: Path, folder: str, year: int) -> str | None:
+    """The table a CSV in `folder` ("ssda903" or "iro") holds, or None if it is none of them."""
+    names = {n.lower() for n in read_csv_header(path)}
+    tables = [t for t, spec in S.RAW_CSVS.items() if spec.source == folder]
+    full = [t for t in tables if {c.lower() for c in required_columns(t, year)} <= names]
+    if len(full) > 1:
+        overlap = {t: len(names & {c.lower() for c in S.RAW_CSVS[t].columns}) for t in full}
+        best = max(overlap.values())
+        full = [t for t in full if overlap[t] == best]
+        if len(full) > 1:
+            raise InputError(f"{path}: its columns fit the tables {' and '.join(full)} equally")
+    if full:
+        return full[0]
+    stem = path.stem.lower()
+    for t in tables:
+        distinctive = {c.lower() for c in required_columns(t, year)} - IDENTIFYING
+        if t in stem or (distinctive and len(names & distinctive) * 2 > len(distinctive)):
+            return t  # meant as this table: the reader names its missing columns
+    return None
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.name.lower() not in IGNORED
+    )
+
+
+def _xml_root(path: Path) -> str:
+    """The root element's local name; an XML file that cannot be read at all is an error."""
+    return _root_of(path)[0]
+
+
+def discover_year(year_dir: Path, year: int) -> YearFiles:
+    """Find every return in one year folder (see the module docstring for the rules)."""
+    found = YearFiles(year_dir)
+    sources = {"ssda903": "ssda903", "iro": "iro"}
+    for path in _files(year_dir):
+        rel = found.relpath(path)
+        parts = rel.split("/")
+        folder = sources.get(parts[0].lower()) if len(parts) == 2 else None
+        suffix = path.suffix.lower()
+        if len(parts) == 1 and suffix == ".xml" and _xml_root(path) == CIN_ROOT:
+            if found.cin_census is not None:
+                raise InputError(
+                    f"two CIN census files in {year_dir}: {found.relpath(found.cin_census)} "
+                    f"and {rel}; keep one"
+                )
+            found.cin_census = path
+        elif folder == "ssda903" and suffix == ".xml" and _xml_root(path) == SSDA903_XML_ROOT:
+            if found.ssda903_xml is not None:
+                raise InputError(
+                    f"two SSDA903 XML files in {year_dir}: "
+                    f"{found.relpath(found.ssda903_xml)} and {rel}; keep one"
+                )
+            found.ssda903_xml = path
+        elif folder is not None and suffix == ".csv":
+            table = match_csv(path, folder, year)
+            if table is None:
+                kind = "SSDA903" if folder == "ssda903" else "IRO extract"
+                found.unread.append((rel, f"its columns match no {kind} table"))
+            elif table in found.csvs:
+                raise InputError(
+                    f"two files hold the {table} table in {year_dir}: "
+                    f"{found.relpath(found.csvs[table])} and {rel}; keep one"
+                )
+            else:
+                found.csvs[table] = path
+        else:
+            found.unread.append((rel, _why_unread(parts, suffix)))
+    if found.ssda903_xml is not None:
+        both = [found.relpath(found.csvs[t]) for t in S.SSDA903_TABLES if t in found.csvs]
+        if both:
+            raise InputError(
+                f"the SSDA903 return for {year} is in {year_dir} both as XML "
+                f"({found.relpath(found.ssda903_xml)}) and as CSV ({', '.join(both)}); "
+                "keep one form"
+            )
+    return found
+
+
+def _why_unread(parts: list[str], suffix: str) -> str:
+    if len(parts) == 1 and suffix == ".xml":
+        return "an XML file that is not a CIN census (root element is not <Message>)"
+    if len(parts) == 1:
+        return "not a return the project reads (the CIN census is an XML file here)"
+    if parts[0].lower() == "ssda903" and suffix == ".xml":
+        return f"an XML file that is not an SSDA903 return (root is not <{SSDA903_XML_ROOT}>)"
+    if len(parts) == 2 and parts[0].lower() in ("ssda903", "iro"):
+        return "not a CSV file"
+    return "not in a folder the project reads (ssda903/ or iro/)"
