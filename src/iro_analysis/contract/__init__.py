@@ -75,11 +75,15 @@ def _problem(path: Path, msg: str) -> InputError:
 
 def _code_map(path: Path, where: str, value) -> Mapping[str, str]:
     if isinstance(value, list):
-        items = [(str(v), str(v)) for v in value]
+        items = [(v, v) for v in value]
     elif isinstance(value, dict):
-        items = [(str(k), str(v)) for k, v in value.items()]
+        items = list(value.items())
     else:
         raise _problem(path, f"{where}: a code list must be a list or a mapping")
+    # YAML reads unquoted 1, 01, NO or YES as numbers or booleans: codes must be quoted text
+    odd = list(dict.fromkeys(repr(x) for pair in items for x in pair if not isinstance(x, str)))
+    if odd:
+        raise _problem(path, f"{where}: quote these codes as text: {', '.join(odd)}")
     raw = [k for k, _ in items]
     if len(set(raw)) != len(raw) or not raw:
         raise _problem(path, f"{where}: empty or repeated codes")
@@ -147,3 +151,35 @@ def analysis_codes(table: str, column: str) -> tuple[str, ...]:
         if column in maps:
             out.update(maps[column].values())
     return tuple(sorted(out))
+
+
+def _span(years: list[int]) -> str:
+    """Years as ranges of collection years: [2016, 2017, 2019] -> "2015/16–2016/17, 2018/19"."""
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+
+    def label(y: int) -> str:
+        return f"{y - 1}/{str(y)[2:]}"
+
+    return ", ".join(label(r[0]) if len(r) == 1 else f"{label(r[0])}–{label(r[-1])}" for r in runs)
+
+
+def codes_by_year_markdown(table: str, column: str) -> str:
+    """A Markdown table of every code `table.column` has had: the collection years it is
+    valid in and the analysis code it maps to (for the data dictionary)."""
+    seen: dict[str, tuple[list[int], str]] = {}
+    for y in contract_years():
+        maps = load_contract(y).code_maps.get(table, {})
+        for raw, analysis in maps.get(column, {}).items():
+            years, _ = seen.setdefault(raw, ([], analysis))
+            years.append(y)
+    every = contract_years()
+    rows = ["| code | valid in | analysis code |", "|---|---|---|"]
+    for raw, (years, analysis) in seen.items():
+        when = "every year" if years == every else _span(years)
+        rows.append(f"| `{raw}` | {when} | {'' if analysis == raw else f'`{analysis}`'} |")
+    return "\n".join(rows)
