@@ -9,10 +9,13 @@ KPIs whatever the shape.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from iro_analysis.clean import build_dataset
 from iro_analysis.cli import main
@@ -203,3 +206,54 @@ def test_every_header_row_quarantined_gives_no_traceback(tmp_path, capsys):
     ]
     assert len(ds["header"]) == 0 and len(ds["episodes"]) == 1
     assert main(["kpis", "--year", "2025", "--raw-dir", str(raw)]) == 0
+
+
+# Any header a council's export might have: the build reads it, lists it as not read, or
+# stops with an InputError naming the file; never a traceback.
+HEADER_NAMES = st.sampled_from(
+    [
+        "CHILD",
+        "child",
+        "DOB",
+        "SEX",
+        "ETHNIC",
+        "DECOM",
+        "RNE",
+        "LS",
+        "PLACE",
+        "DEC",
+        "REC",
+        "REVIEW",
+        "REVIEW_CODE",
+        "UASC",
+        "x",
+        "",
+        '"',
+        "CHILD ",
+        "HEALTH_ASSESSMENT",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(HEADER_NAMES, min_size=0, max_size=9),
+    st.sampled_from(["data.csv", "Episodes.CSV", "reviews_2022.csv", "x.txt"]),
+    st.text(max_size=30),
+)
+def test_any_file_in_ssda903_is_read_listed_or_refused_by_name(names, filename, body):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "raw" / "2022" / "ssda903"
+        folder.mkdir(parents=True)
+        (folder / "header.csv").write_text(
+            "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\nC1,1,01/01/2010,WBRI,,,\n"
+        )
+        p = folder / filename
+        p.write_text(",".join(names) + "\n" + body, encoding="utf-8")
+        try:
+            ds = build_dataset(Path(tmp) / "raw")
+        except InputError as exc:
+            assert str(p) in str(exc) or filename in str(exc)
+            return
+        files = set(ds.accounting["file"]) | set(ds.warnings["file"])
+        assert f"ssda903/{filename}" in files or filename == "header.csv"
