@@ -257,3 +257,15 @@ def test_any_file_in_ssda903_is_read_listed_or_refused_by_name(names, filename, 
             return
         files = set(ds.accounting["file"]) | set(ds.warnings["file"])
         assert f"ssda903/{filename}" in files or filename == "header.csv"
+
+
+def test_a_review_before_birth_is_quarantined_when_its_row_has_no_dob(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "returns" / "sex_m_2025", raw)
+    p = raw / "2025" / "ssda903" / "reviews.csv"
+    p.write_text(p.read_text() + "A1,,01/01/2011,PN1\n")  # born 14/02/2012; no DOB on the row
+    ds = build_dataset(raw)
+    q = ds.quarantine
+    assert q[["file", "line", "column", "rule", "value"]].values.tolist() == [
+        ["ssda903/reviews.csv", 4, "REVIEW", "impossible_date", "01/01/2011"]
+    ]

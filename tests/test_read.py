@@ -13,6 +13,7 @@ from iro_analysis.read import (
     detect_encoding,
     element_lines,
     read_cin_census,
+    read_csv_header,
     read_raw_csv,
 )
 from iro_analysis.schema import HEADER, PEP
@@ -44,16 +45,28 @@ def test_each_encoding_reads_the_same_values(tmp_path, encoding):
     assert t.frame.loc[0, "UPN"] == "Zoë’s"
 
 
-def test_physical_line_numbers_survive_blank_lines_and_quoted_newlines(tmp_path):
+def test_physical_line_numbers_survive_blank_lines_and_quoted_fields(tmp_path):
     p = write(
         tmp_path / "header.csv",
         HEAD
-        + 'C1,1,01/01/2010,WBRI,,,\n\n\nC2,2,01/01/2011,WBRI,"two\nlines",,\nC3,1,01/01/2012,WBRI,,,\n',
+        + 'C1,1,01/01/2010,WBRI,,,\n\n\nC2,2,01/01/2011,WBRI,"A1,2",,\nC3,1,01/01/2012,WBRI,,,\n',
     )
     f = read_raw_csv(p, HEADER).frame
     assert f["CHILD"].tolist() == ["C1", "C2", "C3"]
-    assert f[LINE].tolist() == [2, 5, 7]
-    assert f.loc[1, "UPN"] == "two\nlines"
+    assert f[LINE].tolist() == [2, 5, 6]
+    assert f.loc[1, "UPN"] == "A1,2"
+
+
+def test_a_quoted_newline_in_a_table_without_free_text_is_two_malformed_lines(tmp_path):
+    """903 and IRO tables hold no free text, so a record over two lines is a stray quote."""
+    p = write(
+        tmp_path / "header.csv",
+        HEAD + 'C2,2,01/01/2011,WBRI,"two\nlines",,\nC3,1,01/01/2012,WBRI,,,\n',
+    )
+    f = read_raw_csv(p, HEADER).frame
+    assert f[LINE].tolist() == [2, 3, 4]
+    assert f[MALFORMED].tolist()[:2] == ["an unmatched double quote on this line"] * 2
+    assert f.loc[2, "CHILD"] == "C3"
 
 
 def test_unquoted_file_line_numbers_and_crlf(tmp_path):
@@ -180,3 +193,41 @@ def test_binary_census_is_an_error(tmp_path):
     p = write(tmp_path / "cin_census.xml", bytes(range(256)))
     with pytest.raises(InputError, match="not well-formed XML"):
         read_cin_census(p)
+
+
+# --------------------------------------------------------------------------------------
+# Encodings and delimiters that tell the truth
+# --------------------------------------------------------------------------------------
+ROW = "C1,1,01/01/2010,WBRI,Zoë’s,,\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "detected"),
+    [("utf-16", "utf-16"), ("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be")],
+)
+def test_utf16_is_recognised_and_read(tmp_path, encoding, detected):
+    p = write(tmp_path / "header.csv", (HEAD + ROW).encode(encoding))
+    t = read_raw_csv(p, HEADER)
+    assert t.encoding == detected
+    assert t.frame.loc[0, "UPN"] == "Zoë’s" and t.frame.loc[0, "CHILD"] == "C1"
+    assert read_csv_header(p)[:2] == ["CHILD", "SEX"]
+
+
+def test_a_file_mixing_utf8_and_cp1252_names_the_first_bad_line(tmp_path):
+    data = (HEAD + ROW).encode("utf-8") + "C2,1,01/01/2011,WBRI,José,,\n".encode("cp1252")
+    p = write(tmp_path / "header.csv", data)
+    with pytest.raises(InputError, match=r"header.csv, line 3: .*mixed encodings"):
+        read_raw_csv(p, HEADER)
+
+
+def test_a_cp1252_file_without_utf8_is_not_called_mixed(tmp_path):
+    p = write(tmp_path / "header.csv", (HEAD + "C2,1,01/01/2011,WBRI,José,,\n").encode("cp1252"))
+    assert read_raw_csv(p, HEADER).frame.loc[0, "UPN"] == "José"
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical")])
+def test_a_file_that_is_not_comma_separated_names_its_delimiter(tmp_path, sep, name):
+    p = write(tmp_path / "header.csv", HEAD.replace(",", sep) + ROW.replace(",", sep))
+    for read in (lambda: read_raw_csv(p, HEADER), lambda: read_csv_header(p)):
+        with pytest.raises(InputError, match=f"header.csv, line 1: .*separated by {name}"):
+            read()

@@ -329,7 +329,7 @@ def type_frame(text: pd.DataFrame, table: str, year: int) -> tuple[pd.DataFrame,
 
 
 # Raw text kept on a Part after typing: line numbers and what the cross-file rules read.
-RAW_KEPT = (LINE, "CHILD", "LAchildID", "DECOM")
+RAW_KEPT = (LINE, "CHILD", "LAchildID", "DECOM", "REVIEW")
 
 
 @dataclass
@@ -397,7 +397,9 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
 
 
 def add_failures(part: Part, fails: pd.DataFrame) -> None:
-    part.failures = _concat_failures([part.failures, fails])
+    """Add failures to a part; a row broken twice by one rule on one column is listed once."""
+    both = _concat_failures([part.failures, fails])
+    part.failures = both.drop_duplicates(["row", "column", "rule"]).reset_index(drop=True)
 
 
 def key_duplicates(part: Part) -> pd.DataFrame:
@@ -584,7 +586,7 @@ def _raw_ids(parts: list[Part], table: str, column: str) -> pd.Index:
 
 
 def apply_cross_file_rules(parts: list[Part]) -> None:
-    """Orphan children, care starting before birth, and within-file key duplicates.
+    """Orphan children, care or reviews before birth, and within-file key duplicates.
 
     A child is known to the 903 when its CHILD appears in any year's header file (even on a
     quarantined row); IRO rows may also name a CIN census child.
@@ -600,14 +602,15 @@ def apply_cross_file_rules(parts: list[Part]) -> None:
             t = p.typed
             orphan = t[col].notna() & ~isin_ids(t[col], ids)
             add_failures(p, _failures(orphan, col, "orphan_child", t[col]))
-        if p.table == "episodes":
+        # care starting, or a review held, before the child's birth in the 903 header
+        # (whatever the row's own DOB says, and when it has none)
+        when = {"episodes": "DECOM", "reviews": "REVIEW"}.get(p.table)
+        if when is not None:
             t = p.typed
             # reindex, not map: map fails on an empty header (every header row quarantined)
             birth = pd.Series(dob.reindex(t["CHILD"].to_numpy()).to_numpy(), index=t.index)
-            before = (t["DECOM"] < birth).fillna(False)
-            add_failures(
-                p, _failures(before, "DECOM", "impossible_date", p.raw.loc[t.index, "DECOM"])
-            )
+            before = (t[when] < birth).fillna(False)
+            add_failures(p, _failures(before, when, "impossible_date", p.raw.loc[t.index, when]))
     for p in parts:
         if p.table != "cp_reviews":
             add_failures(p, key_duplicates(p))

@@ -35,15 +35,32 @@ LINE = "_line"  # physical line number (1 = the header line) of a CSV record or 
 MALFORMED = "_malformed"  # why a CSV line could not be read as a record ("" when it could)
 RAW_TEXT = "_raw"  # the raw text of a malformed CSV line (for the quarantine value)
 
-# Encodings tried in order: a UTF-8 byte-order mark wins; otherwise strict UTF-8; otherwise
-# cp1252 (what Excel on Windows writes), whose five undefined bytes fall back to latin-1.
+# Encodings: a byte-order mark wins (UTF-8 or UTF-16); otherwise strict UTF-8; otherwise
+# cp1252 (what Excel on Windows writes), whose five undefined bytes fall back to latin-1. A
+# file that is UTF-8 in places and not in others (one line pasted from elsewhere) is mixed:
+# no single decoding is right, so it is refused naming its first bad line.
 UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# A UTF-8 multi-byte character: a lead byte and its continuation bytes.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def detect_encoding(data: bytes) -> str:
-    """The encoding of a raw CSV: "utf-8-sig" (BOM), "utf-8" or "cp1252"."""
+    """The encoding of a raw CSV: "utf-8-sig", "utf-16", "utf-8" or "cp1252".
+
+    UTF-16 without a byte-order mark is recognised by its NUL bytes in every other place.
+    """
     if data.startswith(UTF8_BOM):
         return "utf-8-sig"
+    if data.startswith(UTF16_BOMS):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4 and not head[::2].count(0):
+        return "utf-16-le"
+    if len(head) >= 4 and head[::2].count(0) > len(head) // 4 and not head[1::2].count(0):
+        return "utf-16-be"
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -51,11 +68,39 @@ def detect_encoding(data: bytes) -> str:
     return "utf-8"
 
 
+def _mixed_encoding_line(data: bytes) -> int | None:
+    """The first line that is not UTF-8 in a file that is UTF-8 elsewhere, else None."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    if not _UTF8_MULTIBYTE.search(data):
+        return None  # no UTF-8 anywhere: a cp1252 file
+    return data.count(b"\n", 0, bad) + 1
+
+
 def decode_text(data: bytes, path: Path) -> tuple[str, str]:
-    """Decode a raw CSV's bytes, returning (text, encoding); binary content raises InputError."""
+    """Decode a raw CSV's bytes, returning (text, encoding).
+
+    InputError for binary content and for a file mixing UTF-8 with another encoding.
+    """
+    encoding = detect_encoding(data)
+    if encoding.startswith("utf-16"):
+        try:
+            return data.decode(encoding).removeprefix("\ufeff"), encoding
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: looks like UTF-16 but does not decode: {exc}") from None
     if b"\x00" in data[:65536]:
         raise InputError(f"{path}: not a text CSV file (it contains binary NUL bytes)")
-    encoding = detect_encoding(data)
+    if encoding == "cp1252":
+        line = _mixed_encoding_line(data)
+        if line is not None:
+            raise InputError(
+                f"{path}, line {line}: this line is not UTF-8 but other lines are (mixed "
+                "encodings, e.g. a line pasted from a Windows program); re-save the file "
+                "as UTF-8"
+            )
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
@@ -111,13 +156,32 @@ def read_csv_header(path: Path) -> list[str]:
         head = fh.read(HEAD_BYTES)
     if not head.strip():
         raise InputError(f"{path}: the file is empty (expected a header line of column names)")
-    cut = head.rfind(b"\n")
-    text, encoding = decode_text(head if cut < 0 else head[: cut + 1], path)
+    if detect_encoding(head).startswith("utf-16"):
+        text = head[: len(head) // 2 * 2].decode(detect_encoding(head), errors="ignore")
+    else:
+        cut = head.rfind(b"\n")
+        text, _ = decode_text(head if cut < 0 else head[: cut + 1], path)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     start, end, _ = _first_line(text)
     if start < 0:
         raise InputError(f"{path}: the file is empty (expected a header line of column names)")
+    check_delimiter(text[start:end], path)
     return [c.strip() for c in next(csv.reader([text[start:end]]))]
+
+
+DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def check_delimiter(header_line: str, path: Path) -> None:
+    """A header with no comma but another separator: the file is not comma-separated."""
+    if "," in header_line:
+        return
+    for sep, name in DELIMITERS.items():
+        if header_line.count(sep) >= 1:
+            raise InputError(
+                f"{path}, line 1: the columns are separated by {name} ({sep!r}), not commas; "
+                "export the file as comma-separated CSV"
+            )
 
 
 def _header_columns(
@@ -195,30 +259,52 @@ def _split_simple(body: list[str] | str, body_start: int, ncols: int) -> pd.Data
     return frame
 
 
-def _split_quoted(text_lines: list[str], first_line: int, ncols: int) -> pd.DataFrame:
-    """Parse quoted CSV with the csv module, keeping each record's first physical line."""
+def _split_quoted(
+    text_lines: list[str], first_line: int, ncols: int, multiline: bool = False
+) -> pd.DataFrame:
+    """Parse quoted CSV with the csv module, keeping each record's first physical line.
+
+    Unless `multiline` (a table with free text may hold quoted newlines), a record may not
+    span lines: one that does comes from a stray quote, which would swallow the lines up to
+    the next quote into one record. Each line of such a span is parsed on its own instead,
+    so the line with the stray quote is marked malformed and every other line still reads:
+    one record per non-blank physical line, always.
+    """
     reader = csv.reader(io.StringIO("\n".join(text_lines) + "\n"))
     rows: list[list[str]] = []
     starts: list[int] = []
     raws: list[str] = []
     malformed: list[str] = []
+
+    def add(rec: list[str], line: int, why: str = "") -> None:
+        if not rec or all(not f.strip() for f in rec) and len(rec) <= 1:
+            return  # a blank line holds no record
+        starts.append(first_line + line - 1)
+        if not why and len(rec) != ncols:
+            why = f"expected {ncols} fields, found {len(rec)}"
+        malformed.append(why)
+        rows.append([""] * ncols if why else rec)
+        raws.append(",".join(rec))
+
     prev_end = 0
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)  # a stray quote may swallow megabytes before we split it
     try:
         for rec in reader:
-            start = prev_end + 1
-            prev_end = reader.line_num
-            if not rec or all(not f.strip() for f in rec) and len(rec) <= 1:
-                continue  # a blank line holds no record
-            starts.append(first_line + start - 1)
-            if len(rec) != ncols:
-                malformed.append(f"expected {ncols} fields, found {len(rec)}")
-                rows.append([""] * ncols)
-            else:
-                malformed.append("")
-                rows.append(rec)
-            raws.append(",".join(rec))
+            start, end = prev_end + 1, reader.line_num
+            prev_end = end
+            if end == start or multiline:
+                add(rec, start)
+                continue
+            for k in range(start, end + 1):  # a record over several lines: line by line
+                line = text_lines[k - 1] if k - 1 < len(text_lines) else ""
+                one = next(csv.reader([line]), [])
+                odd = line.count('"') % 2 == 1
+                add(one, k, "an unmatched double quote on this line" if odd else "")
     except csv.Error as exc:
         raise InputError(f"line {first_line + prev_end}: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
     out = pd.DataFrame(rows, columns=range(ncols), dtype="str")
     out[MALFORMED] = pd.Series(malformed, dtype="str")
     out[RAW_TEXT] = pd.Series(raws, dtype="str")
@@ -240,24 +326,29 @@ def read_raw_csv(path: Path, spec: RawCsv, required: tuple[str, ...] | None = No
     required = spec.columns if required is None else required
     data = path.read_bytes()
     text, encoding = decode_text(data, path)
-    if encoding == "utf-8-sig":
-        text = text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     start, end, first = _first_line(text)
     if start < 0:
         raise InputError(
             f"{path}: the file is empty (expected a header line: {', '.join(required)})"
         )
+    check_delimiter(text[start:end], path)
     columns, unknown, absent = _header_columns(text[start:end], spec, path, required)
     ncols = len(columns)
     body = text[end + 1 :]
     body_start = first + 2  # physical line number of the first body line
     if '"' in body:
+        body_lines = body.split("\n")
         try:
-            frame = _split_quoted(body.split("\n"), body_start, ncols)
+            frame = _split_quoted(body_lines, body_start, ncols, bool(spec.free_text))
         except InputError as exc:
             raise InputError(f"{path}, {exc}") from None
-    else:
+        if not spec.free_text:  # physical accounting: one record per non-blank line
+            lines = sum(1 for line in body_lines if line.strip())
+            if len(frame) != lines:
+                raise AssertionError(f"{path}: {len(frame)} records from {lines} lines")
+    else:  # one record per non-blank line by construction
         frame = _split_simple(body, body_start, ncols)
     frame = frame.rename(columns=dict(enumerate(columns)))
     # a repeated header line inside the data

@@ -34,6 +34,9 @@ class RawCsv:
     required: tuple[str, ...] = ()  # must be non-blank after cleaning
     optional_file: bool = True  # a missing file marks its KPIs "not supplied"
     source: str = ""  # "ssda903" | "iro"
+    # Columns of free text, which may hold quoted newlines. A table without any never
+    # does: a record over several lines is a stray quote, and each line is read alone.
+    free_text: tuple[str, ...] = ()
 
 
 def _903_columns(table: str) -> tuple[str, ...]:
