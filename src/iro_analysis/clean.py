@@ -214,6 +214,15 @@ def parse_dates(s: pd.Series) -> pd.Series:
     return out
 
 
+def month_first_only(s: pd.Series, parsed: pd.Series) -> pd.Series:
+    """Values that are not DD/MM/YYYY or ISO dates but are MM/DD/YYYY ones (a US export)."""
+    rest = (s.notna() & parsed.isna()).to_numpy(dtype=bool)
+    out = pd.Series(False, index=s.index)
+    if rest.any():
+        out[rest] = pd.to_datetime(s[rest], format="%m/%d/%Y", errors="coerce").notna()
+    return out
+
+
 def normalise_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Strip every value, blank to missing, and upper-case code and flag columns."""
     out = {}
@@ -250,7 +259,9 @@ def _concat_failures(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else empty_failures()
 
 
-def type_frame(text: pd.DataFrame, table: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def type_frame(
+    text: pd.DataFrame, table: str, year: int, stats: dict[str, int] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type normalised text and list each cell that breaks a rule.
 
     Returns (typed frame with the same index, failures with row/column/rule/value). A blank
@@ -259,6 +270,8 @@ def type_frame(text: pd.DataFrame, table: str, year: int) -> tuple[pd.DataFrame,
     flag outside its list, or a number that does not parse, is unknown_code; a later date
     of a pair before its earlier date is impossible_date (DATE_ORDER). Codes are checked
     against the contract of collection year `year` and typed as their analysis codes.
+    `stats`, when given, counts the date values ("dates") and those that parse only
+    month-first ("month_first_dates").
     """
     spec = TABLE_SPECS[table]
     codes = CODE_LISTS[table]
@@ -275,6 +288,11 @@ def type_frame(text: pd.DataFrame, table: str, year: int) -> tuple[pd.DataFrame,
         if kind == "datetime":
             d = parse_dates(s)
             fails.append(_failures(present & d.isna(), c, "unparseable_date", s))
+            if stats is not None:
+                stats["dates"] = stats.get("dates", 0) + int(present.sum())
+                stats["month_first_dates"] = stats.get("month_first_dates", 0) + int(
+                    month_first_only(s, d).sum()
+                )
             implausible = d < EARLIEST_DATE
             if c not in NO_UPPER_BOUND:
                 implausible |= d > latest
@@ -380,7 +398,8 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
     text = normalise_text(raw.loc[~malformed], table)
     dup = text.duplicated(keep="first")
     text = text.loc[~dup]
-    typed, fails = type_frame(text, table, year)
+    stats: dict[str, int] = {"dates": 0, "month_first_dates": 0}
+    typed, fails = type_frame(text, table, year, stats)
     warn = fails["rule"].eq("unknown_code") & fails["column"].isin(S.WARN_ONLY_COLUMNS)
     warnings = fails[warn.to_numpy()].assign(rule="unknown_code_kept")
     return Part(
@@ -393,6 +412,7 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
         failures=_concat_failures([mal_fail, fails[~warn.to_numpy()]]),
         duplicates=int(dup.sum()),
         warnings=warnings.reset_index(drop=True),
+        extra=dict(stats),
     )
 
 
@@ -675,6 +695,35 @@ QUARANTINE_DTYPES = {
     "value": "str",
 }
 ACCOUNTING_DTYPES = {c: ("str" if c == "file" else "int64") for c in S.ACCOUNTING_COLUMNS}
+FACT_DTYPES = {c: ("str" if c in ("file", "table") else "int64") for c in S.FACT_COLUMNS}
+
+
+CHILD_COLUMNS = ("CHILD", "LAchildID", "child_id")
+
+
+def facts_of(parts: list[Part]) -> pd.DataFrame:
+    """Per source, what the plausibility gates compare (`schema.FACT_COLUMNS`): the
+    accounting, the distinct children kept, and how many dates parse only month-first."""
+    rows = []
+    for p in parts:
+        failed = len(p.failed_rows())
+        kept = p.kept()
+        col = next((c for c in CHILD_COLUMNS if c in kept), None)
+        children = int(kept[col].nunique()) if col else 0
+        rows.append(
+            (
+                p.year,
+                p.file,
+                p.table,
+                p.rows_read,
+                len(p.typed) - len(p.failed_rows().intersection(p.typed.index)),
+                failed,
+                children,
+                int(p.extra.get("dates", 0)),
+                int(p.extra.get("month_first_dates", 0)),
+            )
+        )
+    return pd.DataFrame(rows, columns=list(S.FACT_COLUMNS)).astype(FACT_DTYPES)
 
 
 class AccountingError(AssertionError):
@@ -821,10 +870,11 @@ def build_dataset(raw_dir: Path | None = None, progress: bool = False) -> Datase
         quarantine=quarantine_of(parts),
         accounting=accounting,
         warnings=warnings_of(parts, file_warnings),
+        facts=facts_of(parts),
     )
 
 
-EXTRA_TABLES = ("supplied", "quarantine", "accounting", "warnings")
+EXTRA_TABLES = ("supplied", "quarantine", "accounting", "warnings", "facts")
 
 
 def write_processed(ds: Dataset, out_dir: Path) -> Path:
@@ -903,6 +953,7 @@ def load_processed(year: int, processed_dir: Path | None = None) -> Dataset:
         quarantine=quarantine,
         accounting=accounting,
         warnings=warnings,
+        facts=pd.read_parquet(folder / "facts.parquet").astype(FACT_DTYPES),
     )
 
 

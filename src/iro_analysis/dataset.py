@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from iro_analysis.schema import ACCOUNTING_COLUMNS, QUARANTINE_COLUMNS
+from iro_analysis.schema import ACCOUNTING_COLUMNS, FACT_COLUMNS, QUARANTINE_COLUMNS
 
 SUPPLIED_COLUMNS = ("year", "input", "path", "present", "sha256")
 
@@ -29,6 +29,7 @@ class Dataset:
     - `accounting`: per raw file, rows read = kept + duplicates removed + quarantined.
     - `warnings`: what was kept or passed over with a warning (`schema.WARNING_RULES`):
       codes kept in columns no figure uses, unknown and absent columns, files not read.
+    - `facts`: per raw source, what the plausibility gates compare (`schema.FACT_COLUMNS`).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -36,6 +37,7 @@ class Dataset:
     quarantine: pd.DataFrame = field(default_factory=lambda: _empty(QUARANTINE_COLUMNS))
     accounting: pd.DataFrame = field(default_factory=lambda: _empty(ACCOUNTING_COLUMNS))
     warnings: pd.DataFrame = field(default_factory=lambda: _empty(QUARANTINE_COLUMNS))
+    facts: pd.DataFrame = field(default_factory=lambda: _empty(FACT_COLUMNS))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

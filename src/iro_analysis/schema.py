@@ -469,6 +469,19 @@ ACCOUNTING_COLUMNS = (
     "rows_quarantined",
 )
 
+# Per source (CSV file or census element kind): what the plausibility gates compare.
+FACT_COLUMNS = (
+    "year",
+    "file",
+    "table",
+    "rows_read",
+    "rows_kept",
+    "rows_quarantined",
+    "children",  # distinct children in the rows kept
+    "dates",  # date values present
+    "month_first_dates",  # of which parse only as MM/DD/YYYY
+)
+
 # Which raw input gates which KPI family (a family is produced only when its input file
 # exists in YEAR's own folder). Keys are the supplied-input names recorded by the cleaner.
 SUPPLIED_INPUTS = (
