@@ -269,3 +269,45 @@ def test_a_review_before_birth_is_quarantined_when_its_row_has_no_dob(tmp_path):
     assert q[["file", "line", "column", "rule", "value"]].values.tolist() == [
         ["ssda903/reviews.csv", 4, "REVIEW", "impossible_date", "01/01/2011"]
     ]
+
+
+def _as_903_xml(raw: Path) -> None:
+    """Replace each year's 903 CSVs by one SSDA903 XML file holding the same records."""
+    from iro_analysis import schema as S
+    from iro_analysis.read import read_raw_csv
+    from iro_analysis.ssda903_xml import write_903_xml
+
+    for year_dir in sorted(p for p in raw.iterdir() if p.is_dir()):
+        folder = year_dir / "ssda903"
+        tables = {}
+        for name in S.SSDA903_TABLES:
+            p = folder / f"{name}.csv"
+            spec = S.RAW_CSVS[name]
+            if p.exists():
+                tables[name] = read_raw_csv(p, spec).frame[list(spec.columns)]
+                p.unlink()
+            else:
+                tables[name] = pd.DataFrame({c: pd.Series(dtype="str") for c in spec.columns})
+        write_903_xml(tables, folder / "SSDA903 return.xml")
+
+
+def test_the_same_903_as_xml_gives_identical_kpis(tmp_path, reference):
+    raw = copy_raw(tmp_path)
+    _as_903_xml(raw)
+    assert not list(raw.glob("*/ssda903/*.csv"))
+    ds = build_dataset(raw)
+    assert ds.quarantine.empty
+    for y in YEARS:
+        pd.testing.assert_frame_equal(compute_kpis(ds, y), reference[y])
+    sup = ds.supplied.set_index(["year", "input"])
+    assert sup.loc[(2023, "episodes"), "path"].endswith("ssda903/SSDA903 return.xml")
+
+
+def test_903_as_xml_and_as_csv_together_is_an_error_naming_both(tmp_path):
+    raw = copy_raw(tmp_path)
+    shutil.copytree(raw / "2023" / "ssda903", tmp_path / "csv")
+    _as_903_xml(raw)
+    shutil.copy(tmp_path / "csv" / "reviews.csv", raw / "2023" / "ssda903" / "reviews.csv")
+    with pytest.raises(InputError, match="both as XML") as exc:
+        build_dataset(raw)
+    assert "SSDA903 return.xml" in str(exc.value) and "reviews.csv" in str(exc.value)
