@@ -105,3 +105,7 @@ clean: ## remove processed data, built reports and caches (keeps raw data and .v
 	find reports -mindepth 1 -maxdepth 1 ! -name narrative ! -name .gitkeep -exec rm -rf {} +
 	rm -rf .pytest_cache .ruff_cache node_modules
 	find . -name __pycache__ -not -path './.venv/*' -exec rm -rf {} +
+
+.PHONY: dfe-rules
+dfe-rules: $(STAMP) ## check fault-free demo data against DfE's 903 validator (own venv .dfe-validator-venv)
+	$(PY) scripts/dfe_903_rules.py

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from argparse import Namespace
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -153,9 +154,10 @@ def test_cin_census_parses_and_follows_the_contract_structure(clean_dir):
     n_plans = 0
     for c in children:
         ident = c.find("ChildIdentifiers")
-        assert [e.tag for e in ident] == ["LAchildID", "UPN", "PersonBirthDate", "Sex"]
+        # CIN GenderCurrent 1/2 up to 2023/24 (Sex M/F from 2024/25)
+        assert [e.tag for e in ident] == ["LAchildID", "UPN", "PersonBirthDate", "GenderCurrent"]
         assert c.findtext("ChildCharacteristics/Ethnicity") in S.ETHNIC_CODES
-        assert c.findtext("ChildIdentifiers/Sex") in S.CIN_SEX_CODES
+        assert c.findtext("ChildIdentifiers/GenderCurrent") in ("1", "2")
         dob = pd.Timestamp(c.findtext("ChildIdentifiers/PersonBirthDate"))
         for det in c.findall("CINdetails"):
             tags = [e.tag for e in det]
@@ -239,6 +241,99 @@ def test_cli_uses_settings_for_unset_options(tmp_path, capsys):
     assert doc["seed"] == 42  # config/settings.yaml demo.seed
 
 
+def test_903_format_xml_writes_one_xml_and_no_903_csvs(tmp_path):
+    from iro_analysis.cli import main
+    from iro_analysis.ssda903_xml import read_903_xml
+
+    common = ["--years", "2022", "--seed", "3", "--size", "small", "--fault-rate", "0"]
+    xml_out, csv_out = tmp_path / "xml", tmp_path / "csv"
+    argv = ["demo-data", "--out", str(xml_out), *common, "--no-progress", "--903-format", "xml"]
+    assert main(argv) == 0
+    assert main(["demo-data", "--out", str(csv_out), *common, "--no-progress"]) == 0
+    assert sorted(p.name for p in (xml_out / "2022" / "ssda903").iterdir()) == ["ssda903.xml"]
+    assert (xml_out / "2022" / S.MEETINGS.relpath).is_file()  # the IRO extracts stay CSV
+    back = read_903_xml(xml_out / "2022" / "ssda903" / "ssda903.xml")
+    for table in ("header", "episodes", "reviews", "oc2"):
+        cols = list(S.RAW_CSVS[table].columns)
+        got = back[table].frame[cols].sort_values(cols).reset_index(drop=True)
+        want = read_csv(csv_out, 2022, table).sort_values(cols).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    # the other files are the same bytes
+    for rel in ("cin_census.xml", S.MEETINGS.relpath, S.WORKFORCE.relpath):
+        assert (xml_out / "2022" / rel).read_bytes() == (csv_out / "2022" / rel).read_bytes()
+
+
+def own_fields(block: list[str]) -> list[str]:
+    """A 903 XML record's own element lines, without the reviews and OC2 nested in HEADER."""
+    out, inside = [], None
+    for x in block:
+        t = x.strip()
+        if inside:
+            inside = None if t == f"</{inside}>" else inside
+        elif t in ("<AREVIEW>", "<OC2>"):
+            inside = t[1:-1]
+        else:
+            out.append(t)
+    return out
+
+
+def test_903_xml_faults_are_listed_at_their_records(tmp_path):
+    generate(tmp_path, [2022], seed=5, size="small", fault_rate=0.03, ssda903_format="xml")
+    doc = json.loads((tmp_path / "2022" / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+    lines = (tmp_path / "2022" / "ssda903" / "ssda903.xml").read_text(encoding="utf-8").split("\n")
+    faults = [e for e in doc["faults"] if e["file"] == "ssda903/ssda903.xml"]
+    assert len(faults) > 30
+    assert not any(
+        e["file"].startswith("ssda903/")
+        and e["file"] != S.FAULT_MANIFEST
+        and e["file"].endswith(".csv")
+        for e in doc["faults"]
+    )
+    assert "orphan_child" not in {e["kind"] for e in faults}
+    records = ("<HEADER>", "<EPISODE>", "<AREVIEW>", "<OC2>")
+    element = {"CHILD": "CHILDID", "PLACE": "PL"}
+    for e in faults:
+        start = lines[e["line"] - 1].strip()
+        assert start in records, e
+        end = start.replace("<", "</")
+        stop = next(i for i in range(e["line"], len(lines)) if lines[i].strip() == end)
+        block = lines[e["line"] : stop]
+        if e["kind"] == "exact_duplicate":  # a copy of the record before it
+            before = max(i for i in range(e["line"] - 1) if lines[i].strip() == start)
+            stop = next(i for i in range(before + 1, len(lines)) if lines[i].strip() == end)
+            assert own_fields(lines[before + 1 : stop]) == own_fields(block), e
+            continue
+        tag = element.get(e["column"], e["column"])
+        if e["value"]:
+            assert any(x.strip() == f"<{tag}>{e['value']}</{tag}>" for x in block), e
+        else:
+            assert not any(x.strip().startswith(f"<{tag}>") for x in block), e
+
+
+@pytest.mark.slow
+def test_903_xml_faults_are_what_the_cleaner_finds(tmp_path):
+    from iro_analysis.clean import build_dataset
+
+    generate(tmp_path, YEARS, seed=7, size="small", fault_rate=0.03, ssda903_format="xml")
+    manifest = []
+    for y in YEARS:
+        doc = json.loads((tmp_path / str(y) / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+        manifest += [{**e, "year": y} for e in doc["faults"]]
+    ds = build_dataset(tmp_path)
+    q = ds.quarantine.assign(base=ds.quarantine["file"].str.split("#").str[0])
+    for kind, what in S.FAULT_KINDS.items():
+        if what != "quarantined":
+            continue
+        hit = q.loc[q["rule"] == kind]
+        found = set(zip(hit["year"], hit["base"], hit["line"], strict=True))
+        assert found == {(e["year"], e["file"], e["line"]) for e in manifest if e["kind"] == kind}
+    assert any(e["file"] == "ssda903/ssda903.xml" for e in manifest)
+    acc = ds.accounting.assign(base=ds.accounting["file"].str.split("#").str[0])
+    removed = acc.groupby(["year", "base"])["duplicates_removed"].sum()
+    expected = Counter((e["year"], e["file"]) for e in manifest if e["kind"] == "exact_duplicate")
+    assert Counter({k: int(v) for k, v in removed.items() if v}) == expected
+
+
 def test_cli_rejects_bad_options(tmp_path):
     from iro_analysis.errors import InputError
 
@@ -270,7 +365,10 @@ def test_episodes_follow_903_rules(clean_dir):
         assert set(e["CHILD"]) == set(read_csv(clean_dir, y, "header")["CHILD"])
         assert e["LS"].isin(S.LS_CODES).all() and e["RNE"].isin(S.RNE_CODES).all()
         assert e["PLACE"].isin(S.PLACE_CODES).all() and e["CIN"].isin(S.CIN_CODES).all()
-        assert e["PLACE_PROVIDER"].isin(S.PLACE_PROVIDER_CODES).all()
+        # no provider for 'other placements' (903 rules 178, 213)
+        none = e["PLACE"].isin(["Z1", "Z11", "Z12", "Z13", "Z14"])
+        assert e.loc[~none, "PLACE_PROVIDER"].isin(S.PLACE_PROVIDER_CODES).all()
+        assert (e.loc[none, "PLACE_PROVIDER"] == "").all()
         assert e["REC"].isin((*S.REC_CODES, "")).all()
         assert ((e["DEC"] == "") == (e["REC"] == "")).all()
         decom, dec = dates(e["DECOM"]), dates(e["DEC"])
@@ -293,6 +391,51 @@ def test_episodes_follow_903_rules(clean_dir):
         # H5 and P2 only at 16+
         age = (e["decom"] - e["CHILD"].map(dob)).dt.days / 365.25
         assert (age[e["PLACE"].isin(["H5", "P2"])] >= 16).all()
+
+
+def test_episodes_follow_dfe_rules_on_changes_and_short_breaks(clean_dir):
+    """DfE's 903 rules on new episodes, emergency orders, placement details and short
+    breaks (tests/test_demo_dfe_rules.py runs DfE's validator itself)."""
+    for y in YEARS:
+        e = read_csv(clean_dir, y, "episodes")
+        e = e.assign(decom=dates(e["DECOM"]), dec=dates(e["DEC"])).sort_values(["CHILD", "decom"])
+        prev = e.groupby("CHILD").shift()
+        nxt = e.groupby("CHILD").shift(-1)
+        cont = e["RNE"] != "S"
+        cont &= prev["dec"].eq(e["decom"])  # the previous episode is in the file
+        details = ["PLACE", "PLACE_PROVIDER", "PL_POST", "URN"]
+        same_ls = e["LS"] == prev["LS"]
+        same_place = (e[details] == prev[details]).all(axis=1)
+        rne = e["RNE"]
+        assert (same_place & ~same_ls)[cont & (rne == "L")].all()  # 434
+        assert (~same_place & same_ls)[cont & rne.isin(["P", "T"])].all()  # 435
+        assert (~same_place & ~same_ls)[cont & rne.isin(["B", "U"])].all()  # 436
+        # the reason for a placement change is on the episode that ended (225, 233)
+        moved = e["dec"].notna() & (e["REC"] == "X1") & nxt["RNE"].isin(["P", "B", "T", "U"])
+        moved &= nxt["decom"].eq(e["dec"])
+        assert ((e["REASON_PLACE_CHANGE"] != "") == moved).all()
+        assert e.loc[moved, "REASON_PLACE_CHANGE"].isin(S.REASON_PLACE_CHANGE_CODES).all()
+        # police protection at most 72 hours, an EPO at most 15 days (361, 362)
+        for ls, most in (("L1", 3), ("L2", 15)):
+            m = (e["LS"] == ls) & e["dec"].notna()
+            assert ((e.loc[m, "dec"] - e.loc[m, "decom"]).dt.days <= most).all()
+        assert not ((e["PLACE"] == "P1") & (e["LS"] == "V2")).any()  # 378
+        assert e.loc[e["PLACE"].isin(["A3", "A5"]), "RNE"].isin(["S", "T", "U"]).all()  # 217
+        # short breaks: no postcodes or URN, not a long-term foster placement (214, 384, 398)
+        sb = e["LS"].isin(S.LS_SHORT_BREAKS)
+        assert (e.loc[sb, ["HOME_POST", "PL_POST", "URN"]] == "").all().all()
+        assert not e.loc[sb, "PLACE"].isin(["U1", "U4"]).any()
+        # MOTHER for every girl looked after (393), blank for short breaks only (399)
+        h = read_csv(clean_dir, y, "header")
+        cla = set(e.loc[~sb, "CHILD"])
+        girls = h["SEX"] == "2"
+        assert h.loc[girls & h["CHILD"].isin(cla), "MOTHER"].isin(["0", "1"]).all()
+        assert (h.loc[~girls | ~h["CHILD"].isin(cla), "MOTHER"] == "").all()
+    # nobody returns to care after an adoption (199)
+    e = all_years(clean_dir, "episodes").drop_duplicates(["CHILD", "DECOM"], keep="last")
+    e = e.assign(decom=dates(e["DECOM"])).sort_values(["CHILD", "decom"])
+    adopted = e["REC"].isin(["E11", "E12"]).groupby(e["CHILD"]).cumsum()
+    assert not (adopted.groupby(e["CHILD"]).shift().fillna(0) > 0).any()
 
 
 def test_open_episodes_repeat_across_years_with_blank_dec(clean_dir):
@@ -351,13 +494,32 @@ def test_oc2_lists_children_looked_after_for_a_year(clean_dir):
         )
     )
     start, end = year_bounds(y)
-    open_ = per.loc[(per["start"] <= end) & (per["is_open"] | (per["last"] > end))]
+    # DfE: not ceased before 31 March (a period ending on 31 March counts)
+    open_ = per.loc[(per["start"] <= end) & (per["is_open"] | (per["last"] >= end))]
     # a period whose RNE=S episode is not in the files started before them: over a year ago
     cohort = open_.loc[(open_["rne"] != "S") | (open_["start"] <= start), "CHILD"]
     assert len(cohort) > 50
     assert set(o["CHILD"]) == set(cohort)
-    for col in ("HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT"):
+    for col in ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE"):
         assert o[col].isin(["0", "1"]).all()
+    # the items each age calls for (903 rules 188, 189, 197B, 542, 543, 545, 546, 158, 159)
+    dob = dates(o["DOB"])
+    bday = {k: dob + pd.DateOffset(years=k) for k in (4, 5, 10, 16, 17)}
+    under5 = bday[5] > end
+    assert o.loc[under5, "HEALTH_CHECK"].isin(["0", "1"]).all()
+    assert (o.loc[~under5, "HEALTH_CHECK"] == "").all()
+    sdq_age = (bday[4] <= end) & (bday[17] >= start)
+    has_sdq = (o["SDQ_SCORE"] != "") | (o["SDQ_REASON"] != "")
+    assert (has_sdq == sdq_age).all()
+    assert ((o["SDQ_SCORE"] != "") & (o["SDQ_REASON"] != "")).sum() == 0
+    core = (bday[4] <= start) & (bday[16] >= end)
+    assert (o.loc[core, "SDQ_REASON"] != "SDQ1").all()
+    assert ((o["CONVICTED"] != "") == (bday[10] <= end)).all()
+    misuse = o["SUBSTANCE_MISUSE"] == "1"
+    assert o.loc[misuse, "INTERVENTION_RECEIVED"].isin(["0", "1"]).all()
+    assert (o.loc[~misuse, ["INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"]] == "").all().all()
+    offered = o["INTERVENTION_OFFERED"] != ""
+    assert (offered == (misuse & (o["INTERVENTION_RECEIVED"] == "0"))).all()
 
 
 # ----------------------------------------------------------------------------------------

@@ -121,6 +121,19 @@ def test_inject_with_rate_zero_changes_nothing():
     assert manifest == [] and out.equals(df)
 
 
+def test_inject_never_makes_a_row_identical_to_another():
+    # one child's PEP dates: a blanked date would otherwise duplicate another blanked one
+    dates = pd.date_range("2021-04-01", periods=60, freq="7D").strftime("%d/%m/%Y")
+    df = pd.DataFrame({"child_id": "1000001", "pep_date": list(dates)}, dtype=object)
+    for seed in range(30):
+        out, manifest = inject(
+            np.random.default_rng(seed), "pep", df, 0.5, OrphanIds(9_000_000), "p"
+        )
+        copies = sum(e["kind"] == "exact_duplicate" for e in manifest)
+        assert out.duplicated().sum() == copies
+        assert sum(e["kind"] == "missing_required" for e in manifest) <= 1
+
+
 def test_resolve_params_checks_options():
     assert resolve_params("small").cla_target == 400
     assert resolve_params("small", scale=84000).cla_target == 84000

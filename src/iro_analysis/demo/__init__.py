@@ -25,6 +25,9 @@ from iro_analysis.demo.population import ORPHAN_START, characteristics, child_id
 __all__ = ["SIZES", "DemoParams", "Simulation", "cli_main", "generate", "simulate"]
 
 CP1252_FILE = schema.WORKFORCE.relpath  # written in cp1252 (no BOM) in every year
+SSDA903_TABLES = ("header", "episodes", "reviews", "oc2")
+SSDA903_XML_FILE = f"{schema.SSDA903_DIR}/ssda903.xml"  # the 903 as one XML file
+SSDA903_FORMATS = ("csv", "xml")
 XML_FAULT_KINDS = ("impossible_date", "unknown_code", "lower_case_code", "whitespace")
 
 
@@ -154,19 +157,63 @@ def _xml_faults(
     return plans, marks, entries
 
 
-def write_year(sim: Simulation, year: int, out: Path, seed: int, orphans: faults.OrphanIds) -> Path:
-    """Write one year's folder and its fault manifest; returns the folder."""
+def _occurrence_keys(d: pd.DataFrame, cols: list[str]) -> list[tuple]:
+    """Each row's values and how many identical rows come before it (from 1)."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for r in d[cols].astype(str).itertuples(index=False, name=None):
+        seen[r] = seen.get(r, 0) + 1
+        out.append((r, seen[r]))
+    return out
+
+
+def _xml_fault_lines(path: Path, written: dict[str, tuple[pd.DataFrame, list[dict]]]) -> list[dict]:
+    """Manifest entries of faults in 903 tables written as XML: the file is the XML and the
+    line is that of the record's start tag. Rows are matched on their values (the k-th of
+    identical rows of a table is the k-th such record: the writer keeps their order)."""
+    from iro_analysis.read import LINE
+    from iro_analysis.ssda903_xml import read_903_xml
+
+    if not any(entries for _, entries in written.values()):
+        return []
+    back = read_903_xml(path)
+    out = []
+    for table, (df, entries) in written.items():
+        if not entries:
+            continue
+        frame = back[table].frame
+        cols = list(df.columns)
+        line_of = dict(zip(_occurrence_keys(frame, cols), frame[LINE].astype(int), strict=True))
+        csv_keys = _occurrence_keys(df, cols)
+        for e in entries:
+            line = int(line_of[csv_keys[e["line"] - 2]])
+            out.append({**e, "file": SSDA903_XML_FILE, "line": line})
+    return sorted(out, key=lambda e: e["line"])
+
+
+def write_year(
+    sim: Simulation,
+    year: int,
+    out: Path,
+    seed: int,
+    orphans: faults.OrphanIds,
+    ssda903_format: str = "csv",
+) -> Path:
+    """Write one year's folder and its fault manifest; returns the folder. The 903 is four
+    CSVs, or with `ssda903_format="xml"` one XML file (SSDA903_XML_FILE)."""
+    if ssda903_format not in SSDA903_FORMATS:
+        raise ValueError(f"ssda903_format must be one of {SSDA903_FORMATS}, got {ssda903_format!r}")
     p, people = sim.params, sim.people
     rng = np.random.default_rng([seed, year])
     ydir = Path(out) / str(year)
     (ydir / schema.SSDA903_DIR).mkdir(parents=True, exist_ok=True)
     (ydir / schema.IRO_DIR).mkdir(parents=True, exist_ok=True)
     episodes = writers.episodes_table(sim.episodes, people, year)
-    in_file = sim.episodes.loc[
-        writers._in_year(sim.episodes["DECOM"], sim.episodes["DEC"], year), "child"
-    ]
+    in_year = sim.episodes.loc[writers._in_year(sim.episodes["DECOM"], sim.episodes["DEC"], year)]
+    in_file = in_year["child"].values
+    looked_after = in_year.loc[~in_year["LS"].isin(schema.LS_SHORT_BREAKS), "child"].values
     tables = {
-        "header": writers.header_table(people, in_file.values, year),
+        "header": writers.header_table(people, in_file, year, looked_after),
         "episodes": episodes,
         "reviews": writers.reviews_table(sim.reviews, people, year),
         "oc2": writers.oc2_table(care.oc2_rows(rng, p, sim.periods, year), people),
@@ -178,8 +225,15 @@ def write_year(sim: Simulation, year: int, out: Path, seed: int, orphans: faults
         "pep": writers.pep_table(sim.peps, people, year),
     }
     manifest: list[dict] = []
+    as_xml: dict[str, tuple[pd.DataFrame, list[dict]]] = {}
     for name, df in tables.items():
         spec = schema.RAW_CSVS[name]
+        if ssda903_format == "xml" and name in SSDA903_TABLES:
+            # no orphan rows: the XML writer would give them a stub header
+            as_xml[name] = faults.inject(
+                rng, name, df, p.fault_rate, orphans, spec.relpath, exclude=("orphan_child",)
+            )
+            continue
         df, entries = faults.inject(rng, name, df, p.fault_rate, orphans, spec.relpath)
         manifest += entries
         encoding = "cp1252" if spec.relpath == CP1252_FILE else "utf-8"
@@ -196,6 +250,12 @@ def write_year(sim: Simulation, year: int, out: Path, seed: int, orphans: faults
                     "child_id": None,
                 }
             )
+    if as_xml:
+        from iro_analysis.ssda903_xml import write_903_xml
+
+        path = ydir / SSDA903_XML_FILE
+        write_903_xml({t: df for t, (df, _) in as_xml.items()}, path)
+        manifest = _xml_fault_lines(path, as_xml) + manifest
     cin = writers.cin_tables(sim.cp, year)
     cin["plans"], marks, xml_entries = _xml_faults(rng, cin["plans"], p.fault_rate)
     text, lines = writers.cin_xml(year, cin, people, marks)
@@ -227,11 +287,15 @@ def generate(
     fault_rate: float = 0.01,
     progress: bool = False,
     params: DemoParams | None = None,
+    ssda903_format: str = "csv",
 ) -> list[Path]:
     """Write `out/<YEAR>/` for each year (files of the data contract + fault manifest).
 
     `scale` is the number of children looked after at 31 March (overrides `size`).
-    Returns the year folders written."""
+    `ssda903_format` "xml" writes each year's 903 as one XML file (ssda903/ssda903.xml)
+    instead of the four CSVs. Returns the year folders written."""
+    if ssda903_format not in SSDA903_FORMATS:
+        raise ValueError(f"ssda903_format must be one of {SSDA903_FORMATS}, got {ssda903_format!r}")
     from tqdm.auto import tqdm
 
     p = resolve_params(size, scale, fault_rate, params)
@@ -244,7 +308,7 @@ def generate(
         written = []
         for year in years:
             bar.set_postfix_str(str(year))
-            written.append(write_year(sim, year, Path(out), seed, orphans))
+            written.append(write_year(sim, year, Path(out), seed, orphans, ssda903_format))
             bar.update(1)
     return written
 
@@ -273,6 +337,7 @@ def cli_main(args) -> int:
         scale=args.scale,
         fault_rate=params.fault_rate,
         progress=not args.no_progress,
+        ssda903_format=getattr(args, "ssda903_format", None) or "csv",
     )
     what = (
         f"{len(written)} year(s) {years[0]}-{years[-1]}" if len(years) > 1 else f"year {years[0]}"

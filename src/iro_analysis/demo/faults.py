@@ -14,6 +14,7 @@ orphan that child's other rows, which would make the outcome ambiguous.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -130,12 +131,14 @@ def inject(
     rate: float,
     orphans: OrphanIds,
     relpath: str,
+    exclude: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, list[dict]]:
     """Return `df` (all strings, blanks "") with faults injected, and manifest entries.
+    Fault kinds in `exclude` are not used.
 
     Each entry: file, line (1-based physical line, header = 1), column, kind, value (the raw
     text written), child_id."""
-    spec = FAULT_SPEC.get(table, {})
+    spec = {k: v for k, v in FAULT_SPEC.get(table, {}).items() if k not in exclude}
     n_rows = len(df)
     if rate <= 0 or not spec or n_rows == 0:
         return df, []
@@ -149,6 +152,7 @@ def inject(
     child_col = (
         "CHILD" if "CHILD" in df.columns else ("child_id" if "child_id" in df.columns else None)
     )
+    rows_seen = Counter(out.itertuples(index=False, name=None))  # every value is a str
     extra: list[tuple[int, dict]] = []  # (after original row, new row)
     entries: list[tuple[int, bool, dict]] = []  # (original row, is the inserted row, entry)
     for kind, count in zip(kinds, counts, strict=True):
@@ -204,7 +208,16 @@ def inject(
                 new_v = ""
             else:  # pragma: no cover - FAULT_SPEC only names the kinds above
                 raise ValueError(kind)
-            out.iloc[r, out.columns.get_loc(col)] = new_v
+            # never a row identical to another one: the cleaner would take it for an
+            # exact duplicate instead of this fault
+            ci = out.columns.get_loc(col)
+            old_row = tuple(out.iloc[r])
+            new_row = old_row[:ci] + (new_v,) + old_row[ci + 1 :]
+            if rows_seen[new_row]:
+                continue
+            rows_seen[old_row] -= 1
+            rows_seen[new_row] += 1
+            out.iloc[r, ci] = new_v
             entry["value"] = new_v
             entries.append((r, False, entry))
     if not entries:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis import __version__, schema
+from iro_analysis.demo import codes
 from iro_analysis.demo.dates import completed_years
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.population import LA_CODE
@@ -52,7 +53,8 @@ def _on_or_before(values, when: np.datetime64) -> np.ndarray:
 
 
 def episodes_table(episodes: pd.DataFrame, people: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Episodes open at any time in the year; DEC and REC blank when open at 31 March."""
+    """Episodes open at any time in the year; DEC, REC and REASON_PLACE_CHANGE blank when
+    open at 31 March; codes as DfE named them that year (demo.codes)."""
     _, y1 = Horizon.year_bounds(year)
     e = episodes.loc[_in_year(episodes["DECOM"], episodes["DEC"], year)]
     e = e.assign(CHILD=people["CHILD"].values[e["child"].values])
@@ -61,29 +63,39 @@ def episodes_table(episodes: pd.DataFrame, people: pd.DataFrame, year: int) -> p
     data = {c: e[c].values for c in schema.EPISODES.columns}
     data["DECOM"] = dmy(e["DECOM"].values)
     data["DEC"] = np.where(open_, "", dmy(e["DEC"].values))
-    data["REC"] = np.where(open_, "", e["REC"].values)
+    data["REC"] = codes.in_year_codes(year, "REC", np.where(open_, "", e["REC"].values))
+    data["REASON_PLACE_CHANGE"] = codes.in_year_codes(
+        year, "REASON_PLACE_CHANGE", np.where(open_, "", e["REASON_PLACE_CHANGE"].values)
+    )
+    data["PLACE"] = codes.places_as_named(year, data["PLACE"])
     return _frame("episodes", data)
 
 
-def header_table(people: pd.DataFrame, children: np.ndarray, year: int) -> pd.DataFrame:
-    """903 header of the children in the year's episodes: MOTHER for girls aged 12+."""
+def header_table(
+    people: pd.DataFrame, children: np.ndarray, year: int, looked_after: np.ndarray | None = None
+) -> pd.DataFrame:
+    """903 header of the children in the year's episodes. SEX in the year's coding (1/2,
+    M/F from 2024/25); MOTHER 0/1 for every girl looked after in the year other than on
+    short breaks only (903 rules 393, 399, 607), with MC_DOB when she is a mother."""
     _, y1 = Horizon.year_bounds(year)
     p = people.iloc[np.unique(children)].sort_values("CHILD", kind="stable")
     dob = p["DOB"].values.astype("datetime64[D]")
     age = completed_years(dob, np.full(len(p), y1))
-    girl12 = (p["SEX"].values == "2") & (age >= 12)
+    cla = np.ones(len(p), dtype=bool) if looked_after is None else np.isin(p.index, looked_after)
+    girl = (p["SEX"].values == "2") & cla
     mc = p["mc_dob"].values.astype("datetime64[D]")
-    is_mother = girl12 & ~np.isnat(mc) & (mc <= y1)
+    is_mother = girl & ~np.isnat(mc) & (mc <= y1)
     upn = np.where(age < 5, "UN1", p["UPN"].values)
+    male, female = codes.sex_codes(year)
     return _frame(
         "header",
         {
             "CHILD": p["CHILD"].values,
-            "SEX": p["SEX"].values,
+            "SEX": np.where(p["SEX"].values == "1", male, female),
             "DOB": dmy(dob),
             "ETHNIC": p["ETHNIC"].values,
             "UPN": upn,
-            "MOTHER": np.where(girl12, np.where(is_mother, "1", "0"), ""),
+            "MOTHER": np.where(girl, np.where(is_mother, "1", "0"), ""),
             "MC_DOB": np.where(is_mother, dmy(mc), ""),
         },
     )
@@ -306,13 +318,14 @@ def cin_xml(
     )
     kids = people.iloc[np.unique(cin["child"].values)].sort_values("CHILD")
     cin_block = _join_by(cin["child"].values, pd.Series(cin_text), kids.index.values)
-    sex = np.where(kids["SEX"].values == "1", "M", "F")
+    sex_element, male, female = codes.cin_sex(year)
+    sex = np.where(kids["SEX"].values == "1", male, female)
     child_text = (
         "    <Child>\n      <ChildIdentifiers>\n"
         + _el("LAchildID", kids["CHILD"].values, 8).values
         + _el("UPN", kids["UPN"].values, 8).values
         + _el("PersonBirthDate", iso(kids["DOB"].values), 8).values
-        + _el("Sex", sex, 8).values
+        + _el(sex_element, sex, 8).values
         + "      </ChildIdentifiers>\n      <ChildCharacteristics>\n"
         + _el("Ethnicity", kids["ETHNIC"].values, 8).values
         + "      </ChildCharacteristics>\n"
