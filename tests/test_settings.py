@@ -79,3 +79,33 @@ def test_parse_year_range():
     assert parse_year_range("2019, 2021") == [2019, 2021]
     with pytest.raises(ValueError):
         parse_year_range("20x1")
+
+
+def test_settings_error_is_a_user_error_and_still_a_value_error():
+    from iro_analysis.errors import IroAnalysisError
+
+    assert issubclass(SettingsError, IroAnalysisError)
+    assert issubclass(SettingsError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("council_name: X\nsupression_threshold: 3\n", ["supression_threshold"]),
+        ("suppression_threshold: five\n", ["'suppression_threshold' must be int"]),
+        ("council_name: [unclosed\n", ["not valid YAML"]),
+    ],
+)
+def test_cli_reports_a_settings_mistake_in_one_line(tmp_path, capsys, text, fragments):
+    from iro_analysis import cli
+
+    f = tmp_path / "settings.yaml"
+    f.write_text(text)
+    code = cli.main(["--settings", str(f), "report", "--year", "2022"])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("iro-analysis report: error reading settings: "), err
+    assert str(f) in lines[0] and all(x in lines[0] for x in fragments), err
+    assert "Traceback" not in err
+    assert len(lines) == 1, err

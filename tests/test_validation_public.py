@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from iro_analysis.schema import WITHHELD
-from iro_analysis.validation import RESULT_COLUMNS, ValidationReport
+from iro_analysis.validation import CHECK_COLUMNS, ValidationReport
 
 
 def _report() -> ValidationReport:
@@ -33,7 +33,7 @@ def _report() -> ValidationReport:
             ["XX"],
         ),
     ]
-    results = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    results = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
     empty = pd.DataFrame()
     return ValidationReport(year=2022, results=results, accounting=empty, quarantine=empty)
 

@@ -451,12 +451,20 @@ SUPPLIED_PATHS = {
 }
 
 
-def supplied_inputs(found: YearFiles, year: int) -> pd.DataFrame:
+def supplied_inputs(
+    found: YearFiles, year: int, xml_tables: frozenset[str] = frozenset()
+) -> pd.DataFrame:
     """One row per input of `schema.SUPPLIED_INPUTS`: the file found for it (or the usual
-    name when none was), present, sha256 (None if absent)."""
+    name when none was), present, sha256 (None if absent).
+
+    A 903 XML supplies the tables it holds records of (`xml_tables`), as a folder of CSVs
+    supplies the tables it has files for.
+    """
     rows = []
     for name in S.SUPPLIED_INPUTS:
         p = found.path_of(name)
+        if p is not None and p == found.ssda903_xml and name not in xml_tables:
+            p = None
         present = p is not None
         path = p if present else found.year_dir / SUPPLIED_PATHS[name]
         rows.append((year, name, str(path), present, _sha256(p) if present else None))
@@ -810,7 +818,11 @@ def read_year(raw_dir: Path, year: int) -> tuple[pd.DataFrame, list[Part], list[
     csv_parts, warns = read_csv_parts(found, year)
     parts = csv_parts + read_cin_parts(found, year)
     warns += [(year, rel, 1, "", None, "file_not_read", why) for rel, why in found.unread]
-    return supplied_inputs(found, year), parts, warns
+    xml = found.relpath(found.ssda903_xml) + "#" if found.ssda903_xml else None
+    xml_tables = frozenset(
+        p.table for p in csv_parts if xml and p.file.startswith(xml) and p.rows_read
+    )
+    return supplied_inputs(found, year, xml_tables), parts, warns
 
 
 # Above this many bytes of raw data, year folders are read in parallel processes.

@@ -14,12 +14,18 @@ from typing import Any
 import yaml
 
 from iro_analysis import paths
+from iro_analysis.errors import IroAnalysisError
+from iro_analysis.gates import GATES, GateLimits
 
 DEMO_SIZES = ("small", "medium")
 
 
-class SettingsError(ValueError):
-    """A settings file that is missing, malformed, or has an unknown or invalid key."""
+class SettingsError(IroAnalysisError, ValueError):
+    """A settings file that is missing, malformed, or has an unknown or invalid key.
+
+    A user error (the CLI prints its message, naming the file and key, without a
+    traceback); still a ValueError for code that catches that.
+    """
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,16 @@ class DemoSettings:
 
 
 @dataclass(frozen=True)
+class AcceptedAnomaly:
+    """A failed plausibility gate an analyst checked and accepts for one year's file."""
+
+    year: int
+    check: str  # a gate: rows_read, quarantined_share, month_first_share, row_change, ...
+    file: str  # as the data-quality section names it, e.g. "iro/disputes.csv"
+    reason: str  # printed in the report's data-quality annex
+
+
+@dataclass(frozen=True)
 class Settings:
     council_name: str = "Demo County Council"
     report_title: str = "Independent Reviewing Officer Service Annual Report"
@@ -50,6 +66,8 @@ class Settings:
     pn4_counts_as_participation: bool = True
     paths: PathSettings = field(default_factory=PathSettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
+    gates: GateLimits = field(default_factory=GateLimits)
+    accepted_anomalies: tuple[AcceptedAnomaly, ...] = ()
 
 
 def parse_year_range(text: str | int) -> list[int]:
@@ -156,7 +174,65 @@ def settings_from_dict(
                 )
             dkw["fault_rate"] = float(rate)
         kw["demo"] = DemoSettings(**dkw)
+    if "gates" in data:
+        kw["gates"] = _gates(f"{where}: gates", data["gates"] or {})
+    if "accepted_anomalies" in data:
+        kw["accepted_anomalies"] = _anomalies(where, data["accepted_anomalies"] or [])
     return Settings(**kw)
+
+
+def _gates(where: str, g: Any) -> GateLimits:
+    _expect(where.rsplit(": ", 1)[0], "gates", g, dict)
+    _check_keys(where, g, GateLimits)
+    kw: dict[str, Any] = {}
+    for key, value in g.items():
+        if key.startswith("min_rows"):
+            kw[key] = _expect(where, key, value, int)
+            ok = kw[key] >= 0
+        else:
+            kw[key] = float(_expect(where, key, value, (int, float)))
+            ok = 0 <= kw[key] <= 10
+        if not ok:
+            raise SettingsError(f"{where}: {key!r} is out of range: {value!r}")
+    return GateLimits(**kw)
+
+
+def _anomalies(where: str, items: Any) -> tuple[AcceptedAnomaly, ...]:
+    _expect(where, "accepted_anomalies", items, list)
+    out = []
+    for i, item in enumerate(items):
+        at = f"{where}: accepted_anomalies[{i}]"
+        _expect(at.rsplit(": ", 1)[0], f"accepted_anomalies[{i}]", item, dict)
+        _check_keys(at, item, AcceptedAnomaly)
+        missing = [k for k in ("year", "check", "file", "reason") if k not in item]
+        if missing:
+            raise SettingsError(f"{at}: missing {', '.join(missing)}")
+        check = _expect(at, "check", item["check"], str)
+        if check not in GATES:
+            raise SettingsError(
+                f"{at}: 'check' must be a plausibility gate ({', '.join(GATES)}), got {check!r}"
+            )
+        reason = _expect(at, "reason", item["reason"], str).strip()
+        if not reason:
+            raise SettingsError(f"{at}: 'reason' must say why the anomaly is accepted")
+        out.append(
+            AcceptedAnomaly(
+                year=_expect(at, "year", item["year"], int),
+                check=check,
+                file=_expect(at, "file", item["file"], str).strip(),
+                reason=reason,
+            )
+        )
+    return tuple(out)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's message in one line: what is wrong and where (line and column)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + (f"{context}: " if context else "") + problem
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
@@ -167,5 +243,5 @@ def load_settings(path: Path | str | None = None) -> Settings:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: not valid YAML: {exc}") from None
+        raise SettingsError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     return settings_from_dict(data, where=str(path))

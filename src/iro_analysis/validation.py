@@ -24,6 +24,7 @@ from iro_analysis import schema as S
 from iro_analysis.clean import CODE_LISTS, DATE_ORDER, TABLE_SPECS, isin_ids, quarantine_summary
 from iro_analysis.dataset import Dataset
 from iro_analysis.errors import ValidationFailed
+from iro_analysis.gates import FACTS_TABLE, GATES, GateLimits, file_facts, gate_kwargs
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -35,7 +36,9 @@ RESULT_COLUMNS = (
     "success",
     "unexpected_count",
     "sample",
+    "accepted",  # the analyst's reason where a failed gate was accepted, else ""
 )
+CHECK_COLUMNS = RESULT_COLUMNS[:-1]  # what each check gives, before acceptance
 SAMPLE_SIZE = 5
 MAX_AGE_AT_ENTRY = 17  # completed years at DECOM: a child enters care before turning 18
 
@@ -64,8 +67,18 @@ class Check:
         return ""
 
 
-def suite_checks(table: str) -> list[Check]:
-    """The expectations of one clean table's suite (rules from `schema` and `clean`)."""
+def gate_checks(limits: GateLimits) -> list[Check]:
+    """The plausibility gates (`iro_analysis.gates`) as expectations on `file_facts`."""
+    return [
+        Check("ExpectColumnValuesToBeBetween", {"column": column, **kwargs})
+        for column, kwargs in gate_kwargs(limits).items()
+    ]
+
+
+def suite_checks(table: str, limits: GateLimits | None = None) -> list[Check]:
+    """The expectations of one table's suite (rules from `schema`, `clean` and `gates`)."""
+    if table == FACTS_TABLE:
+        return gate_checks(limits or GateLimits())
     clean = S.CLEAN_TABLES[table]
     spec = TABLE_SPECS[table]
     checks = [
@@ -146,8 +159,13 @@ def _is_date(v) -> bool:
     return isinstance(v, pd.Timestamp | np.datetime64) and not pd.isna(v)
 
 
-def run_gx_suites(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Run each table's suite with an ephemeral GX context on pandas data; results as rows."""
+def run_gx_suites(
+    tables: dict[str, pd.DataFrame], limits: GateLimits | None = None
+) -> pd.DataFrame:
+    """Run each table's suite with an ephemeral GX context on pandas data; results as rows.
+
+    On `file_facts` (the gates) a failure's sample is the files that failed.
+    """
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -157,7 +175,7 @@ def run_gx_suites(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     source = context.data_sources.add_pandas("iro_analysis")
     rows = []
     for table, df in tables.items():
-        checks = suite_checks(table)
+        checks = suite_checks(table, limits)
         suite = gx.ExpectationSuite(name=f"iro_analysis.{table}")
         for check in checks:
             cls = getattr(gxe, check.expectation)
@@ -167,10 +185,10 @@ def run_gx_suites(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
             batch_parameters={"dataframe": df}
         )
-        result = batch.validate(
-            suite,
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
-        )
+        fmt = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+        if table == FACTS_TABLE:
+            fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["file"]}
+        result = batch.validate(suite, result_format=fmt)
         for check, r in zip(checks, _ordered(result.results, suite), strict=True):
             res = r.result or {}
             raised = (r.exception_info or {}).get("raised_exception", False)
@@ -178,6 +196,9 @@ def run_gx_suites(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 observed = set(res.get("observed_value") or [])
                 wrong = sorted(observed ^ set(check.kwargs["column_set"]))
                 count, sample = len(wrong), wrong[:SAMPLE_SIZE]
+            elif table == FACTS_TABLE:
+                count = int(res.get("unexpected_count") or 0)
+                sample = [str(x["file"]) for x in res.get("unexpected_index_list") or []]
             else:
                 count = int(res.get("unexpected_count") or 0)
                 sample = _sample(res.get("partial_unexpected_list"))
@@ -194,7 +215,7 @@ def run_gx_suites(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     sample,
                 )
             )
-    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
 
 
 def _ordered(results, suite) -> list:
@@ -212,7 +233,9 @@ def _ordered(results, suite) -> list:
 # --------------------------------------------------------------------------------------
 
 
-def _row(table, column, expectation, severity, bad: pd.Series, values: pd.Series) -> tuple:
+def _row(table, column, expectation, severity, bad: pd.Series, values=None) -> tuple:
+    """A check's result row; `values` gives the sample (None where the failing values would
+    identify children: then the result is a count only)."""
     bad = bad.fillna(False).astype(bool)
     return (
         table,
@@ -221,7 +244,7 @@ def _row(table, column, expectation, severity, bad: pd.Series, values: pd.Series
         severity,
         not bool(bad.any()),
         int(bad.sum()),
-        _sample(values[bad].unique()),
+        [] if values is None else _sample(values[bad].unique()),
     )
 
 
@@ -275,7 +298,6 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
                 else "child_exists_in_header",
                 sev,
                 missing,
-                s,
             )
         )
     plans = t["cp_plans"].set_index(["LAchildID", "CPPstartDate"]).index
@@ -293,7 +315,6 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
             "plan_exists_in_cp_plans",
             CRITICAL,
             missing,
-            rv["LAchildID"],
         )
     )
     # birth <= care start, and age at entry 0-17 (header DOB joined on CHILD)
@@ -311,7 +332,6 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
             "care_start_not_before_birth",
             CRITICAL,
             ep["DECOM"] < dob,
-            ep["CHILD"],
         )
     )
     age = _completed_years(dob, ep["DECOM"])
@@ -322,9 +342,10 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
             f"age_at_entry_between_0_and_{MAX_AGE_AT_ENTRY}",
             WARNING,
             (age < 0) | (age > MAX_AGE_AT_ENTRY),
-            ep["CHILD"],
+            age,  # the ages, never the children
         )
     )
+    rows.append(_dob_agreement(t))
     acc = ds.accounting
     total = acc["rows_kept"] + acc["duplicates_removed"] + acc["rows_quarantined"]
     rows.append(
@@ -337,7 +358,30 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
             acc["file"],
         )
     )
-    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+
+
+def _dob_agreement(t: dict[str, pd.DataFrame]) -> tuple:
+    """Children whose date of birth in the 903 reviews, OC2 or CIN census differs from the
+    903 header's (a warning: a count, never which children)."""
+    dob = t["header"].set_index("CHILD")["DOB"]
+    others = [
+        t["reviews"][["CHILD", "DOB"]],
+        t["oc2"][["CHILD", "DOB"]],
+        t["cin_children"][["LAchildID", "PersonBirthDate"]].set_axis(["CHILD", "DOB"], axis=1),
+    ]
+    o = pd.concat(others, ignore_index=True).dropna()
+    header_dob = pd.Series(dob.reindex(o["CHILD"].to_numpy()).to_numpy(), index=o.index)
+    differ = o.loc[header_dob.notna() & (o["DOB"] != header_dob), "CHILD"].nunique()
+    return (
+        "header",
+        "DOB",
+        "date_of_birth_agrees_across_files",
+        WARNING,
+        differ == 0,
+        int(differ),
+        [],
+    )
 
 
 def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
@@ -365,8 +409,20 @@ class ValidationReport:
 
     @property
     def critical_failures(self) -> pd.DataFrame:
+        """Failed critical checks, but for gate failures an analyst accepted."""
         r = self.results
-        return r[(r["severity"] == CRITICAL) & ~r["success"]].reset_index(drop=True)
+        bad = (r["severity"] == CRITICAL) & ~r["success"]
+        if "accepted" in r:
+            bad &= r["accepted"].eq("")
+        return r[bad].reset_index(drop=True)
+
+    @property
+    def accepted(self) -> pd.DataFrame:
+        """Failed gates let through by settings `accepted_anomalies`, with the reasons."""
+        r = self.results
+        if "accepted" not in r:
+            return r.iloc[0:0]
+        return r[r["accepted"].ne("")].reset_index(drop=True)
 
     @property
     def warnings(self) -> pd.DataFrame:
@@ -379,7 +435,9 @@ class ValidationReport:
 
     def failure_message(self) -> str:
         lines = [
-            f"table {r.table}, column {r.column}, expectation {r.expectation}: "
+            f"{', '.join(r.sample)}: {GATES[r.column].meaning} (check {r.column}, {self.year})"
+            if r.table == FACTS_TABLE
+            else f"table {r.table}, column {r.column}, expectation {r.expectation}: "
             f"{r.unexpected_count} row(s) failed, e.g. {', '.join(map(str, r.sample)) or '-'}"
             for r in self.critical_failures.itertuples()
         ]
@@ -434,10 +492,12 @@ class ValidationReport:
         env = Environment(autoescape=True)
         r = self.public_results()
         failed = r[~r["success"]]
+        accepted = failed["accepted"].ne("") if "accepted" in failed else failed["success"]
         html = env.from_string(HTML_TEMPLATE).render(
             year=self.year,
             ok=self.ok,
-            critical=failed[failed["severity"] == CRITICAL].to_dict("records"),
+            critical=failed[(failed["severity"] == CRITICAL) & ~accepted].to_dict("records"),
+            accepted=failed[accepted].to_dict("records"),
             warnings=failed[failed["severity"] == WARNING].to_dict("records"),
             results=r.to_dict("records"),
             accounting=self.accounting.to_dict("records"),
@@ -471,6 +531,10 @@ th { background: #f0f0f0; }
 <td>{{ r.unexpected_count }}</td><td>{{ r.sample|join(', ') }}</td></tr>{% endfor %}
 </table>{% endmacro %}
 {% if critical %}<h2>Critical failures</h2>{{ checks(critical) }}{% endif %}
+{% if accepted %}<h2>Critical failures accepted by the analysts</h2>
+<table><tr><th>Check</th><th>Accepted because</th></tr>
+{% for r in accepted %}<tr><td>{{ r.column }}</td><td>{{ r.accepted }}</td></tr>{% endfor %}
+</table>{% endif %}
 <h2>Warnings</h2>
 {% if warnings %}{{ checks(warnings) }}{% else %}<p>None.</p>{% endif %}
 <h2>Row accounting</h2>
@@ -489,11 +553,43 @@ th { background: #f0f0f0; }
 """
 
 
-def validate_dataset(ds: Dataset, year: int) -> ValidationReport:
-    """Run every suite and pandas check on a clean Dataset."""
-    results = pd.concat([run_gx_suites(ds.tables), pandas_checks(ds)], ignore_index=True)
+def accept_anomalies(results: pd.DataFrame, year: int, accepted) -> pd.DataFrame:
+    """Let through the gate failures an analyst accepted for `year` (settings
+    `accepted_anomalies`): a gate failing only on accepted files keeps `success` False but
+    gets the reasons in `accepted`; files not accepted still fail. Nothing else is let
+    through."""
+    out = results.copy()
+    out["accepted"] = ""
+    mine = [a for a in accepted if a.year == year]
+    for i in out.index[(out["table"] == FACTS_TABLE) & ~out["success"]]:
+        check = out.at[i, "column"]
+        reasons = {a.file: a.reason for a in mine if a.check == check}
+        files = list(out.at[i, "sample"])
+        left = [f for f in files if f not in reasons]
+        if not left:
+            out.at[i, "accepted"] = "; ".join(f"{f}: {reasons[f]}" for f in files)
+        else:
+            out.at[i, "sample"] = left
+            out.at[i, "unexpected_count"] = len(left)
+    return out
+
+
+def validate_dataset(ds: Dataset, year: int, settings=None) -> ValidationReport:
+    """Run every suite, the plausibility gates on `year`'s files and the pandas checks.
+
+    `settings` (default: the settings file) gives the gates' limits and the anomalies an
+    analyst accepted.
+    """
+    if settings is None:
+        from iro_analysis.settings import load_settings
+
+        settings = load_settings()
+    limits = settings.gates
+    tables = {**ds.tables, FACTS_TABLE: file_facts(ds, year, limits)}
+    results = pd.concat([run_gx_suites(tables, limits), pandas_checks(ds)], ignore_index=True)
     results["success"] = results["success"].astype(bool)
     results["unexpected_count"] = results["unexpected_count"].astype("int64")
+    results = accept_anomalies(results, year, settings.accepted_anomalies)
     return ValidationReport(
         year=year,
         results=results,
@@ -523,7 +619,9 @@ def load_or_clean(
 def cli_main(args) -> int:
     """`iro-analysis validate --year YEAR`: validate processed data (cleaning first if none)."""
     ds = load_or_clean(args.year, args.raw_dir, args.processed_dir)
-    report = validate_dataset(ds, args.year)
+    from iro_analysis.settings import load_settings
+
+    report = validate_dataset(ds, args.year, load_settings(getattr(args, "settings", None)))
     json_path, html_path = write_report(report, getattr(args, "reports_dir", None))
     print(
         f"{len(report.results)} checks: {len(report.critical_failures)} critical failure(s), "

@@ -1,0 +1,190 @@
+"""Plausibility gates: checks on each file of the reporting year that stop a misleading build.
+
+A file can be well formed, pass every row rule and still be wrong: an export with a
+header and no rows, a census with an empty list of children, dates written month-first,
+the wrong year's file, or a table that lost half its rows. The cleaner records per source
+what these gates compare (`Dataset.facts`); here they become a table, `file_facts`, one
+row per file of the year, on which Great Expectations runs expectations that can fail
+(`validation.run_gx_suites`). A failed gate is critical: the build stops naming the file
+and the check, unless an analyst has accepted that anomaly for that year in settings
+(`accepted_anomalies`, with a reason printed in the data-quality annex).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iro_analysis.dataset import Dataset
+
+FACTS_TABLE = "file_facts"
+# The sources whose emptiness means a wrong file (a census's sub-elements may be absent).
+TOP_LEVEL_TABLES = (
+    "header",
+    "episodes",
+    "reviews",
+    "oc2",
+    "meetings",
+    "disputes",
+    "workforce",
+    "pep",
+    "cin_children",
+)
+# Tables whose children count is compared with the previous year's.
+CHILDREN_TABLES = ("header", "episodes", "reviews", "cin_children")
+
+
+@dataclass(frozen=True)
+class GateLimits:
+    """Settings `gates`: how far a file may go before it stops the build."""
+
+    max_quarantined_share: float = 0.05  # of a file's rows
+    max_month_first_share: float = 0.05  # of a file's date values that parse only MM/DD/YYYY
+    max_change_share: float = 0.40  # rows or children against the previous year, either way
+    min_rows_for_change: int = 100  # smaller tables vary too much year to year to compare
+    min_rows_for_share: int = 20  # in a smaller file one bad row is already 5%
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate: the `file_facts` column it bounds and what a failure means to a reader."""
+
+    column: str
+    meaning: str
+
+
+GATES: dict[str, Gate] = {
+    g.column: g
+    for g in (
+        Gate("rows_read", "a supplied file with no data rows"),
+        Gate("quarantined_share", "more of the file quarantined than the limit allows"),
+        Gate("month_first_share", "dates look month-first (MM/DD/YYYY)"),
+        Gate("row_change", "the number of rows moved more than the limit against last year"),
+        Gate("children_change", "the number of children moved more than the limit"),
+    )
+}
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    num = num.astype("float64")
+    den = den.astype("float64")
+    return (num / den.where(den > 0)).astype("float64")
+
+
+def file_facts(ds: Dataset, year: int, limits: GateLimits) -> pd.DataFrame:
+    """One row per source of `year`'s folder with the values the gates bound (NaN where a
+    gate does not apply: no previous year, a small table, a sub-element of the census)."""
+    f = ds.facts
+    cur = f[f["year"] == year].reset_index(drop=True)
+    prev = f[f["year"] == year - 1].groupby("table")[["rows_kept", "children"]].sum()
+    out = cur[["year", "file", "table"]].copy()
+    top = cur["table"].isin(TOP_LEVEL_TABLES)
+    out["rows_read"] = cur["rows_read"].astype("float64").where(top)
+    enough = cur["rows_read"] >= limits.min_rows_for_share
+    out["quarantined_share"] = _ratio(cur["rows_quarantined"], cur["rows_read"]).where(enough)
+    out["month_first_share"] = _ratio(cur["month_first_dates"], cur["dates"])
+    before = cur["table"].map(prev["rows_kept"]).astype("float64")
+    big = before >= limits.min_rows_for_change
+    out["row_change"] = (_ratio(cur["rows_kept"], before) - 1).where(big)
+    kids_before = cur["table"].map(prev["children"]).astype("float64")
+    kids = cur["table"].isin(CHILDREN_TABLES) & (kids_before >= limits.min_rows_for_change)
+    out["children_change"] = (_ratio(cur["children"], kids_before) - 1).where(kids)
+    return out.replace([np.inf, -np.inf], np.nan)
+
+
+def gate_kwargs(limits: GateLimits) -> dict[str, dict]:
+    """The `ExpectColumnValuesToBeBetween` arguments of each gate (missing values pass)."""
+    c = limits.max_change_share
+    return {
+        "rows_read": {"min_value": 1},
+        "quarantined_share": {"max_value": limits.max_quarantined_share},
+        "month_first_share": {"max_value": limits.max_month_first_share},
+        "row_change": {"min_value": -c, "max_value": c},
+        "children_change": {"min_value": -c, "max_value": c},
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Cross-source reconciliation: the same events counted in two returns
+# --------------------------------------------------------------------------------------
+
+RECONCILE_COLUMNS = ("measure", "first_source", "first", "second_source", "second", "difference")
+# Differences above this share of the larger count are listed as a warning.
+RECONCILE_TOLERANCE = 0.10
+
+
+def _in_year(dates: pd.Series, year: int) -> pd.Series:
+    start, end = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+    return ((dates >= start) & (dates <= end)).fillna(False)
+
+
+def _held(meetings: pd.DataFrame, kind: str, year: int) -> int:
+    m = meetings[meetings["meeting_type"] == kind]
+    return int(_in_year(m["held_date"], year).sum())
+
+
+def reconcile(ds: Dataset, year: int) -> pd.DataFrame:
+    """Counts of `year` that two returns both give (`RECONCILE_COLUMNS`), where both were
+    supplied in the year's own folder: conferences in the CIN census against the IRO
+    meetings log, reviews in the 903 against the log, and disputes about looked-after
+    children against the 903's looked-after cohort. Counts only, never children."""
+    t = ds.tables
+    rows = []
+    log = ds.has_input("meetings", year)
+    if log and ds.has_input("cin_census", year):
+        s47 = t["s47"].drop_duplicates(["LAchildID", "DateOfInitialCPC"])
+        rows.append(
+            (
+                "Initial child protection conferences held",
+                "CIN census",
+                int(_in_year(s47["DateOfInitialCPC"], year).sum()),
+                "IRO meetings log",
+                _held(t["meetings"], "ICPC", year),
+            )
+        )
+        rows.append(
+            (
+                "Review child protection conferences held",
+                "CIN census",
+                int(_in_year(t["cp_reviews"]["CPPreviewDate"], year).sum()),
+                "IRO meetings log",
+                _held(t["meetings"], "RCPC", year),
+            )
+        )
+    if log and ds.has_input("reviews", year):
+        rows.append(
+            (
+                "Looked-after reviews held",
+                "SSDA903",
+                int(_in_year(t["reviews"]["REVIEW"], year).sum()),
+                "IRO meetings log",
+                _held(t["meetings"], "CLA_REVIEW", year),
+            )
+        )
+    if ds.has_input("disputes", year) and ds.has_input("episodes", year):
+        ep = t["episodes"]
+        start, end = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+        open_in_year = (ep["DECOM"] <= end) & (ep["DEC"].isna() | (ep["DEC"] >= start))
+        cla = set(ep.loc[open_in_year, "CHILD"])
+        d = t["disputes"]
+        d = d[(d["cohort"] == "CLA") & _in_year(d["raised_date"], year)]
+        rows.append(
+            (
+                "Disputes about looked-after children raised",
+                "IRO disputes log",
+                len(d),
+                "of which the child was looked after in the year (SSDA903)",
+                int(d["child_id"].isin(cla).sum()),
+            )
+        )
+    out = pd.DataFrame(rows, columns=list(RECONCILE_COLUMNS[:-1]))
+    out["difference"] = out["first"] - out["second"]
+    return out
+
+
+def reconcile_off(r: pd.DataFrame) -> pd.Series:
+    """Which reconciliation rows differ by more than the tolerance of the larger count."""
+    larger = r[["first", "second"]].max(axis=1)
+    return r["difference"].abs() > RECONCILE_TOLERANCE * larger

@@ -1,0 +1,178 @@
+"""Inputs that cannot lie: plausible-looking wrong exports stop the build naming the file.
+
+Each export of the issue ("five plausible bad exports each built a report with exit code
+0") is made from the hand-checked KPI fixture and must stop validation with the file and
+the check named, unless an analyst accepted that anomaly for the year in settings.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from iro_analysis.clean import build_dataset
+from iro_analysis.errors import InputError, ValidationFailed
+from iro_analysis.gates import GATES, GateLimits, file_facts, reconcile, reconcile_off
+from iro_analysis.settings import AcceptedAnomaly, Settings
+from iro_analysis.validation import validate_dataset
+
+KPI_RAW = Path(__file__).parent / "fixtures" / "kpis" / "raw"
+# The fixture's files are tiny: compare them as if they were large.
+SMALL = Settings(gates=GateLimits(min_rows_for_change=1))
+
+
+def copy_raw(tmp_path: Path) -> Path:
+    """Two like years: the fixture's 2023 files as 2022 and 2023 (the same counts, so no
+    gate fires until a test changes 2023)."""
+    raw = tmp_path / "raw"
+    for year in (2022, 2023):
+        shutil.copytree(KPI_RAW / "2023", raw / str(year))
+    census = raw / "2022" / "cin_census.xml"
+    census.write_text(
+        census.read_text()
+        .replace("<Year>2023</Year>", "<Year>2022</Year>")
+        .replace("<ReferenceDate>2023-03-31", "<ReferenceDate>2022-03-31")
+    )
+    return raw
+
+
+def stops(raw: Path, year: int, settings: Settings = SMALL) -> str:
+    report = validate_dataset(build_dataset(raw), year, settings)
+    with pytest.raises(ValidationFailed) as exc:
+        report.raise_for_critical()
+    return str(exc.value)
+
+
+def test_two_like_years_pass_every_gate(tmp_path):
+    report = validate_dataset(build_dataset(copy_raw(tmp_path)), 2023, SMALL)
+    assert report.ok, report.failure_message()
+
+
+def test_the_kpi_fixture_s_empty_pep_file_is_caught():
+    """The KPI fixture's 2022 pep.csv has a header and no rows: exactly what the gate is for."""
+    report = validate_dataset(build_dataset(KPI_RAW), 2022, SMALL)
+    msg = report.failure_message()
+    assert "iro/pep.csv: a supplied file with no data rows (check rows_read, 2022)" in msg
+
+
+def test_reviews_with_a_header_and_no_rows_stop_the_build(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "ssda903" / "reviews.csv"
+    p.write_text(p.read_text().splitlines()[0] + "\n")
+    msg = stops(raw, 2023)
+    assert "ssda903/reviews.csv: a supplied file with no data rows (check rows_read, 2023)" in msg
+
+
+def test_a_census_with_an_empty_children_list_stops_the_build(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "cin_census.xml"
+    text = p.read_text()
+    p.write_text(re.sub(r"<Children>.*</Children>", "<Children></Children>", text, flags=re.S))
+    msg = stops(raw, 2023)
+    assert "cin_census.xml#Child: a supplied file with no data rows" in msg
+
+
+def test_month_first_review_dates_stop_the_build_saying_so(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "ssda903" / "reviews.csv"
+    lines = p.read_text().splitlines()
+    us = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        d, m, y = cells[2].split("/")
+        cells[2] = f"{m}/{d}/{y}"  # REVIEW written month-first
+        us.append(",".join(cells))
+    p.write_text("\n".join(us) + "\n")
+    msg = stops(raw, 2023)
+    assert "ssda903/reviews.csv: dates look month-first (MM/DD/YYYY)" in msg
+
+
+def test_a_table_that_lost_half_its_rows_stops_the_build(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "iro" / "meetings.csv"
+    lines = p.read_text().splitlines()
+    keep = len(lines) // 3
+    p.write_text("\n".join(lines[: 1 + keep]) + "\n")
+    msg = stops(raw, 2023)
+    assert "iro/meetings.csv: the number of rows moved more than the limit" in msg
+
+
+def test_a_mostly_quarantined_file_stops_the_build(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "iro" / "pep.csv"
+    lines = p.read_text().splitlines()
+    p.write_text("\n".join([lines[0]] + [line + "x" for line in lines[1:]]) + "\n")
+    msg = stops(raw, 2023, Settings(gates=GateLimits(min_rows_for_share=1)))
+    assert "iro/pep.csv: more of the file quarantined than the limit allows" in msg
+
+
+def test_an_accepted_anomaly_lets_only_that_gate_and_file_through(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "iro" / "meetings.csv"
+    lines = p.read_text().splitlines()
+    p.write_text("\n".join(lines[: 1 + len(lines) // 3]) + "\n")
+    ok = AcceptedAnomaly(2023, "row_change", "iro/meetings.csv", "New case system from May.")
+    other_year = replace(ok, year=2022)
+    report = validate_dataset(build_dataset(raw), 2023, replace(SMALL, accepted_anomalies=(ok,)))
+    assert report.ok
+    acc = report.accepted
+    assert acc["accepted"].tolist() == ["iro/meetings.csv: New case system from May."]
+    report = validate_dataset(
+        build_dataset(raw), 2023, replace(SMALL, accepted_anomalies=(other_year,))
+    )
+    assert not report.ok  # accepted for another year only
+
+
+def test_gates_skip_small_tables_with_the_default_limits():
+    facts = file_facts(build_dataset(KPI_RAW), 2023, GateLimits())
+    assert facts["row_change"].isna().all() and facts["quarantined_share"].isna().all()
+    assert set(GATES) <= set(facts.columns)
+
+
+def test_a_census_of_another_year_stops_cleaning_naming_both(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "cin_census.xml"
+    p.write_text(p.read_text().replace("<Year>2023</Year>", "<Year>2019</Year>"))
+    with pytest.raises(InputError, match="collection year 2019.*Year 2023"):
+        build_dataset(raw)
+
+
+def test_conflicting_dates_of_birth_are_a_warning_with_a_count_only(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "ssda903" / "reviews.csv"
+    lines = p.read_text().splitlines()
+    cells = lines[1].split(",")
+    child = cells[0]
+    cells[1] = "01/01/2001"  # this row's DOB disagrees with the header's
+    lines[1] = ",".join(cells)
+    p.write_text("\n".join(lines) + "\n")
+    report = validate_dataset(build_dataset(raw), 2023, SMALL)
+    w = report.warnings
+    row = w[w["expectation"] == "date_of_birth_agrees_across_files"].iloc[0]
+    assert row["unexpected_count"] == 1 and row["sample"] == []
+    assert child not in str(report.to_dict())
+
+
+def test_reconciliation_counts_the_same_events_in_two_returns():
+    ds = build_dataset(KPI_RAW)
+    r = reconcile(ds, 2023).set_index("measure")
+    assert list(r.index) == [
+        "Initial child protection conferences held",
+        "Review child protection conferences held",
+        "Looked-after reviews held",
+        "Disputes about looked-after children raised",
+    ]
+    assert (r["difference"] == r["first"] - r["second"]).all()
+    # a log that lost its ICPCs differs by more than the tolerance
+    t = dict(ds.tables)
+    m = t["meetings"]
+    t["meetings"] = m[m["meeting_type"] != "ICPC"]
+    r2 = reconcile(replace(ds, tables=t), 2023)
+    off = dict(zip(r2["measure"], reconcile_off(r2), strict=True))
+    assert off["Initial child protection conferences held"] == (
+        r.loc["Initial child protection conferences held", "first"] > 0
+    )
