@@ -76,11 +76,23 @@ def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_r
     before_processed = _snapshot(root / "processed")
     episodes = root / "raw" / str(REPORT_YEAR) / "ssda903" / "episodes.csv"
     episodes.write_bytes(b"\x00\x01\x02PK\x03\x04 not a csv \xff\xfe" * 50)
+    logged: list[str] = []
     with pytest.raises(IroAnalysisError) as exc:
-        _build(root)
+        report.build_report(
+            REPORT_YEAR,
+            raw_dir=root / "raw",
+            reports_dir=root / "reports",
+            processed_dir=root / "processed",
+            log=logged.append,
+        )
     assert "episodes.csv" in str(exc.value)
     assert _snapshot(root / "reports" / str(REPORT_YEAR)) == before_reports
     assert _snapshot(root / "processed") == before_processed
+    # the failed build is kept for inspection, its location logged; no staging is left
+    failed = root / "reports" / f".failed-{REPORT_YEAR}"
+    assert (failed / "notebooks" / "01_clean.ipynb").is_file()
+    assert any(str(failed) in line for line in logged)
+    assert not list((root / "reports").glob(".build-*"))
 
 
 def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw):
@@ -122,9 +134,19 @@ def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw)
     assert _snapshot(root / "reports" / str(REPORT_YEAR)) == before
     ds = load_processed(REPORT_YEAR, root / "processed")
     assert len(ds.tables["episodes"]) > 0
-    # the next build succeeds and clears the way
-    _build(root)
+    assert list((root / "reports").glob(f".build-{REPORT_YEAR}-{proc.pid}"))
+    # the next build succeeds and clears the way: the killed build's staging is removed
+    logged: list[str] = []
+    report.build_report(
+        REPORT_YEAR,
+        raw_dir=root / "raw",
+        reports_dir=root / "reports",
+        processed_dir=root / "processed",
+        log=logged.append,
+    )
     assert (root / "reports" / str(REPORT_YEAR) / "kpis.csv").is_file()
+    assert not list((root / "reports").glob(".build-*"))
+    assert any(f".build-{REPORT_YEAR}-{proc.pid}" in line for line in logged)
 
 
 def test_two_years_built_at_once_do_not_corrupt_each_other(tmp_path, demo_raw):
@@ -162,3 +184,46 @@ def test_two_years_built_at_once_do_not_corrupt_each_other(tmp_path, demo_raw):
         kpis = (root / "reports" / str(y) / "kpis.csv").read_text()
         assert kpis.startswith("kpi_id,year,value,numerator,denominator")
         assert f",{y}," in kpis
+
+
+def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
+    """`make report FORMAT=pdf` then `make report`: the PDF survives only an unchanged report."""
+    root = _workspace(tmp_path, demo_raw)
+    html = _build(root)
+    # As if built with FORMAT=pdf (the rule does not depend on Chromium, absent on some hosts).
+    pdf = html.with_suffix(".pdf")
+    pdf.write_bytes(b"%PDF-1.7 printed from this HTML")
+    logged: list[str] = []
+
+    def build(**kw) -> Path:
+        return report.build_report(
+            REPORT_YEAR,
+            raw_dir=root / "raw",
+            reports_dir=root / "reports",
+            processed_dir=root / "processed",
+            log=logged.append,
+            **kw,
+        )
+
+    before = html.read_bytes()
+    build()
+    assert html.read_bytes() == before
+    assert pdf.read_bytes() == b"%PDF-1.7 printed from this HTML"
+    assert any("PDF is still current" in line for line in logged)
+
+    # the report changes (new commentary): the old PDF no longer matches and goes
+    narrative = tmp_path / "narrative.md"
+    narrative.write_text("## Key messages\n\nA new paragraph for the committee.\n")
+    failed = root / "reports" / f".failed-{REPORT_YEAR}"
+    (failed / "notebooks").mkdir(parents=True)  # left by an earlier failed build
+    logged.clear()
+    build(narrative_path=narrative)
+    assert "A new paragraph for the committee." in html.read_text(encoding="utf-8")
+    assert not pdf.exists()
+    assert any(
+        "the PDF was out of date and was removed; rebuild with FORMAT=pdf" in line
+        for line in logged
+    ), logged
+    assert not failed.exists()  # a good build clears the earlier failure
+    assert any(str(failed) in line for line in logged)
+    assert sorted(p.name for p in (root / "reports").iterdir()) == [str(REPORT_YEAR)]

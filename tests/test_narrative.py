@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from pathlib import Path
+
 import pytest
 
 from iro_analysis.narrative import (
@@ -88,3 +91,179 @@ def test_sections_split_and_unknown_heading(tmp_path):
         "Priorities for next year": "Keep 120 low."
     }
     assert load_narrative(tmp_path / "none.md", {}, allowed) == {}
+
+
+# --------------------------------------------------------------------------------------
+# The narrative is untrusted: only the documented placeholders, nothing evaluated.
+# --------------------------------------------------------------------------------------
+
+PWNED = Path("/tmp/iro-analysis-narrative-test.pwned")
+ATTACKS = [
+    "{{ lipsum.__globals__['os'].popen('touch " + str(PWNED) + "').read() }}",
+    "{{ cycler.__init__.__globals__.os.system('touch " + str(PWNED) + "') }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ config }}",
+    "{{ council.__class__.__mro__ }}",
+    "{{ kpi.__class__ }}",
+    "{{ kpi.drp_raised.__class__ }}",
+    "{{ kpi['drp_raised'] }}",
+    "{{ council | upper }}",
+    "{{ council ~ period }}",
+    "{{ 7 * 7 }}",
+    "{{ 'text' }}",
+    "{{ range(10) }}",
+    "{% set x = 1 %}",
+    "{% if council %}yes{% endif %}",
+    "{% for i in range(3) %}x{% endfor %}",
+    "{% include 'x.html' %}",
+    "{% raw %}{{ council }}{% endraw %}",
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_anything_but_a_placeholder_is_refused_naming_file_and_line(attack):
+    PWNED.unlink(missing_ok=True)
+    text = "## Key messages\n\nIntro line.\n" + attack + "\n"
+    with pytest.raises(NarrativeError) as exc:
+        render_narrative(text, {"drp_raised": "120"}, "reports/narrative/2022.md", council="C")
+    msg = str(exc.value)
+    assert "reports/narrative/2022.md" in msg and "line 4" in msg, msg
+    assert not PWNED.exists()
+
+
+def test_errors_say_what_is_allowed():
+    with pytest.raises(NarrativeError) as exc:
+        render_narrative("a\n{{ council | upper }}", {}, "n.md", council="C")
+    assert "{{ kpi.<id> }}, {{ council }}, {{ period }}" in str(exc.value)
+
+
+def test_documented_placeholders_and_comments_render_with_values_escaped():
+    text = render_narrative(
+        "{# a note #}{{ council }}, {{ period }}: {{ kpi.drp_raised }}.",
+        {"drp_raised": "120"},
+        "n.md",
+        council='<script>alert(1)</script> & "Co"',
+        period="2021/22",
+        other="ignored",
+    )
+    assert text == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Co&#34;, 2021/22: 120."
+
+
+def test_the_checked_narrative_is_rendered_in_the_immutable_sandbox():
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from iro_analysis import narrative
+
+    assert isinstance(narrative._NARRATIVE_ENV, ImmutableSandboxedEnvironment)
+    assert narrative._NARRATIVE_ENV.autoescape is True
+
+
+def test_project_narratives_pass_the_check():
+    from iro_analysis import paths
+    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.narrative import check_narrative_file
+    from iro_analysis.report import SECTION_TITLES
+
+    for f in sorted(paths.NARRATIVE_DIR.glob("[0-9][0-9][0-9][0-9].md")):
+        check_narrative_file(f, KPI_DEFINITIONS, SECTION_TITLES)
+
+
+def test_check_narrative_file_refuses_before_data(tmp_path):
+    from iro_analysis.narrative import check_narrative_file
+
+    f = tmp_path / "2022.md"
+    f.write_text("## Key messages\n\n{{ kpi.drp_raised }} and {{ kpi.nope }}\n")
+    with pytest.raises(
+        NarrativeError, match=r"2022\.md: unknown placeholder 'kpi\.nope' on line 3"
+    ):
+        check_narrative_file(f, ["drp_raised"], ["Key messages"])
+    f.write_text("## Wishes\n")
+    with pytest.raises(NarrativeError, match="is not a report section"):
+        check_narrative_file(f, ["drp_raised"], ["Key messages"])
+    check_narrative_file(tmp_path / "none.md", [], [])
+
+
+# --------------------------------------------------------------------------------------
+# Markdown: only text markup reaches the report.
+# --------------------------------------------------------------------------------------
+
+
+class _Tags(HTMLParser):
+    """Every start tag and its attributes."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+MARKUP_ATTACKS = {
+    "script": "<script>alert(1)</script>",
+    "img onerror": "<img src=x onerror=alert(1)>",
+    "iframe": '<iframe src="https://evil.example/frame"></iframe>',
+    "javascript link": "[click](javascript:alert(1))",
+    "javascript a": '<a href="javascript:alert(1)">click</a>',
+    "obfuscated": '<a href="JaVa&#x09;ScRiPt:alert(1)">click</a>',
+    "data link": "[d](data:text/html;base64,PHNjcmlwdD4=)",
+    "image": "![pixel](https://evil.example/pixel.png)",
+    "svg": "<svg onload=alert(1)><circle r=1 /></svg>",
+    "style": "<style>@import url(https://evil.example/x.css)</style>",
+    "style attribute": '<p style="background:url(https://evil.example/x)">x</p>',
+    "handler on allowed tag": '<em onmouseover="alert(1)">x</em>',
+    "id clobbering": '<p id="main">x</p>',
+    "form": '<form action="https://evil.example"><input name=x></form>',
+    "object": '<object data="https://evil.example/x.swf"></object>',
+    "meta refresh": '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+    "base": '<base href="https://evil.example/">',
+    "link": '<link rel=stylesheet href="https://evil.example/x.css">',
+}
+
+
+@pytest.mark.parametrize("name", list(MARKUP_ATTACKS))
+def test_markup_attacks_are_removed(name):
+    from iro_analysis.narrative import markdown_html
+
+    out = markdown_html("Before.\n\n" + MARKUP_ATTACKS[name] + "\n\nAfter.")
+    low = out.lower()
+    for bad in ("<script", "<iframe", "<img", "<svg", "<style", "<object", "<form", "<meta"):
+        assert bad not in low, (bad, out)
+    assert "javascript:" not in low and "evil.example" not in low and "data:" not in low, out
+    for _tag, attrs in _Tags(out).tags:
+        assert not any(a.startswith("on") for a in attrs), out
+        assert set(attrs) <= {"href", "title", "rel", "start"}, out
+    assert "Before." in out and "After." in out
+
+
+def test_text_markup_survives():
+    from iro_analysis.narrative import markdown_html
+
+    out = markdown_html(
+        "### Our year\n\n#### Detail\n\n*one* **two** ~~three~~\n\n- a\n- b\n\n1. x\n\n"
+        "[site](https://example.org/a?b=1) [mail](mailto:iro@example.org) [rel](../2021/x.html)\n\n"
+        "| Team | Reviews |\n|---|---|\n| North | 12 |\n"
+    )
+    for want in (
+        "<h3>Our year</h3>",
+        "<h4>Detail</h4>",
+        "<em>one</em>",
+        "<strong>two</strong>",
+        "<del>three</del>",
+        "<li>a</li>",
+        "<ol>",
+        '<a href="https://example.org/a?b=1" rel="noopener noreferrer">site</a>',
+        'href="mailto:iro@example.org"',
+        'href="../2021/x.html"',
+        "<th>Team</th>",
+        "<td>North</td>",
+    ):
+        assert want in out, (want, out)
+
+
+def test_escaped_placeholder_values_stay_text_through_markdown():
+    from iro_analysis.narrative import markdown_html
+
+    text = render_narrative("{{ council }}", {}, "n.md", council="<script>x</script> & Co")
+    assert markdown_html(text).strip() == "<p>&lt;script&gt;x&lt;/script&gt; &amp; Co</p>"

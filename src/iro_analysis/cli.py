@@ -8,6 +8,7 @@ so that `--help` stays fast.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,9 @@ from pathlib import Path
 
 from iro_analysis import __version__
 from iro_analysis.years import check_year
+
+# A full disk or quota: reported in one line, not a traceback.
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 # subcommand -> "module:function" that takes the parsed args and returns an exit code.
 HANDLERS = {
@@ -69,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of rows given a data-quality fault (0 turns them off)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--903-format",
+        dest="ssda903_format",
+        choices=("csv", "xml"),
+        default="csv",
+        help="write each year's SSDA903 as the four CSVs (default) or as one XML file",
+    )
 
     for name, text in (
         ("clean", "read, clean and quarantine the raw data into parquet"),
@@ -159,11 +170,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     handler = _handler(args.command)
     from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.settings import SettingsError
 
     try:
         return int(handler(args) or 0)
+    except SettingsError as exc:
+        print(f"iro-analysis {args.command}: error reading settings: {exc}", file=sys.stderr)
+        return 1
     except IroAnalysisError as exc:
         print(f"iro-analysis {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        where = f" writing {exc.filename}" if exc.filename else ""
+        print(
+            f"iro-analysis {args.command}: error: no space left on the device{where}; "
+            "free some space and run it again",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

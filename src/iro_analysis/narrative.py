@@ -5,16 +5,27 @@ figures never disagree. Analysts add commentary and priorities in
 `reports/narrative/<YEAR>.md`; it may use placeholders such as
 `{{ kpi.icpc_within_15wd_pct }}` (the formatted figure) and an unknown placeholder is an
 error naming it and the file.
+
+The narrative goes into a public report, so it is treated as untrusted: its template is
+checked to hold only the documented placeholders before anything is evaluated, rendered
+in Jinja's immutable sandbox with autoescaping, and its Markdown is turned into HTML that
+an allow-list sanitiser reduces to text markup (`markdown_html`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import mistune
+import nh3
 import pandas as pd
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from iro_analysis.errors import IroAnalysisError
 
@@ -138,38 +149,141 @@ def missing_sentence(title: str, year_label: str, reason: str) -> str:
     return MISSING.render(title=title, year_label=year_label, reason=reason)
 
 
-class KpiPlaceholders:
-    """`kpi.<id>` inside narrative text: the formatted figure; an unknown id is an error."""
+# The only placeholders a narrative may use: `{{ kpi.<id> }}` and these names.
+PLACEHOLDER_NAMES = ("council", "period")
+_ALLOWED = ", ".join(["{{ kpi.<id> }}", *(f"{{{{ {n} }}}}" for n in PLACEHOLDER_NAMES)])
 
-    def __init__(self, formatted: dict[str, str], source: str) -> None:
-        self._formatted = formatted
-        self._source = source
+# Analysts' text is rendered in Jinja's immutable sandbox with autoescaping, after its
+# syntax tree has been checked to hold nothing but text and the placeholders above: no
+# expression is evaluated before it has been checked, and the checked ones only read a
+# figure or a name.
+_NARRATIVE_ENV = ImmutableSandboxedEnvironment(
+    autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+)
 
-    def __getattr__(self, name: str) -> str:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            return self._formatted[name]
-        except KeyError:
+
+def _describe(node: nodes.Node) -> str:
+    """A short rendering of a placeholder expression for error messages."""
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_describe(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem):
+        return f"{_describe(node.node)}[...]"
+    if isinstance(node, nodes.Call):
+        return f"{_describe(node.node)}(...)"
+    if isinstance(node, nodes.Filter):
+        return f"{_describe(node.node) if node.node else '...'} | {node.name}"
+    if isinstance(node, nodes.Const):
+        return repr(node.value)
+    return f"<{type(node).__name__.lower()}>"
+
+
+def check_narrative(text: str, formatted: dict[str, str], source: str) -> None:
+    """Refuse anything in a narrative but text and the documented placeholders.
+
+    Checks the lexer's tokens (no `{% %}` statement or raw block) and the parsed syntax
+    tree (each `{{ }}` holds exactly `kpi.<known id>`, `council` or `period`: no other
+    name, attribute, item, filter, call, operator or literal). Nothing is evaluated. A
+    problem raises NarrativeError naming the file and line.
+    """
+    try:
+        for lineno, token, _ in _NARRATIVE_ENV.lex(text):
+            if token in ("block_begin", "raw_begin", "linestatement_begin"):
+                raise NarrativeError(
+                    f"{source}: line {lineno}: '{{% ... %}}' statements are not allowed in a "
+                    f"narrative; use only the placeholders {_ALLOWED}"
+                )
+        tree = _NARRATIVE_ENV.parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise NarrativeError(f"{source}, line {exc.lineno}: {exc.message}") from None
+    for stmt in tree.body:
+        if not isinstance(stmt, nodes.Output):  # pragma: no cover - the lexer check stops these
             raise NarrativeError(
-                f"{self._source}: unknown placeholder 'kpi.{name}' (no such KPI for this year)"
-            ) from None
-
-    __getitem__ = __getattr__
+                f"{source}: line {stmt.lineno}: statements are not allowed in a narrative"
+            )
+        for node in stmt.nodes:
+            if isinstance(node, nodes.TemplateData):
+                continue
+            what = _describe(node)
+            if isinstance(node, nodes.Name) and node.name in PLACEHOLDER_NAMES:
+                continue
+            if (
+                isinstance(node, nodes.Getattr)
+                and isinstance(node.node, nodes.Name)
+                and node.node.name == "kpi"
+            ):
+                if node.attr in formatted:
+                    continue
+                raise NarrativeError(
+                    f"{source}: unknown placeholder '{what}' on line {node.lineno} "
+                    "(no such KPI for this year)"
+                )
+            simple = isinstance(node, nodes.Name) or (
+                isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name)
+            )
+            kind = "unknown placeholder" if simple else "not a placeholder"
+            raise NarrativeError(
+                f"{source}: {kind} '{{{{ {what} }}}}' on line {node.lineno}; "
+                f"a narrative may use only {_ALLOWED}"
+            )
 
 
 def render_narrative(text: str, formatted: dict[str, str], source: str, **extra: object) -> str:
-    """Fill `{{ kpi.<id> }}` placeholders in analysts' text; unknown ones raise NarrativeError."""
-    env = jinja2.Environment(
-        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
-    )
+    """Fill the placeholders in analysts' text after `check_narrative` has passed it.
+
+    Placeholder values are HTML-escaped (the text then becomes Markdown, then HTML).
+    `extra` gives the values of `PLACEHOLDER_NAMES`; other keys are ignored.
+    """
+    check_narrative(text, formatted, source)
+    values = {k: v for k, v in extra.items() if k in PLACEHOLDER_NAMES}
     try:
-        template = env.from_string(text)
-        return template.render(kpi=KpiPlaceholders(formatted, source), **extra)
-    except jinja2.UndefinedError as exc:
+        return str(_NARRATIVE_ENV.from_string(text).render(kpi=dict(formatted), **values))
+    except jinja2.UndefinedError as exc:  # a documented name the caller did not supply
         raise NarrativeError(f"{source}: unknown placeholder ({exc.message})") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise NarrativeError(f"{source}, line {exc.lineno}: {exc.message}") from None
+    except SecurityError as exc:  # pragma: no cover - the check above stops these
+        raise NarrativeError(f"{source}: not allowed in a narrative ({exc})") from None
+
+
+# Markdown to HTML, for the narrative and the project's own Markdown (the assumptions log).
+# The HTML is passed through an allow-list sanitiser (nh3): only text markup survives.
+# Script, style and frame elements are removed with their content; any other tag outside
+# the list (img, form, object, svg...) is removed and its text kept; every attribute but a
+# link's href and title goes (no event handler, style or id); links may point only to
+# http, https, mailto or a relative address (mistune already turns javascript:, vbscript:,
+# data: and file: links into "#harmful-link").
+_MARKDOWN = mistune.create_markdown(escape=False, plugins=["strikethrough", "table"])
+ALLOWED_TAGS = frozenset(
+    {
+        "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote",
+        "ul", "ol", "li", "h3", "h4", "h5", "h6", "a",
+        "table", "thead", "tbody", "tr", "th", "td",
+    }
+)  # fmt: skip
+REMOVED_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "frame", "frameset", "object", "embed", "noscript",
+     "template", "svg", "math", "textarea", "select", "title"}
+)  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def sanitise_html(fragment: str) -> str:
+    """Keep only the allow-listed tags, attributes and link schemes of an HTML fragment."""
+    return nh3.clean(
+        fragment,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(REMOVED_WITH_CONTENT),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def markdown_html(text: str) -> str:
+    """Markdown as safe HTML: rendered by mistune, then sanitised to the allow-list."""
+    return sanitise_html(_MARKDOWN(text))
 
 
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
@@ -205,3 +319,16 @@ def load_narrative(
         return {}
     text = render_narrative(path.read_text(encoding="utf-8"), formatted, str(path), **extra)
     return split_sections(text, allowed, str(path))
+
+
+def check_narrative_file(path: Path, kpi_ids: Iterable[str], allowed: list[str]) -> None:
+    """Check `reports/narrative/<YEAR>.md` (if it exists) before a build runs anything.
+
+    The same checks as `load_narrative` (placeholders, statements, headings) without data:
+    any defined KPI id is accepted. Raises NarrativeError naming the file and line.
+    """
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    check_narrative(text, dict.fromkeys(kpi_ids, ""), str(path))
+    split_sections(text, allowed, str(path))

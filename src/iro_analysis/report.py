@@ -11,6 +11,7 @@ Notebooks stay thin: `check_parameters`, `prepare` and `show` are all they call.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import escape
 
 from iro_analysis import paths
 from iro_analysis.errors import IroAnalysisError
@@ -76,7 +78,7 @@ SECTIONS: tuple[Section, ...] = (
         "50 to 70 children per full-time IRO.",
         table_caption="IRO workforce and caseload at 31 March",
         trends=("iro_caseload_per_fte",),
-        breakdowns=(("Caseload by IRO", "caseload_by_iro"),),
+        breakdowns=(("IRO caseloads", "caseload_bands"),),
     ),
     Section(
         "looked_after",
@@ -437,8 +439,10 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> str:
 class Col:
     """How one breakdown column is shown: a label, a count, or a figure derived from a count.
 
-    kind: "label" | "count" | "percent" | "ratio" (derived, suppressed with `base`) |
-    "number" (an input such as FTE: one decimal place, never suppressed).
+    kind: "label" | "count" | "percent" | "ratio" (derived: hidden with its `base` or
+    `den` count) | "number" (one decimal place, never suppressed; no breakdown uses it).
+    A count whose `hide_with` count is hidden is hidden too (a figure for a group whose
+    size is hidden, e.g. the CP children of a caseload band of c IROs).
     """
 
     name: str
@@ -446,6 +450,7 @@ class Col:
     kind: str = "count"
     base: str | None = None  # the count a percent or ratio is derived from
     den: str | None = None  # its denominator count, if any
+    hide_with: str | None = None  # a count: hidden wherever this count is hidden
 
 
 @dataclass(frozen=True)
@@ -456,6 +461,9 @@ class BreakdownView:
     value_label: str = "Number"
     band: tuple[float, float, str] | None = None  # a reference range drawn on the chart
     prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # applied before display
+    # Every count column's total is taken as published (a headline, or findable); rows'
+    # totals only when a row's counts partition something printed (see breakdown_mask).
+    row_totals: bool = False
 
 
 _SHARE = (Col("count", "Number"), Col("percent", "Percent", "percent", base="count"))
@@ -547,44 +555,73 @@ BREAKDOWNS: dict[str, BreakdownView] = {
         "count",
         "Meetings",
     ),
-    "caseload_by_iro": BreakdownView(
-        "Children per IRO in post at 31 March",
+    # No IRO is shown one by one (no per-person FTE or caseload): IROs are counted in bands.
+    "caseload_bands": BreakdownView(
+        "IROs in post at 31 March by looked-after children per full-time equivalent",
         (
-            Col("iro", "IRO", "label"),
-            Col("children_at_31_march", "Children at 31 March"),
-            Col("children_in_year", "Children during the year"),
-            Col("fte_at_31_march", "FTE", "number"),
-            Col("children_per_fte", "Children per FTE", "ratio", base="children_at_31_march"),
+            Col("band", "Looked-after children per full-time equivalent", "label"),
+            Col("iros", "IROs"),
+            Col("cp_children", "Children on a child protection plan", hide_with="iros"),
         ),
-        "children_per_fte",
-        "Children per full-time IRO",
-        band=(50, 70, "IRO Handbook range: 50 to 70"),
-        prepare=lambda df: _anonymise_iros(df),  # defined below
     ),
 }
 
 
-def display_breakdown(df: pd.DataFrame, view: BreakdownView, threshold: int) -> pd.DataFrame:
-    """The breakdown as shown: small counts and every figure derived from them as "c"."""
-    from iro_analysis.suppression import SUPPRESSED, format_count, format_percent, is_small
+def breakdown_mask(df: pd.DataFrame, view: BreakdownView, threshold: int) -> pd.DataFrame:
+    """Which count cells of a breakdown show as "c" (True): `suppression.disclosure_mask`
+    over the view's count columns, each column's total taken as published.
 
-    def small(col: str | None) -> pd.Series:
-        if col is None or threshold <= 0:
+    Most count columns add up to a headline the report prints (children looked after at
+    31 March, reviews held, plans open at 31 March, disputes raised, meetings held; the
+    rearranged, visited and advocacy meetings as printed percentages of meetings held);
+    the others' totals can be found elsewhere (IROs in post), so every one is protected.
+    A count with `hide_with` is hidden where that count is, then the rule runs again.
+    """
+    from iro_analysis.suppression import disclosure_mask
+
+    names = [c.name for c in view.columns if c.kind == "count" and c.name in df.columns]
+    counts = df[names]
+    linked = [(c.name, c.hide_with) for c in view.columns if {c.name, c.hide_with} <= set(names)]
+    mask = disclosure_mask(counts, threshold, row_totals=view.row_totals)
+    while linked:
+        hide = mask.copy()
+        for name, other in linked:
+            hide[name] = hide[name] | mask[other]
+        again = disclosure_mask(counts, threshold, row_totals=view.row_totals, hide=hide)
+        if again.equals(mask):
+            break
+        mask = again
+    return mask
+
+
+def display_breakdown(df: pd.DataFrame, view: BreakdownView, threshold: int) -> pd.DataFrame:
+    """The breakdown as shown: hidden counts (`breakdown_mask`) and every percentage or
+    ratio built on a hidden count, as numerator or denominator, as "c". A view column the
+    frame does not have (its input was not supplied) is left out."""
+    from iro_analysis.suppression import SUPPRESSED, format_count, format_percent
+
+    mask = breakdown_mask(df, view, threshold)
+
+    def hidden(col: str | None) -> pd.Series:
+        if col is None or col not in mask:
             return pd.Series(False, index=df.index)
-        return is_small(df[col], threshold)
+        return mask[col]
 
     out = {}
     for c in view.columns:
+        if c.name not in df.columns:
+            continue
         v = df[c.name]
         if c.kind == "label":
             out[c.header] = v.astype(str).tolist()
             continue
         if c.kind == "count":
-            hide, fmt = small(c.name), format_count
+            hide, fmt = hidden(c.name), format_count
         elif c.kind == "percent":
-            hide, fmt = small(c.base) | small(c.den), format_percent
+            hide, fmt = hidden(c.base) | hidden(c.den), format_percent
         elif c.kind == "ratio":
-            hide, fmt = small(c.base), (lambda x: "" if pd.isna(x) else f"{float(x):.1f}")
+            hide = hidden(c.base) | hidden(c.den)
+            fmt = lambda x: "" if pd.isna(x) else f"{float(x):.1f}"  # noqa: E731
         else:  # "number"
             hide, fmt = (
                 pd.Series(False, index=df.index),
@@ -599,8 +636,9 @@ def display_breakdown(df: pd.DataFrame, view: BreakdownView, threshold: int) -> 
 def breakdown_block(ctx: ReportContext, name: str, chart: bool = True) -> str:
     """A breakdown (from `kpis.compute_breakdowns`) as a table and, where useful, a bar chart.
 
-    Disclosure control: counts from 1 to the settings' threshold, and percentages or ratios
-    derived from them, are shown as "c" in the table, the chart labels and the alt text.
+    Disclosure control (`display_breakdown`): counts from 1 to the settings' threshold, the
+    counts hidden so that those cannot be worked out from a total, and percentages or
+    ratios built on them, are shown as "c" in the table, the chart labels and the alt text.
     """
     from iro_analysis import html, plots
     from iro_analysis.suppression import SUPPRESSED
@@ -636,7 +674,10 @@ def breakdown_block(ctx: ReportContext, name: str, chart: bool = True) -> str:
         top = max(shown, key=lambda x: x[2])
         alt += f" The largest group is {top[0]} ({top[1]})."
     if SUPPRESSED in texts:
-        alt += f" Groups of 1 to {ctx.settings.suppression_threshold} are suppressed (shown as c)."
+        alt += (
+            f" Groups of 1 to {ctx.settings.suppression_threshold}, and groups that would reveal "
+            "them, are suppressed (shown as c)."
+        )
     if view.band is not None:
         alt += f" The shaded band marks the {view.band[2][0].lower() + view.band[2][1:]}."
     c = plots.bar_chart(
@@ -653,13 +694,14 @@ def breakdown_block(ctx: ReportContext, name: str, chart: bool = True) -> str:
 
 
 def _heading(section: Section) -> str:
-    return f'<h2 id="{_slug(section.title)}">{section.title}</h2>\n'
+    return f'<h2 id="{escape(_slug(section.title))}">{escape(section.title)}</h2>\n'
 
 
 def _markdown(text: str) -> str:
-    import mistune
+    """Markdown as HTML sanitised to an allow-list (no script, handler, frame or image)."""
+    from iro_analysis.narrative import markdown_html
 
-    return mistune.html(text)
+    return markdown_html(text)
 
 
 def _missing_notice(ctx: ReportContext, section: Section) -> str:
@@ -715,10 +757,19 @@ def _caseload_note(ctx: ReportContext) -> str:
     if caseload is None:
         return ""
     band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
-    return html.paragraph(
+    out = html.paragraph(
         f"The caseload of {caseload:.1f} children per full-time IRO is {band} the IRO Handbook's "
         "recommended range of 50 to 70."
     )
+    if "caseload_bands" in ctx.breakdowns:
+        out += html.paragraph(
+            "The IRO caseloads table counts the IROs in post at 31 March by the children looked "
+            "after they carry per full-time equivalent, against the Handbook's 50 to 70 (a child "
+            "counts for the IRO who chaired their latest meeting), with the children on a child "
+            "protection plan those IROs carry beside it. No IRO's own hours or caseload are "
+            "published."
+        )
+    return out
 
 
 def _participation_note(ctx: ReportContext) -> str:
@@ -743,24 +794,8 @@ def _section_body(ctx: ReportContext, section: Section) -> str:
     for kpi_id in section.trends:
         out += trend_figure(ctx, kpi_id)
     for heading, name in section.breakdowns:
-        out += f"<h3>{heading}</h3>\n" + breakdown_block(ctx, name)
+        out += f"<h3>{escape(heading)}</h3>\n" + breakdown_block(ctx, name)
     return out
-
-
-def _anonymise_iros(df: pd.DataFrame) -> pd.DataFrame:
-    """IROs in post at 31 March, as IRO A, B, ... (staff are not named in a public report)."""
-    in_post = df[df["fte_at_31_march"].notna()].sort_values("iro_id").reset_index(drop=True)
-    in_post.insert(0, "iro", [f"IRO {_letters(i)}" for i in range(len(in_post))])
-    return in_post
-
-
-def _letters(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _section_data_quality(ctx: ReportContext) -> str:
@@ -823,27 +858,65 @@ def _section_data_quality(ctx: ReportContext) -> str:
     else:
         out += html.paragraph(f"No rows were quarantined from the {ctx.year.label} files.")
     out += _warnings_html(ds, ctx.year.year, ctx.year.label)
+    out += _reconciliation_html(ds, ctx.year.year, ctx.year.label)
     out += "<h3>Validation</h3>\n"
-    v = ctx.validation
-    if v is None or v.empty:
-        out += html.paragraph("Validation results were not available for this build.")
-    else:
-        n = len(v)
-        ok = int(v["success"].astype(bool).sum()) if "success" in v else n
-        out += html.paragraph(
-            f"{ok} of {n} expectations on the clean data passed; every critical expectation passed."
-        )
-        failed = v[~v["success"].astype(bool)] if "success" in v else v.iloc[0:0]
-        if len(failed):
-            cols = [
-                c
-                for c in ("table", "column", "expectation", "severity", "unexpected_count")
-                if c in failed
-            ]
-            t = failed[cols].copy()
-            t.columns = [c.replace("_", " ").capitalize() for c in cols]
-            out += html.table(t, "Warnings raised by validation (these do not stop the report)")
+    out += validation_html(ctx.validation)
     return out
+
+
+def validation_html(v: pd.DataFrame | None) -> str:
+    """What the validation results say, derived from them: counts by outcome, every
+    failed check (critical ones only appear when an analyst accepted them, with the
+    reason), never a claim the results do not support."""
+    from iro_analysis import html
+
+    if v is None or v.empty:
+        return html.paragraph("Validation results were not available for this build.")
+    success = v["success"].astype(bool)
+    critical = v["severity"].eq("critical")
+    accepted = v["accepted"].fillna("").ne("") if "accepted" in v else ~success & False
+    n_crit = int((critical & ~success & ~accepted).sum())
+    n_acc = int((~success & accepted).sum())
+    n_warn = int((~critical & ~success).sum())
+    text = f"{int(success.sum())} of {len(v)} checks passed. "
+    text += (
+        "No critical check failed. "
+        if n_crit == 0 and n_acc == 0
+        else f"{n_crit} critical check(s) failed. "
+        if n_crit
+        else ""
+    )
+    if n_acc:
+        text += f"{n_acc} critical check(s) failed and were accepted by the analysts (below). "
+    text += f"{n_warn} warning(s)." if n_warn else "No warnings."
+    out = html.paragraph(text)
+    if n_acc:
+        t = v.loc[~success & accepted, ["column", "accepted"]].copy()
+        t.columns = ["Check", "Accepted because"]
+        out += html.table(t, "Critical checks that failed and were accepted, with the reason")
+    failed = v[~success & ~accepted]
+    if len(failed):
+        cols = ["table", "column", "expectation", "severity", "unexpected_count"]
+        t = failed[[c for c in cols if c in failed]].copy()
+        t.columns = [c.replace("_", " ").capitalize() for c in t.columns]
+        out += html.table(t, "Checks that failed (warnings do not stop the report)")
+    return out
+
+
+def _reconciliation_html(ds, year: int, label: str) -> str:
+    """The same events counted in two returns, with the differences."""
+    from iro_analysis import html
+    from iro_analysis.gates import reconcile, reconcile_off
+
+    r = reconcile(ds, year)
+    out = "<h3>Reconciling the returns</h3>\n"
+    if not len(r):
+        return out + html.paragraph(f"No two returns for {label} count the same events.")
+    t = r.copy()
+    t["note"] = ["differs by more than 10%" if x else "" for x in reconcile_off(r)]
+    t = t[["measure", "first_source", "first", "second_source", "second", "difference", "note"]]
+    t.columns = ["Measure", "Source", "Count", "Compared with", "Count", "Difference", "Note"]
+    return out + html.table(t, f"The same events counted in two returns, {label}")
 
 
 def _warnings_html(ds, year: int, label: str) -> str:
@@ -944,8 +1017,8 @@ def _section_appendix(ctx: ReportContext) -> str:
     out = "<h3>Every measure: value, definition and source</h3>\n"
     out += html.paragraph(
         "Counts by participation code, category of abuse and dispute theme are breakdowns: values of 1 to "
-        f"{ctx.settings.suppression_threshold} are shown as c. kpis.csv beside this report holds every "
-        "numerator and denominator for analysts."
+        f"{ctx.settings.suppression_threshold}, and values that would reveal them, are shown as c, as in "
+        "the breakdown tables. kpis.csv beside this report holds every numerator and denominator for analysts."
     )
     rows = []
     for row in ctx.kpis.itertuples(index=False):
@@ -1000,12 +1073,41 @@ def _section_appendix(ctx: ReportContext) -> str:
     return out
 
 
+# Per-code KPIs that repeat a breakdown's cell: pattern -> (breakdown, its code column).
+_PATTERN_CELLS = {
+    "cla_participation_<code>": ("participation_by_code", "code"),
+    "cp_category_<cat>": ("cp_by_category", "category"),
+    "drp_theme_<THEME>": ("drp_by_theme", "theme"),
+}
+
+
+def _pattern_hidden(ctx: ReportContext, kpi_id: str, pattern: str) -> bool:
+    """Whether a per-code KPI shows as c: exactly when the breakdown cell it repeats does
+    (so the appendix reveals nothing the breakdown hides); without that breakdown, by the
+    same rule applied to the pattern's KPIs as one column adding up to their total."""
+    from iro_analysis.suppression import disclosure_mask
+
+    threshold = ctx.settings.suppression_threshold
+    code = kpi_id[len(pattern.partition("<")[0]) :].upper()
+    name, column = _PATTERN_CELLS.get(pattern, ("", ""))
+    df = ctx.breakdowns.get(name)
+    if df is not None and column in df:
+        rows = df[column].astype(str).str.upper().eq(code).to_numpy()
+        if rows.any():
+            return bool(breakdown_mask(df, BREAKDOWNS[name], threshold)["count"][rows].any())
+    k = ctx.kpis
+    same = [getattr(ctx.definitions.get(i), "pattern", "") == pattern for i in k["kpi_id"]]
+    group = k.loc[same].set_index("kpi_id")[["value"]]
+    return bool(disclosure_mask(group, threshold).loc[kpi_id, "value"])
+
+
 def _appendix_value(ctx: ReportContext, kpi_id: str, value: object, definition: object) -> str:
-    """A KPI as the appendix shows it: breakdown counts (pattern KPIs) of 1 to the threshold as c."""
+    """A KPI as the appendix shows it; a per-code KPI (a breakdown's cell) as c where the
+    breakdown's disclosure control hides that cell."""
     from iro_analysis.suppression import SUPPRESSED
 
-    small = not pd.isna(value) and 1 <= float(value) <= ctx.settings.suppression_threshold
-    if getattr(definition, "pattern", "") and small:
+    pattern = getattr(definition, "pattern", "")
+    if pattern and not pd.isna(value) and _pattern_hidden(ctx, kpi_id, pattern):
         return SUPPRESSED
     return _fmt(ctx, kpi_id, value) or "no cases"
 
@@ -1035,13 +1137,13 @@ def render_section(ctx: ReportContext, key: str) -> str:
     section = SECTION_BY_KEY[key]
     out = _heading(section)
     if section.intro:
-        out += f"<p>{section.intro}</p>\n"
+        out += f"<p>{escape(section.intro)}</p>\n"
     out += _missing_notice(ctx, section)
     body = _BODIES[key](ctx) if key in _BODIES else _section_body(ctx, section)
     commentary = ctx.narrative.get(section.title)
     if commentary:
         label = "Priorities" if key == "priorities" else "Commentary from the IRO service"
-        out += f'<div class="commentary"><h3>{label}</h3>\n{_markdown(commentary)}</div>\n'
+        out += f'<div class="commentary"><h3>{escape(label)}</h3>\n{_markdown(commentary)}</div>\n'
     return out + body
 
 
@@ -1208,9 +1310,122 @@ def _publish(staging: Path, final: Path) -> None:
     old = final.with_name(f".old-{final.name}-{os.getpid()}")
     if final.exists():
         final.rename(old)
-    staging.rename(final)
+    try:
+        staging.rename(final)
+    except BaseException:
+        if old.exists() and not final.exists():
+            old.rename(final)  # put the previous report back
+        raise
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
+
+
+# Folders a build leaves in reports/ while it runs, each named with its process id:
+# `.build-<YEAR>-<pid>` and `.build-trends-<pid>` (staging), `.old-<name>-<pid>` (the
+# previous report during the swap in `_publish`).
+_STAGING_NAME = re.compile(r"^\.(?:build-.+|old-(?P<old>.+))-(?P<pid>\d+)$")
+
+
+def _owner_alive(pid: int, folder: Path) -> bool:
+    """Whether the process that made `folder` may still be running (when unsure: yes).
+
+    A process with that id which started after the folder was last changed is not its
+    owner: the id has been reused. (Two minutes' grace allows for a file server's clock.)
+    """
+    import psutil
+
+    if pid == os.getpid():
+        return True
+    try:
+        started = psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        return False
+    except (psutil.Error, OSError):
+        return True
+    try:
+        changed = folder.stat().st_mtime
+    except OSError:
+        return True
+    return started <= changed + 120.0
+
+
+def clean_stale_staging(reports_dir: Path, log=print) -> list[Path]:
+    """Remove the staging folders of builds that are no longer running (killed or crashed).
+
+    Folders of running builds are left alone. A `.old-<name>-<pid>` folder whose build
+    died between the two renames of `_publish` is the only copy of the previous report:
+    it is put back when `<name>` is missing. Returns the folders removed or restored.
+    """
+    done: list[Path] = []
+    if not reports_dir.is_dir():
+        return done
+    for folder in sorted(reports_dir.iterdir()):
+        m = _STAGING_NAME.match(folder.name)
+        if not m or not folder.is_dir() or _owner_alive(int(m["pid"]), folder):
+            continue
+        target = reports_dir / m["old"] if m["old"] else None
+        try:
+            if target is not None and not target.exists():
+                folder.rename(target)
+                log(f"restored {target} from an interrupted build's {folder.name}")
+            else:
+                shutil.rmtree(folder)
+                log(f"removed {folder}, left by a build that is no longer running")
+        except OSError as exc:  # another build got there first, or it cannot be removed
+            if folder.exists():
+                log(f"could not remove {folder}: {exc.strerror or exc}")
+                continue
+        done.append(folder)
+    return done
+
+
+def _keep_pdf_if_current(final: Path, staging: Path, year: int, log) -> None:
+    """A build without --pdf: keep the published PDF only if it still matches the report.
+
+    The PDF is printed from the HTML alone (images are embedded), so it is current exactly
+    when the new HTML is byte-identical to the HTML it was printed from. Otherwise it is
+    not carried over (publishing then removes it) and the log says so: a plain build does
+    not need Chromium, so it does not print a new one.
+    """
+    name = report_filename(year)
+    old_pdf = (final / name).with_suffix(".pdf")
+    if not old_pdf.is_file():
+        return
+    old_html, new_html = final / name, staging / name
+    if old_html.is_file() and old_html.read_bytes() == new_html.read_bytes():
+        try:
+            os.link(old_pdf, staging / old_pdf.name)
+        except OSError:
+            shutil.copy2(old_pdf, staging / old_pdf.name)
+        log(f"[{year}] the PDF is still current (the report did not change) and was kept")
+    else:
+        log(
+            f"[{year}] the PDF was out of date and was removed; rebuild with FORMAT=pdf "
+            f"(make report YEAR={year} FORMAT=pdf, or iro-analysis report --year {year} --pdf)"
+        )
+
+
+def _build_failed(exc: BaseException, step: str, staging_root: Path, year: int, log) -> None:
+    """Keep the failed build's files in `reports/.failed-<YEAR>` (the latest failure only).
+
+    A full disk (or quota) becomes a BuildError naming the step, so the CLI prints one line.
+    """
+    staging = staging_root / str(year)
+    failed = staging_root.parent / f".failed-{year}"
+    try:
+        shutil.rmtree(failed, ignore_errors=True)
+        if staging.exists():
+            staging.rename(failed)
+            log(f"[{year}] the failed build's files are in {failed} (only the latest is kept)")
+        shutil.rmtree(staging_root, ignore_errors=True)
+    except OSError as cleanup:
+        log(f"[{year}] could not keep the failed build in {failed}: {cleanup.strerror or cleanup}")
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        raise BuildError(
+            f"step '{step}' failed: no space left on the device{where}; free some space and "
+            "build again (the published report was not changed)"
+        ) from exc
 
 
 def build_report(
@@ -1226,7 +1441,10 @@ def build_report(
     """Build `reports/<YEAR>/` (clean -> validate -> report notebooks, HTML, KPIs, manifest).
 
     Everything is built in a staging folder first; a failure raises BuildError naming the
-    step and leaves any earlier report untouched.
+    step and leaves any earlier report untouched. Staging folders of builds that are no
+    longer running are removed first; a failed build's files are kept in
+    `reports/.failed-<YEAR>` (the latest failure only, removed by the next good build).
+    Without `pdf`, a PDF already published is kept only if the report's HTML is unchanged.
     """
     from iro_analysis.paths import available_years
 
@@ -1245,19 +1463,36 @@ def build_report(
                 else "run `make data` for the demo council"
             )
         )
+    # The analysts' narrative is checked before anything runs (the report step checks it
+    # again with the year's figures): a bad placeholder stops the build in a second.
+    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.narrative import check_narrative_file
+
+    check_narrative_file(
+        Path(narrative_path) if narrative_path else paths.NARRATIVE_DIR / f"{year}.md",
+        KPI_DEFINITIONS,
+        SECTION_TITLES,
+    )
     reports_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_staging(reports_dir, log=lambda m: log(f"[{year}] {m}"))
     # reports/.build-<YEAR>-<pid>/<YEAR>/ mirrors reports/<YEAR>/, so steps that write to
     # `<reports_dir>/<YEAR>/` (validation) can be pointed at the staging root.
     staging_root = reports_dir / f".build-{year}-{os.getpid()}"
     staging = staging_root / str(year)
     shutil.rmtree(staging_root, ignore_errors=True)
-    (staging / "notebooks").mkdir(parents=True)
     common = {"year": year, "raw_dir": raw_dir, "processed_dir": processed_dir}
     timings: dict[str, float] = {}
+    final = paths.report_year_dir(year, reports_dir)
+    step = "staging"
     try:
+        (staging / "notebooks").mkdir(parents=True)
         steps = (
             ("clean", CLEAN_NOTEBOOK, common),
-            ("validate", VALIDATE_NOTEBOOK, {**common, "reports_dir": staging_root}),
+            (
+                "validate",
+                VALIDATE_NOTEBOOK,
+                {**common, "reports_dir": staging_root, "settings_path": settings_path},
+            ),
             (
                 "report",
                 REPORT_NOTEBOOK,
@@ -1280,27 +1515,35 @@ def build_report(
 
                 for line in warning_lines(load_warnings(year, processed_dir)):
                     log(f"[{year}] {line}")
+        step = "html"
         t0 = time.perf_counter()
         html_path = export_html(
             staging / "notebooks" / REPORT_NOTEBOOK, staging / report_filename(year), year, settings
         )
         timings["html"] = time.perf_counter() - t0
+        step = "pdf"
         if pdf:
             from iro_analysis.pdf import html_to_pdf
 
             t0 = time.perf_counter()
-            html_to_pdf(html_path, html_path.with_suffix(".pdf"))
+            html_to_pdf(
+                html_path,
+                html_path.with_suffix(".pdf"),
+                label=f"{settings.council_name}, {ReportingYear(year).label}",
+            )
             timings["pdf"] = time.perf_counter() - t0
-    except BaseException:
-        failed = reports_dir / f".failed-{year}"
-        shutil.rmtree(failed, ignore_errors=True)
-        if staging.exists():
-            staging.rename(failed)
-        shutil.rmtree(staging_root, ignore_errors=True)
+        else:
+            _keep_pdf_if_current(final, staging, year, log)
+        step = "publish"
+        _publish(staging, final)
+    except BaseException as exc:
+        _build_failed(exc, step, staging_root, year, log)
         raise
-    final = paths.report_year_dir(year, reports_dir)
-    _publish(staging, final)
     shutil.rmtree(staging_root, ignore_errors=True)
+    failed = reports_dir / f".failed-{year}"
+    if failed.exists():
+        shutil.rmtree(failed, ignore_errors=True)
+        log(f"[{year}] removed {failed}, kept from an earlier failed build")
     log(
         f"[{year}] done in {sum(timings.values()):.1f} s "
         f"({', '.join(f'{k} {v:.1f} s' for k, v in timings.items())})"
@@ -1434,6 +1677,7 @@ def build_trends(
         raise IroAnalysisError(
             f"no year folders in {raw_dir}: run `make data` for the demo council"
         )
+    clean_stale_staging(reports_dir, log=lambda m: log(f"[trends] {m}"))
     staging = reports_dir / f".build-trends-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "notebooks").mkdir(parents=True)

@@ -51,27 +51,72 @@ def iro_caseload_per_fte(ctx: KpiContext) -> tuple[int, float]:
     return len(caseload_children(ctx)), ctx.fte_at_end
 
 
+# Caseload bands of looked-after children per full-time equivalent (IRO Handbook 50 to 70),
+# on the per-FTE figure rounded half up to 1 decimal place like iro_caseload_per_fte.
+CASELOAD_BANDS = ("Under 50", "50 to 70", "Over 70")
+
+
+def _held_by_31_march(ctx: KpiContext) -> pd.DataFrame:
+    m = ctx.table("meetings")
+    return m.loc[m["held_date"].notna() & m["held_date"].le(ctx.end) & m["iro_id"].notna()]
+
+
+def _allocated(ctx: KpiContext, children: object, name: str) -> pd.Series:
+    """Of `children`, how many each IRO carries at 31 March (by iro_id): a child counts for
+    the IRO who chaired their latest meeting held on or before 31 March (any type)."""
+    held = _held_by_31_march(ctx)
+    kids = pd.DataFrame(
+        {"child_id": pd.Series(pd.unique(pd.Series(children).dropna()), dtype="str")}
+    )
+    latest = (
+        held.sort_values(["child_id", "held_date", "meeting_id"], kind="mergesort")
+        .groupby("child_id", sort=False)
+        .tail(1)[["child_id", "iro_id"]]
+    )
+    alloc = kids.merge(latest, on="child_id", how="inner")
+    return alloc.groupby("iro_id")["child_id"].nunique().rename(name)
+
+
+def caseload_bands(ctx: KpiContext) -> pd.DataFrame:
+    """IROs in post at 31 March (fte above 0) by looked-after children per FTE: `band`
+    (CASELOAD_BANDS: under 50, 50 to 70, over 70; the per-FTE figure rounded half up to
+    1 dp), `iros` (how many IROs) and, when the CIN census was supplied, `cp_children`
+    (children on a CP plan at 31 March those IROs carry). A child counts for the IRO who
+    chaired their latest meeting held on or before 31 March. What is published of the
+    workforce: no IRO's own FTE or caseload."""
+    fte = ctx.iros_in_post.groupby("iro_id")["fte"].sum()
+    fte = fte[fte.gt(0)]
+    cla = _allocated(ctx, ctx.cla_at_end["CHILD"], "cla").reindex(fte.index, fill_value=0)
+    per_fte = pd.Series(
+        [rate(n, f, per=1) for n, f in zip(cla, fte, strict=True)], index=fte.index, dtype="float64"
+    )
+    band = pd.Series(
+        np.select([per_fte.lt(50), per_fte.le(70)], CASELOAD_BANDS[:2], CASELOAD_BANDS[2]),
+        index=fte.index,
+    )
+    out = pd.DataFrame({"band": list(CASELOAD_BANDS)})
+    out["iros"] = out["band"].map(band.value_counts()).fillna(0).astype("int64")
+    if ctx.has("cin_census"):
+        cp = _allocated(ctx, ctx.cp_open_at_end["LAchildID"], "cp").reindex(fte.index, fill_value=0)
+        out["cp_children"] = out["band"].map(cp.groupby(band).sum()).fillna(0).astype("int64")
+    return out
+
+
 def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
-    """Caseload by IRO: every IRO who chaired a meeting in the year or was in post at
+    """`caseload_bands` (published; needs the SSDA903 episodes too) and `caseload_by_iro`,
+    the per-IRO figures for the service's own use, which the report never shows.
+
+    Caseload by IRO: every IRO who chaired a meeting in the year or was in post at
     31 March (iro_id order), with `children_at_31_march` (children looked after or on a CP
     plan at 31 March whose latest meeting held on or before 31 March that IRO chaired),
     `children_in_year` (distinct children whose meetings held in the year they chaired),
     `fte_at_31_march` (blank when not in post) and `children_per_fte`. A child with no
     chaired meeting is allocated to nobody (they still count in iro_caseload_per_fte).
     Staff identifiers only; no child identifiers."""
-    m = ctx.table("meetings")
-    held = m.loc[m["held_date"].notna() & m["held_date"].le(ctx.end) & m["iro_id"].notna()]
+    held = _held_by_31_march(ctx)
     in_year = held.loc[ctx.in_year(held["held_date"])]
     per_year = in_year.groupby("iro_id")["child_id"].nunique().rename("children_in_year")
-
-    children = pd.DataFrame({"child_id": pd.Series(caseload_children(ctx), dtype="str")})
-    latest = (
-        held.sort_values(["child_id", "held_date", "meeting_id"], kind="mergesort")
-        .groupby("child_id", sort=False)
-        .tail(1)[["child_id", "iro_id"]]
-    )
-    alloc = children.merge(latest, on="child_id", how="inner")
-    per_end = alloc.groupby("iro_id")["child_id"].nunique().rename("children_at_31_march")
+    per_end = _allocated(ctx, caseload_children(ctx), "children_at_31_march")
     fte = ctx.iros_in_post.groupby("iro_id")["fte"].sum().rename("fte_at_31_march")
 
     ids = sorted(set(per_year.index) | set(per_end.index) | set(fte.index))
@@ -88,7 +133,10 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
         ],
         dtype="Float64",
     )
-    return {"caseload_by_iro": out}
+    result = {"caseload_by_iro": out}
+    if ctx.has("episodes"):
+        result["caseload_bands"] = caseload_bands(ctx)
+    return result
 
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
