@@ -14,7 +14,7 @@ FORMAT ?= html
 # Reports must embed images: a global MPLBACKEND=Agg makes papermill kernels emit none.
 unexport MPLBACKEND
 
-.PHONY: help setup data report reports check test docs lint format lab bench clean lock years
+.PHONY: help setup data report reports check test docs gx lint format lab bench clean lock years
 
 help: ## list every target with a one-line description
 	@echo "iro-analysis: make TARGET [YEAR=2022]"
@@ -75,6 +75,9 @@ $(AXE): package.json package-lock.json
 
 test: $(STAMP) $(AXE) ## run every test (pytest), browser and accessibility tests included
 	$(BIN)/python -m pytest
+
+gx: $(STAMP) ## regenerate the Great Expectations suites in gx/ from the code
+	$(PY) -m iro_analysis.gx_project
 
 docs: $(STAMP) ## regenerate the contract section of docs/data-dictionary.md from src/iro_analysis/contract
 	$(PY) -m iro_analysis.dictionary

@@ -13,7 +13,14 @@ from iro_analysis.years import check_year
 
 # The parameters cell of each notebook (tagged "parameters").
 CLEAN_PARAMETERS = ("year", "raw_dir", "processed_dir")
-VALIDATE_PARAMETERS = ("year", "raw_dir", "processed_dir", "reports_dir", "settings_path")
+VALIDATE_PARAMETERS = (
+    "year",
+    "raw_dir",
+    "processed_dir",
+    "reports_dir",
+    "settings_path",
+    "restricted_dir",
+)
 REPORT_PARAMETERS = (
     "year",
     "raw_dir",

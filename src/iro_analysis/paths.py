@@ -19,6 +19,9 @@ DATA_DIR: Path = PROJECT_ROOT / "data"
 RAW_DIR: Path = DATA_DIR / "raw"
 PROCESSED_DIR: Path = DATA_DIR / "processed"
 REPORTS_DIR: Path = PROJECT_ROOT / "reports"
+# Child-level outputs for managers and analysts (exception lists, validation samples,
+# executed notebooks, GX Data Docs): never published, never committed.
+RESTRICTED_DIR: Path = PROJECT_ROOT / "restricted"
 NARRATIVE_DIR: Path = REPORTS_DIR / "narrative"
 NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
 DOCS_DIR: Path = PROJECT_ROOT / "docs"
@@ -39,6 +42,11 @@ def processed_year_dir(year: int, processed_dir: Path | None = None) -> Path:
 def report_year_dir(year: int, reports_dir: Path | None = None) -> Path:
     """The rendered-report folder of reporting year `year`."""
     return (reports_dir or REPORTS_DIR) / str(year)
+
+
+def restricted_year_dir(year: int, restricted_dir: Path | None = None) -> Path:
+    """The restricted (never published) folder of reporting year `year`."""
+    return (restricted_dir or RESTRICTED_DIR) / str(year)
 
 
 def available_years(raw_dir: Path | None = None) -> list[int]:

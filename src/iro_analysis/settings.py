@@ -33,6 +33,7 @@ class PathSettings:
     raw: Path = paths.RAW_DIR
     processed: Path = paths.PROCESSED_DIR
     reports: Path = paths.REPORTS_DIR
+    restricted: Path = paths.RESTRICTED_DIR
 
 
 @dataclass(frozen=True)

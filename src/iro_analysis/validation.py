@@ -159,28 +159,48 @@ def _is_date(v) -> bool:
     return isinstance(v, pd.Timestamp | np.datetime64) and not pd.isna(v)
 
 
-def run_gx_suites(
-    tables: dict[str, pd.DataFrame], limits: GateLimits | None = None
-) -> pd.DataFrame:
-    """Run each table's suite with an ephemeral GX context on pandas data; results as rows.
+def all_suites(limits: GateLimits | None = None) -> dict[str, list[Check]]:
+    """Every suite: one per clean table, and the plausibility gates on `file_facts`."""
+    return {t: suite_checks(t, limits) for t in (*S.CLEAN_TABLES, FACTS_TABLE)}
 
-    On `file_facts` (the gates) a failure's sample is the files that failed.
+
+def run_gx_suites(
+    tables: dict[str, pd.DataFrame],
+    limits: GateLimits | None = None,
+    project_root: Path | None = None,
+) -> pd.DataFrame:
+    """Run each table's suite with Great Expectations; results as rows (`CHECK_COLUMNS`).
+
+    With `project_root`, the GX way: a file project there, a Validation Definition per
+    table, Checkpoints, results stored and Data Docs built (`iro_analysis.gx_project`).
+    Without, an ephemeral context (quick, nothing written). On `file_facts` (the gates) a
+    failure's sample is the files that failed.
     """
+    suites = {t: suite_checks(t, limits) for t in tables}
+    if project_root is not None:
+        from iro_analysis.gx_project import run_checkpoints
+
+        results = run_checkpoints(tables, suites, Path(project_root), FACTS_TABLE)
+    else:
+        results = _run_ephemeral(tables, suites)
+    rows = []
+    for table in tables:
+        rows += _result_rows(table, suites[table], results[table])
+    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+
+
+def _run_ephemeral(tables: dict[str, pd.DataFrame], suites: dict[str, list]) -> dict:
     import great_expectations as gx
-    import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from iro_analysis.gx_project import _suite
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_pandas("iro_analysis")
-    rows = []
+    out = {}
     for table, df in tables.items():
-        checks = suite_checks(table, limits)
-        suite = gx.ExpectationSuite(name=f"iro_analysis.{table}")
-        for check in checks:
-            cls = getattr(gxe, check.expectation)
-            suite.add_expectation(cls(**check.kwargs, severity=check.severity))
-        suite = context.suites.add(suite)  # saving gives each expectation an id
+        suite = context.suites.add(_suite(table, suites[table]))  # saving gives ids
         asset = source.add_dataframe_asset(name=table)
         batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
             batch_parameters={"dataframe": df}
@@ -188,34 +208,41 @@ def run_gx_suites(
         fmt = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
         if table == FACTS_TABLE:
             fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["file"]}
-        result = batch.validate(suite, result_format=fmt)
-        for check, r in zip(checks, _ordered(result.results, suite), strict=True):
-            res = r.result or {}
-            raised = (r.exception_info or {}).get("raised_exception", False)
-            if check.expectation == "ExpectTableColumnsToMatchSet":
-                observed = set(res.get("observed_value") or [])
-                wrong = sorted(observed ^ set(check.kwargs["column_set"]))
-                count, sample = len(wrong), wrong[:SAMPLE_SIZE]
-            elif table == FACTS_TABLE:
-                count = int(res.get("unexpected_count") or 0)
-                sample = [str(x["file"]) for x in res.get("unexpected_index_list") or []]
-            else:
-                count = int(res.get("unexpected_count") or 0)
-                sample = _sample(res.get("partial_unexpected_list"))
-            if raised:
-                sample = [str((r.exception_info or {}).get("exception_message", ""))[:300]]
-            rows.append(
-                (
-                    table,
-                    check.column,
-                    _gx_name(check.expectation),
-                    check.severity,
-                    bool(r.success) and not raised,
-                    count,
-                    sample,
-                )
+        out[table] = (batch.validate(suite, result_format=fmt), suite)
+    return out
+
+
+def _result_rows(table: str, checks: list[Check], result) -> list[tuple]:
+    """One row per check, in the suite's order, from (GX validation result, saved suite)."""
+    result, suite = result
+    rows = []
+    for check, r in zip(checks, _ordered(result.results, suite), strict=True):
+        res = r.result or {}
+        raised = (r.exception_info or {}).get("raised_exception", False)
+        if check.expectation == "ExpectTableColumnsToMatchSet":
+            observed = set(res.get("observed_value") or [])
+            wrong = sorted(observed ^ set(check.kwargs["column_set"]))
+            count, sample = len(wrong), wrong[:SAMPLE_SIZE]
+        elif table == FACTS_TABLE:
+            count = int(res.get("unexpected_count") or 0)
+            sample = [str(x["file"]) for x in res.get("unexpected_index_list") or []]
+        else:
+            count = int(res.get("unexpected_count") or 0)
+            sample = _sample(res.get("partial_unexpected_list"))
+        if raised:
+            sample = [str((r.exception_info or {}).get("exception_message", ""))[:300]]
+        rows.append(
+            (
+                table,
+                check.column,
+                _gx_name(check.expectation),
+                check.severity,
+                bool(r.success) and not raised,
+                count,
+                sample,
             )
-    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+        )
+    return rows
 
 
 def _ordered(results, suite) -> list:
@@ -574,11 +601,14 @@ def accept_anomalies(results: pd.DataFrame, year: int, accepted) -> pd.DataFrame
     return out
 
 
-def validate_dataset(ds: Dataset, year: int, settings=None) -> ValidationReport:
+def validate_dataset(
+    ds: Dataset, year: int, settings=None, project_root: Path | None = None
+) -> ValidationReport:
     """Run every suite, the plausibility gates on `year`'s files and the pandas checks.
 
     `settings` (default: the settings file) gives the gates' limits and the anomalies an
-    analyst accepted.
+    analyst accepted. With `project_root` (a restricted folder) the suites run through GX
+    Checkpoints in a file project there, which keeps the results and builds Data Docs.
     """
     if settings is None:
         from iro_analysis.settings import load_settings
@@ -586,7 +616,9 @@ def validate_dataset(ds: Dataset, year: int, settings=None) -> ValidationReport:
         settings = load_settings()
     limits = settings.gates
     tables = {**ds.tables, FACTS_TABLE: file_facts(ds, year, limits)}
-    results = pd.concat([run_gx_suites(tables, limits), pandas_checks(ds)], ignore_index=True)
+    results = pd.concat(
+        [run_gx_suites(tables, limits, project_root), pandas_checks(ds)], ignore_index=True
+    )
     results["success"] = results["success"].astype(bool)
     results["unexpected_count"] = results["unexpected_count"].astype("int64")
     results = accept_anomalies(results, year, settings.accepted_anomalies)
@@ -596,6 +628,15 @@ def validate_dataset(ds: Dataset, year: int, settings=None) -> ValidationReport:
         accounting=ds.accounting.copy(),
         quarantine=quarantine_summary(ds),
     )
+
+
+def write_restricted(report: ValidationReport, restricted_dir: Path) -> Path:
+    """`validation-full.json` for analysts: every result with its samples (restricted)."""
+    path = Path(restricted_dir) / "validation-full.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    full = {**report.to_dict(), "results": json.loads(report.results.to_json(orient="records"))}
+    path.write_text(json.dumps(full, indent=2), encoding="utf-8")
+    return path
 
 
 def write_report(report: ValidationReport, reports_dir: Path | None = None) -> tuple[Path, Path]:
