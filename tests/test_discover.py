@@ -311,3 +311,25 @@ def test_903_as_xml_and_as_csv_together_is_an_error_naming_both(tmp_path):
     with pytest.raises(InputError, match="both as XML") as exc:
         build_dataset(raw)
     assert "SSDA903 return.xml" in str(exc.value) and "reviews.csv" in str(exc.value)
+
+
+def test_a_2025_26_return_with_that_year_s_codings_reads(tmp_path):
+    """Hand-made 2025/26 files (CRLF, lower-case column names, no MOTHER/MC_DOB, an extra
+    system column): SEX F and U, PLACE Z11 and K3, REASON_PLACE_CHANGE CUSTOD."""
+    ds = build_dataset(FIXTURES / "returns" / "codes_2026")
+    assert ds.quarantine.empty and len(ds["episodes"]) == 3
+    assert ds["header"].set_index("CHILD")["SEX"].to_dict() == {"B7": "2", "B8": "0"}
+    assert ds["episodes"]["PLACE"].tolist() == ["Z11", "K3", "U1"]
+    w = ds.warnings
+    assert set(zip(w["rule"], w["column"], strict=True)) == {
+        ("unknown_column", "LA_SYSTEM_ID"),
+        ("absent_column", "MOTHER"),
+        ("absent_column", "MC_DOB"),
+    }
+    # the same files in 2024/25's folder: Z11 did not exist yet
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "returns" / "codes_2026" / "2026", raw / "2025")
+    for p in (raw / "2025" / "ssda903").iterdir():
+        p.write_text(p.read_text().replace("/2025", "/2024").replace("/2026", "/2025"))
+    q = build_dataset(raw).quarantine
+    assert q[["column", "value"]].values.tolist() == [["PLACE", "Z11"]]
