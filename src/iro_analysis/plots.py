@@ -7,6 +7,7 @@ is conveyed by colour alone. Output is deterministic: no timestamps or software 
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
@@ -26,14 +27,35 @@ class Chart:
     data: pd.DataFrame
 
 
-def _figure(width: float, height: float):
-    import matplotlib
+def _styled(draw):
+    """Run a chart function inside the project's style, set for that figure alone.
 
-    matplotlib.use("Agg", force=True)
+    The figure is a bare `matplotlib.figure.Figure` (no pyplot, no backend switch) and the
+    theme is a temporary rc context, so an analyst's backend, theme and rcParams are the
+    same after any call as before it.
+    """
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        import matplotlib as mpl
+        import seaborn as sns
+
+        theme = {
+            **sns.axes_style("whitegrid"),
+            **sns.plotting_context("notebook", font_scale=0.95),
+            "font.family": ["DejaVu Sans"],
+            "axes.prop_cycle": mpl.cycler(color=sns.color_palette(PALETTE)),
+        }
+        with mpl.rc_context(theme):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width: float, height: float):
     import seaborn as sns
     from matplotlib.figure import Figure
 
-    sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans", font_scale=0.95)
     fig = Figure(figsize=(width, height), dpi=DPI)
     return fig, fig.add_subplot(1, 1, 1), sns
 
@@ -45,6 +67,7 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+@_styled
 def trend_chart(
     data: pd.DataFrame,
     value_label: str,
@@ -98,6 +121,7 @@ def trend_chart(
     return Chart(_png(fig), alt, caption, data)
 
 
+@_styled
 def bar_chart(
     data: pd.DataFrame,
     category: str,
