@@ -103,12 +103,22 @@ lock: ## regenerate requirements.lock from pyproject.toml in a throwaway venv
 	 .lockvenv/bin/pip freeze --exclude iro-analysis) > requirements.lock
 	rm -rf .lockvenv
 
-clean: ## remove processed data, built reports and caches (keeps raw data and .venv)
+clean: ## remove processed data, built reports, restricted outputs and caches (keeps raw data and .venv)
 	find data/processed -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +
 	find reports -mindepth 1 -maxdepth 1 ! -name narrative ! -name .gitkeep -exec rm -rf {} +
+	rm -rf restricted
 	rm -rf .pytest_cache .ruff_cache node_modules
 	find . -name __pycache__ -not -path './.venv/*' -exec rm -rf {} +
 
 .PHONY: dfe-rules
 dfe-rules: $(STAMP) ## check fault-free demo data against DfE's 903 validator (own venv .dfe-validator-venv)
 	$(PY) scripts/dfe_903_rules.py
+
+.PHONY: exceptions
+AS_AT ?=
+exceptions: $(STAMP) ## managers' child-level exception lists in restricted/<YEAR>/exceptions: make exceptions YEAR=2022 [AS_AT=2022-01-31]
+	@if [ -z "$(YEAR)" ]; then \
+	  $(BIN)/iro-analysis years || true; \
+	  echo "Choose a year: make exceptions YEAR=<year> [AS_AT=YYYY-MM-DD] (default as at 31 March)"; exit 2; fi
+	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	$(BIN)/iro-analysis exceptions --year $(YEAR)$(if $(AS_AT), --as-at $(AS_AT))

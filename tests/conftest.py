@@ -35,7 +35,8 @@ def demo_raw(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory, demo_raw) -> Path:
-    """A workspace with its own raw, processed and reports folders and one built report."""
+    """A workspace with its own raw, processed, reports and restricted folders and one built
+    report."""
     from iro_analysis.report import build_report
 
     root = tmp_path_factory.mktemp("build")
@@ -45,6 +46,7 @@ def build_root(tmp_path_factory, demo_raw) -> Path:
         raw_dir=root / "raw",
         reports_dir=root / "reports",
         processed_dir=root / "processed",
+        restricted_dir=root / "restricted",
         pdf=True,
         log=lambda *a: None,
     )

@@ -30,6 +30,7 @@ def _build(root: Path, year: int = REPORT_YEAR, **kw) -> Path:
         raw_dir=root / "raw",
         reports_dir=root / "reports",
         processed_dir=root / "processed",
+        restricted_dir=root / "restricted",
         log=lambda *a: None,
         **kw,
     )
@@ -41,16 +42,23 @@ def _workspace(tmp_path: Path, demo_raw: Path) -> Path:
 
 
 def test_two_builds_are_byte_identical(build_root):
-    folder = build_root / "reports" / str(REPORT_YEAR)
-    names = ["iro-annual-report-2021-22.html", "kpis.csv", "manifest.json", "validation.json"]
-    names += [
-        f"notebooks/{nb}"
-        for nb in ("01_clean.ipynb", "02_validate.ipynb", "03_annual_report.ipynb")
+    names = [
+        f"reports/{REPORT_YEAR}/{n}"
+        for n in ("iro-annual-report-2021-22.html", "kpis.csv", "manifest.json", "validation.json")
     ]
-    first = {n: (folder / n).read_bytes() for n in names}
+    names += [
+        f"restricted/{REPORT_YEAR}/{n}"
+        for n in (
+            "kpis.csv",
+            "notebooks/01_clean.ipynb",
+            "notebooks/02_validate.ipynb",
+            "notebooks/03_annual_report.ipynb",
+        )
+    ]
+    first = {n: (build_root / n).read_bytes() for n in names}
     _build(build_root, pdf=True)  # the same year again, from the same inputs, in the same place
     for n in names:
-        assert (folder / n).read_bytes() == first[n], n
+        assert (build_root / n).read_bytes() == first[n], n
 
 
 def test_missing_optional_file_is_marked_not_supplied(tmp_path, demo_raw):
@@ -73,6 +81,7 @@ def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_r
     root = _workspace(tmp_path, demo_raw)
     _build(root)
     before_reports = _snapshot(root / "reports" / str(REPORT_YEAR))
+    before_restricted = _snapshot(root / "restricted" / str(REPORT_YEAR))
     before_processed = _snapshot(root / "processed")
     episodes = root / "raw" / str(REPORT_YEAR) / "ssda903" / "episodes.csv"
     episodes.write_bytes(b"\x00\x01\x02PK\x03\x04 not a csv \xff\xfe" * 50)
@@ -83,16 +92,20 @@ def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_r
             raw_dir=root / "raw",
             reports_dir=root / "reports",
             processed_dir=root / "processed",
+            restricted_dir=root / "restricted",
             log=logged.append,
         )
     assert "episodes.csv" in str(exc.value)
     assert _snapshot(root / "reports" / str(REPORT_YEAR)) == before_reports
+    assert _snapshot(root / "restricted" / str(REPORT_YEAR)) == before_restricted
     assert _snapshot(root / "processed") == before_processed
-    # the failed build is kept for inspection, its location logged; no staging is left
-    failed = root / "reports" / f".failed-{REPORT_YEAR}"
+    # the failed build is kept for inspection (in the restricted folder: its notebooks are
+    # child-level), its location logged; no staging is left, nothing of it in reports/
+    failed = root / "restricted" / f".failed-{REPORT_YEAR}"
     assert (failed / "notebooks" / "01_clean.ipynb").is_file()
     assert any(str(failed) in line for line in logged)
-    assert not list((root / "reports").glob(".build-*"))
+    assert sorted(p.name for p in (root / "reports").iterdir()) == [str(REPORT_YEAR)]
+    assert not list((root / "restricted").glob(".build-*"))
 
 
 def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw):
@@ -114,6 +127,8 @@ def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw)
         str(root / "reports"),
         "--processed-dir",
         str(root / "processed"),
+        "--restricted-dir",
+        str(root / "restricted"),
     ]
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
@@ -122,7 +137,7 @@ def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw)
     staging = None
     while time.monotonic() < deadline and proc.poll() is None:
         found = list(
-            (root / "reports").glob(f".build-{REPORT_YEAR}-*/{REPORT_YEAR}/notebooks/*.ipynb")
+            (root / "restricted").glob(f".build-{REPORT_YEAR}-*/{REPORT_YEAR}/notebooks/*.ipynb")
         )
         if found:
             staging = found[0]
@@ -142,10 +157,12 @@ def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw)
         raw_dir=root / "raw",
         reports_dir=root / "reports",
         processed_dir=root / "processed",
+        restricted_dir=root / "restricted",
         log=logged.append,
     )
     assert (root / "reports" / str(REPORT_YEAR) / "kpis.csv").is_file()
     assert not list((root / "reports").glob(".build-*"))
+    assert not list((root / "restricted").glob(".build-*"))
     assert any(f".build-{REPORT_YEAR}-{proc.pid}" in line for line in logged)
 
 
@@ -166,6 +183,8 @@ def test_two_years_built_at_once_do_not_corrupt_each_other(tmp_path, demo_raw):
                 str(root / "reports"),
                 "--processed-dir",
                 str(root / "processed"),
+                "--restricted-dir",
+                str(root / "restricted"),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -201,20 +220,25 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
             raw_dir=root / "raw",
             reports_dir=root / "reports",
             processed_dir=root / "processed",
+            restricted_dir=root / "restricted",
             log=logged.append,
             **kw,
         )
 
     before = html.read_bytes()
+    exceptions = root / "restricted" / str(REPORT_YEAR) / "exceptions" / "overdue.csv"
+    exceptions.parent.mkdir()
+    exceptions.write_text("made by `iro-analysis exceptions`, not by the build")
     build()
     assert html.read_bytes() == before
+    assert exceptions.read_text() == "made by `iro-analysis exceptions`, not by the build"
     assert pdf.read_bytes() == b"%PDF-1.7 printed from this HTML"
     assert any("PDF is still current" in line for line in logged)
 
     # the report changes (new commentary): the old PDF no longer matches and goes
     narrative = tmp_path / "narrative.md"
     narrative.write_text("## Key messages\n\nA new paragraph for the committee.\n")
-    failed = root / "reports" / f".failed-{REPORT_YEAR}"
+    failed = root / "restricted" / f".failed-{REPORT_YEAR}"
     (failed / "notebooks").mkdir(parents=True)  # left by an earlier failed build
     logged.clear()
     build(narrative_path=narrative)
@@ -227,3 +251,4 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
     assert not failed.exists()  # a good build clears the earlier failure
     assert any(str(failed) in line for line in logged)
     assert sorted(p.name for p in (root / "reports").iterdir()) == [str(REPORT_YEAR)]
+    assert sorted(p.name for p in (root / "restricted").iterdir()) == [str(REPORT_YEAR)]

@@ -223,6 +223,7 @@ def report_html(request, tmp_path_factory) -> str:
             raw_dir=root / "raw",
             reports_dir=root / "reports",
             processed_dir=root / "processed",
+            restricted_dir=root / "restricted",
             pdf=False,
             log=lambda *a: None,
         )

@@ -261,21 +261,27 @@ def _disk_full_workspace(tmp_path: Path, monkeypatch) -> tuple[Path, list[str]]:
 
 def test_a_full_disk_is_one_build_error_naming_the_step(tmp_path, monkeypatch):
     root, logged = _disk_full_workspace(tmp_path, monkeypatch)
-    kw = dict(raw_dir=root / "raw", reports_dir=root / "reports", processed_dir=root / "p")
+    kw = dict(
+        raw_dir=root / "raw",
+        reports_dir=root / "reports",
+        processed_dir=root / "p",
+        restricted_dir=root / "restricted",
+    )
     with pytest.raises(report.BuildError) as exc:
         report.build_report(REPORT_YEAR, log=logged.append, **kw)
     msg = str(exc.value)
     assert "step 'clean'" in msg and "no space left" in msg and "01_clean.ipynb" in msg
-    failed = root / "reports" / f".failed-{REPORT_YEAR}"
+    failed = root / "restricted" / f".failed-{REPORT_YEAR}"  # notebooks are child-level
     assert (failed / "notebooks" / "01_clean.ipynb").is_file()
     assert any(str(failed) in m for m in logged)
-    assert not list((root / "reports").glob(".build-*"))
+    assert not list((root / "reports").iterdir())
     # a second failure replaces the first: only the latest is kept
     (failed / "marker").write_text("first failure")
     with pytest.raises(report.BuildError):
         report.build_report(REPORT_YEAR, log=logged.append, **kw)
     assert not (failed / "marker").exists()
-    assert [p.name for p in (root / "reports").iterdir()] == [f".failed-{REPORT_YEAR}"]
+    assert [p.name for p in (root / "restricted").iterdir()] == [f".failed-{REPORT_YEAR}"]
+    assert not list((root / "reports").iterdir())
 
 
 def test_cli_prints_a_full_disk_in_one_line(tmp_path, monkeypatch, capsys):
@@ -291,6 +297,8 @@ def test_cli_prints_a_full_disk_in_one_line(tmp_path, monkeypatch, capsys):
             str(root / "reports"),
             "--processed-dir",
             str(root / "p"),
+            "--restricted-dir",
+            str(root / "restricted"),
         ]
     )
     err = capsys.readouterr().err
@@ -331,6 +339,7 @@ def test_a_code_narrative_is_refused_before_anything_runs(tmp_path):
             raw_dir=tmp_path / "raw",
             reports_dir=tmp_path / "reports",
             processed_dir=tmp_path / "p",
+            restricted_dir=tmp_path / "restricted",
             narrative_path=narrative,
             log=lambda *a: None,
         )
@@ -338,6 +347,7 @@ def test_a_code_narrative_is_refused_before_anything_runs(tmp_path):
     assert isinstance(exc.value, IroAnalysisError)
     assert not PWNED.exists()
     assert not (tmp_path / "reports").exists()
+    assert not (tmp_path / "restricted").exists()
 
 
 # --------------------------------------------------------------------------------------
@@ -361,6 +371,7 @@ def test_hostile_settings_and_narrative_build_an_inert_report(tmp_path, demo_raw
         raw_dir=tmp_path / "raw",
         reports_dir=tmp_path / "reports",
         processed_dir=tmp_path / "processed",
+        restricted_dir=tmp_path / "restricted",
         settings_path=settings,
         narrative_path=narrative,
         log=lambda *a: None,

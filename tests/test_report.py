@@ -23,8 +23,12 @@ from iro_analysis.years import ReportingYear
 from .conftest import REPORT_YEAR
 
 
-def _kpi_rows(built_report: Path) -> dict[str, dict[str, str]]:
-    with open(built_report.parent / "kpis.csv", encoding="utf-8", newline="") as f:
+def _kpi_rows(built_report: Path, exact: bool = False) -> dict[str, dict[str, str]]:
+    """The published kpis.csv beside the report, or the exact one in restricted/<YEAR>/."""
+    folder = built_report.parent
+    if exact:
+        folder = folder.parent.parent / "restricted" / folder.name
+    with open(folder / "kpis.csv", encoding="utf-8", newline="") as f:
         return {r["kpi_id"]: r for r in csv.DictReader(f)}
 
 
@@ -38,10 +42,15 @@ def test_report_files_are_written(built_report):
     assert built_report.name == "iro-annual-report-2021-22.html"
     for name in ("kpis.csv", "kpis.xlsx", "manifest.json", "validation.json"):
         assert (folder / name).is_file(), name
-    executed = sorted(p.name for p in (folder / "notebooks").glob("*.ipynb"))
+    assert not (folder / "notebooks").exists()  # executed notebooks are never published
+    restricted = folder.parent.parent / "restricted" / folder.name
+    executed = sorted(p.name for p in (restricted / "notebooks").glob("*.ipynb"))
     assert executed == ["01_clean.ipynb", "02_validate.ipynb", "03_annual_report.ipynb"]
+    for name in ("kpis.csv", "kpis.xlsx"):
+        assert (restricted / name).is_file(), name
     assert built_report.stat().st_size < 5 * 1024 * 1024
     assert not list(folder.parent.glob(".build-*")), "staging folder left behind"
+    assert not list(restricted.parent.glob(".build-*")), "restricted staging left behind"
 
 
 def test_one_h1_lang_and_every_section_in_order(soup):
@@ -89,7 +98,8 @@ def test_every_section_is_filled(soup):
 def test_each_kpi_shown_equals_kpis_csv(soup, built_report):
     from iro_analysis.kpis import KPI_DEFINITIONS
 
-    rows = _kpi_rows(built_report)
+    published, rows = _kpi_rows(built_report), _kpi_rows(built_report, exact=True)
+    assert list(published) == list(rows)  # the same rows, in the same order
     spans = soup.select("span[data-kpi]")
     assert {s["data-kpi"] for s in spans} == set(rows)  # every KPI of the year is shown
     for span in spans:
@@ -101,10 +111,18 @@ def test_each_kpi_shown_equals_kpis_csv(soup, built_report):
         elif d.pattern and 1 <= float(row["value"]) <= 5:
             expected = SUPPRESSED  # a breakdown count under disclosure control
         elif d.pattern and span.get_text() == SUPPRESSED:
-            continue  # hidden so that a small one cannot be worked out (secondary suppression)
+            expected = SUPPRESSED  # so that a small one cannot be worked out (secondary)
         else:
             expected = format_value(float(row["value"]), d.unit)
         assert span.get_text() == expected, kpi_id
+        # the published kpis.csv hides exactly what the report hides, and nothing else
+        if expected == SUPPRESSED:
+            assert [published[kpi_id][c] for c in ("value", "numerator", "denominator")] == [
+                SUPPRESSED
+            ] * 3, kpi_id
+        else:
+            assert published[kpi_id] == row, kpi_id
+    assert any(r["value"] == SUPPRESSED for r in published.values())  # the demo has some
     shown = {
         s["data-kpi"] for s in spans if s.find_parent("table") and s.find_parent("table").caption
     }

@@ -35,8 +35,11 @@ def test_trends_report_covers_every_year_and_family(build_root):
         raw_dir=build_root / "raw",
         reports_dir=build_root / "reports",
         processed_dir=build_root / "processed",
+        restricted_dir=build_root / "restricted",
         log=lambda *a: None,
     )
+    assert not (build_root / "reports" / "trends" / "notebooks").exists()
+    assert (build_root / "restricted" / "trends" / "notebooks" / report.TRENDS_NOTEBOOK).is_file()
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
     assert len(soup.find_all("h1")) == 1
     h2 = [h.get_text(strip=True) for h in soup.find_all("h2") if h.get("id") != "toc-title"]

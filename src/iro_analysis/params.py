@@ -29,6 +29,7 @@ REPORT_PARAMETERS = (
     "settings_path",
     "validation_path",
     "narrative_path",
+    "restricted_dir",
 )
 TRENDS_PARAMETERS = ("year", "raw_dir", "processed_dir", "output_dir", "settings_path")
 

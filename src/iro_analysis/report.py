@@ -12,6 +12,7 @@ Notebooks stay thin: `check_parameters`, `prepare` and `show` are all they call.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import json
 import os
 import re
@@ -43,6 +44,25 @@ class BuildError(IroAnalysisError):
 def report_filename(year: int) -> str:
     """`iro-annual-report-2021-22.html` for 2022."""
     return f"iro-annual-report-{ReportingYear(year).slug}.html"
+
+
+# What `reports/<YEAR>/` may hold: the report, aggregates and metadata, nothing about a
+# child. Patterns (fnmatch, "*" within one folder) of paths relative to the year folder;
+# `_publish` refuses a staged file, link or folder that matches none. Child-level and
+# analyst-only outputs (executed notebooks, exact KPIs, full validation results, Data
+# Docs) go to `restricted/<YEAR>/` instead.
+PUBLISHED = (
+    "iro-annual-report-[0-9][0-9][0-9][0-9]-[0-9][0-9].html",
+    "iro-annual-report-[0-9][0-9][0-9][0-9]-[0-9][0-9].pdf",
+    "kpis.csv",  # per-code KPIs the report shows as c are c (exact: restricted/<YEAR>/)
+    "kpis.xlsx",  # the same; its "All years" sheet leaves per-code KPIs out
+    "manifest.json",
+    "validation.json",
+    "data-quality.html",
+    "screenshots/*.png",  # `iro-analysis check`: pictures of the published report
+)
+# What `reports/trends/` may hold (its executed notebook goes to `restricted/trends/`).
+PUBLISHED_TRENDS = ("iro-trends.html",)
 
 
 # --------------------------------------------------------------------------------------
@@ -206,6 +226,7 @@ class ReportContext:
     parameters: dict[str, object]
     output_dir: Path | None = None
     definitions: dict = field(default_factory=dict)
+    restricted_dir: Path | None = None  # exact KPIs (never published); default restricted/<YEAR>
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -280,6 +301,7 @@ def prepare(
     settings_path: Path | None = None,
     validation_path: Path | None = None,
     narrative_path: Path | None = None,
+    restricted_dir: Path | None = None,
 ) -> ReportContext:
     """Load the clean data and compute every figure the report needs, once."""
     from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns, missing_inputs
@@ -312,6 +334,7 @@ def prepare(
         },
         output_dir=Path(output_dir) if output_dir else None,
         definitions=dict(KPI_DEFINITIONS),
+        restricted_dir=Path(restricted_dir) if restricted_dir else None,
     )
     ctx.narrative = load_narrative(
         Path(narrative_path) if narrative_path else paths.NARRATIVE_DIR / f"{year}.md",
@@ -920,7 +943,12 @@ def _reconciliation_html(ds, year: int, label: str) -> str:
 
 
 def _warnings_html(ds, year: int, label: str) -> str:
-    """Files present but not read, then the warnings on kept rows and columns, by rule."""
+    """Files present but not read, then the warnings on kept rows and columns, by rule.
+
+    Files not read are counted by folder and reason, not named: their names are whatever
+    someone saved them as ("notes on child 1234567.csv"), so they are for the build log
+    and the restricted clean notebook only.
+    """
     from iro_analysis import html
     from iro_analysis.schema import WARNING_RULES
 
@@ -929,9 +957,18 @@ def _warnings_html(ds, year: int, label: str) -> str:
     unread = w[w["rule"] == "file_not_read"]
     out = "<h3>Files present but not read</h3>\n"
     if len(unread):
-        t = unread[["file", "value"]].copy()
-        t.columns = ["File", "Why it was not read"]
-        out += html.table(t, f"Files in the {label} folder that were not read")
+        folder = [f"{f.split('/')[0]}/" if "/" in f else "the year folder" for f in unread["file"]]
+        t = (
+            unread.assign(folder=folder)
+            .groupby(["folder", "value"], sort=True)
+            .size()
+            .reset_index(name="files")
+        )
+        t.columns = ["Folder", "Why it was not read", "Files"]
+        out += html.table(
+            t,
+            f"Files in the {label} folder that were not read (the build log names them)",
+        )
     else:
         out += html.paragraph(f"Every file in the {label} folder was read.")
     rest = w[w["rule"] != "file_not_read"]
@@ -1018,7 +1055,8 @@ def _section_appendix(ctx: ReportContext) -> str:
     out += html.paragraph(
         "Counts by participation code, category of abuse and dispute theme are breakdowns: values of 1 to "
         f"{ctx.settings.suppression_threshold}, and values that would reveal them, are shown as c, as in "
-        "the breakdown tables. kpis.csv beside this report holds every numerator and denominator for analysts."
+        "the breakdown tables. kpis.csv and kpis.xlsx beside this report hold every measure with its "
+        "numerator and denominator, with the same counts shown as c."
     )
     rows = []
     for row in ctx.kpis.itertuples(index=False):
@@ -1101,15 +1139,31 @@ def _pattern_hidden(ctx: ReportContext, kpi_id: str, pattern: str) -> bool:
     return bool(disclosure_mask(group, threshold).loc[kpi_id, "value"])
 
 
+def _shown_as_c(ctx: ReportContext, kpi_id: str, value: object, definition: object) -> bool:
+    """Whether the report shows this KPI of the year as c: a per-code KPI (a breakdown's
+    cell) that the breakdown's disclosure control hides. The appendix, the published
+    kpis.csv and kpis.xlsx all follow this one rule."""
+    pattern = getattr(definition, "pattern", "")
+    return bool(pattern) and not pd.isna(value) and _pattern_hidden(ctx, kpi_id, pattern)
+
+
 def _appendix_value(ctx: ReportContext, kpi_id: str, value: object, definition: object) -> str:
     """A KPI as the appendix shows it; a per-code KPI (a breakdown's cell) as c where the
     breakdown's disclosure control hides that cell."""
     from iro_analysis.suppression import SUPPRESSED
 
-    pattern = getattr(definition, "pattern", "")
-    if pattern and not pd.isna(value) and _pattern_hidden(ctx, kpi_id, pattern):
+    if _shown_as_c(ctx, kpi_id, value, definition):
         return SUPPRESSED
     return _fmt(ctx, kpi_id, value) or "no cases"
+
+
+def hidden_kpis(ctx: ReportContext) -> set[str]:
+    """This year's KPIs the report shows as c (see `_shown_as_c`)."""
+    return {
+        row.kpi_id
+        for row in ctx.kpis.itertuples(index=False)
+        if _shown_as_c(ctx, row.kpi_id, row.value, ctx.definitions.get(row.kpi_id))
+    }
 
 
 def _manifest_parameters(ctx: ReportContext) -> dict[str, object]:
@@ -1154,30 +1208,79 @@ def show(ctx: ReportContext, key: str) -> None:
     display(HTML(render_section(ctx, key)))
 
 
-def write_outputs(ctx: ReportContext, output_dir: Path | None = None) -> dict[str, Path]:
-    """Write kpis.csv, kpis.xlsx and manifest.json for the year into `output_dir`."""
+def published_kpis_csv(ctx: ReportContext) -> str:
+    """The published kpis.csv: the exact file's rows and columns, but a KPI the report
+    shows as c (`hidden_kpis`) has value, numerator and denominator c. Deterministic bytes."""
+    from iro_analysis.kpis import format_kpis
+    from iro_analysis.suppression import SUPPRESSED
+
+    hidden = hidden_kpis(ctx)
+    lines = format_kpis(ctx.kpis, format="csv").splitlines(keepends=True)
+    out = lines[:1]
+    for line, row in zip(lines[1:], ctx.kpis.itertuples(index=False), strict=True):
+        if row.kpi_id in hidden:
+            line = ",".join([row.kpi_id, str(int(row.year)), *[SUPPRESSED] * 3]) + "\n"
+        out.append(line)
+    return "".join(out)
+
+
+def write_outputs(
+    ctx: ReportContext, output_dir: Path | None = None, restricted_dir: Path | None = None
+) -> dict[str, Path]:
+    """Write the year's published kpis.csv, kpis.xlsx and manifest.json into `output_dir`
+    (default reports/<YEAR>/), and the exact kpis.csv and kpis.xlsx, per-code counts
+    unsuppressed, into `restricted_dir` (default restricted/<YEAR>/, never published)."""
     from iro_analysis import manifest
     from iro_analysis.kpis import write_kpis
 
     out = Path(output_dir or ctx.output_dir or paths.report_year_dir(ctx.year.year))
+    exact = Path(
+        restricted_dir
+        or ctx.restricted_dir
+        or paths.restricted_year_dir(ctx.year.year, ctx.settings.paths.restricted)
+    )
     out.mkdir(parents=True, exist_ok=True)
+    exact.mkdir(parents=True, exist_ok=True)
     csv_path, xlsx_path, man_path = out / "kpis.csv", out / "kpis.xlsx", out / "manifest.json"
-    write_kpis(ctx.kpis, csv_path, format="csv")
+    csv_path.write_bytes(published_kpis_csv(ctx).encode("utf-8"))
     write_kpis_xlsx(ctx, xlsx_path)
+    write_kpis(ctx.kpis, exact / "kpis.csv", format="csv")
+    write_kpis_xlsx(ctx, exact / "kpis.xlsx", exact=True)
     manifest.write_manifest(
         manifest.build_manifest(ctx.year.year, _manifest_parameters(ctx), ctx.dataset.supplied),
         man_path,
     )
-    return {"kpis.csv": csv_path, "kpis.xlsx": xlsx_path, "manifest.json": man_path}
+    return {
+        "kpis.csv": csv_path,
+        "kpis.xlsx": xlsx_path,
+        "manifest.json": man_path,
+        "restricted kpis.csv": exact / "kpis.csv",
+        "restricted kpis.xlsx": exact / "kpis.xlsx",
+    }
 
 
-def write_kpis_xlsx(ctx: ReportContext, path: Path) -> None:
-    """kpis.xlsx: this year's KPIs with titles, and the history of every year for trends."""
+def write_kpis_xlsx(ctx: ReportContext, path: Path, exact: bool = False) -> None:
+    """kpis.xlsx: this year's KPIs with titles, and the history of every year for trends.
+
+    Unless `exact`, as published: this year's KPIs that the report shows as c have value,
+    numerator and denominator c, and the history leaves out every per-code KPI (a
+    breakdown's cell), whose disclosure control is worked out for this year only.
+    """
+    from iro_analysis.suppression import SUPPRESSED
+
     cur = ctx.kpis.copy()
+    history = ctx.history
+    if not exact:
+        hidden = cur["kpi_id"].isin(hidden_kpis(ctx)).to_numpy()
+        for col in ("value", "numerator", "denominator"):
+            cur[col] = cur[col].astype(object)
+            cur.loc[hidden, col] = SUPPRESSED
+        per_code = [bool(getattr(ctx.definitions.get(k), "pattern", "")) for k in history["kpi_id"]]
+        history = history.loc[[not p for p in per_code]]
     cur.insert(1, "title", [ctx.title(k) for k in cur["kpi_id"]])
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         cur.to_excel(xl, sheet_name=f"KPIs {ctx.year.slug}", index=False)
-        ctx.history.to_excel(xl, sheet_name="All years", index=False)
+        history.to_excel(xl, sheet_name="All years", index=False)
         xl.book.properties.creator = "iro-analysis"
 
 
@@ -1305,8 +1408,43 @@ def export_html(
     return out
 
 
-def _publish(staging: Path, final: Path) -> None:
-    """Swap the staging folder into place; the old report is removed only after the swap."""
+def _on_list(rel: str, allowed: tuple[str, ...]) -> bool:
+    return any(
+        rel.count("/") == pat.count("/") and fnmatch.fnmatchcase(rel, pat) for pat in allowed
+    )
+
+
+def unpublishable(folder: Path, allowed: tuple[str, ...]) -> list[str]:
+    """Paths under `folder` (relative, "/"-separated) that `allowed` does not let through:
+    files matching no pattern, folders no pattern lies in, and every link or special file."""
+    bad = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink() or not (path.is_file() or path.is_dir()):
+            bad.append(rel)
+        elif path.is_dir():
+            if not any(pat.startswith(rel + "/") for pat in allowed):
+                bad.append(rel + "/")
+        elif not _on_list(rel, allowed):
+            bad.append(rel)
+    return bad
+
+
+def _publish(staging: Path, final: Path, allowed: tuple[str, ...] | None) -> None:
+    """Swap the staging folder into place; the old report is removed only after the swap.
+
+    `allowed` is the allow-list of a public folder (`PUBLISHED`): anything staged that is
+    not on it is refused, naming it, before anything changes. None for a restricted folder.
+    """
+    if allowed is not None:
+        bad = unpublishable(staging, allowed)
+        if bad:
+            raise BuildError(
+                f"refused to publish {final}: {', '.join(bad)} "
+                f"{'is' if len(bad) == 1 else 'are'} not on the list of what may be published "
+                f"({', '.join(allowed)}); child-level or analyst-only outputs belong in the "
+                "restricted folder"
+            )
     old = final.with_name(f".old-{final.name}-{os.getpid()}")
     if final.exists():
         final.rename(old)
@@ -1320,9 +1458,9 @@ def _publish(staging: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-# Folders a build leaves in reports/ while it runs, each named with its process id:
-# `.build-<YEAR>-<pid>` and `.build-trends-<pid>` (staging), `.old-<name>-<pid>` (the
-# previous report during the swap in `_publish`).
+# Folders a build leaves in reports/ and restricted/ while it runs, each named with its
+# process id: `.build-<YEAR>-<pid>` and `.build-trends-<pid>` (staging), `.old-<name>-<pid>`
+# (the previous folder during the swap in `_publish`).
 _STAGING_NAME = re.compile(r"^\.(?:build-.+|old-(?P<old>.+))-(?P<pid>\d+)$")
 
 
@@ -1379,6 +1517,35 @@ def clean_stale_staging(reports_dir: Path, log=print) -> list[Path]:
     return done
 
 
+def _link_or_copy(src: Path | str, dst: Path | str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _carry_over(final: Path, staging: Path) -> list[str]:
+    """Hard-link into `staging` whatever `final` holds at its top level that the build did
+    not make (the exceptions lists `iro-analysis exceptions` writes, an analyst's own
+    files), so that publishing a restricted folder replaces only the build's own outputs.
+    Returns the names carried over."""
+    kept: list[str] = []
+    if not final.is_dir():
+        return kept
+    for item in sorted(final.iterdir()):
+        target = staging / item.name
+        if target.exists() or target.is_symlink():
+            continue  # the build made it anew
+        if item.is_symlink():
+            os.symlink(os.readlink(item), target)
+        elif item.is_dir():
+            shutil.copytree(item, target, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(item, target)
+        kept.append(item.name)
+    return kept
+
+
 def _keep_pdf_if_current(final: Path, staging: Path, year: int, log) -> None:
     """A build without --pdf: keep the published PDF only if it still matches the report.
 
@@ -1405,21 +1572,33 @@ def _keep_pdf_if_current(final: Path, staging: Path, year: int, log) -> None:
         )
 
 
-def _build_failed(exc: BaseException, step: str, staging_root: Path, year: int, log) -> None:
-    """Keep the failed build's files in `reports/.failed-<YEAR>` (the latest failure only).
+def _build_failed(
+    exc: BaseException, step: str, staging_root: Path, restricted_root: Path, year: int, log
+) -> None:
+    """Keep the failed build's files in `restricted/.failed-<YEAR>/` (the latest failure
+    only): the restricted staging, with what was staged for publication in its `published/`
+    folder. Nothing of a failed build stays in reports/: a file `_publish` refused may be
+    child-level.
 
     A full disk (or quota) becomes a BuildError naming the step, so the CLI prints one line.
     """
-    staging = staging_root / str(year)
-    failed = staging_root.parent / f".failed-{year}"
+    staging, r_staging = staging_root / str(year), restricted_root / str(year)
+    failed = restricted_root.parent / f".failed-{year}"
     try:
         shutil.rmtree(failed, ignore_errors=True)
-        if staging.exists():
-            staging.rename(failed)
+        if staging.exists() or r_staging.exists():
+            if r_staging.exists():
+                r_staging.rename(failed)
+            else:
+                failed.mkdir(parents=True)
+            if staging.exists():
+                shutil.move(staging, failed / "published")
             log(f"[{year}] the failed build's files are in {failed} (only the latest is kept)")
-        shutil.rmtree(staging_root, ignore_errors=True)
     except OSError as cleanup:
         log(f"[{year}] could not keep the failed build in {failed}: {cleanup.strerror or cleanup}")
+    finally:
+        shutil.rmtree(staging_root, ignore_errors=True)
+        shutil.rmtree(restricted_root, ignore_errors=True)
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         where = f" writing {exc.filename}" if exc.filename else ""
         raise BuildError(
@@ -1437,13 +1616,19 @@ def build_report(
     pdf: bool = False,
     narrative_path: Path | None = None,
     log=print,
+    restricted_dir: Path | None = None,
 ) -> Path:
-    """Build `reports/<YEAR>/` (clean -> validate -> report notebooks, HTML, KPIs, manifest).
+    """Build `reports/<YEAR>/` (clean -> validate -> report notebooks, HTML, KPIs, manifest)
+    and `restricted/<YEAR>/` (the executed notebooks, exact KPIs, full validation results).
 
-    Everything is built in a staging folder first; a failure raises BuildError naming the
-    step and leaves any earlier report untouched. Staging folders of builds that are no
-    longer running are removed first; a failed build's files are kept in
-    `reports/.failed-<YEAR>` (the latest failure only, removed by the next good build).
+    Everything is built in staging folders first (`reports/.build-<YEAR>-<pid>/<YEAR>/`
+    and `restricted/.build-<YEAR>-<pid>/<YEAR>/`); a failure raises BuildError naming the
+    step and leaves any earlier report untouched. Only files on the allow-list `PUBLISHED`
+    are published to reports/<YEAR>/ (anything else stops the build, naming it); the
+    restricted folder is published after it, keeping what the build does not make there
+    (exception lists, an analyst's files). Staging folders of builds that are no longer
+    running are removed first; a failed build's files are kept in
+    `restricted/.failed-<YEAR>` (the latest failure only, removed by the next good build).
     Without `pdf`, a PDF already published is kept only if the report's HTML is unchanged.
     """
     from iro_analysis.paths import available_years
@@ -1453,6 +1638,7 @@ def build_report(
     raw_dir = Path(raw_dir or settings.paths.raw)
     reports_dir = Path(reports_dir or settings.paths.reports)
     processed_dir = Path(processed_dir or settings.paths.processed)
+    restricted_dir = Path(restricted_dir or settings.paths.restricted)
     if not paths.raw_year_dir(year, raw_dir).is_dir():
         years = available_years(raw_dir)
         raise IroAnalysisError(
@@ -1474,24 +1660,37 @@ def build_report(
         SECTION_TITLES,
     )
     reports_dir.mkdir(parents=True, exist_ok=True)
+    restricted_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_staging(reports_dir, log=lambda m: log(f"[{year}] {m}"))
+    clean_stale_staging(restricted_dir, log=lambda m: log(f"[{year}] {m}"))
     # reports/.build-<YEAR>-<pid>/<YEAR>/ mirrors reports/<YEAR>/, so steps that write to
-    # `<reports_dir>/<YEAR>/` (validation) can be pointed at the staging root.
+    # `<reports_dir>/<YEAR>/` (validation) can be pointed at the staging root. The
+    # restricted staging lies in the restricted folder, so nothing child-level is ever
+    # under reports/ and its publication is a rename on the same file system.
     staging_root = reports_dir / f".build-{year}-{os.getpid()}"
-    staging = staging_root / str(year)
+    restricted_root = restricted_dir / f".build-{year}-{os.getpid()}"
+    staging, r_staging = staging_root / str(year), restricted_root / str(year)
     shutil.rmtree(staging_root, ignore_errors=True)
+    shutil.rmtree(restricted_root, ignore_errors=True)
     common = {"year": year, "raw_dir": raw_dir, "processed_dir": processed_dir}
     timings: dict[str, float] = {}
     final = paths.report_year_dir(year, reports_dir)
+    r_final = paths.restricted_year_dir(year, restricted_dir)
     step = "staging"
     try:
-        (staging / "notebooks").mkdir(parents=True)
+        staging.mkdir(parents=True)
+        (r_staging / "notebooks").mkdir(parents=True)
         steps = (
             ("clean", CLEAN_NOTEBOOK, common),
             (
                 "validate",
                 VALIDATE_NOTEBOOK,
-                {**common, "reports_dir": staging_root, "settings_path": settings_path},
+                {
+                    **common,
+                    "reports_dir": staging_root,
+                    "restricted_dir": r_staging,  # full results, GX project, Data Docs
+                    "settings_path": settings_path,
+                },
             ),
             (
                 "report",
@@ -1499,6 +1698,7 @@ def build_report(
                 {
                     **common,
                     "output_dir": staging,
+                    "restricted_dir": r_staging,
                     "settings_path": settings_path,
                     "validation_path": staging / "validation.json",
                     "narrative_path": narrative_path,
@@ -1508,7 +1708,7 @@ def build_report(
         for step, notebook, params in steps:
             t0 = time.perf_counter()
             log(f"[{year}] {step}: running notebooks/{notebook}")
-            run_notebook(step, notebook, staging / "notebooks" / notebook, params)
+            run_notebook(step, notebook, r_staging / "notebooks" / notebook, params)
             timings[step] = time.perf_counter() - t0
             if step == "clean":
                 from iro_analysis.clean import load_warnings, warning_lines
@@ -1518,7 +1718,10 @@ def build_report(
         step = "html"
         t0 = time.perf_counter()
         html_path = export_html(
-            staging / "notebooks" / REPORT_NOTEBOOK, staging / report_filename(year), year, settings
+            r_staging / "notebooks" / REPORT_NOTEBOOK,
+            staging / report_filename(year),
+            year,
+            settings,
         )
         timings["html"] = time.perf_counter() - t0
         step = "pdf"
@@ -1535,15 +1738,20 @@ def build_report(
         else:
             _keep_pdf_if_current(final, staging, year, log)
         step = "publish"
-        _publish(staging, final)
+        _publish(staging, final, PUBLISHED)
+        kept = _carry_over(r_final, r_staging)
+        if kept:
+            log(f"[{year}] kept in {r_final}: {', '.join(kept)} (not made by the build)")
+        _publish(r_staging, r_final, None)
     except BaseException as exc:
-        _build_failed(exc, step, staging_root, year, log)
+        _build_failed(exc, step, staging_root, restricted_root, year, log)
         raise
     shutil.rmtree(staging_root, ignore_errors=True)
-    failed = reports_dir / f".failed-{year}"
-    if failed.exists():
-        shutil.rmtree(failed, ignore_errors=True)
-        log(f"[{year}] removed {failed}, kept from an earlier failed build")
+    shutil.rmtree(restricted_root, ignore_errors=True)
+    for failed in (restricted_dir / f".failed-{year}", reports_dir / f".failed-{year}"):
+        if failed.exists():  # (reports/.failed-<YEAR>: left by an older version)
+            shutil.rmtree(failed, ignore_errors=True)
+            log(f"[{year}] removed {failed}, kept from an earlier failed build")
     log(
         f"[{year}] done in {sum(timings.values()):.1f} s "
         f"({', '.join(f'{k} {v:.1f} s' for k, v in timings.items())})"
@@ -1560,6 +1768,7 @@ def cli_main(args) -> int:
         processed_dir=args.processed_dir,
         settings_path=args.settings,
         pdf=args.pdf,
+        restricted_dir=getattr(args, "restricted_dir", None),
     )
     print(f"Report written to {path}")
     if args.pdf:
@@ -1664,23 +1873,31 @@ def build_trends(
     processed_dir: Path | None = None,
     settings_path: Path | None = None,
     log=print,
+    restricted_dir: Path | None = None,
 ) -> Path:
-    """Build `reports/trends/iro-trends.html` for the latest year supplied."""
+    """Build `reports/trends/iro-trends.html` for the latest year supplied (its executed
+    notebook goes to `restricted/trends/notebooks/`)."""
     from iro_analysis.paths import available_years
 
     settings = load_settings(settings_path)
     raw_dir = Path(raw_dir or settings.paths.raw)
     reports_dir = Path(reports_dir or settings.paths.reports)
     processed_dir = Path(processed_dir or settings.paths.processed)
+    restricted_dir = Path(restricted_dir or settings.paths.restricted)
     years = available_years(raw_dir)
     if not years:
         raise IroAnalysisError(
             f"no year folders in {raw_dir}: run `make data` for the demo council"
         )
     clean_stale_staging(reports_dir, log=lambda m: log(f"[trends] {m}"))
+    restricted_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_staging(restricted_dir, log=lambda m: log(f"[trends] {m}"))
     staging = reports_dir / f".build-trends-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "notebooks").mkdir(parents=True)
+    r_staging = restricted_dir / f".build-trends-{os.getpid()}"
+    for folder in (staging, r_staging):
+        shutil.rmtree(folder, ignore_errors=True)
+    staging.mkdir()
+    (r_staging / "notebooks").mkdir(parents=True)
     params = {
         "year": years[-1],
         "raw_dir": raw_dir,
@@ -1688,19 +1905,21 @@ def build_trends(
         "settings_path": settings_path,
     }
     log(f"[trends] running notebooks/{TRENDS_NOTEBOOK}")
+    executed = r_staging / "notebooks" / TRENDS_NOTEBOOK
     try:
-        run_notebook("trends", TRENDS_NOTEBOOK, staging / "notebooks" / TRENDS_NOTEBOOK, params)
+        run_notebook("trends", TRENDS_NOTEBOOK, executed, params)
         export_html(
-            staging / "notebooks" / TRENDS_NOTEBOOK,
+            executed,
             staging / TRENDS_FILENAME,
             years[-1],
             settings,
             title=f"{settings.report_title}: trends",
         )
-    except BaseException:
+        _publish(staging, reports_dir / "trends", PUBLISHED_TRENDS)
+        _publish(r_staging, restricted_dir / "trends", None)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _publish(staging, reports_dir / "trends")
+        shutil.rmtree(r_staging, ignore_errors=True)
     return reports_dir / "trends" / TRENDS_FILENAME
 
 
@@ -1711,6 +1930,7 @@ def cli_reports(args) -> int:
     settings = load_settings(args.settings)
     raw_dir = Path(args.raw_dir or settings.paths.raw)
     reports_dir = Path(args.reports_dir or settings.paths.reports)
+    restricted_dir = Path(getattr(args, "restricted_dir", None) or settings.paths.restricted)
     years = available_years(raw_dir)
     if not years:
         raise IroAnalysisError(
@@ -1718,8 +1938,19 @@ def cli_reports(args) -> int:
         )
     if not args.no_years:
         for y in years:
-            build_report(y, raw_dir=raw_dir, reports_dir=reports_dir, settings_path=args.settings)
-    build_trends(raw_dir=raw_dir, reports_dir=reports_dir, settings_path=args.settings)
+            build_report(
+                y,
+                raw_dir=raw_dir,
+                reports_dir=reports_dir,
+                settings_path=args.settings,
+                restricted_dir=restricted_dir,
+            )
+    build_trends(
+        raw_dir=raw_dir,
+        reports_dir=reports_dir,
+        settings_path=args.settings,
+        restricted_dir=restricted_dir,
+    )
     index = write_index(reports_dir, settings)
     print(f"Reports index written to {index}")
     return 0
