@@ -30,6 +30,7 @@ HANDLERS = {
     "report": "iro_analysis.report:cli_main",
     "reports": "iro_analysis.report:cli_reports",
     "check": "iro_analysis.report:cli_check",
+    "exceptions": "iro_analysis.exceptions:cli_main",
 }
 
 
@@ -119,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--processed-dir", type=Path, default=None, help="processed folder (default data/processed)"
     )
     p.add_argument("--pdf", action="store_true", help="also print the report to PDF")
+    p.add_argument(
+        "--restricted-dir",
+        type=Path,
+        default=None,
+        help="folder of the never-published outputs (default restricted)",
+    )
 
     p = sub.add_parser("reports", help="build every year's report, the trends report and the index")
     p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
@@ -126,9 +133,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
     )
     p.add_argument(
+        "--restricted-dir",
+        type=Path,
+        default=None,
+        help="folder of the never-published outputs (default restricted)",
+    )
+    p.add_argument(
         "--no-years",
         action="store_true",
         help="build only the trends report and the index (the year reports are already built)",
+    )
+
+    p = sub.add_parser(
+        "exceptions",
+        help="write managers' child-level exception lists (restricted/<YEAR>/exceptions/)",
+    )
+    p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
+    p.add_argument(
+        "--as-at",
+        dest="as_at",
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the date the lists are taken at, in the reporting year (default 31 March YEAR)",
+    )
+    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
+    p.add_argument(
+        "--processed-dir", type=Path, default=None, help="processed folder (default data/processed)"
+    )
+    p.add_argument(
+        "--restricted-dir",
+        type=Path,
+        default=None,
+        help="folder of the never-published outputs (default restricted; never under reports)",
     )
 
     p = sub.add_parser(
