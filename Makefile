@@ -25,49 +25,54 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (iro-analysis)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name iro-analysis --display-name "Python 3 (iro-analysis)" >/dev/null
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv from requirements.lock, install the package and its python3 kernel
 
 data: $(STAMP) ## generate the demo council's raw data into data/raw (if none there yet)
-	@if [ -n "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then \
-	  echo "data/raw already has years: $$(ls -d data/raw/[0-9][0-9][0-9][0-9] | xargs -n1 basename | tr '\n' ' ')"; \
-	else $(BIN)/iro-analysis demo-data --out data/raw; fi
+	@if [ -n "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then \
+	  echo "$(RAW) already has years: $$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] | xargs -n1 basename | tr '\n' ' ')"; \
+	else $(BIN)/iro-analysis demo-data --out $(RAW); fi
 
 years: $(STAMP) ## list the years with raw data
 	@$(BIN)/iro-analysis years
 
+# Folders come from config/settings.yaml through the CLI (one source for folders); before
+# .venv exists, the defaults.
+RAW := $(shell $(BIN)/iro-analysis paths raw 2>/dev/null || echo data/raw)
+REPORTS := $(shell $(BIN)/iro-analysis paths reports 2>/dev/null || echo reports)
+
 # Rendered outputs are file targets: a year's report is rebuilt only when the package, the
 # notebooks, the settings, the narrative or any raw file (every year gives history) changed.
-RAW_FILES := $(shell find data/raw -type f ! -name README.md ! -name .gitkeep 2>/dev/null | sort)
+RAW_FILES := $(shell find $(RAW) -type f ! -name README.md ! -name .gitkeep 2>/dev/null | sort)
 PKG_FILES := $(shell find src/iro_analysis -type f ! -name '*.pyc' 2>/dev/null | sort)
 NB_FILES := $(wildcard notebooks/*.ipynb)
-RAW_YEARS := $(notdir $(shell find data/raw -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]' 2>/dev/null | sort))
+RAW_YEARS := $(notdir $(shell find $(RAW) -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]' 2>/dev/null | sort))
 REPORT_DEPS := $(STAMP) $(PKG_FILES) $(NB_FILES) config/settings.yaml $(RAW_FILES) $(wildcard reports/narrative/*.md) $(wildcard docs/assumptions.md)
 
-reports/%/manifest.json: $(REPORT_DEPS)
+$(REPORTS)/%/manifest.json: $(REPORT_DEPS)
 	$(BIN)/iro-analysis report --year $*
 
-reports/index.html: $(foreach y,$(RAW_YEARS),reports/$(y)/manifest.json)
+$(REPORTS)/index.html: $(foreach y,$(RAW_YEARS),$(REPORTS)/$(y)/manifest.json)
 	$(BIN)/iro-analysis reports --no-years
 
 report: $(STAMP) ## build one year's report: make report YEAR=2022 [FORMAT=pdf]
 	@if [ -z "$(YEAR)" ]; then \
 	  $(BIN)/iro-analysis years || true; \
 	  echo "Choose a year: make report YEAR=<year> (the year the reporting year ends, 2022 = 2021/22)"; exit 2; fi
-	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	@if [ -z "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
 	@if [ "$(FORMAT)" = "pdf" ]; then $(BIN)/iro-analysis report --year $(YEAR) --pdf; \
-	else $(MAKE) --no-print-directory reports/$(YEAR)/manifest.json && \
-	  echo "Report: $$(ls reports/$(YEAR)/iro-annual-report-*.html)"; fi
+	else $(MAKE) --no-print-directory $(REPORTS)/$(YEAR)/manifest.json && \
+	  echo "Report: $$(ls $(REPORTS)/$(YEAR)/iro-annual-report-*.html)"; fi
 
 check: $(STAMP) $(AXE) ## open the built report in headless Chromium (offline, images, links, axe): make check YEAR=2022
 	@if [ -z "$(YEAR)" ]; then echo "Choose a year: make check YEAR=<year>"; exit 2; fi
 	$(BIN)/iro-analysis check --year $(YEAR)
 
 reports: $(STAMP) ## build every year's report, the trends report and reports/index.html (make -j2 reports)
-	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
-	@$(MAKE) --no-print-directory reports/index.html
+	@if [ -z "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	@$(MAKE) --no-print-directory $(REPORTS)/index.html
 
 $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
@@ -120,5 +125,5 @@ exceptions: $(STAMP) ## managers' child-level exception lists in restricted/<YEA
 	@if [ -z "$(YEAR)" ]; then \
 	  $(BIN)/iro-analysis years || true; \
 	  echo "Choose a year: make exceptions YEAR=<year> [AS_AT=YYYY-MM-DD] (default as at 31 March)"; exit 2; fi
-	@if [ -z "$$(ls -d data/raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	@if [ -z "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
 	$(BIN)/iro-analysis exceptions --year $(YEAR)$(if $(AS_AT), --as-at $(AS_AT))

@@ -31,6 +31,7 @@ HANDLERS = {
     "reports": "iro_analysis.report:cli_reports",
     "check": "iro_analysis.report:cli_check",
     "exceptions": "iro_analysis.exceptions:cli_main",
+    "paths": "iro_analysis.cli:cmd_paths",
 }
 
 
@@ -175,14 +176,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
     )
+
+    p = sub.add_parser("paths", help="print a folder as the settings give it (used by make)")
+    p.add_argument("kind", choices=FOLDER_KINDS, help="which folder")
+
+    for p in sub.choices.values():  # --settings before or after the subcommand
+        p.add_argument("--settings", type=Path, default=argparse.SUPPRESS, help="settings file")
     return parser
+
+
+FOLDER_KINDS = ("raw", "processed", "reports", "restricted")
+
+
+def settings_folders(args: argparse.Namespace) -> None:
+    """Fill every folder a command was not given from the settings file (the one source
+    for folders). A validation run outside the build writes to the scratch area."""
+    from iro_analysis import paths
+    from iro_analysis.settings import load_settings
+
+    s = load_settings(args.settings)
+    for kind in FOLDER_KINDS:
+        attr = f"{kind}_dir"
+        if getattr(args, attr, "absent") is None:
+            setattr(args, attr, getattr(s.paths, kind))
+    if args.command == "validate" and args.reports_dir == s.paths.reports:
+        args.reports_dir = paths.scratch_dir(s.paths.reports)
+    if args.command == "demo-data" and args.out is None:
+        args.out = s.paths.raw
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    """Print one folder from the settings (what `make` uses for data/raw and friends)."""
+    from iro_analysis.settings import load_settings
+
+    print(getattr(load_settings(args.settings).paths, args.kind))
+    return 0
 
 
 def cmd_years(args: argparse.Namespace) -> int:
     """Print the years that have a raw folder, and how to build one."""
-    from iro_analysis.paths import RAW_DIR, available_years
+    from iro_analysis.paths import available_years
 
-    raw = args.raw_dir or RAW_DIR
+    raw = args.raw_dir
     years = available_years(raw)
     if not years:
         print(f"No years with raw data in {raw}. Run `make data` to generate the demo council.")
@@ -209,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from iro_analysis.settings import SettingsError
 
     try:
+        settings_folders(args)
         return int(handler(args) or 0)
     except SettingsError as exc:
         print(f"iro-analysis {args.command}: error reading settings: {exc}", file=sys.stderr)

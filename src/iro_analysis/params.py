@@ -44,7 +44,8 @@ def check_parameters(namespace: dict[str, object], allowed: tuple[str, ...]) -> 
 
     Any other name bound to a parameter-like value (str, number, bool, None) is taken as a
     misspelt or unknown parameter and raises ValueError naming it. `year` must be a
-    four-digit year; the other parameters are folders or files (Path) or None.
+    four-digit year (None: the latest with raw data); the other parameters are folders or
+    files (Path), with defaults from the settings file (`_defaults`).
     """
     unknown = sorted(
         k
@@ -59,8 +60,35 @@ def check_parameters(namespace: dict[str, object], allowed: tuple[str, ...]) -> 
             f"unknown notebook parameter(s): {', '.join(unknown)}; the parameters are: {', '.join(allowed)}"
         )
     params = {k: namespace.get(k) for k in allowed}
-    params["year"] = check_year(params["year"])
     for k in allowed:
         if k != "year" and params[k] is not None:
             params[k] = Path(str(params[k]))
+    return _defaults(params)
+
+
+def _defaults(params: dict[str, object]) -> dict[str, object]:
+    """Fill what a notebook run by hand leaves as None: folders from the settings file (the
+    one source for folders), the latest year with raw data, and a scratch area for what
+    it writes, so that only the build ever writes into a published `reports/<YEAR>/`."""
+    from iro_analysis import paths
+    from iro_analysis.settings import load_settings
+
+    s = load_settings(params.get("settings_path"))
+    if params.get("raw_dir") is None:
+        params["raw_dir"] = s.paths.raw
+    if "processed_dir" in params and params["processed_dir"] is None:
+        params["processed_dir"] = s.paths.processed
+    if params.get("year") is None:
+        years = paths.available_years(params["raw_dir"])
+        if not years:
+            raise ValueError(f"no year folders in {params['raw_dir']}: set `year`")
+        params["year"] = years[-1]
+    params["year"] = check_year(params["year"])
+    scratch = paths.scratch_dir(s.paths.reports)
+    if "reports_dir" in params and params["reports_dir"] is None:
+        params["reports_dir"] = scratch
+    if "output_dir" in params and params["output_dir"] is None:
+        params["output_dir"] = scratch / str(params["year"])
+    if "restricted_dir" in params and params["restricted_dir"] is None:
+        params["restricted_dir"] = s.paths.restricted / paths.SCRATCH / str(params["year"])
     return params

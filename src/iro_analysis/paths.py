@@ -44,6 +44,14 @@ def report_year_dir(year: int, reports_dir: Path | None = None) -> Path:
     return (reports_dir or REPORTS_DIR) / str(year)
 
 
+SCRATCH = "_scratch"  # where notebooks run by hand write: never a published folder
+
+
+def scratch_dir(reports_dir: Path | None = None) -> Path:
+    """Where a notebook run outside the build writes (`reports/_scratch/`, gitignored)."""
+    return (reports_dir or REPORTS_DIR) / SCRATCH
+
+
 def restricted_year_dir(year: int, restricted_dir: Path | None = None) -> Path:
     """The restricted (never published) folder of reporting year `year`."""
     return (restricted_dir or RESTRICTED_DIR) / str(year)

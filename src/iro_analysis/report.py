@@ -34,7 +34,7 @@ REPORT_NOTEBOOK = "03_annual_report.ipynb"
 TRENDS_NOTEBOOK = "04_trends.ipynb"
 CLEAN_NOTEBOOK = "01_clean.ipynb"
 VALIDATE_NOTEBOOK = "02_validate.ipynb"
-KERNEL = "python3"
+KERNEL = "iro-analysis"  # the project's own kernel (make setup installs it into .venv)
 
 
 class BuildError(IroAnalysisError):
@@ -324,7 +324,7 @@ def prepare(
         history=history,
         breakdowns=compute_breakdowns(ds, year, settings),
         missing=missing_inputs(ds, year),
-        validation=_read_validation(validation_path),
+        validation=_read_validation(validation_path) if validation_path else None,
         narrative={},
         parameters={
             "year": year,
@@ -336,6 +336,10 @@ def prepare(
         definitions=dict(KPI_DEFINITIONS),
         restricted_dir=Path(restricted_dir) if restricted_dir else None,
     )
+    if ctx.validation is None:  # run by hand: validate here rather than show nothing
+        from iro_analysis.validation import validate_dataset
+
+        ctx.validation = validate_dataset(ds, year, settings).public_results()
     ctx.narrative = load_narrative(
         Path(narrative_path) if narrative_path else paths.NARRATIVE_DIR / f"{year}.md",
         ctx.formatted(),
@@ -1310,7 +1314,7 @@ def _kernel_manager_class():
 
 
 def run_notebook(step: str, notebook: str, output: Path, parameters: dict[str, object]) -> None:
-    """Execute one notebook with papermill (kernel `python3`); a failure names the step and cell."""
+    """Execute one notebook with papermill (the project kernel); a failure names the step and cell."""
     import papermill as pm
 
     params = {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()}
@@ -1607,6 +1611,26 @@ def _build_failed(
         ) from exc
 
 
+def write_build_exceptions(year: int, processed_dir, settings, out: Path) -> int:
+    """The managers' exception lists at 31 March (`iro_analysis.exceptions`), written into
+    the build's restricted staging so they are published to `restricted/<YEAR>/` with the
+    rest; returns how many lists the data supports."""
+    from iro_analysis.clean import load_processed
+    from iro_analysis.exceptions import (
+        as_at_context,
+        check_as_at,
+        exception_lists,
+        write_exception_lists,
+    )
+
+    ds = load_processed(year, processed_dir)
+    ctx = as_at_context(ds, year, check_as_at(year), settings)
+    lists = exception_lists(ctx)
+    if lists:
+        write_exception_lists(ctx, lists, out)
+    return len(lists)
+
+
 def build_report(
     year: int,
     raw_dir: Path | None = None,
@@ -1715,6 +1739,11 @@ def build_report(
 
                 for line in warning_lines(load_warnings(year, processed_dir)):
                     log(f"[{year}] {line}")
+        step = "exceptions"
+        t0 = time.perf_counter()
+        n = write_build_exceptions(year, processed_dir, settings, r_staging / "exceptions")
+        log(f"[{year}] exceptions: {n} managers' lists at 31 March (restricted)")
+        timings["exceptions"] = time.perf_counter() - t0
         step = "html"
         t0 = time.perf_counter()
         html_path = export_html(
