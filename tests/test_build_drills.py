@@ -226,12 +226,13 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
         )
 
     before = html.read_bytes()
-    exceptions = root / "restricted" / str(REPORT_YEAR) / "exceptions" / "overdue.csv"
-    exceptions.parent.mkdir()
-    exceptions.write_text("made by `iro-analysis exceptions`, not by the build")
+    own = root / "restricted" / str(REPORT_YEAR) / "analyst" / "own-list.csv"
+    own.parent.mkdir(exist_ok=True)
+    own.write_text("an analyst's own file, not made by the build")
     build()
     assert html.read_bytes() == before
-    assert exceptions.read_text() == "made by `iro-analysis exceptions`, not by the build"
+    assert own.read_text() == "an analyst's own file, not made by the build"
+    assert list((own.parents[1] / "exceptions").glob("*.xlsx"))  # the build's own lists
     assert pdf.read_bytes() == b"%PDF-1.7 printed from this HTML"
     assert any("PDF is still current" in line for line in logged)
 

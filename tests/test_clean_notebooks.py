@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from iro_analysis import paths
+from iro_analysis.report import KERNEL
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 NOTEBOOKS = ("01_clean.ipynb", "02_validate.ipynb")
@@ -20,7 +21,7 @@ def _run(name: str, out: Path, **params) -> dict:
         str(paths.NOTEBOOKS_DIR / name),
         str(out),
         parameters=params,
-        kernel_name="python3",
+        kernel_name=KERNEL,
         progress_bar=False,
         cwd=str(out.parent),
     )
@@ -33,9 +34,9 @@ def test_notebook_shape(name):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
     src = "".join(code[0]["source"])
-    assert "year = 2022" in src and "raw_dir = None" in src and "processed_dir = None" in src
+    assert "year = None" in src and "raw_dir = None" in src and "processed_dir = None" in src
     assert "check_parameters(dict(globals())" in "".join(code[1]["source"])
-    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert nb["metadata"]["kernelspec"]["name"] == "iro-analysis"
 
 
 @pytest.mark.slow

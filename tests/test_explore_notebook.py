@@ -40,7 +40,7 @@ def test_notebook_shape_and_committed_without_outputs():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
     src = "".join(code[0]["source"])
-    assert "year = 2022" in src and "raw_dir = None" in src and "processed_dir = None" in src
+    assert "year = None" in src and "raw_dir = None" in src and "processed_dir = None" in src
     check = "".join(code[1]["source"])
     assert "check_parameters(dict(globals()), explore.EXPLORE_PARAMETERS)" in check
     assert explore.EXPLORE_PARAMETERS == ("year", "raw_dir", "processed_dir")
