@@ -101,6 +101,27 @@ def test_a_table_that_lost_half_its_rows_stops_the_build(tmp_path):
     assert "iro/meetings.csv: the number of rows moved more than the limit" in msg
 
 
+def test_a_table_that_lost_half_its_children_stops_the_build(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "ssda903" / "header.csv"
+    lines = p.read_text().splitlines()
+    p.write_text("\n".join(lines[: 1 + len(lines) // 3]) + "\n")
+    msg = stops(raw, 2023)
+    assert "ssda903/header.csv" in msg and "the number of children moved more" in msg
+
+
+def test_a_stray_quote_stops_the_build_naming_the_file(tmp_path):
+    """One `"` at the start of a disputes line: the line is quarantined (the others read)
+    and the build stops, since the export itself is broken."""
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "iro" / "disputes.csv"
+    lines = p.read_text().splitlines()
+    lines[1] = '"' + lines[1]
+    p.write_text("\n".join(lines) + "\n")
+    msg = stops(raw, 2023)
+    assert "iro/disputes.csv: a line with an unmatched double quote" in msg
+
+
 def test_a_mostly_quarantined_file_stops_the_build(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "iro" / "pep.csv"

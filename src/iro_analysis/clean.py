@@ -37,6 +37,7 @@ from iro_analysis.read import (
     PARENT_CHILD,
     PARENT_PLAN,
     RAW_TEXT,
+    UNMATCHED_QUOTE,
     element_lines,
     read_cin_census,
     read_raw_csv,
@@ -383,6 +384,7 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
     if MALFORMED not in raw:
         raw = raw.assign(**{MALFORMED: pd.Series("", index=raw.index, dtype="str")})
     malformed = raw[MALFORMED].fillna("") != ""
+    stray = int(raw[MALFORMED].eq(UNMATCHED_QUOTE).sum())
     mal_rows = raw.index[malformed.to_numpy()]
     why = raw.loc[mal_rows, MALFORMED].astype("str")
     if RAW_TEXT in raw:
@@ -398,7 +400,7 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
     text = normalise_text(raw.loc[~malformed], table)
     dup = text.duplicated(keep="first")
     text = text.loc[~dup]
-    stats: dict[str, int] = {"dates": 0, "month_first_dates": 0}
+    stats: dict[str, int] = {"dates": 0, "month_first_dates": 0, "stray_quotes": stray}
     typed, fails = type_frame(text, table, year, stats)
     warn = fails["rule"].eq("unknown_code") & fails["column"].isin(S.WARN_ONLY_COLUMNS)
     warnings = fails[warn.to_numpy()].assign(rule="unknown_code_kept")
@@ -729,6 +731,7 @@ def facts_of(parts: list[Part]) -> pd.DataFrame:
                 children,
                 int(p.extra.get("dates", 0)),
                 int(p.extra.get("month_first_dates", 0)),
+                int(p.extra.get("stray_quotes", 0)),
             )
         )
     return pd.DataFrame(rows, columns=list(S.FACT_COLUMNS)).astype(FACT_DTYPES)

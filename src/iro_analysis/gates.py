@@ -59,6 +59,10 @@ GATES: dict[str, Gate] = {
     g.column: g
     for g in (
         Gate("rows_read", "a supplied file with no data rows"),
+        Gate(
+            "stray_quotes",
+            "a line with an unmatched double quote: the export is broken (lines in quarantine)",
+        ),
         Gate("quarantined_share", "more of the file quarantined than the limit allows"),
         Gate("month_first_share", "dates look month-first (MM/DD/YYYY)"),
         Gate("row_change", "the number of rows moved more than the limit against last year"),
@@ -82,6 +86,7 @@ def file_facts(ds: Dataset, year: int, limits: GateLimits) -> pd.DataFrame:
     out = cur[["year", "file", "table"]].copy()
     top = cur["table"].isin(TOP_LEVEL_TABLES)
     out["rows_read"] = cur["rows_read"].astype("float64").where(top)
+    out["stray_quotes"] = cur["stray_quotes"].astype("float64")
     enough = cur["rows_read"] >= limits.min_rows_for_share
     out["quarantined_share"] = _ratio(cur["rows_quarantined"], cur["rows_read"]).where(enough)
     out["month_first_share"] = _ratio(cur["month_first_dates"], cur["dates"])
@@ -99,6 +104,7 @@ def gate_kwargs(limits: GateLimits) -> dict[str, dict]:
     c = limits.max_change_share
     return {
         "rows_read": {"min_value": 1},
+        "stray_quotes": {"max_value": 0},
         "quarantined_share": {"max_value": limits.max_quarantined_share},
         "month_first_share": {"max_value": limits.max_month_first_share},
         "row_change": {"min_value": -c, "max_value": c},

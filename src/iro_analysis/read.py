@@ -34,6 +34,7 @@ from iro_analysis.schema import (
 LINE = "_line"  # physical line number (1 = the header line) of a CSV record or XML element
 MALFORMED = "_malformed"  # why a CSV line could not be read as a record ("" when it could)
 RAW_TEXT = "_raw"  # the raw text of a malformed CSV line (for the quarantine value)
+UNMATCHED_QUOTE = "an unmatched double quote on this line"  # a stray quote (MALFORMED)
 
 # Encodings: a byte-order mark wins (UTF-8 or UTF-16); otherwise strict UTF-8; otherwise
 # cp1252 (what Excel on Windows writes), whose five undefined bytes fall back to latin-1. A
@@ -300,7 +301,7 @@ def _split_quoted(
                 line = text_lines[k - 1] if k - 1 < len(text_lines) else ""
                 one = next(csv.reader([line]), [])
                 odd = line.count('"') % 2 == 1
-                add(one, k, "an unmatched double quote on this line" if odd else "")
+                add(one, k, UNMATCHED_QUOTE if odd else "")
     except csv.Error as exc:
         raise InputError(f"line {first_line + prev_end}: {exc}") from None
     finally:

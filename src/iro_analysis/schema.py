@@ -480,6 +480,7 @@ FACT_COLUMNS = (
     "children",  # distinct children in the rows kept
     "dates",  # date values present
     "month_first_dates",  # of which parse only as MM/DD/YYYY
+    "stray_quotes",  # lines with an unmatched double quote (a broken export)
 )
 
 # Which raw input gates which KPI family (a family is produced only when its input file
