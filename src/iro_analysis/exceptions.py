@@ -47,7 +47,7 @@ from iro_analysis.errors import InputError
 from iro_analysis.kpis import disputes as _disputes
 from iro_analysis.kpis.context import KpiContext, age_in_years
 from iro_analysis.kpis.education_health import PEP_UP_TO_DATE_DAYS, pep_cohort
-from iro_analysis.settings import Settings
+from iro_analysis.settings import Settings, settings_or_defaults
 from iro_analysis.years import ReportingYear
 
 DUE_SOON_WORKING_DAYS = 20  # a review is "due" when wd(as-at, next due) <= 20
@@ -748,15 +748,6 @@ def write_exception_lists(
 # --------------------------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    from iro_analysis.settings import load_settings
-
-    explicit = getattr(args, "settings", None)
-    if explicit is not None:
-        return load_settings(explicit)
-    return load_settings() if paths.SETTINGS_FILE.is_file() else Settings()
-
-
 def cli_main(args: argparse.Namespace) -> int:
     """`iro-analysis exceptions --year YEAR [--as-at YYYY-MM-DD] [--raw-dir] [--processed-dir]
     [--restricted-dir]`: write the year's exception lists to
@@ -765,7 +756,7 @@ def cli_main(args: argparse.Namespace) -> int:
     first (`explore.load_year`)."""
     from iro_analysis.explore import load_year
 
-    settings = _settings(args)
+    settings = settings_or_defaults(getattr(args, "settings", None))
     year = int(args.year)
     as_at = check_as_at(year, getattr(args, "as_at", None))
     restricted = Path(getattr(args, "restricted_dir", None) or settings.paths.restricted)

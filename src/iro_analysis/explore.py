@@ -38,7 +38,7 @@ from iro_analysis.schema import (
     REVIEW_CODE_LABELS,
     SEX_LABELS,
 )
-from iro_analysis.settings import Settings
+from iro_analysis.settings import Settings, settings_or_defaults
 
 # The parameters cell of notebooks/00_explore.ipynb (checked by params.check_parameters).
 EXPLORE_PARAMETERS = ("year", "raw_dir", "processed_dir")
@@ -103,19 +103,13 @@ def load_year(
     return run_clean(int(year), raw, processed)
 
 
-def _settings() -> Settings:
-    from iro_analysis.settings import load_settings
-
-    return load_settings() if paths.SETTINGS_FILE.is_file() else Settings()
-
-
 def context(
     ds: Dataset, year: int, as_at: object = None, settings: Settings | None = None
 ) -> KpiContext:
     """The KPI context of `year` (what every KPI and table below is computed from), taken at
     31 March `year`, or at `as_at` (a date in the reporting year; "in the year" is then the
     12 months up to it). `settings` default: config/settings.yaml."""
-    return as_at_context(ds, year, as_at, settings or _settings())
+    return as_at_context(ds, year, as_at, settings or settings_or_defaults())
 
 
 # --------------------------------------------------------------------------------------
@@ -250,7 +244,7 @@ def kpis(ds: Dataset, year: int, settings: Settings | None = None) -> pd.DataFra
     `KPI_DEFINITIONS[kpi_id].definition`."""
     from iro_analysis.kpis import KPI_DEFINITIONS, compute_kpis
 
-    df = compute_kpis(ds, int(year), settings or _settings())
+    df = compute_kpis(ds, int(year), settings or settings_or_defaults())
     df.insert(1, "title", [KPI_DEFINITIONS[k].title for k in df["kpi_id"]])
     return df.set_index("kpi_id")
 
@@ -287,7 +281,7 @@ def breakdowns(ds: Dataset, year: int, settings: Settings | None = None) -> dict
     1 to 5 are shown here, unlike the published report."""
     from iro_analysis.kpis import compute_breakdowns
 
-    return compute_breakdowns(ds, int(year), settings or _settings())
+    return compute_breakdowns(ds, int(year), settings or settings_or_defaults())
 
 
 # breakdown -> (child-level table, its column holding the breakdown's category)

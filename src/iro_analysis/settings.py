@@ -246,3 +246,12 @@ def load_settings(path: Path | str | None = None) -> Settings:
     except yaml.YAMLError as exc:
         raise SettingsError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     return settings_from_dict(data, where=str(path))
+
+
+def settings_or_defaults(path: Path | str | None = None) -> Settings:
+    """The settings file named (an error if it is missing or wrong), else
+    `config/settings.yaml` when there is one, else the defaults (a package installed
+    without the project's folders)."""
+    if path is not None:
+        return load_settings(path)
+    return load_settings() if paths.SETTINGS_FILE.is_file() else Settings()

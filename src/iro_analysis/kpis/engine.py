@@ -31,7 +31,7 @@ from iro_analysis.kpis.definitions import (
     order_by_family,
     registered,
 )
-from iro_analysis.settings import Settings
+from iro_analysis.settings import Settings, settings_or_defaults
 
 order_by_family()
 
@@ -176,16 +176,6 @@ def write_kpis(df: pd.DataFrame, path: Path | str, format: str = "csv") -> Path:
 # --------------------------------------------------------------------------------------
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    from iro_analysis import paths
-    from iro_analysis.settings import load_settings
-
-    explicit = getattr(args, "settings", None)
-    if explicit is not None:
-        return load_settings(explicit)
-    return load_settings() if paths.SETTINGS_FILE.is_file() else Settings()
-
-
 def cli_main(args: argparse.Namespace) -> int:
     """`iro-analysis kpis --year YEAR [--raw-dir DIR] [--out FILE] [--format csv|json]`.
 
@@ -197,7 +187,7 @@ def cli_main(args: argparse.Namespace) -> int:
     from iro_analysis.paths import available_years, raw_year_dir
     from iro_analysis.validation import validate_dataset
 
-    settings = _settings(args)
+    settings = settings_or_defaults(getattr(args, "settings", None))
     raw_dir = Path(args.raw_dir) if args.raw_dir else settings.paths.raw
     year = int(args.year)
     if not raw_year_dir(year, raw_dir).is_dir():
