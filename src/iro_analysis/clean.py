@@ -13,7 +13,6 @@ Rules (data contract and the "Readings" of `shared/spec/kpis.md`):
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -31,6 +30,7 @@ from iro_analysis.contract import analysis_codes, contract_years, load_contract
 from iro_analysis.dataset import SUPPLIED_COLUMNS, Dataset
 from iro_analysis.discover import YearFiles
 from iro_analysis.errors import InputError
+from iro_analysis.manifest import sha256_file
 from iro_analysis.read import (
     LINE,
     MALFORMED,
@@ -439,14 +439,6 @@ def key_duplicates(part: Part) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 SUPPLIED_PATHS = {
     **{name: raw.relpath for name, raw in S.RAW_CSVS.items()},
     "cin_census": S.CIN_FILE,
@@ -469,7 +461,7 @@ def supplied_inputs(
             p = None
         present = p is not None
         path = p if present else found.year_dir / SUPPLIED_PATHS[name]
-        rows.append((year, name, str(path), present, _sha256(p) if present else None))
+        rows.append((year, name, str(path), present, sha256_file(p) if present else None))
     return pd.DataFrame(rows, columns=list(SUPPLIED_COLUMNS)).astype(
         {"year": "int64", "input": "str", "path": "str", "present": "bool", "sha256": "str"}
     )

@@ -19,7 +19,6 @@ belong in restricted/, never in reports/ (and notebooks are committed without ou
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +48,11 @@ EXPLORE_PARAMETERS = ("year", "raw_dir", "processed_dir")
 # --------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def processed_is_current(ds: Dataset, raw_dir: Path | None = None) -> bool:
     """Whether a processed Dataset was cleaned from the raw folders as they are now: the same
     year folders and the same files (by sha256) supplying each year's inputs."""
     from iro_analysis.discover import discover_year
+    from iro_analysis.manifest import sha256_file
     from iro_analysis.schema import SUPPLIED_INPUTS
 
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
@@ -75,7 +67,7 @@ def processed_is_current(ds: Dataset, raw_dir: Path | None = None) -> bool:
         for name in SUPPLIED_INPUTS:
             p = found.path_of(name)
             if p is not None:
-                now.add((y, _sha256(p)))
+                now.add((y, sha256_file(p)))
     return then == now
 
 

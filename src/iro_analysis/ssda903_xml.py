@@ -81,11 +81,9 @@ stub header rows described above.
 
 from __future__ import annotations
 
-import gc
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +93,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from iro_analysis.errors import InputError
-from iro_analysis.read import LINE, MALFORMED, RAW_TEXT
+from iro_analysis.read import LINE, MALFORMED, RAW_TEXT, _no_gc
 from iro_analysis.schema import RAW_CSVS
 
 ROOT = "EXPSSDA903"
@@ -226,18 +224,6 @@ class Xml903Table:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[1] if tag[:1] == "{" else tag
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while millions of small objects are made (no cycles)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _parse_error(path: Path, exc: ET.ParseError) -> InputError:
@@ -664,7 +650,7 @@ def read_903_xml(path: Path) -> dict[str, Xml903Table]:
         raise InputError(
             f"{path}: the root element is <{root}>, expected <{ROOT}> (an SSDA903 XML return)"
         )
-    with _gc_paused():
+    with _no_gc():
         try:
             out = _parse_fast(path)
         except _Unusual:
