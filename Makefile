@@ -82,10 +82,10 @@ test: $(STAMP) $(AXE) ## run every test (pytest), browser and accessibility test
 	$(BIN)/python -m pytest
 
 gx: $(STAMP) ## regenerate the Great Expectations suites in gx/ from the code
-	$(PY) -m iro_analysis.gx_project
+	$(PY) -m iro_analysis.validate.gx_project
 
 docs: $(STAMP) ## regenerate the contract section of docs/data-dictionary.md from src/iro_analysis/contract
-	$(PY) -m iro_analysis.dictionary
+	$(PY) -m iro_analysis.contract.dictionary
 
 lint: $(STAMP) ## check formatting and lint (ruff), changing nothing
 	$(BIN)/ruff format --check $(PY_DIRS)

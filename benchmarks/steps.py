@@ -42,7 +42,7 @@ def step_pipeline(raw_dir: str, year: str) -> dict:
     year_i = int(year)
     out: dict = {}
     t0 = time.perf_counter()
-    from iro_analysis.clean import run_clean
+    from iro_analysis.ingest.clean import run_clean
 
     out["import_s"] = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(prefix="iro-bench-processed-") as processed:
@@ -50,7 +50,7 @@ def step_pipeline(raw_dir: str, year: str) -> dict:
         ds = run_clean(year_i, Path(raw_dir), Path(processed))
         out["clean_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        from iro_analysis.validation import validate_dataset
+        from iro_analysis.validate.suites import validate_dataset
 
         report = validate_dataset(ds, year_i)
         out["validate_s"] = time.perf_counter() - t
@@ -76,7 +76,7 @@ def step_workdays(n: str, loop_n: str) -> dict:
     `n` if fewer; the loop's cost per row is constant). Both must agree."""
     import numpy as np
 
-    from iro_analysis.calendar import _calendar_for, working_days_between
+    from iro_analysis.kpis.calendar import _calendar_for, working_days_between
 
     n_i, loop_i = int(n), int(loop_n)
     rng = np.random.default_rng(7)
@@ -141,7 +141,7 @@ def step_report_stage(stage: str, raw_dir: str, processed_dir: str, year: str) -
         km.shutdown_kernel(now=True)
         return out
     if stage == "clean":
-        from iro_analysis import clean
+        from iro_analysis.ingest import clean
 
         out["import_s"] = time.perf_counter() - t0
         t = time.perf_counter()
@@ -149,7 +149,7 @@ def step_report_stage(stage: str, raw_dir: str, processed_dir: str, year: str) -
         out["work_s"] = time.perf_counter() - t
         return out
     if stage == "validate":
-        from iro_analysis import validation
+        from iro_analysis.validate import suites as validation
 
         out["import_s"] = time.perf_counter() - t0
         t = time.perf_counter()

@@ -37,7 +37,7 @@ def demo_raw(tmp_path_factory) -> Path:
 def build_root(tmp_path_factory, demo_raw) -> Path:
     """A workspace with its own raw, processed, reports and restricted folders and one built
     report."""
-    from iro_analysis.report import build_report
+    from iro_analysis.build import build_report
 
     root = tmp_path_factory.mktemp("build")
     shutil.copytree(demo_raw, root / "raw")
@@ -56,6 +56,6 @@ def build_root(tmp_path_factory, demo_raw) -> Path:
 @pytest.fixture(scope="session")
 def built_report(build_root) -> Path:
     """The HTML of the report built once for the session."""
-    from iro_analysis.report import report_filename
+    from iro_analysis.build import report_filename
 
     return build_root / "reports" / str(REPORT_YEAR) / report_filename(REPORT_YEAR)

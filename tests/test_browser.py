@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from iro_analysis.browser import check_report
+from iro_analysis.build.browser import check_report
 
 HAVE_CHROMIUM = bool(
     shutil.which("chromium") or shutil.which("chromium-browser") or os.environ.get("CHROMIUM_PATH")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import report
+from iro_analysis import build
 from iro_analysis.errors import IroAnalysisError
 
 from .conftest import REPORT_YEAR
@@ -25,7 +25,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def _build(root: Path, year: int = REPORT_YEAR, **kw) -> Path:
-    return report.build_report(
+    return build.build_report(
         year,
         raw_dir=root / "raw",
         reports_dir=root / "reports",
@@ -87,7 +87,7 @@ def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_r
     episodes.write_bytes(b"\x00\x01\x02PK\x03\x04 not a csv \xff\xfe" * 50)
     logged: list[str] = []
     with pytest.raises(IroAnalysisError) as exc:
-        report.build_report(
+        build.build_report(
             REPORT_YEAR,
             raw_dir=root / "raw",
             reports_dir=root / "reports",
@@ -109,7 +109,7 @@ def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_r
 
 
 def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw):
-    from iro_analysis.clean import load_processed
+    from iro_analysis.ingest.clean import load_processed
 
     root = _workspace(tmp_path, demo_raw)
     _build(root)
@@ -152,7 +152,7 @@ def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw)
     assert list((root / "reports").glob(f".build-{REPORT_YEAR}-{proc.pid}"))
     # the next build succeeds and clears the way: the killed build's staging is removed
     logged: list[str] = []
-    report.build_report(
+    build.build_report(
         REPORT_YEAR,
         raw_dir=root / "raw",
         reports_dir=root / "reports",
@@ -215,7 +215,7 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
     logged: list[str] = []
 
     def build(**kw) -> Path:
-        return report.build_report(
+        return build.build_report(
             REPORT_YEAR,
             raw_dir=root / "raw",
             reports_dir=root / "reports",

@@ -1,4 +1,4 @@
-"""Working days and calendar months (iro_analysis.calendar)."""
+"""Working days and calendar months (iro_analysis.kpis.calendar)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iro_analysis.calendar import (
+from iro_analysis.kpis.calendar import (
     add_months,
     add_working_days,
     england_holidays,

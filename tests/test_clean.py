@@ -17,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iro_analysis import clean
-from iro_analysis import schema as S
-from iro_analysis.clean import (
+from iro_analysis.contract import schema as S
+from iro_analysis.errors import InputError
+from iro_analysis.ingest import clean
+from iro_analysis.ingest.clean import (
     AccountingError,
     build_dataset,
     check_accounting,
@@ -28,8 +29,7 @@ from iro_analysis.clean import (
     parse_dates,
     run_clean,
 )
-from iro_analysis.errors import InputError
-from iro_analysis.read import LINE
+from iro_analysis.ingest.read import LINE
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 

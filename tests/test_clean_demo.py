@@ -11,9 +11,9 @@ from collections import Counter
 
 import pytest
 
-from iro_analysis import schema as S
-from iro_analysis.clean import CIN_ELEMENTS, build_dataset
-from iro_analysis.validation import validate_dataset
+from iro_analysis.contract import schema as S
+from iro_analysis.ingest.clean import CIN_ELEMENTS, build_dataset
+from iro_analysis.validate.suites import validate_dataset
 
 YEARS = [2020, 2021, 2022]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iro_analysis import paths
-from iro_analysis.report import KERNEL
+from iro_analysis.build import KERNEL
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 NOTEBOOKS = ("01_clean.ipynb", "02_validate.ipynb")

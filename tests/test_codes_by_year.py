@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iro_analysis import schema as S
-from iro_analysis.clean import make_part
 from iro_analysis.contract import analysis_codes
-from iro_analysis.read import LINE
+from iro_analysis.contract import schema as S
+from iro_analysis.ingest.clean import make_part
+from iro_analysis.ingest.read import LINE
 
 
 def part(table: str, year: int, **values: str):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import contract, dictionary
+from iro_analysis import contract
+from iro_analysis.contract import dictionary
 from iro_analysis.errors import InputError
 
 GOOD = (contract.CONTRACT_DIR / "2022.yaml").read_text(encoding="utf-8")

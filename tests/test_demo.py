@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iro_analysis import schema as S
+from iro_analysis.contract import schema as S
 from iro_analysis.demo import DemoParams, cli_main, generate
 from iro_analysis.demo.faults import FAULT_SPEC
 from iro_analysis.demo.population import ORPHAN_START
@@ -243,7 +243,7 @@ def test_cli_uses_settings_for_unset_options(tmp_path, capsys):
 
 def test_903_format_xml_writes_one_xml_and_no_903_csvs(tmp_path):
     from iro_analysis.cli import main
-    from iro_analysis.ssda903_xml import read_903_xml
+    from iro_analysis.ingest.ssda903_xml import read_903_xml
 
     common = ["--years", "2022", "--seed", "3", "--size", "small", "--fault-rate", "0"]
     xml_out, csv_out = tmp_path / "xml", tmp_path / "csv"
@@ -312,7 +312,7 @@ def test_903_xml_faults_are_listed_at_their_records(tmp_path):
 
 @pytest.mark.slow
 def test_903_xml_faults_are_what_the_cleaner_finds(tmp_path):
-    from iro_analysis.clean import build_dataset
+    from iro_analysis.ingest.clean import build_dataset
 
     generate(tmp_path, YEARS, seed=7, size="small", fault_rate=0.03, ssda903_format="xml")
     manifest = []

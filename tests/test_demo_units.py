@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iro_analysis import schema as S
+from iro_analysis.contract import schema as S
 from iro_analysis.demo import resolve_params
 from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.care import review_schedule

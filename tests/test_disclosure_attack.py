@@ -32,9 +32,9 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from iro_analysis import report
+from iro_analysis import build, report
+from iro_analysis.report.suppression import SUPPRESSED
 from iro_analysis.settings import Settings
-from iro_analysis.suppression import SUPPRESSED
 from iro_analysis.years import ReportingYear
 
 from .conftest import REPORT_YEAR
@@ -210,7 +210,7 @@ def attack(
 def report_html(request, tmp_path_factory) -> str:
     """The session's built report (`built_report`); where headless Chromium is missing (the
     session build makes a PDF too), the same demo report built here without its PDF."""
-    from iro_analysis.browser import chromium_path
+    from iro_analysis.build.browser import chromium_path
     from iro_analysis.errors import IroAnalysisError
 
     try:
@@ -218,7 +218,7 @@ def report_html(request, tmp_path_factory) -> str:
     except IroAnalysisError:
         root = tmp_path_factory.mktemp("attack")
         shutil.copytree(request.getfixturevalue("demo_raw"), root / "raw")
-        report.build_report(
+        build.build_report(
             REPORT_YEAR,
             raw_dir=root / "raw",
             reports_dir=root / "reports",
@@ -227,7 +227,7 @@ def report_html(request, tmp_path_factory) -> str:
             pdf=False,
             log=lambda *a: None,
         )
-        path = root / "reports" / str(REPORT_YEAR) / report.report_filename(REPORT_YEAR)
+        path = root / "reports" / str(REPORT_YEAR) / build.report_filename(REPORT_YEAR)
     else:
         path = request.getfixturevalue("built_report")
     return Path(path).read_text(encoding="utf-8")

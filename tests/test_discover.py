@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iro_analysis.clean import build_dataset
 from iro_analysis.cli import main
-from iro_analysis.discover import discover_year, match_csv
 from iro_analysis.errors import InputError
+from iro_analysis.ingest.clean import build_dataset
+from iro_analysis.ingest.discover import discover_year, match_csv
 from iro_analysis.kpis import compute_kpis
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -273,9 +273,9 @@ def test_a_review_before_birth_is_quarantined_when_its_row_has_no_dob(tmp_path):
 
 def _as_903_xml(raw: Path) -> None:
     """Replace each year's 903 CSVs by one SSDA903 XML file holding the same records."""
-    from iro_analysis import schema as S
-    from iro_analysis.read import read_raw_csv
-    from iro_analysis.ssda903_xml import write_903_xml
+    from iro_analysis.contract import schema as S
+    from iro_analysis.ingest.read import read_raw_csv
+    from iro_analysis.ingest.ssda903_xml import write_903_xml
 
     for year_dir in sorted(p for p in raw.iterdir() if p.is_dir()):
         folder = year_dir / "ssda903"

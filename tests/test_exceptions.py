@@ -1,4 +1,4 @@
-"""Managers' exception lists (iro_analysis.exceptions) on a hand-made scenario.
+"""Managers' exception lists (iro_analysis.analysts.exceptions) on a hand-made scenario.
 
 The scenario is the KPI scenario (tests/fixtures/kpis/scenario.py, values worked out in
 tests/test_kpis.py) plus the children of tests/fixtures/exceptions/scenario.py. Reporting
@@ -18,10 +18,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from iro_analysis import cli, paths, report
-from iro_analysis.calendar import working_days_between
-from iro_analysis.errors import InputError
-from iro_analysis.exceptions import (
+from iro_analysis import build, cli, paths
+from iro_analysis.analysts.exceptions import (
     EXCEPTION_LISTS,
     as_at_context,
     check_as_at,
@@ -31,7 +29,9 @@ from iro_analysis.exceptions import (
     missing_inputs,
     reviews_overdue_or_due,
 )
+from iro_analysis.errors import InputError
 from iro_analysis.kpis import compute_kpis
+from iro_analysis.kpis.calendar import working_days_between
 from tests.fixtures.exceptions import scenario
 
 D = pd.Timestamp
@@ -484,7 +484,7 @@ def test_no_published_report_folder_may_hold_the_lists(tmp_path):
     shutil.copytree(exceptions_dir(2023, restricted), staged / "exceptions")
     for f in exceptions_dir(2023, restricted).iterdir():
         shutil.copy(f, staged / f.name)
-    bad = report.unpublishable(staged, report.PUBLISHED)
+    bad = build.unpublishable(staged, build.PUBLISHED)
     files = [p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()]
     assert set(files) <= set(bad) and "exceptions/" in bad
 

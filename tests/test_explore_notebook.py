@@ -1,5 +1,5 @@
 """notebooks/00_explore.ipynb runs as shipped on a small demo council, and the analyst's API
-it calls (iro_analysis.explore, docs/analysts-guide.md) agrees with the KPIs."""
+it calls (iro_analysis.analysts.explore, docs/analysts-guide.md) agrees with the KPIs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import explore, paths, report
-from iro_analysis.exceptions import exception_lists
+from iro_analysis import build, paths
+from iro_analysis.analysts import explore
+from iro_analysis.analysts.exceptions import exception_lists
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "00_explore.ipynb"
 GUIDE = paths.DOCS_DIR / "analysts-guide.md"
@@ -20,8 +21,8 @@ YEAR = 2022
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> dict[str, Path]:
     """The small demo council, 2021 and 2022, without faults, cleaned."""
-    from iro_analysis.clean import run_clean
     from iro_analysis.demo import generate
+    from iro_analysis.ingest.clean import run_clean
 
     root = tmp_path_factory.mktemp("explore")
     raw, processed = root / "raw", root / "processed"
@@ -44,7 +45,7 @@ def test_notebook_shape_and_committed_without_outputs():
     check = "".join(code[1]["source"])
     assert "check_parameters(dict(globals()), explore.EXPLORE_PARAMETERS)" in check
     assert explore.EXPLORE_PARAMETERS == ("year", "raw_dir", "processed_dir")
-    assert nb["metadata"]["kernelspec"]["name"] == report.KERNEL
+    assert nb["metadata"]["kernelspec"]["name"] == build.KERNEL
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= 5
     # Thin: every code cell calls into the package; no global plotting style.
@@ -66,7 +67,7 @@ def test_notebook_runs_on_the_demo(demo):
             "raw_dir": str(demo["raw"]),
             "processed_dir": str(demo["processed"]),
         },
-        kernel_name=report.KERNEL,
+        kernel_name=build.KERNEL,
         cwd=str(demo["root"]),
         progress_bar=False,
     )
@@ -88,7 +89,7 @@ def test_a_misspelt_parameter_fails_in_the_check_cell(demo):
             str(NOTEBOOK),
             str(demo["root"] / "bad.ipynb"),
             parameters={"year": YEAR, "raw_dri": str(demo["raw"])},
-            kernel_name=report.KERNEL,
+            kernel_name=build.KERNEL,
             cwd=str(demo["root"]),
             progress_bar=False,
         )

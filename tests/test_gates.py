@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis.clean import build_dataset
 from iro_analysis.errors import InputError, ValidationFailed
-from iro_analysis.gates import GATES, GateLimits, file_facts, reconcile, reconcile_off
+from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.settings import AcceptedAnomaly, Settings
-from iro_analysis.validation import validate_dataset
+from iro_analysis.validate.gates import GATES, GateLimits, file_facts, reconcile, reconcile_off
+from iro_analysis.validate.suites import validate_dataset
 
 KPI_RAW = Path(__file__).parent / "fixtures" / "kpis" / "raw"
 # The fixture's files are tiny: compare them as if they were large.

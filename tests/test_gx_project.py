@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import gx_project, paths
-from iro_analysis.clean import build_dataset
+from iro_analysis import paths
+from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.settings import Settings
-from iro_analysis.validation import all_suites, validate_dataset
+from iro_analysis.validate import gx_project
+from iro_analysis.validate.suites import all_suites, validate_dataset
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 

@@ -13,7 +13,8 @@ import re
 import pandas as pd
 import pytest
 
-from iro_analysis import paths, schema
+from iro_analysis import paths
+from iro_analysis.contract import schema
 from iro_analysis.kpis import (
     KPI_DEFINITIONS,
     compute_breakdowns,
@@ -526,7 +527,7 @@ def test_inputs_are_not_mutated(ds):
 
 
 def test_empty_tables_give_zero_counts_and_blank_percentages():
-    from iro_analysis.dataset import Dataset
+    from iro_analysis.ingest.dataset import Dataset
     from iro_analysis.kpis.context import empty_table
 
     supplied = pd.DataFrame(

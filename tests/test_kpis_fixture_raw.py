@@ -34,7 +34,7 @@ def test_committed_raw_folder_is_the_scenario(tmp_path):
 
 @pytest.fixture(scope="module")
 def cleaned():
-    from iro_analysis.clean import build_dataset
+    from iro_analysis.ingest.clean import build_dataset
 
     return build_dataset(RAW)
 

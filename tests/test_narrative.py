@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis.narrative import (
+from iro_analysis.report.narrative import (
     KEY_MESSAGES,
     Message,
     NarrativeError,
@@ -152,7 +152,7 @@ def test_documented_placeholders_and_comments_render_with_values_escaped():
 def test_the_checked_narrative_is_rendered_in_the_immutable_sandbox():
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from iro_analysis import narrative
+    from iro_analysis.report import narrative
 
     assert isinstance(narrative._NARRATIVE_ENV, ImmutableSandboxedEnvironment)
     assert narrative._NARRATIVE_ENV.autoescape is True
@@ -161,15 +161,15 @@ def test_the_checked_narrative_is_rendered_in_the_immutable_sandbox():
 def test_project_narratives_pass_the_check():
     from iro_analysis import paths
     from iro_analysis.kpis import KPI_DEFINITIONS
-    from iro_analysis.narrative import check_narrative_file
     from iro_analysis.report import SECTION_TITLES
+    from iro_analysis.report.narrative import check_narrative_file
 
     for f in sorted(paths.NARRATIVE_DIR.glob("[0-9][0-9][0-9][0-9].md")):
         check_narrative_file(f, KPI_DEFINITIONS, SECTION_TITLES)
 
 
 def test_check_narrative_file_refuses_before_data(tmp_path):
-    from iro_analysis.narrative import check_narrative_file
+    from iro_analysis.report.narrative import check_narrative_file
 
     f = tmp_path / "2022.md"
     f.write_text("## Key messages\n\n{{ kpi.drp_raised }} and {{ kpi.nope }}\n")
@@ -224,7 +224,7 @@ MARKUP_ATTACKS = {
 
 @pytest.mark.parametrize("name", list(MARKUP_ATTACKS))
 def test_markup_attacks_are_removed(name):
-    from iro_analysis.narrative import markdown_html
+    from iro_analysis.report.narrative import markdown_html
 
     out = markdown_html("Before.\n\n" + MARKUP_ATTACKS[name] + "\n\nAfter.")
     low = out.lower()
@@ -238,7 +238,7 @@ def test_markup_attacks_are_removed(name):
 
 
 def test_text_markup_survives():
-    from iro_analysis.narrative import markdown_html
+    from iro_analysis.report.narrative import markdown_html
 
     out = markdown_html(
         "### Our year\n\n#### Detail\n\n*one* **two** ~~three~~\n\n- a\n- b\n\n1. x\n\n"
@@ -263,7 +263,7 @@ def test_text_markup_survives():
 
 
 def test_escaped_placeholder_values_stay_text_through_markdown():
-    from iro_analysis.narrative import markdown_html
+    from iro_analysis.report.narrative import markdown_html
 
     text = render_narrative("{{ council }}", {}, "n.md", council="<script>x</script> & Co")
     assert markdown_html(text).strip() == "<p>&lt;script&gt;x&lt;/script&gt; &amp; Co</p>"

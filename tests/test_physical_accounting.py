@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import schema as S
-from iro_analysis.clean import build_dataset
+from iro_analysis.contract import schema as S
+from iro_analysis.ingest.clean import build_dataset
 
 KPI_RAW = Path(__file__).parent / "fixtures" / "kpis" / "raw"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import pandas as pd
 
-from iro_analysis import plots
+from iro_analysis.report import plots
 
 
 def test_charts_change_no_global_matplotlib_state():

@@ -19,8 +19,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from iro_analysis import report
-from iro_analysis.suppression import SUPPRESSED
+from iro_analysis import build, report
+from iro_analysis.build import publish
+from iro_analysis.report.suppression import SUPPRESSED
 
 from .conftest import REPORT_YEAR
 
@@ -49,8 +50,8 @@ def _stage(folder: Path, names: list[str]) -> Path:
 
 def test_everything_on_the_allow_list_is_published(tmp_path):
     staging = _stage(tmp_path / "staging", EVERY_PUBLISHED)
-    assert report.unpublishable(staging, report.PUBLISHED) == []
-    report._publish(staging, tmp_path / "2022", report.PUBLISHED)
+    assert build.unpublishable(staging, build.PUBLISHED) == []
+    publish._publish(staging, tmp_path / "2022", build.PUBLISHED)
     assert (tmp_path / "2022" / "kpis.csv").read_text() == "kpis.csv"
 
 
@@ -69,8 +70,8 @@ def test_everything_on_the_allow_list_is_published(tmp_path):
 def test_publish_refuses_anything_not_on_the_allow_list_naming_it(tmp_path, extra):
     final = _stage(tmp_path / "2022", ["kpis.csv"])  # the report published before
     staging = _stage(tmp_path / "staging", [*EVERY_PUBLISHED, extra])
-    with pytest.raises(report.BuildError, match=re.escape(extra.split("/")[0])) as exc:
-        report._publish(staging, final, report.PUBLISHED)
+    with pytest.raises(build.BuildError, match=re.escape(extra.split("/")[0])) as exc:
+        publish._publish(staging, final, build.PUBLISHED)
     assert "not on the list of what may be published" in str(exc.value)
     assert sorted(p.name for p in final.iterdir()) == ["kpis.csv"]  # nothing changed
     assert staging.is_dir()
@@ -81,15 +82,15 @@ def test_publish_refuses_links_and_empty_folders(tmp_path):
     (tmp_path / "secret.csv").write_text("CHILD\n1234567\n")
     (staging / "manifest.json").symlink_to(tmp_path / "secret.csv")  # a link: never
     (staging / "notebooks").mkdir()
-    assert report.unpublishable(staging, report.PUBLISHED) == ["manifest.json", "notebooks/"]
-    with pytest.raises(report.BuildError, match="manifest.json, notebooks/ are not"):
-        report._publish(staging, tmp_path / "2022", report.PUBLISHED)
+    assert build.unpublishable(staging, build.PUBLISHED) == ["manifest.json", "notebooks/"]
+    with pytest.raises(build.BuildError, match="manifest.json, notebooks/ are not"):
+        publish._publish(staging, tmp_path / "2022", build.PUBLISHED)
     assert not (tmp_path / "2022").exists()
 
 
 def test_a_restricted_folder_is_published_without_the_list(tmp_path):
     staging = _stage(tmp_path / "staging", ["notebooks/01_clean.ipynb", "kpis.csv"])
-    report._publish(staging, tmp_path / "restricted-2022", None)
+    publish._publish(staging, tmp_path / "restricted-2022", None)
     assert (tmp_path / "restricted-2022" / "notebooks" / "01_clean.ipynb").is_file()
 
 
@@ -100,8 +101,8 @@ def test_a_restricted_folder_keeps_what_the_build_does_not_make(tmp_path):
     )
     staging = _stage(tmp_path / "staging", ["notebooks/03_annual_report.ipynb", "kpis.csv"])
     (staging / "kpis.csv").write_text("new")
-    assert report._carry_over(final, staging) == ["exceptions", "my-notes.txt"]
-    report._publish(staging, final, None)
+    assert publish._carry_over(final, staging) == ["exceptions", "my-notes.txt"]
+    publish._publish(staging, final, None)
     files = sorted(p.relative_to(final).as_posix() for p in final.rglob("*") if p.is_file())
     assert files == [
         "exceptions/overdue-reviews.csv",
@@ -190,7 +191,7 @@ def test_published_kpis_xlsx_masks_the_year_and_leaves_per_code_history_out(tmp_
 
 
 def test_write_outputs_puts_the_exact_kpis_in_the_restricted_folder(tmp_path, monkeypatch):
-    from iro_analysis import manifest
+    from iro_analysis.build import manifest
 
     ctx = _kpi_ctx(tmp_path)
     monkeypatch.setattr(manifest, "build_manifest", lambda *a, **k: {"ok": True})
@@ -368,7 +369,7 @@ def seeded_build(tmp_path_factory, demo_raw) -> Path:
     shutil.copytree(demo_raw, root / "raw")
     seeded = _seed(root / "raw")
     logged: list[str] = []
-    report.build_report(
+    build.build_report(
         REPORT_YEAR,
         raw_dir=root / "raw",
         reports_dir=root / "reports",
@@ -383,7 +384,7 @@ def seeded_build(tmp_path_factory, demo_raw) -> Path:
 
 @pytest.mark.slow
 def test_the_seeded_warnings_were_raised(seeded_build):
-    from iro_analysis.clean import load_warnings
+    from iro_analysis.ingest.clean import load_warnings
 
     w = load_warnings(REPORT_YEAR, seeded_build / "processed")
     rules = set(w["rule"])
@@ -392,7 +393,7 @@ def test_the_seeded_warnings_were_raised(seeded_build):
     v = (seeded_build / "reports" / str(REPORT_YEAR) / "validation.json").read_text()
     assert "date_of_birth_agrees_across_files" in v
     # the report says a file was not read (counted by folder and reason, not named)
-    html = seeded_build / "reports" / str(REPORT_YEAR) / report.report_filename(REPORT_YEAR)
+    html = seeded_build / "reports" / str(REPORT_YEAR) / build.report_filename(REPORT_YEAR)
     dq = html.read_text(encoding="utf-8").split('id="data-quality"')[1]
     assert "its columns match no IRO extract table" in dq and "SOCIAL_WORKER_NOTE" in dq
     assert "notes on child" not in dq
@@ -416,7 +417,7 @@ def test_the_scan_finds_a_planted_identifier(seeded_build, tmp_path):
     copy = tmp_path / str(REPORT_YEAR)
     shutil.copytree(seeded_build / "reports" / str(REPORT_YEAR), copy)
     child = sorted(i for i in ids if i.isdigit())[0]
-    html = copy / report.report_filename(REPORT_YEAR)
+    html = copy / build.report_filename(REPORT_YEAR)
     html.write_text(html.read_text(encoding="utf-8") + f"<p>Child {child}.</p>", encoding="utf-8")
     with open(copy / "kpis.csv", "a", encoding="utf-8") as f:
         f.write("note,2022,born 14 February 2009,,\n")
@@ -432,9 +433,9 @@ def test_the_scan_finds_a_planted_identifier(seeded_build, tmp_path):
 @pytest.mark.slow
 def test_only_the_allow_list_is_published_and_the_rest_is_restricted(seeded_build):
     published = seeded_build / "reports" / str(REPORT_YEAR)
-    assert report.unpublishable(published, report.PUBLISHED) == []
+    assert build.unpublishable(published, build.PUBLISHED) == []
     assert {p.name for p in published.iterdir()} >= {
-        report.report_filename(REPORT_YEAR),
+        build.report_filename(REPORT_YEAR),
         "kpis.csv",
         "kpis.xlsx",
         "manifest.json",

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from iro_analysis.contract.schema import HEADER, PEP
 from iro_analysis.errors import InputError
-from iro_analysis.read import (
+from iro_analysis.ingest.read import (
     LINE,
     MALFORMED,
     detect_encoding,
@@ -16,7 +17,6 @@ from iro_analysis.read import (
     read_csv_header,
     read_raw_csv,
 )
-from iro_analysis.schema import HEADER, PEP
 
 FIXTURE_XML = Path(__file__).parent / "fixtures" / "clean" / "raw" / "2022" / "cin_census.xml"
 HEAD = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
@@ -150,7 +150,7 @@ def test_element_lines_are_physical_lines_of_start_tags():
 
 
 def test_census_streams_across_chunks(tmp_path, monkeypatch):
-    import iro_analysis.read as read
+    import iro_analysis.ingest.read as read
 
     monkeypatch.setattr(read, "CHUNK", 7)  # many children complete within one feed, or none
     small = read_cin_census(FIXTURE_XML)

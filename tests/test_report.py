@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from iro_analysis import report
+from iro_analysis import build, report
+from iro_analysis.build import pipeline
 from iro_analysis.errors import IroAnalysisError
-from iro_analysis.narrative import format_value
+from iro_analysis.report.narrative import format_value
+from iro_analysis.report.suppression import SUPPRESSED
 from iro_analysis.settings import Settings
-from iro_analysis.suppression import SUPPRESSED
 from iro_analysis.years import ReportingYear
 
 from .conftest import REPORT_YEAR
@@ -285,9 +286,9 @@ def test_breakdown_not_supplied_is_marked():
 
 
 def test_misspelt_papermill_parameter_stops_the_notebook(tmp_path):
-    with pytest.raises(report.BuildError, match=r"step 'report' failed in cell .*yaer"):
-        report.run_notebook(
-            "report", report.REPORT_NOTEBOOK, tmp_path / "out.ipynb", {"yaer": 2021}
+    with pytest.raises(build.BuildError, match=r"step 'report' failed in cell .*yaer"):
+        pipeline.run_notebook(
+            "report", build.REPORT_NOTEBOOK, tmp_path / "out.ipynb", {"yaer": 2021}
         )
 
 
@@ -296,19 +297,19 @@ def test_missing_year_is_a_clear_error(tmp_path, demo_raw):
         IroAnalysisError,
         match=r"no raw data for 2031: expected the folder .*2031; years available: 2020, 2021, 2022",
     ):
-        report.build_report(
+        build.build_report(
             2031, raw_dir=demo_raw, reports_dir=tmp_path / "r", processed_dir=tmp_path / "p"
         )
 
 
 def test_insert_toc():
     html = '<body><!--IRO-TOC--><h2 id="a-b">A <em>b</em></h2><h2 id="c">C</h2></body>'
-    out = report.insert_toc(html)
+    out = build.insert_toc(html)
     assert '<li><a href="#a-b">A b</a></li><li><a href="#c">C</a></li>' in out
 
 
 def test_every_kpi_runs_on_every_demo_year(build_root):
-    from iro_analysis.clean import load_processed
+    from iro_analysis.ingest.clean import load_processed
     from iro_analysis.kpis import KPI_DEFINITIONS, compute_kpis
 
     ds = load_processed(REPORT_YEAR, build_root / "processed")

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import iro_analysis.ssda903_xml as ssda903_xml
+import iro_analysis.ingest.ssda903_xml as ssda903_xml
+from iro_analysis.contract.schema import RAW_CSVS
 from iro_analysis.errors import InputError
-from iro_analysis.read import LINE, MALFORMED, RAW_TEXT
-from iro_analysis.schema import RAW_CSVS
-from iro_analysis.ssda903_xml import (
+from iro_analysis.ingest.read import LINE, MALFORMED, RAW_TEXT
+from iro_analysis.ingest.ssda903_xml import (
     TABLES,
     XML_TO_CSV,
     _parse_fast,

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iro_analysis.suppression import (
+from iro_analysis.report.suppression import (
     SUPPRESSED,
     disclosure_mask,
     format_count,
@@ -244,7 +244,8 @@ def test_caseload_bands_show_no_person_and_hide_cp_with_its_band():
 
 def test_appendix_hides_a_per_code_kpi_where_its_breakdown_does():
     from iro_analysis.kpis import KPI_DEFINITIONS
-    from iro_analysis.report import ReportContext, _appendix_value
+    from iro_analysis.report import ReportContext
+    from iro_analysis.report.annex import _appendix_value
     from iro_analysis.settings import Settings
     from iro_analysis.years import ReportingYear
 

@@ -1,4 +1,4 @@
-"""Statutory timescales (iro_analysis.timescales): periods of care, reg. 33 reviews, ICPCs,
+"""Statutory timescales (iro_analysis.kpis.timescales): periods of care, reg. 33 reviews, ICPCs,
 RCPCs and disputes. Every expected value is worked out in the comments."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iro_analysis.timescales import (
+from iro_analysis.kpis.timescales import (
     assign_periods,
     dispute_timeliness,
     icpc_timeliness,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from iro_analysis import report
+from iro_analysis import build, report
+from iro_analysis.report import trends
 from iro_analysis.settings import Settings
 
 
@@ -12,12 +13,12 @@ def test_index_links_every_built_year_and_the_trends(tmp_path):
     for year in (2021, 2022):
         folder = tmp_path / str(year)
         folder.mkdir()
-        (folder / report.report_filename(year)).write_text("<html></html>")
+        (folder / build.report_filename(year)).write_text("<html></html>")
     (tmp_path / "2023").mkdir()  # a year with no report yet is not linked
     (tmp_path / "trends").mkdir()
-    (tmp_path / "trends" / report.TRENDS_FILENAME).write_text("<html></html>")
+    (tmp_path / "trends" / trends.TRENDS_FILENAME).write_text("<html></html>")
     soup = BeautifulSoup(
-        report.write_index(tmp_path, Settings(council_name="Shire")).read_text(), "html.parser"
+        build.write_index(tmp_path, Settings(council_name="Shire")).read_text(), "html.parser"
     )
     hrefs = [a["href"] for a in soup.find_all("a")]
     assert hrefs == [
@@ -31,7 +32,7 @@ def test_index_links_every_built_year_and_the_trends(tmp_path):
 
 
 def test_trends_report_covers_every_year_and_family(build_root):
-    path = report.build_trends(
+    path = build.build_trends(
         raw_dir=build_root / "raw",
         reports_dir=build_root / "reports",
         processed_dir=build_root / "processed",
@@ -39,7 +40,7 @@ def test_trends_report_covers_every_year_and_family(build_root):
         log=lambda *a: None,
     )
     assert not (build_root / "reports" / "trends" / "notebooks").exists()
-    assert (build_root / "restricted" / "trends" / "notebooks" / report.TRENDS_NOTEBOOK).is_file()
+    assert (build_root / "restricted" / "trends" / "notebooks" / build.TRENDS_NOTEBOOK).is_file()
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
     assert len(soup.find_all("h1")) == 1
     h2 = [h.get_text(strip=True) for h in soup.find_all("h2") if h.get("id") != "toc-title"]

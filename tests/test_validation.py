@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis import schema as S
-from iro_analysis.clean import build_dataset, write_processed
 from iro_analysis.cli import main
-from iro_analysis.dataset import Dataset
+from iro_analysis.contract import schema as S
 from iro_analysis.errors import ValidationFailed
-from iro_analysis.validation import (
+from iro_analysis.ingest.clean import build_dataset, write_processed
+from iro_analysis.ingest.dataset import Dataset
+from iro_analysis.validate.suites import (
     CRITICAL,
     RESULT_COLUMNS,
     WARNING,

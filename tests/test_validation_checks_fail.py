@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis import schema as S
-from iro_analysis.clean import build_dataset
-from iro_analysis.validation import pandas_checks, run_gx_suites, suite_checks
+from iro_analysis.contract import schema as S
+from iro_analysis.ingest.clean import build_dataset
+from iro_analysis.validate.suites import pandas_checks, run_gx_suites, suite_checks
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 BAD_TEXT = "NOT_A_CODE"

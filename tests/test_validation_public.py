@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from iro_analysis.schema import WITHHELD
-from iro_analysis.validation import CHECK_COLUMNS, ValidationReport
+from iro_analysis.contract.schema import WITHHELD
+from iro_analysis.validate.suites import CHECK_COLUMNS, ValidationReport
 
 
 def _report() -> ValidationReport:

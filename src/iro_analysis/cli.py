@@ -24,13 +24,13 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 HANDLERS = {
     "years": "iro_analysis.cli:cmd_years",
     "demo-data": "iro_analysis.demo:cli_main",
-    "clean": "iro_analysis.clean:cli_main",
-    "validate": "iro_analysis.validation:cli_main",
+    "clean": "iro_analysis.ingest.clean:cli_main",
+    "validate": "iro_analysis.validate.suites:cli_main",
     "kpis": "iro_analysis.kpis:cli_main",
-    "report": "iro_analysis.report:cli_main",
-    "reports": "iro_analysis.report:cli_reports",
-    "check": "iro_analysis.report:cli_check",
-    "exceptions": "iro_analysis.exceptions:cli_main",
+    "report": "iro_analysis.build.pipeline:cli_main",
+    "reports": "iro_analysis.build.pipeline:cli_reports",
+    "check": "iro_analysis.build.pipeline:cli_check",
+    "exceptions": "iro_analysis.analysts.exceptions:cli_main",
     "paths": "iro_analysis.cli:cmd_paths",
 }
 

@@ -11,3 +11,7 @@ class InputError(IroAnalysisError):
 
 class ValidationFailed(IroAnalysisError):
     """A critical expectation failed on the clean data."""
+
+
+class BuildError(IroAnalysisError):
+    """A build step failed: names the step and, for a notebook, the cell."""

@@ -15,7 +15,7 @@ import yaml
 
 from iro_analysis import paths
 from iro_analysis.errors import IroAnalysisError
-from iro_analysis.gates import GATES, GateLimits
+from iro_analysis.validate.gates import GATES, GateLimits
 
 DEMO_SIZES = ("small", "medium")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iro_analysis import schema
+from iro_analysis.contract import schema
 from iro_analysis.demo import care, cp, faults, iro, writers
 from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.dates import birthday, days
@@ -171,8 +171,8 @@ def _xml_fault_lines(path: Path, written: dict[str, tuple[pd.DataFrame, list[dic
     """Manifest entries of faults in 903 tables written as XML: the file is the XML and the
     line is that of the record's start tag. Rows are matched on their values (the k-th of
     identical rows of a table is the k-th such record: the writer keeps their order)."""
-    from iro_analysis.read import LINE
-    from iro_analysis.ssda903_xml import read_903_xml
+    from iro_analysis.ingest.read import LINE
+    from iro_analysis.ingest.ssda903_xml import read_903_xml
 
     if not any(entries for _, entries in written.values()):
         return []
@@ -251,7 +251,7 @@ def write_year(
                 }
             )
     if as_xml:
-        from iro_analysis.ssda903_xml import write_903_xml
+        from iro_analysis.ingest.ssda903_xml import write_903_xml
 
         path = ydir / SSDA903_XML_FILE
         write_903_xml({t: df for t, (df, _) in as_xml.items()}, path)

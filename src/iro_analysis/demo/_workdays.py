@@ -1,6 +1,6 @@
 """Working days for the generator: Monday-Friday except England & Wales bank holidays.
 
-Private to the demo package (the KPI engine has its own in `iro_analysis.calendar`).
+Private to the demo package (the KPI engine has its own in `iro_analysis.kpis.calendar`).
 Same rule as shared/spec/kpis.md: `wd(a, b)` counts working days after `a` up to and
 including `b`.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis import schema
+from iro_analysis.contract import schema
 from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.codes import PLACE_CHANGES, needs_urn, place_in_force
 from iro_analysis.demo.dates import DAY, add_months, birthday, completed_years, days

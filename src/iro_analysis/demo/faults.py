@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from iro_analysis import schema
+from iro_analysis.contract import schema
 
 # table -> fault kind -> columns it may hit (None: the whole row).
 FAULT_SPEC: dict[str, dict[str, tuple[str, ...] | None]] = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis import schema
+from iro_analysis.contract import schema
 from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.care import _choice
 from iro_analysis.demo.dates import DAY, days

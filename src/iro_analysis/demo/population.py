@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from iro_analysis import schema
+from iro_analysis.contract import schema
 
 ETHNIC_SHARES: dict[str, float] = {
     "WBRI": 0.655,

@@ -9,7 +9,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from iro_analysis import __version__, schema
+from iro_analysis import __version__
+from iro_analysis.contract import schema
 from iro_analysis.demo import codes
 from iro_analysis.demo.dates import completed_years
 from iro_analysis.demo.horizon import Horizon

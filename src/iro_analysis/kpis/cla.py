@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
-from iro_analysis.kpis.definitions import FAMILY_CLA, family_frame, kpi, rate
-from iro_analysis.schema import (
+from iro_analysis.contract.schema import (
     AGE_BANDS,
     ETHNIC_GROUPS,
     LS_GROUPS,
@@ -15,6 +13,8 @@ from iro_analysis.schema import (
     RNE_NEW_PERIOD,
     SEX_LABELS,
 )
+from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
+from iro_analysis.kpis.definitions import FAMILY_CLA, family_frame, kpi, rate
 
 SOURCE_903 = (
     "DfE SSDA903 children looked after return guidance; DfE 'Children looked after in "

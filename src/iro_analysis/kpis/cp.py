@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis import timescales as ts
+from iro_analysis.contract.schema import CP_CATEGORIES, CP_CATEGORY_LABELS
+from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
 from iro_analysis.kpis.definitions import FAMILY_CP, family_frame, kpi
-from iro_analysis.schema import CP_CATEGORIES, CP_CATEGORY_LABELS
 
 SOURCE_WT = (
     "Working Together to Safeguard Children (HM Government); DfE Children in Need census guidance"

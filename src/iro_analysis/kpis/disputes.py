@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.calendar import working_days_between
-from iro_analysis.kpis.cla import tally
-from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_DISPUTES, family_frame, kpi
-from iro_analysis.schema import (
+from iro_analysis.contract.schema import (
     DISPUTE_STAGE_LABELS,
     DISPUTE_STAGES,
     DISPUTE_THEME_LABELS,
     DISPUTE_THEMES,
 )
+from iro_analysis.kpis.calendar import working_days_between
+from iro_analysis.kpis.cla import tally
+from iro_analysis.kpis.context import UNKNOWN, KpiContext
+from iro_analysis.kpis.definitions import FAMILY_DISPUTES, family_frame, kpi
 
 SOURCE_DRP = (
     "IRO Handbook (DCSF 2010), chapter 5: resolving problems (dispute resolution process); "

@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from iro_analysis.dataset import Dataset
 from iro_analysis.errors import InputError
+from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import (  # importing an area module registers its KPIs
     cla,
     cp,
@@ -183,9 +183,9 @@ def cli_main(args: argparse.Namespace) -> int:
     year's KPIs (standard output without --out). Raises InputError (the CLI prints it and
     exits 1) when YEAR has no raw folder or its data supports no KPI.
     """
-    from iro_analysis.clean import build_dataset
+    from iro_analysis.ingest.clean import build_dataset
     from iro_analysis.paths import available_years, raw_year_dir
-    from iro_analysis.validation import validate_dataset
+    from iro_analysis.validate.suites import validate_dataset
 
     settings = settings_or_defaults(getattr(args, "settings", None))
     raw_dir = Path(args.raw_dir) if args.raw_dir else settings.paths.raw

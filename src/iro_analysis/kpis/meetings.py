@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.kpis.cla import tally
-from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_MEETINGS, family_frame, kpi, rate
-from iro_analysis.schema import (
+from iro_analysis.contract.schema import (
     MEETING_TYPE_LABELS,
     MEETING_TYPES,
     REARRANGED_REASON_LABELS,
     REARRANGED_REASONS,
 )
+from iro_analysis.kpis.cla import tally
+from iro_analysis.kpis.context import UNKNOWN, KpiContext
+from iro_analysis.kpis.definitions import FAMILY_MEETINGS, family_frame, kpi, rate
 
 SOURCE_IRO = (
     "IRO Handbook (DCSF 2010), chapters 3 and 4 (the review meeting and the child's participation)"

@@ -25,11 +25,8 @@ from typing import Any
 import pandas as pd
 
 from iro_analysis import paths
-from iro_analysis import timescales as ts
-from iro_analysis.dataset import Dataset
-from iro_analysis.exceptions import as_at_context
-from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
-from iro_analysis.schema import (
+from iro_analysis.analysts.exceptions import as_at_context
+from iro_analysis.contract.schema import (
     DISPUTE_THEME_LABELS,
     ETHNIC_GROUPS,
     LS_GROUPS,
@@ -37,6 +34,9 @@ from iro_analysis.schema import (
     REVIEW_CODE_LABELS,
     SEX_LABELS,
 )
+from iro_analysis.ingest.dataset import Dataset
+from iro_analysis.kpis import timescales as ts
+from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
 from iro_analysis.settings import Settings, settings_or_defaults
 
 # The parameters cell of notebooks/00_explore.ipynb (checked by params.check_parameters).
@@ -51,9 +51,9 @@ EXPLORE_PARAMETERS = ("year", "raw_dir", "processed_dir")
 def processed_is_current(ds: Dataset, raw_dir: Path | None = None) -> bool:
     """Whether a processed Dataset was cleaned from the raw folders as they are now: the same
     year folders and the same files (by sha256) supplying each year's inputs."""
-    from iro_analysis.discover import discover_year
-    from iro_analysis.manifest import sha256_file
-    from iro_analysis.schema import SUPPLIED_INPUTS
+    from iro_analysis.build.manifest import sha256_file
+    from iro_analysis.contract.schema import SUPPLIED_INPUTS
+    from iro_analysis.ingest.discover import discover_year
 
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
     years = paths.available_years(raw_dir)
@@ -80,7 +80,7 @@ def load_year(
     folders as they are now (`processed_is_current`); otherwise cleans `raw_dir` (default
     data/raw) again and writes it there (`clean.run_clean`).
     """
-    from iro_analysis.clean import load_processed, run_clean
+    from iro_analysis.ingest.clean import load_processed, run_clean
 
     raw = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
     processed = Path(processed_dir) if processed_dir is not None else None
@@ -177,7 +177,7 @@ def conferences(ctx: KpiContext) -> pd.DataFrame:
     `icpc_held` (`timescales.icpc_timeliness`): assessable when they follow a Section 47
     (`follows_s47`), on time when within 15 working days. RCPCs are those of `rcpc_held`
     (`timescales.rcpc_timeliness`)."""
-    from iro_analysis.calendar import add_working_days
+    from iro_analysis.kpis.calendar import add_working_days
 
     i = ts.icpc_timeliness(ctx.table("s47"), ctx.table("cin_details"))
     i = i.loc[ctx.in_year(i["DateOfInitialCPC"])]

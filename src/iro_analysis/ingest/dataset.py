@@ -1,6 +1,6 @@
 """The clean dataset: every clean table plus what was supplied, quarantined and counted.
 
-`iro_analysis.clean` builds a `Dataset` from the raw folders; KPI, validation and report
+`iro_analysis.ingest.clean` builds a `Dataset` from the raw folders; KPI, validation and report
 code take one. It is the interface between cleaning and analysis.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from iro_analysis.schema import ACCOUNTING_COLUMNS, FACT_COLUMNS, QUARANTINE_COLUMNS
+from iro_analysis.contract.schema import ACCOUNTING_COLUMNS, FACT_COLUMNS, QUARANTINE_COLUMNS
 
 SUPPLIED_COLUMNS = ("year", "input", "path", "present", "sha256")
 

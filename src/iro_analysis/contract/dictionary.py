@@ -1,7 +1,7 @@
 """The generated part of `docs/data-dictionary.md`: the DfE contract by collection year.
 
 Everything between the markers below is written from `iro_analysis.contract` and
-`iro_analysis.schema` (`make docs` or `python -m iro_analysis.dictionary`); a test checks
+`iro_analysis.contract.schema` (`make docs` or `python -m iro_analysis.contract.dictionary`); a test checks
 that the committed file is current, so the dictionary can never drift from the code.
 """
 
@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from iro_analysis import paths
-from iro_analysis import schema as S
 from iro_analysis.contract import codes_by_year_markdown, contract_years, load_contract
+from iro_analysis.contract import schema as S
 
 BEGIN = "<!-- generated from src/iro_analysis/contract: begin -->"
 END = "<!-- generated from src/iro_analysis/contract: end -->"

@@ -148,7 +148,7 @@ def suite_files(root: Path) -> dict[str, dict]:
 
 def main() -> int:
     """`make gx`: regenerate the committed suites in gx/ from the code."""
-    from iro_analysis.validation import all_suites
+    from iro_analysis.validate.suites import all_suites
 
     folder = PROJECT_DIR / "expectations"
     shutil.rmtree(folder, ignore_errors=True)

@@ -15,7 +15,7 @@ that matter, how far past its timescale it is and the IRO where known:
   is more than 183 days old, or who have none.
 
 Every timescale is the package's own: due dates and overdue flags come from
-`iro_analysis.timescales` and the KPI context (`KpiContext.overdue`,
+`iro_analysis.kpis.timescales` and the KPI context (`KpiContext.overdue`,
 `kpis.education_health.pep_cohort`, `kpis.disputes.open_at_end`), so at 31 March each list
 agrees with the matching KPI (`cla_reviews_overdue_at_31_march`,
 `drp_open_overdue_at_31_march`, `icpc_within_15wd_pct`, `rcpc_on_time_pct`,
@@ -40,11 +40,11 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis import paths
-from iro_analysis import timescales as ts
-from iro_analysis.calendar import add_months, add_working_days, working_days_between
-from iro_analysis.dataset import Dataset
 from iro_analysis.errors import InputError
+from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import disputes as _disputes
+from iro_analysis.kpis import timescales as ts
+from iro_analysis.kpis.calendar import add_months, add_working_days, working_days_between
 from iro_analysis.kpis.context import KpiContext, age_in_years
 from iro_analysis.kpis.education_health import PEP_UP_TO_DATE_DAYS, pep_cohort
 from iro_analysis.settings import Settings, settings_or_defaults
@@ -661,7 +661,7 @@ def _about(ctx: KpiContext, lists: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             n = f"not produced: {', '.join(gaps[key])} not supplied for {ctx.year}"
         rows.append((e.sheet, f"{n}. {e.rule}."))
     rows.append(("", ""))
-    rows.append(("Rules", "docs/analysts-guide.md and `help(iro_analysis.exceptions)`"))
+    rows.append(("Rules", "docs/analysts-guide.md and `help(iro_analysis.analysts.exceptions)`"))
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
@@ -754,7 +754,7 @@ def cli_main(args: argparse.Namespace) -> int:
     `<restricted>/<YEAR>/exceptions/`. Refuses a restricted folder inside the reports
     folder. Uses the processed data when it is current with the raw folders, else cleans
     first (`explore.load_year`)."""
-    from iro_analysis.explore import load_year
+    from iro_analysis.analysts.explore import load_year
 
     settings = settings_or_defaults(getattr(args, "settings", None))
     year = int(args.year)

@@ -20,11 +20,17 @@ from typing import Any
 import pandas as pd
 
 from iro_analysis import paths
-from iro_analysis import schema as S
-from iro_analysis.clean import CODE_LISTS, DATE_ORDER, TABLE_SPECS, isin_ids, quarantine_summary
-from iro_analysis.dataset import Dataset
+from iro_analysis.contract import schema as S
 from iro_analysis.errors import ValidationFailed
-from iro_analysis.gates import FACTS_TABLE, GATES, GateLimits, file_facts, gate_kwargs
+from iro_analysis.ingest.clean import (
+    CODE_LISTS,
+    DATE_ORDER,
+    TABLE_SPECS,
+    isin_ids,
+    quarantine_summary,
+)
+from iro_analysis.ingest.dataset import Dataset
+from iro_analysis.validate.gates import FACTS_TABLE, GATES, GateLimits, file_facts, gate_kwargs
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -68,7 +74,7 @@ class Check:
 
 
 def gate_checks(limits: GateLimits) -> list[Check]:
-    """The plausibility gates (`iro_analysis.gates`) as expectations on `file_facts`."""
+    """The plausibility gates (`iro_analysis.validate.gates`) as expectations on `file_facts`."""
     return [
         Check("ExpectColumnValuesToBeBetween", {"column": column, **kwargs})
         for column, kwargs in gate_kwargs(limits).items()
@@ -172,13 +178,13 @@ def run_gx_suites(
     """Run each table's suite with Great Expectations; results as rows (`CHECK_COLUMNS`).
 
     With `project_root`, the GX way: a file project there, a Validation Definition per
-    table, Checkpoints, results stored and Data Docs built (`iro_analysis.gx_project`).
+    table, Checkpoints, results stored and Data Docs built (`iro_analysis.validate.gx_project`).
     Without, an ephemeral context (quick, nothing written). On `file_facts` (the gates) a
     failure's sample is the files that failed.
     """
     suites = {t: suite_checks(t, limits) for t in tables}
     if project_root is not None:
-        from iro_analysis.gx_project import run_checkpoints
+        from iro_analysis.validate.gx_project import run_checkpoints
 
         results = run_checkpoints(tables, suites, Path(project_root), FACTS_TABLE)
     else:
@@ -193,7 +199,7 @@ def _run_ephemeral(tables: dict[str, pd.DataFrame], suites: dict[str, list]) -> 
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    from iro_analysis.gx_project import _suite
+    from iro_analysis.validate.gx_project import _suite
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -649,7 +655,7 @@ def load_or_clean(
     year: int, raw_dir: Path | None = None, processed_dir: Path | None = None
 ) -> Dataset:
     """The processed Dataset of `year`, running the cleaner first when there is none."""
-    from iro_analysis.clean import load_processed, run_clean
+    from iro_analysis.ingest.clean import load_processed, run_clean
 
     processed = paths.processed_year_dir(year, processed_dir)
     if (processed / "accounting.parquet").is_file():

@@ -30,7 +30,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path, label: str | None = None) -> Pa
 
     `label` (e.g. the council's name and the reporting year) starts each page's footer.
     """
-    from iro_analysis.browser import browser
+    from iro_analysis.build.browser import browser
 
     tmp = pdf_path.with_name(pdf_path.name + ".tmp")
     with browser() as b:

@@ -24,14 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iro_analysis import discover, paths
-from iro_analysis import schema as S
+from iro_analysis import paths
+from iro_analysis.build.manifest import sha256_file
 from iro_analysis.contract import analysis_codes, contract_years, load_contract
-from iro_analysis.dataset import SUPPLIED_COLUMNS, Dataset
-from iro_analysis.discover import YearFiles
+from iro_analysis.contract import schema as S
 from iro_analysis.errors import InputError
-from iro_analysis.manifest import sha256_file
-from iro_analysis.read import (
+from iro_analysis.ingest import discover
+from iro_analysis.ingest.dataset import SUPPLIED_COLUMNS, Dataset
+from iro_analysis.ingest.discover import YearFiles
+from iro_analysis.ingest.read import (
     LINE,
     MALFORMED,
     PARENT_CHILD,
@@ -493,7 +494,7 @@ def read_csv_parts(found: YearFiles, year: int) -> tuple[list[Part], list[tuple]
                 year, rel, name, "absent_column", [c for c in table.absent if c in defined]
             )
     if found.ssda903_xml is not None:
-        from iro_analysis.ssda903_xml import read_903_xml
+        from iro_analysis.ingest.ssda903_xml import read_903_xml
 
         rel = found.relpath(found.ssda903_xml)
         for name, t in read_903_xml(found.ssda903_xml).items():

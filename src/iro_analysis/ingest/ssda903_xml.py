@@ -30,7 +30,7 @@ The real layout, as found in public sources (summary in docs/ssda903-xml.md)
   AD_PLACED (later also SW_EPISODE) from HEADER, gives each record the header's CHILD and DOB,
   and renames exactly two elements: ``CHILDID -> CHILD`` and ``PL -> PLACE``; the CSV
   column lists are in validator903/config.py (lac_validator/config.py) ``column_names`` and
-  match `iro_analysis.schema.RAW_CSVS`. Its test file tests/fake_data/fake_903.xml writes
+  match `iro_analysis.contract.schema.RAW_CSVS`. Its test file tests/fake_data/fake_903.xml writes
   DD/MM/YYYY dates and empty optional values as empty elements (``<MOTHER />``).
 * SocialFinanceDigitalLabs/liia-tools (@0dd821c and its branches) reads the 903 only as CSVs
   (liiatools/spec/s903/SSDA903_schema_*.yml, dates "%d/%m/%Y"); it has no 903 XML reader.
@@ -41,7 +41,7 @@ Reader
 are matched on their local names). It returns, per table, the CSV columns as raw text (""
 where an element is absent or empty; nothing stripped or parsed, the cleaner does that)
 plus LINE (the physical line of the record's start tag), MALFORMED and RAW_TEXT, like
-`iro_analysis.read.read_raw_csv`. A record takes CHILD (and DOB, for reviews and OC2) from
+`iro_analysis.ingest.read.read_raw_csv`. A record takes CHILD (and DOB, for reviews and OC2) from
 its child's HEADER unless it carries its own CHILDID/DOB element. MALFORMED says why a
 record is suspect, and RAW_TEXT shows what was there: a field element repeated (the first
 value is kept; RAW_TEXT lists them all), or a record element holding text but no elements
@@ -92,9 +92,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from iro_analysis.contract.schema import RAW_CSVS
 from iro_analysis.errors import InputError
-from iro_analysis.read import LINE, MALFORMED, RAW_TEXT, _no_gc
-from iro_analysis.schema import RAW_CSVS
+from iro_analysis.ingest.read import LINE, MALFORMED, RAW_TEXT, _no_gc
 
 ROOT = "EXPSSDA903"
 CHILD_ELEMENT = "CHILD"  # the per-child wrapper (also the CSV name of the child id column)

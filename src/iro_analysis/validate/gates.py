@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from iro_analysis.dataset import Dataset
+from iro_analysis.ingest.dataset import Dataset
 
 FACTS_TABLE = "file_facts"
 # The sources whose emptiness means a wrong file (a census's sub-elements may be absent).

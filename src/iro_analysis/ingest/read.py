@@ -2,7 +2,7 @@
 
 The readers only turn bytes into text tables; they never drop a line that holds data.
 Every value is returned as the raw text (stripping, typing and rules belong to
-`iro_analysis.clean`). A file that cannot be read at all (binary, empty, wrong columns,
+`iro_analysis.ingest.clean`). A file that cannot be read at all (binary, empty, wrong columns,
 truncated XML) raises `InputError` naming the file and, where known, the line and column.
 """
 
@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iro_analysis.errors import InputError
-from iro_analysis.schema import (
+from iro_analysis.contract.schema import (
     CIN_CHILD_FIELDS,
     CIN_DETAILS_FIELDS,
     CPP_FIELDS,
@@ -30,6 +29,7 @@ from iro_analysis.schema import (
     S47_FIELDS,
     RawCsv,
 )
+from iro_analysis.errors import InputError
 
 LINE = "_line"  # physical line number (1 = the header line) of a CSV record or XML element
 MALFORMED = "_malformed"  # why a CSV line could not be read as a record ("" when it could)

@@ -1,0 +1,144 @@
+"""The report's catalogue: its sections, in the order councils present them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section. Sections with KPIs render the same way: a table of the KPIs over
+    the years, `trends` as line charts, then each `breakdowns` entry (heading, breakdown
+    name) under its own h3. Sections with bespoke content have a renderer in `_BODIES`."""
+
+    key: str
+    title: str
+    kpis: tuple[str, ...] = ()
+    intro: str = ""
+    table_caption: str = ""
+    trends: tuple[str, ...] = ()
+    breakdowns: tuple[tuple[str, str], ...] = ()
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("key_messages", "Key messages"),
+    Section(
+        "iro_service",
+        "The IRO service",
+        ("iro_fte_at_31_march", "iro_caseload_per_fte"),
+        "Independent Reviewing Officers (IROs) chair the statutory reviews of every looked-after child "
+        "and the council's child protection conferences. Their role, set by the Children Act 1989 "
+        "(s.25A-25C) and the IRO Handbook (2010), is to make sure each child's plan meets their needs "
+        "and that the child's wishes and feelings are heard. The IRO Handbook recommends a caseload of "
+        "50 to 70 children per full-time IRO.",
+        table_caption="IRO workforce and caseload at 31 March",
+        trends=("iro_caseload_per_fte",),
+        breakdowns=(("IRO caseloads", "caseload_bands"),),
+    ),
+    Section(
+        "looked_after",
+        "Children looked after",
+        ("cla_at_31_march", "cla_during_year", "cla_started", "cla_ceased"),
+        "Children looked after by the council, from the SSDA903 return. Children on short breaks "
+        "(legal status V3 or V4) are excluded, as in DfE statistics.",
+        table_caption="Children looked after",
+        trends=("cla_at_31_march",),
+        breakdowns=(
+            ("By age", "cla_by_age_band"),
+            ("By sex", "cla_by_sex"),
+            ("By ethnicity", "cla_by_ethnicity_group"),
+            ("By legal status", "cla_by_legal_status"),
+            ("By placement type", "cla_by_placement"),
+        ),
+    ),
+    Section(
+        "reviews",
+        "Looked-after reviews",
+        (
+            "cla_reviews_held",
+            "cla_reviews_on_time_pct",
+            "cla_reviews_not_assessable",
+            "cla_children_reviews_on_time_pct",
+            "cla_reviews_overdue_at_31_march",
+            "cla_participation_pct",
+        ),
+        "Under the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33, a child's "
+        "first review is due within 20 working days of entering care, the second within 3 months of the "
+        "first, and later reviews at intervals of no more than 6 months.",
+        table_caption="Looked-after reviews",
+        trends=("cla_reviews_on_time_pct", "cla_participation_pct"),
+        breakdowns=(
+            ("Participation by code", "participation_by_code"),
+            ("Participation by age", "participation_by_age_band"),
+        ),
+    ),
+    Section(
+        "child_protection",
+        "Child protection",
+        (
+            "cp_plans_at_31_march",
+            "cp_plans_started",
+            "cp_plans_ended",
+            "cp_repeat_plans_pct",
+            "cp_plans_ended_2y_plus_pct",
+            "icpc_held",
+            "icpc_within_15wd_pct",
+            "rcpc_held",
+            "rcpc_on_time_pct",
+        ),
+        "Working Together to Safeguard Children sets the timescales: an initial child protection conference "
+        "within 15 working days of the strategy discussion or the start of the Section 47 enquiry, the first "
+        "review conference within 3 months of the plan starting and later ones at no more than 6-monthly intervals.",
+        table_caption="Child protection plans and conferences",
+        trends=("cp_plans_at_31_march", "icpc_within_15wd_pct"),
+        breakdowns=(("Categories of abuse", "cp_by_category"),),
+    ),
+    Section(
+        "disputes",
+        "Dispute resolution",
+        (
+            "drp_raised",
+            "drp_raised_per_100_cla",
+            "drp_resolved_within_20wd_pct",
+            "drp_escalated_pct",
+            "drp_open_at_31_march",
+            "drp_open_overdue_at_31_march",
+        ),
+        "IROs raise a dispute through the dispute resolution process (DRP) when they are concerned about a "
+        "child's plan or its progress. Disputes start informally with the social worker or team manager "
+        "(stage 1) and escalate to the service manager, head of service and director.",
+        table_caption="Disputes raised by IROs",
+        trends=("drp_raised", "drp_resolved_within_20wd_pct"),
+        breakdowns=(("Themes", "drp_by_theme"), ("Escalation", "drp_by_stage")),
+    ),
+    Section(
+        "meetings",
+        "Meetings: rearranged, pre-meeting visits and advocacy",
+        ("meetings_held", "meetings_rearranged_pct", "pre_meeting_visit_pct", "advocacy_pct"),
+        "Meetings chaired by IROs, from the service's own records.",
+        table_caption="Meetings held in the year",
+        breakdowns=(
+            ("By type of meeting", "meetings_by_type"),
+            ("Why meetings were rearranged", "rearranged_by_reason"),
+        ),
+    ),
+    Section(
+        "education_health",
+        "Education and health",
+        (
+            "pep_in_place_pct",
+            "pep_up_to_date_pct",
+            "health_assessment_pct",
+            "dental_check_pct",
+            "immunisations_pct",
+        ),
+        "Personal Education Plans (PEPs) from the virtual school; health measures from the SSDA903 OC2 return, "
+        "which covers children looked after continuously for 12 months at 31 March.",
+        table_caption="Education and health of children looked after",
+    ),
+    Section("data_quality", "Data quality"),
+    Section("priorities", "Priorities for next year"),
+    Section("appendix", "Appendix: definitions, assumptions and provenance"),
+)
+SECTION_BY_KEY = {s.key: s for s in SECTIONS}
+SECTION_TITLES = [s.title for s in SECTIONS]

@@ -1,0 +1,172 @@
+"""The report context: everything the sections draw on, computed once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from iro_analysis import paths
+from iro_analysis.errors import IroAnalysisError
+from iro_analysis.report.catalogue import SECTION_TITLES
+from iro_analysis.settings import Settings, load_settings
+from iro_analysis.years import ReportingYear, check_year
+
+# --------------------------------------------------------------------------------------
+# The report context: everything the sections draw on, computed once.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportContext:
+    year: ReportingYear
+    settings: Settings
+    dataset: object  # iro_analysis.ingest.dataset.Dataset
+    history: pd.DataFrame  # kpi rows for every year up to `year`
+    breakdowns: dict[str, pd.DataFrame]
+    missing: dict[str, list[str]]
+    validation: pd.DataFrame | None
+    narrative: dict[str, str]
+    parameters: dict[str, object]
+    output_dir: Path | None = None
+    definitions: dict = field(default_factory=dict)
+    restricted_dir: Path | None = None  # exact KPIs (never published); default restricted/<YEAR>
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """This year's KPI rows, in the KPI engine's order."""
+        return self.history[self.history["year"] == self.year.year].reset_index(drop=True)
+
+    def value(self, kpi_id: str, year: int | None = None) -> float | None:
+        """A KPI's value (None when absent or blank)."""
+        h = self.history
+        hit = h[(h["kpi_id"] == kpi_id) & (h["year"] == (year or self.year.year))]
+        if hit.empty or pd.isna(hit["value"].iloc[0]):
+            return None
+        return float(hit["value"].iloc[0])
+
+    def has(self, kpi_id: str) -> bool:
+        h = self.history
+        return bool(((h["kpi_id"] == kpi_id) & (h["year"] == self.year.year)).any())
+
+    def unit(self, kpi_id: str) -> str:
+        d = self.definitions.get(kpi_id)
+        return getattr(d, "unit", "count") if d is not None else "count"
+
+    def title(self, kpi_id: str) -> str:
+        d = self.definitions.get(kpi_id)
+        return getattr(d, "title", kpi_id) if d is not None else kpi_id
+
+    def phrase(self, kpi_id: str) -> str:
+        """The title for use inside a sentence (no trailing "(%)")."""
+        return self.title(kpi_id).removesuffix(" (%)")
+
+    def formatted(self) -> dict[str, str]:
+        """Every KPI of the year as printed ("85.2%", "1,234"), for narrative placeholders.
+
+        A defined KPI that could not be produced (its input was not supplied) reads
+        "not supplied"; an id that is no KPI at all is left out, so the narrative errors.
+        """
+        from iro_analysis.report.narrative import format_value
+
+        out = dict.fromkeys(self.definitions, "not supplied")
+        for row in self.kpis.itertuples(index=False):
+            text = format_value(row.value, self.unit(row.kpi_id))
+            out[row.kpi_id] = text if text is not None else "not available"
+        return out
+
+
+def kpi_history(dataset, year: int, settings: Settings) -> pd.DataFrame:
+    """KPI rows for every year supplied up to and including `year` (for trends)."""
+    from iro_analysis.kpis import compute_kpis
+
+    years = [y for y in dataset.years if y <= year]
+    frames = [compute_kpis(dataset, y, settings) for y in years]
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"])
+    )
+
+
+def _read_validation(path: Path | None) -> pd.DataFrame | None:
+    if path is None or not Path(path).is_file():
+        return None
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = data.get("results", data) if isinstance(data, dict) else data
+    return pd.DataFrame(rows)
+
+
+def prepare(
+    year: int,
+    raw_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    output_dir: Path | None = None,
+    settings_path: Path | None = None,
+    validation_path: Path | None = None,
+    narrative_path: Path | None = None,
+    restricted_dir: Path | None = None,
+) -> ReportContext:
+    """Load the clean data and compute every figure the report needs, once."""
+    from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns, missing_inputs
+    from iro_analysis.report.narrative import load_narrative
+
+    year = check_year(year)
+    settings = load_settings(settings_path)
+    from iro_analysis.validate.suites import load_or_clean
+
+    ds = load_or_clean(year, raw_dir, processed_dir)
+    if year not in ds.years:
+        raise IroAnalysisError(
+            f"no raw data for {year}; years available: {', '.join(map(str, ds.years))}"
+        )
+    history = kpi_history(ds, year, settings)
+    ctx = ReportContext(
+        year=ReportingYear(year),
+        settings=settings,
+        dataset=ds,
+        history=history,
+        breakdowns=compute_breakdowns(ds, year, settings),
+        missing=missing_inputs(ds, year),
+        validation=_read_validation(validation_path) if validation_path else None,
+        narrative={},
+        parameters={
+            "year": year,
+            "raw_dir": raw_dir,
+            "processed_dir": processed_dir,
+            "settings_path": settings_path,
+        },
+        output_dir=Path(output_dir) if output_dir else None,
+        definitions=dict(KPI_DEFINITIONS),
+        restricted_dir=Path(restricted_dir) if restricted_dir else None,
+    )
+    if ctx.validation is None:  # run by hand: validate here rather than show nothing
+        from iro_analysis.validate.suites import validate_dataset
+
+        ctx.validation = validate_dataset(ds, year, settings).public_results()
+    ctx.narrative = load_narrative(
+        Path(narrative_path) if narrative_path else paths.NARRATIVE_DIR / f"{year}.md",
+        ctx.formatted(),
+        SECTION_TITLES,
+        council=settings.council_name,
+        period=ctx.year.label,
+    )
+    return ctx
+
+
+# --------------------------------------------------------------------------------------
+# Rendering: each section is HTML built by the package (the notebook only calls `show`).
+# --------------------------------------------------------------------------------------
+
+
+def manifest_parameters(ctx: ReportContext) -> dict[str, object]:
+    s = ctx.settings
+    params = {k: v for k, v in ctx.parameters.items() if v is not None}
+    params.update(
+        council_name=s.council_name,
+        suppression_threshold=s.suppression_threshold,
+        pn4_counts_as_participation=s.pn4_counts_as_participation,
+    )
+    return params

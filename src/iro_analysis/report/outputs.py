@@ -1,0 +1,88 @@
+"""The year's published and restricted KPI files and manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from iro_analysis import paths
+from iro_analysis.report.annex import hidden_kpis
+from iro_analysis.report.context import ReportContext, manifest_parameters
+
+
+# Sections whose body is bespoke; every other section uses `_section_body`.
+def published_kpis_csv(ctx: ReportContext) -> str:
+    """The published kpis.csv: the exact file's rows and columns, but a KPI the report
+    shows as c (`hidden_kpis`) has value, numerator and denominator c. Deterministic bytes."""
+    from iro_analysis.kpis import format_kpis
+    from iro_analysis.report.suppression import SUPPRESSED
+
+    hidden = hidden_kpis(ctx)
+    lines = format_kpis(ctx.kpis, format="csv").splitlines(keepends=True)
+    out = lines[:1]
+    for line, row in zip(lines[1:], ctx.kpis.itertuples(index=False), strict=True):
+        if row.kpi_id in hidden:
+            line = ",".join([row.kpi_id, str(int(row.year)), *[SUPPRESSED] * 3]) + "\n"
+        out.append(line)
+    return "".join(out)
+
+
+def write_outputs(
+    ctx: ReportContext, output_dir: Path | None = None, restricted_dir: Path | None = None
+) -> dict[str, Path]:
+    """Write the year's published kpis.csv, kpis.xlsx and manifest.json into `output_dir`
+    (default reports/<YEAR>/), and the exact kpis.csv and kpis.xlsx, per-code counts
+    unsuppressed, into `restricted_dir` (default restricted/<YEAR>/, never published)."""
+    from iro_analysis.build import manifest
+    from iro_analysis.kpis import write_kpis
+
+    out = Path(output_dir or ctx.output_dir or paths.report_year_dir(ctx.year.year))
+    exact = Path(
+        restricted_dir
+        or ctx.restricted_dir
+        or paths.restricted_year_dir(ctx.year.year, ctx.settings.paths.restricted)
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    exact.mkdir(parents=True, exist_ok=True)
+    csv_path, xlsx_path, man_path = out / "kpis.csv", out / "kpis.xlsx", out / "manifest.json"
+    csv_path.write_bytes(published_kpis_csv(ctx).encode("utf-8"))
+    write_kpis_xlsx(ctx, xlsx_path)
+    write_kpis(ctx.kpis, exact / "kpis.csv", format="csv")
+    write_kpis_xlsx(ctx, exact / "kpis.xlsx", exact=True)
+    manifest.write_manifest(
+        manifest.build_manifest(ctx.year.year, manifest_parameters(ctx), ctx.dataset.supplied),
+        man_path,
+    )
+    return {
+        "kpis.csv": csv_path,
+        "kpis.xlsx": xlsx_path,
+        "manifest.json": man_path,
+        "restricted kpis.csv": exact / "kpis.csv",
+        "restricted kpis.xlsx": exact / "kpis.xlsx",
+    }
+
+
+def write_kpis_xlsx(ctx: ReportContext, path: Path, exact: bool = False) -> None:
+    """kpis.xlsx: this year's KPIs with titles, and the history of every year for trends.
+
+    Unless `exact`, as published: this year's KPIs that the report shows as c have value,
+    numerator and denominator c, and the history leaves out every per-code KPI (a
+    breakdown's cell), whose disclosure control is worked out for this year only.
+    """
+    from iro_analysis.report.suppression import SUPPRESSED
+
+    cur = ctx.kpis.copy()
+    history = ctx.history
+    if not exact:
+        hidden = cur["kpi_id"].isin(hidden_kpis(ctx)).to_numpy()
+        for col in ("value", "numerator", "denominator"):
+            cur[col] = cur[col].astype(object)
+            cur.loc[hidden, col] = SUPPRESSED
+        per_code = [bool(getattr(ctx.definitions.get(k), "pattern", "")) for k in history["kpi_id"]]
+        history = history.loc[[not p for p in per_code]]
+    cur.insert(1, "title", [ctx.title(k) for k in cur["kpi_id"]])
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        cur.to_excel(xl, sheet_name=f"KPIs {ctx.year.slug}", index=False)
+        history.to_excel(xl, sheet_name="All years", index=False)
+        xl.book.properties.creator = "iro-analysis"

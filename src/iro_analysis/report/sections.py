@@ -1,0 +1,196 @@
+"""Rendering each section: heading, introduction, commentary, figures."""
+
+from __future__ import annotations
+
+from markupsafe import escape
+
+from iro_analysis.report.annex import _section_appendix, _section_data_quality
+from iro_analysis.report.breakdowns import breakdown_block
+from iro_analysis.report.catalogue import SECTION_BY_KEY, Section
+from iro_analysis.report.context import ReportContext
+from iro_analysis.report.figures import kpi_table, trend_figure
+from iro_analysis.report.format import _heading, _markdown, _national, _year_label
+from iro_analysis.years import ReportingYear
+
+
+def _missing_notice(ctx: ReportContext, section: Section) -> str:
+    from iro_analysis.report import html
+
+    absent = [k for k in section.kpis if not ctx.has(k)]
+    if not absent:
+        return ""
+    inputs = sorted({i for fam in ctx.missing.values() for i in fam})
+    return html.notice(
+        "Not supplied.",
+        f"Some figures in this section could not be produced for {ctx.year.label} because data was not "
+        f"supplied in that year's folder ({', '.join(inputs) or 'see the data-quality section'}). "
+        "They are marked \u201cnot supplied\u201d, never shown as zero.",
+    )
+
+
+def _section_key_messages(ctx: ReportContext) -> str:
+    from iro_analysis.report import html
+    from iro_analysis.report.narrative import KEY_MESSAGES, missing_sentence, sentence
+
+    prev_year = ctx.year.year - 1
+    has_prev = prev_year in set(ctx.history["year"])
+    items = []
+    for m in KEY_MESSAGES:
+        if not ctx.has(m.kpi_id):
+            items.append(
+                missing_sentence(ctx.phrase(m.kpi_id), ctx.year.label, "its data was not supplied")
+            )
+            continue
+        s = sentence(
+            m,
+            ctx.value(m.kpi_id),
+            ctx.value(m.kpi_id, prev_year) if has_prev else None,
+            _year_label(prev_year)
+            if has_prev and ctx.value(m.kpi_id, prev_year) is not None
+            else None,
+            _national(m.kpi_id, ctx.year.year) if m.unit == "percent" else None,
+        )
+        items.append(
+            s
+            or missing_sentence(
+                ctx.phrase(m.kpi_id), ctx.year.label, "there were no cases to measure"
+            )
+        )
+    return html.bullet_list(items, css="key-messages")
+
+
+def _caseload_note(ctx: ReportContext) -> str:
+    from iro_analysis.report import html
+
+    caseload = ctx.value("iro_caseload_per_fte")
+    if caseload is None:
+        return ""
+    band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
+    out = html.paragraph(
+        f"The caseload of {caseload:.1f} children per full-time IRO is {band} the IRO Handbook's "
+        "recommended range of 50 to 70."
+    )
+    if "caseload_bands" in ctx.breakdowns:
+        out += html.paragraph(
+            "The IRO caseloads table counts the IROs in post at 31 March by the children looked "
+            "after they carry per full-time equivalent, against the Handbook's 50 to 70 (a child "
+            "counts for the IRO who chaired their latest meeting), with the children on a child "
+            "protection plan those IROs carry beside it. No IRO's own hours or caseload are "
+            "published."
+        )
+    return out
+
+
+def _participation_note(ctx: ReportContext) -> str:
+    from iro_analysis.report import html
+
+    pn4 = "counts" if ctx.settings.pn4_counts_as_participation else "does not count"
+    return html.paragraph(
+        "Participation is the share of reviews coded PN1 to PN6 among reviews coded PN1 to PN7 (children "
+        f"under 4, PN0, are excluded). In this report PN4 (attends without contributing) {pn4} as participation."
+    )
+
+
+# Text a section adds after its KPI table.
+_NOTES = {"iro_service": _caseload_note, "reviews": _participation_note}
+
+
+def _section_body(ctx: ReportContext, section: Section) -> str:
+    """KPI table, section note, trend charts, then each breakdown under its heading."""
+    out = kpi_table(ctx, section.kpis, section.table_caption)
+    if section.key in _NOTES:
+        out += _NOTES[section.key](ctx)
+    for kpi_id in section.trends:
+        out += trend_figure(ctx, kpi_id)
+    for heading, name in section.breakdowns:
+        out += f"<h3>{escape(heading)}</h3>\n" + breakdown_block(ctx, name)
+    return out
+
+
+def attention_points(ctx: ReportContext) -> list[str]:
+    """Data-driven areas for attention: measures that fell, sit below England or breach a standard."""
+    from iro_analysis.report.narrative import KEY_MESSAGES, format_value
+
+    points = []
+    prev = ctx.year.year - 1
+    for m in KEY_MESSAGES:
+        cur = ctx.value(m.kpi_id)
+        if cur is None or m.higher_is_better is None:
+            continue
+        before = ctx.value(m.kpi_id, prev)
+        if before is not None and round(cur, 1) < round(before, 1):
+            points.append(
+                f"{ctx.phrase(m.kpi_id)} fell to {format_value(cur, m.unit)} from {format_value(before, m.unit)} "
+                f"in {_year_label(prev)}."
+            )
+        nat = _national(m.kpi_id, ctx.year.year)
+        if nat is not None and round(cur, 1) < round(nat, 1):
+            points.append(
+                f"{ctx.phrase(m.kpi_id)} ({format_value(cur, m.unit)}) is below England ({format_value(nat, m.unit)})."
+            )
+    caseload = ctx.value("iro_caseload_per_fte")
+    if caseload is not None and caseload > 70:
+        points.append(
+            f"IRO caseloads ({caseload:.1f} per full-time IRO) are above the IRO Handbook's 50 to 70."
+        )
+    for k, text in (
+        ("cla_reviews_overdue_at_31_march", "children had an overdue review at 31 March"),
+        (
+            "drp_open_overdue_at_31_march",
+            "disputes had been open for more than 20 working days at 31 March",
+        ),
+    ):
+        v = ctx.value(k)
+        if v:
+            points.append(f"{int(v):,} {text}.")
+    return points
+
+
+def _section_priorities(ctx: ReportContext) -> str:
+    from iro_analysis.report import html
+
+    out = ""
+    if "Priorities for next year" not in ctx.narrative:
+        out += html.notice(
+            "For the service to complete.",
+            f"The IRO service's priorities for {ReportingYear(ctx.year.year + 1).label} go in "
+            f"reports/narrative/{ctx.year.year}.md under the heading \u201c## Priorities for next year\u201d.",
+        )
+    points = attention_points(ctx)
+    out += "<h3>Areas for attention from the data</h3>\n"
+    out += (
+        html.bullet_list(points)
+        if points
+        else html.paragraph("No measure fell or sits below England this year.")
+    )
+    return out
+
+
+_BODIES = {
+    "key_messages": _section_key_messages,
+    "data_quality": _section_data_quality,
+    "priorities": _section_priorities,
+    "appendix": _section_appendix,
+}
+
+
+def render_section(ctx: ReportContext, key: str) -> str:
+    """One section's HTML: heading, introduction, analysts' commentary, figures."""
+    section = SECTION_BY_KEY[key]
+    out = _heading(section)
+    if section.intro:
+        out += f"<p>{escape(section.intro)}</p>\n"
+    out += _missing_notice(ctx, section)
+    body = _BODIES[key](ctx) if key in _BODIES else _section_body(ctx, section)
+    commentary = ctx.narrative.get(section.title)
+    if commentary:
+        label = "Priorities" if key == "priorities" else "Commentary from the IRO service"
+        out += f'<div class="commentary"><h3>{escape(label)}</h3>\n{_markdown(commentary)}</div>\n'
+    return out + body
+
+
+def show(ctx: ReportContext, key: str) -> None:
+    """Display one section in the notebook (its HTML becomes part of the report)."""
+    from IPython.display import HTML, display
+
+    display(HTML(render_section(ctx, key)))
