@@ -84,7 +84,8 @@ test: $(STAMP) $(AXE) ## run every test (pytest), browser and accessibility test
 gx: $(STAMP) ## regenerate the Great Expectations suites in gx/ from the code
 	$(PY) -m iro_analysis.validate.gx_project
 
-docs: $(STAMP) ## regenerate the contract section of docs/data-dictionary.md from src/iro_analysis/contract
+docs: $(STAMP) ## regenerate docs/kpis.md (from the KPI registry) and the contract section of docs/data-dictionary.md
+	$(PY) -m iro_analysis.kpis.docs
 	$(PY) -m iro_analysis.contract.dictionary
 
 lint: $(STAMP) ## check formatting and lint (ruff), changing nothing

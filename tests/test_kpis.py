@@ -447,6 +447,8 @@ def _spec_ids() -> set[str]:
 
 @pytest.mark.skipif(not SPEC.is_file(), reason="shared spec not mounted")
 def test_every_spec_kpi_is_defined():
+    """The shared spec (beside the clone, when mounted) and the registry agree; docs/kpis.md,
+    in every clone, is checked against the registry in tests/test_kpi_registry.py."""
     assert _spec_ids() == set(KPI_DEFINITIONS)
 
 

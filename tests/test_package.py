@@ -85,3 +85,52 @@ def test_check_year_rejects_non_years(bad):
 def test_console_script_is_declared():
     text = (Path(paths.PROJECT_ROOT) / "pyproject.toml").read_text()
     assert 'iro-analysis = "iro_analysis.cli:main"' in text
+
+
+# The package's folders show the pipeline (issue #18): one subpackage per stage.
+PIPELINE_FOLDERS = ("contract", "ingest", "validate", "kpis", "report", "build", "analysts", "demo")
+# Infrastructure every stage shares stays at the top level.
+TOP_LEVEL_MODULES = {
+    "__init__",
+    "__main__",
+    "cli",
+    "errors",
+    "params",
+    "paths",
+    "settings",
+    "years",
+}
+MAX_MODULE_LINES = 420  # "no module over ~400 lines"
+
+
+def _package_modules() -> list[Path]:
+    return sorted(paths.PACKAGE_DIR.rglob("*.py"))
+
+
+def test_each_pipeline_stage_is_a_subpackage_and_nothing_else_sits_at_the_top():
+    for folder in PIPELINE_FOLDERS:
+        assert (paths.PACKAGE_DIR / folder / "__init__.py").is_file(), folder
+    top = {p.stem for p in paths.PACKAGE_DIR.glob("*.py")}
+    assert top == TOP_LEVEL_MODULES, f"modules at the top level: {sorted(top - TOP_LEVEL_MODULES)}"
+
+
+def test_every_subpackage_is_tracked_by_git():
+    """A .gitignore pattern such as `build/` once hid src/iro_analysis/build/ from git."""
+    import shutil
+
+    if shutil.which("git") is None or not (paths.PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git clone")
+    for module in _package_modules():
+        result = subprocess.run(
+            ["git", "check-ignore", "-q", str(module)], cwd=paths.PROJECT_ROOT, check=False
+        )
+        assert result.returncode == 1, f"{module} is ignored by git"
+
+
+def test_no_module_is_longer_than_about_400_lines():
+    long = {
+        str(p.relative_to(paths.PACKAGE_DIR)): n
+        for p in _package_modules()
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"

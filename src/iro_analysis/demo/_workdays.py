@@ -1,7 +1,7 @@
 """Working days for the generator: Monday-Friday except England & Wales bank holidays.
 
 Private to the demo package (the KPI engine has its own in `iro_analysis.kpis.calendar`).
-Same rule as shared/spec/kpis.md: `wd(a, b)` counts working days after `a` up to and
+Same rule as docs/kpis.md ("Conventions"): `wd(a, b)` counts working days after `a` up to and
 including `b`.
 """
 

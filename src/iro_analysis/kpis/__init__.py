@@ -1,17 +1,27 @@
-"""The KPI engine: every KPI of shared/spec/kpis.md by its id, and the report's breakdowns.
+"""The KPI engine: every KPI by its id (docs/kpis.md lists them), and the report's breakdowns.
 
 - `compute_kpis(ds, year, settings=None)`: the kpis.csv frame
   (`kpi_id, year, value, numerator, denominator`).
 - `compute_breakdowns(ds, year, settings=None)`: the report's tidy breakdown tables.
 - `KPI_DEFINITIONS`: kpi_id -> `KpiDefinition` (title, family, unit, definition, source,
   inputs), the one source of truth of the methodology appendix; each definition is the
-  docstring of the KPI's function in its area module.
+  docstring of the KPI's function in its area module; each also declares its report
+  `section`, `headline`, `direction` and `england` comparison.
+- `section_kpis(key)`, `headline_kpis()`: what the report's sections and key messages list.
+- docs/kpis.md is generated from the registry: `python -m iro_analysis.kpis.docs`.
 - `missing_inputs(ds, year)`, `write_kpis(df, path, format)`, `cli_main(args)`.
 
 Area modules: cla, reviews, cp, disputes, meetings, workforce, education_health.
 """
 
-from iro_analysis.kpis.definitions import KPI_DEFINITIONS, KpiDefinition, rate, round_half_up
+from iro_analysis.kpis.definitions import (
+    KPI_DEFINITIONS,
+    KpiDefinition,
+    headline_kpis,
+    rate,
+    round_half_up,
+    section_kpis,
+)
 from iro_analysis.kpis.engine import (
     cli_main,
     compute_breakdowns,
@@ -28,8 +38,10 @@ __all__ = [
     "compute_breakdowns",
     "compute_kpis",
     "format_kpis",
+    "headline_kpis",
     "missing_inputs",
     "rate",
     "round_half_up",
+    "section_kpis",
     "write_kpis",
 ]

@@ -6,7 +6,7 @@ Platinum Jubilee (2 and 3 June 2022), the State Funeral (19 September 2022) and 
 Coronation (8 May 2023). The day arithmetic is numpy's business-day functions
 (`np.busday_count`, `np.busday_offset`) over `datetime64[D]` arrays.
 
-Definitions (shared/spec/kpis.md, "Conventions"):
+Definitions (docs/kpis.md, "Conventions"):
 - `wd(a, b)` is the number of working days after `a` up to and including `b`, so
   `wd(a, a) = 0` and `wd(Fri, next Mon) = 1`; "within N working days of a" is
   `wd(a, b) <= N`. For `b < a` it is minus `wd(b, a)`.
@@ -107,8 +107,8 @@ def working_days_between(a: object, b: object) -> np.ndarray | pd.Series:
 
     `wd(a, a) = 0`, `wd(Fri, next Mon) = 1`, and `wd(a, b) = -wd(b, a)`. Inputs may be
     Series, arrays or scalars (broadcast). The result is float64 with NaN where either date
-    is missing; a Series in gives a Series out with the same index, scalars a scalar. Source: the spec's
-    working-day convention (shared/spec/kpis.md), England & Wales bank holidays.
+    is missing; a Series in gives a Series out with the same index, scalars a scalar.
+    Source: the working-day convention of docs/kpis.md, England & Wales bank holidays.
     """
     da, db = np.broadcast_arrays(_to_days(a), _to_days(b))
     missing = np.isnat(da) | np.isnat(db)

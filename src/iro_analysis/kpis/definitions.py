@@ -2,12 +2,15 @@
 
 Every KPI is a small function in its area module (cla, reviews, cp, disputes, meetings,
 workforce, education_health) decorated with `@kpi(...)`. The decorator records the id,
-a title a councillor can read, the family, the unit, the source and the inputs it needs;
-the *definition text is the function's docstring*, so the rule is written once and the
-methodology appendix (which renders `KPI_DEFINITIONS`) cannot disagree with the code's
-documentation. Per-code KPIs (participation PN0-PN7, CP categories, dispute themes) are
-one function registered once per code; their docstrings carry `{code}`/`{label}`
-placeholders filled in for each id.
+a title a councillor can read, the family, the unit, the source, the inputs it needs and
+how the report presents it (its report `section`, whether it is a `headline` measure, its
+`direction` and the `england` figure it is compared with); the *definition text is the
+function's docstring*, so the rule is written once and the methodology appendix (which
+renders `KPI_DEFINITIONS`), `docs/kpis.md` (`python -m iro_analysis.kpis.docs`) and the
+report's section tables (`report/catalogue.py`) cannot disagree with the code. Per-code
+KPIs (participation PN0-PN7, CP categories, dispute themes) are one function registered
+once per code; their docstrings carry `{code}`/`{label}` placeholders filled in for each
+id.
 """
 
 from __future__ import annotations
@@ -45,7 +48,15 @@ KPI_COLUMNS = ("kpi_id", "year", "value", "numerator", "denominator")
 
 @dataclass(frozen=True)
 class KpiDefinition:
-    """A KPI as the methodology appendix shows it."""
+    """A KPI as the methodology appendix, docs/kpis.md and the report's sections show it.
+
+    `section` is the key of the report section (report/catalogue.py SECTIONS) whose table
+    lists it, or whose breakdowns show it for per-code KPIs (`pattern` non-empty).
+    `headline`: a measure of the key messages and trend charts. `direction`: True when a
+    higher value is better, False when lower is better, None for a neutral count.
+    `england`: the measure key of England's published figure (data/national_figures.csv,
+    kpis/national.py), or None when there is none to compare with.
+    """
 
     id: str
     title: str
@@ -54,7 +65,17 @@ class KpiDefinition:
     definition: str
     source: str
     inputs: tuple[str, ...]
+    section: str
     pattern: str = ""  # e.g. "drp_theme_<THEME>" for per-code KPIs, "" otherwise
+    headline: bool = False
+    direction: bool | None = None
+    england: str | None = None
+
+    @property
+    def per_code(self) -> bool:
+        """A per-code count (participation code, CP category, dispute theme): shown in its
+        section's breakdowns, not its KPI table."""
+        return bool(self.pattern)
 
 
 @dataclass(frozen=True)
@@ -77,9 +98,17 @@ def kpi(
     unit: Unit,
     source: str,
     inputs: tuple[str, ...],
+    section: str,
+    headline: bool = False,
+    direction: bool | None = None,
+    england: str | None = None,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a KPI function; its docstring is the KPI's definition text.
+
+    `section`, `headline`, `direction` and `england` say how the report presents it (see
+    `KpiDefinition`); the report's section tables, docs/kpis.md and the appendix derive
+    from them, so a new KPI needs only its function and its test.
 
     The function's `__doc__` then gains a "Source: ..." line (and the id and unit), so its
     docstring states the rule and its source while the rule is written once.
@@ -109,7 +138,11 @@ def kpi(
                 definition=doc.format(**kw),
                 source=source,
                 inputs=tuple(inputs),
+                section=section,
                 pattern=kpi_id if variants else "",
+                headline=headline,
+                direction=direction,
+                england=england,
             )
             KPI_DEFINITIONS[kid] = d
             _REGISTRY[kid] = _Registered(d, func, dict(kw))
@@ -130,6 +163,17 @@ def _variant_id(pattern: str, suffix: str) -> str:
 def registered(family: str) -> list[tuple[str, Callable[..., Any], Mapping[str, Any]]]:
     """(id, function, keyword arguments) of every KPI of `family`, in registration order."""
     return [(k, r.func, r.kwargs) for k, r in _REGISTRY.items() if r.definition.family == family]
+
+
+def section_kpis(section: str) -> tuple[str, ...]:
+    """The ids of the KPIs a section's table lists: its KPIs that are not per-code, in
+    `KPI_DEFINITIONS` order (family order, registration order within a family)."""
+    return tuple(d.id for d in KPI_DEFINITIONS.values() if d.section == section and not d.per_code)
+
+
+def headline_kpis() -> tuple[str, ...]:
+    """The ids of the headline KPIs, in `KPI_DEFINITIONS` order."""
+    return tuple(d.id for d in KPI_DEFINITIONS.values() if d.headline)
 
 
 def order_by_family() -> None:

@@ -53,7 +53,7 @@ def compute_kpis(ds: Dataset, year: int, settings: Settings | None = None) -> pd
     """Every KPI of `year` the supplied data supports, one row each.
 
     Columns `kpi_id, year, value, numerator, denominator`; rows in the order of
-    `KPI_DEFINITIONS` (the order of shared/spec/kpis.md: children looked after, reviews,
+    `KPI_DEFINITIONS` (the order of docs/kpis.md's families: children looked after, reviews,
     child protection, disputes, meetings, workforce, education and health), dispute themes
     in the schema's theme order. A KPI is produced only when every input it needs was
     supplied in `year`'s own folder. Counts carry no numerator/denominator; percentages and

@@ -11,9 +11,9 @@
 - Disputes: the IRO dispute resolution process, resolved within 20 working days.
 
 Every function takes clean tables (`schema.CLEAN_TABLES`) from any number of years and
-returns a new frame; the KPI code filters to the reporting year. The readings of
-shared/spec/kpis.md ("Periods of care and reviews", "Child protection") are implemented
-exactly and quoted where they apply.
+returns a new frame; the KPI code filters to the reporting year. The readings of the KPI
+definitions (docs/kpis.md, each KPI's docstring: periods of care and reviews, child
+protection) are implemented exactly and quoted where they apply.
 """
 
 from __future__ import annotations

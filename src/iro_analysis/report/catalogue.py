@@ -1,4 +1,9 @@
-"""The report's catalogue: its sections, in the order councils present them."""
+"""The report's catalogue: its sections, in the order councils present them.
+
+Which KPIs a section's table lists is not written here: each KPI declares its `section`
+where it is registered (`@kpi(..., section="reviews")` in its kpis/ area module) and
+`Section.kpis` derives from the registry (`iro_analysis.kpis.definitions.section_kpis`).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,18 @@ class Section:
 
     key: str
     title: str
-    kpis: tuple[str, ...] = ()
     intro: str = ""
     table_caption: str = ""
     trends: tuple[str, ...] = ()
     breakdowns: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def kpis(self) -> tuple[str, ...]:
+        """The KPIs the section's table lists, from the registry: those registered with
+        this section's key that are not per-code, in registration order."""
+        from iro_analysis.kpis import section_kpis
+
+        return section_kpis(self.key)
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -25,7 +37,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "iro_service",
         "The IRO service",
-        ("iro_fte_at_31_march", "iro_caseload_per_fte"),
         "Independent Reviewing Officers (IROs) chair the statutory reviews of every looked-after child "
         "and the council's child protection conferences. Their role, set by the Children Act 1989 "
         "(s.25A-25C) and the IRO Handbook (2010), is to make sure each child's plan meets their needs "
@@ -38,7 +49,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "looked_after",
         "Children looked after",
-        ("cla_at_31_march", "cla_during_year", "cla_started", "cla_ceased"),
         "Children looked after by the council, from the SSDA903 return. Children on short breaks "
         "(legal status V3 or V4) are excluded, as in DfE statistics.",
         table_caption="Children looked after",
@@ -54,14 +64,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "reviews",
         "Looked-after reviews",
-        (
-            "cla_reviews_held",
-            "cla_reviews_on_time_pct",
-            "cla_reviews_not_assessable",
-            "cla_children_reviews_on_time_pct",
-            "cla_reviews_overdue_at_31_march",
-            "cla_participation_pct",
-        ),
         "Under the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33, a child's "
         "first review is due within 20 working days of entering care, the second within 3 months of the "
         "first, and later reviews at intervals of no more than 6 months.",
@@ -75,17 +77,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "child_protection",
         "Child protection",
-        (
-            "cp_plans_at_31_march",
-            "cp_plans_started",
-            "cp_plans_ended",
-            "cp_repeat_plans_pct",
-            "cp_plans_ended_2y_plus_pct",
-            "icpc_held",
-            "icpc_within_15wd_pct",
-            "rcpc_held",
-            "rcpc_on_time_pct",
-        ),
         "Working Together to Safeguard Children sets the timescales: an initial child protection conference "
         "within 15 working days of the strategy discussion or the start of the Section 47 enquiry, the first "
         "review conference within 3 months of the plan starting and later ones at no more than 6-monthly intervals.",
@@ -96,14 +87,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "disputes",
         "Dispute resolution",
-        (
-            "drp_raised",
-            "drp_raised_per_100_cla",
-            "drp_resolved_within_20wd_pct",
-            "drp_escalated_pct",
-            "drp_open_at_31_march",
-            "drp_open_overdue_at_31_march",
-        ),
         "IROs raise a dispute through the dispute resolution process (DRP) when they are concerned about a "
         "child's plan or its progress. Disputes start informally with the social worker or team manager "
         "(stage 1) and escalate to the service manager, head of service and director.",
@@ -114,7 +97,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "meetings",
         "Meetings: rearranged, pre-meeting visits and advocacy",
-        ("meetings_held", "meetings_rearranged_pct", "pre_meeting_visit_pct", "advocacy_pct"),
         "Meetings chaired by IROs, from the service's own records.",
         table_caption="Meetings held in the year",
         breakdowns=(
@@ -125,13 +107,6 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "education_health",
         "Education and health",
-        (
-            "pep_in_place_pct",
-            "pep_up_to_date_pct",
-            "health_assessment_pct",
-            "dental_check_pct",
-            "immunisations_pct",
-        ),
         "Personal Education Plans (PEPs) from the virtual school; health measures from the SSDA903 OC2 return, "
         "which covers children looked after continuously for 12 months at 31 March.",
         table_caption="Education and health of children looked after",
@@ -142,3 +117,11 @@ SECTIONS: tuple[Section, ...] = (
 )
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 SECTION_TITLES = [s.title for s in SECTIONS]
+
+
+def misplaced_kpis() -> dict[str, str]:
+    """KPI id -> its declared section, for every registered KPI whose section is not a key
+    of SECTIONS (empty when every KPI has a section the report shows)."""
+    from iro_analysis.kpis import KPI_DEFINITIONS
+
+    return {k: d.section for k, d in KPI_DEFINITIONS.items() if d.section not in SECTION_BY_KEY}

@@ -1,0 +1,167 @@
+"""The raw files of a year folder (data/raw/<YEAR>/), column for column as the data contract
+(docs/data-dictionary.md) states them, and the CIN census XML elements read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iro_analysis import contract as _contract
+
+# --------------------------------------------------------------------------------------
+# Raw files (relative to data/raw/<YEAR>/), in the exact column order of the contract.
+# --------------------------------------------------------------------------------------
+
+SSDA903_DIR = "ssda903"
+SSDA903_TABLES = _contract.SSDA903_TABLES  # header, episodes, reviews, oc2
+IRO_DIR = "iro"
+CIN_FILE = "cin_census.xml"
+
+
+@dataclass(frozen=True)
+class RawCsv:
+    """A raw CSV of the contract: where it lives, its columns, and how it is read."""
+
+    name: str  # the table name used everywhere (e.g. "episodes")
+    relpath: str  # relative to the year folder
+    columns: tuple[str, ...]
+    date_columns: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # dedup key across years (latest year wins)
+    required: tuple[str, ...] = ()  # must be non-blank after cleaning
+    optional_file: bool = True  # a missing file marks its KPIs "not supplied"
+    source: str = ""  # "ssda903" | "iro"
+    # Columns of free text, which may hold quoted newlines. A table without any never
+    # does: a record over several lines is a stray quote, and each line is read alone.
+    free_text: tuple[str, ...] = ()
+
+
+def _903_columns(table: str) -> tuple[str, ...]:
+    """A 903 table's columns in every contract year: the latest year's order, then any
+    column only earlier years had (a file without a column of the table reads it blank)."""
+    years = sorted(_contract.contract_years(), reverse=True)
+    cols: dict[str, None] = {}
+    for y in years:
+        cols.update(dict.fromkeys(_contract.load_contract(y).tables[table].columns))
+    return tuple(cols)
+
+
+HEADER = RawCsv(
+    name="header",
+    relpath=f"{SSDA903_DIR}/header.csv",
+    columns=_903_columns("header"),
+    date_columns=("DOB", "MC_DOB"),
+    key=("CHILD",),
+    required=("CHILD", "SEX", "DOB", "ETHNIC"),
+    source="ssda903",
+)
+EPISODES = RawCsv(
+    name="episodes",
+    relpath=f"{SSDA903_DIR}/episodes.csv",
+    columns=_903_columns("episodes"),
+    date_columns=("DECOM", "DEC"),
+    key=("CHILD", "DECOM"),
+    required=("CHILD", "DECOM", "RNE", "LS"),  # REC also required when DEC is set
+    source="ssda903",
+)
+REVIEWS = RawCsv(
+    name="reviews",
+    relpath=f"{SSDA903_DIR}/reviews.csv",
+    columns=_903_columns("reviews"),
+    date_columns=("DOB", "REVIEW"),
+    key=("CHILD", "REVIEW"),
+    required=("CHILD", "REVIEW", "REVIEW_CODE"),
+    source="ssda903",
+)
+OC2 = RawCsv(
+    name="oc2",
+    relpath=f"{SSDA903_DIR}/oc2.csv",
+    columns=_903_columns("oc2"),
+    date_columns=("DOB",),
+    key=("CHILD",),  # OC2 KPIs use YEAR's own file only; no cross-year history
+    required=("CHILD",),
+    source="ssda903",
+)
+MEETINGS = RawCsv(
+    name="meetings",
+    relpath=f"{IRO_DIR}/meetings.csv",
+    columns=(
+        "meeting_id",
+        "child_id",
+        "meeting_type",
+        "iro_id",
+        "first_scheduled_date",
+        "held_date",
+        "times_rearranged",
+        "rearranged_reason",
+        "pre_meeting_visit",
+        "advocate_involved",
+    ),
+    date_columns=("first_scheduled_date", "held_date"),
+    key=("meeting_id",),
+    required=("meeting_id", "child_id", "meeting_type"),
+    source="iro",
+)
+DISPUTES = RawCsv(
+    name="disputes",
+    relpath=f"{IRO_DIR}/disputes.csv",
+    columns=(
+        "dispute_id",
+        "child_id",
+        "cohort",
+        "iro_id",
+        "raised_date",
+        "theme",
+        "highest_stage",
+        "resolved_date",
+        "outcome",
+    ),
+    date_columns=("raised_date", "resolved_date"),
+    key=("dispute_id",),
+    required=("dispute_id", "child_id", "cohort", "raised_date", "theme", "highest_stage"),
+    source="iro",
+)
+WORKFORCE = RawCsv(
+    name="workforce",
+    relpath=f"{IRO_DIR}/workforce.csv",
+    columns=("iro_id", "fte", "start_date", "end_date", "agency"),
+    date_columns=("start_date", "end_date"),
+    key=("iro_id", "start_date"),
+    required=("iro_id", "fte", "start_date"),
+    source="iro",
+)
+PEP = RawCsv(
+    name="pep",
+    relpath=f"{IRO_DIR}/pep.csv",
+    columns=("child_id", "pep_date"),
+    date_columns=("pep_date",),
+    key=("child_id", "pep_date"),
+    required=("child_id", "pep_date"),
+    source="iro",
+)
+
+RAW_CSVS: dict[str, RawCsv] = {
+    t.name: t for t in (HEADER, EPISODES, REVIEWS, OC2, MEETINGS, DISPUTES, WORKFORCE, PEP)
+}
+
+# --------------------------------------------------------------------------------------
+# CIN census XML: element names (DfE CIN census XSD) and the clean tables taken from it.
+# --------------------------------------------------------------------------------------
+
+CIN_CHILD_FIELDS = ("LAchildID", "UPN", "PersonBirthDate", "Sex", "Ethnicity")
+CIN_DETAILS_FIELDS = (
+    "CINreferralDate",
+    "ReferralSource",
+    "PrimaryNeedCode",
+    "CINclosureDate",
+    "ReasonForClosure",
+    "DateOfInitialCPC",
+)
+S47_FIELDS = ("S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC", "ICPCnotRequired")
+CPP_FIELDS = (
+    "CPPstartDate",
+    "CPPendDate",
+    "InitialCategoryOfAbuse",
+    "LatestCategoryOfAbuse",
+    "NumberOfPreviousCPP",
+)
+CPP_REVIEW_FIELD = "CPPreviewDate"

@@ -1,0 +1,218 @@
+"""The clean tables (name -> columns, key, source), the quarantine, accounting and facts
+tables' columns, the supplied inputs, and each clean column's dtype.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iro_analysis.contract.raw_files import (
+    CIN_CHILD_FIELDS,
+    CIN_DETAILS_FIELDS,
+    CPP_FIELDS,
+    CPP_REVIEW_FIELD,
+    DISPUTES,
+    EPISODES,
+    HEADER,
+    MEETINGS,
+    OC2,
+    PEP,
+    REVIEWS,
+    S47_FIELDS,
+    WORKFORCE,
+)
+
+# --------------------------------------------------------------------------------------
+# Clean tables: name -> columns. Dates are datetime64; codes upper-case strings; flags
+# booleans; `source_year` is the year folder the surviving row came from.
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanTable:
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    source: str  # "ssda903" | "cin" | "iro": which supplied-file check gates its KPIs
+    description: str = ""
+
+
+SOURCE_YEAR = "source_year"
+
+CLEAN_TABLES: dict[str, CleanTable] = {
+    "header": CleanTable(
+        "header",
+        (*HEADER.columns, SOURCE_YEAR),
+        HEADER.key,
+        "ssda903",
+        "903 header: one row per child (latest year wins)",
+    ),
+    "episodes": CleanTable(
+        "episodes",
+        (*EPISODES.columns, SOURCE_YEAR),
+        EPISODES.key,
+        "ssda903",
+        "903 episodes deduplicated across years on (CHILD, DECOM)",
+    ),
+    "reviews": CleanTable(
+        "reviews",
+        (*REVIEWS.columns, SOURCE_YEAR),
+        REVIEWS.key,
+        "ssda903",
+        "903 reviews deduplicated across years on (CHILD, REVIEW)",
+    ),
+    "oc2": CleanTable(
+        "oc2",
+        (*OC2.columns, SOURCE_YEAR),
+        ("CHILD", SOURCE_YEAR),
+        "ssda903",
+        "903 OC2 rows, kept per year (OC2 KPIs use YEAR's file alone)",
+    ),
+    "cin_children": CleanTable(
+        "cin_children",
+        (*CIN_CHILD_FIELDS, SOURCE_YEAR),
+        ("LAchildID",),
+        "cin",
+        "CIN census children (latest year wins)",
+    ),
+    "cin_details": CleanTable(
+        "cin_details",
+        ("LAchildID", *CIN_DETAILS_FIELDS, SOURCE_YEAR),
+        ("LAchildID", "CINreferralDate"),
+        "cin",
+        "CIN episodes",
+    ),
+    "s47": CleanTable(
+        "s47",
+        ("LAchildID", *S47_FIELDS, SOURCE_YEAR),
+        ("LAchildID", "S47ActualStartDate"),
+        "cin",
+        "Section 47 enquiries deduplicated on (child, S47ActualStartDate)",
+    ),
+    "cp_plans": CleanTable(
+        "cp_plans",
+        ("LAchildID", *CPP_FIELDS, SOURCE_YEAR),
+        ("LAchildID", "CPPstartDate"),
+        "cin",
+        "Child protection plans deduplicated on (child, CPPstartDate)",
+    ),
+    "cp_reviews": CleanTable(
+        "cp_reviews",
+        ("LAchildID", "CPPstartDate", CPP_REVIEW_FIELD),
+        ("LAchildID", "CPPstartDate", CPP_REVIEW_FIELD),
+        "cin",
+        "CP review conferences, unioned over all years",
+    ),
+    "meetings": CleanTable(
+        "meetings",
+        (*MEETINGS.columns, SOURCE_YEAR),
+        MEETINGS.key,
+        "iro",
+        "IRO-chaired meetings (latest year wins)",
+    ),
+    "disputes": CleanTable(
+        "disputes",
+        (*DISPUTES.columns, SOURCE_YEAR),
+        DISPUTES.key,
+        "iro",
+        "IRO disputes (latest state of each dispute wins)",
+    ),
+    "workforce": CleanTable(
+        "workforce", (*WORKFORCE.columns, SOURCE_YEAR), WORKFORCE.key, "iro", "IRO post holders"
+    ),
+    "pep": CleanTable("pep", (*PEP.columns, SOURCE_YEAR), PEP.key, "iro", "PEP meetings held"),
+}
+
+# Quarantine and accounting table columns.
+QUARANTINE_COLUMNS = ("year", "file", "line", "table", "column", "rule", "value")
+ACCOUNTING_COLUMNS = (
+    "year",
+    "file",
+    "rows_read",
+    "rows_kept",
+    "duplicates_removed",
+    "rows_quarantined",
+)
+
+# Per source (CSV file or census element kind): what the plausibility gates compare.
+FACT_COLUMNS = (
+    "year",
+    "file",
+    "table",
+    "rows_read",
+    "rows_kept",
+    "rows_quarantined",
+    "children",  # distinct children in the rows kept
+    "dates",  # date values present
+    "month_first_dates",  # of which parse only as MM/DD/YYYY
+    "stray_quotes",  # lines with an unmatched double quote (a broken export)
+)
+
+# Which raw input gates which KPI family (a family is produced only when its input file
+# exists in YEAR's own folder). Keys are the supplied-input names recorded by the cleaner.
+SUPPLIED_INPUTS = (
+    "header",
+    "episodes",
+    "reviews",
+    "oc2",
+    "cin_census",
+    "meetings",
+    "disputes",
+    "workforce",
+    "pep",
+)
+
+
+# --------------------------------------------------------------------------------------
+# Clean column types. Anything not listed is a string column (pandas `str` dtype, missing
+# values NaN). "datetime" columns are datetime64 of any unit (code that needs days casts to
+# datetime64[D]); "boolean" and "Int64" are pandas nullable dtypes.
+# --------------------------------------------------------------------------------------
+
+DATETIME_COLUMNS = frozenset(
+    {
+        *HEADER.date_columns,
+        *EPISODES.date_columns,
+        *REVIEWS.date_columns,
+        *OC2.date_columns,
+        *MEETINGS.date_columns,
+        *DISPUTES.date_columns,
+        *WORKFORCE.date_columns,
+        *PEP.date_columns,
+        "PersonBirthDate",
+        "CINreferralDate",
+        "CINclosureDate",
+        "DateOfInitialCPC",
+        "S47ActualStartDate",
+        "InitialCPCtarget",
+        "CPPstartDate",
+        "CPPendDate",
+        CPP_REVIEW_FIELD,
+    }
+)
+BOOLEAN_COLUMNS = frozenset({"pre_meeting_visit", "advocate_involved", "agency", "ICPCnotRequired"})
+INT_COLUMNS = frozenset(
+    {
+        # OC2 0/1 flags and score (exactly 1 counts; anything else is not 1)
+        *(c for c in OC2.columns if c not in ("CHILD", "DOB", "SDQ_REASON")),
+        "times_rearranged",
+        "highest_stage",
+        "NumberOfPreviousCPP",
+    }
+)
+FLOAT_COLUMNS = frozenset({"fte"})
+
+
+def clean_dtype(column: str) -> str:
+    """The clean dtype of a column: "datetime", "boolean", "Int64", "float64", "int64" or "str"."""
+    if column == SOURCE_YEAR:
+        return "int64"
+    if column in DATETIME_COLUMNS:
+        return "datetime"
+    if column in BOOLEAN_COLUMNS:
+        return "boolean"
+    if column in INT_COLUMNS:
+        return "Int64"
+    if column in FLOAT_COLUMNS:
+        return "float64"
+    return "str"

@@ -1,0 +1,110 @@
+"""Running the suites with Great Expectations (imported inside the functions: it takes
+seconds) and turning its results into rows of `CHECK_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from iro_analysis.validate.checks import (
+    CHECK_COLUMNS,
+    SAMPLE_SIZE,
+    Check,
+    _gx_name,
+    _sample,
+    suite_checks,
+)
+from iro_analysis.validate.gates import FACTS_TABLE, GateLimits
+
+
+def run_gx_suites(
+    tables: dict[str, pd.DataFrame],
+    limits: GateLimits | None = None,
+    project_root: Path | None = None,
+) -> pd.DataFrame:
+    """Run each table's suite with Great Expectations; results as rows (`CHECK_COLUMNS`).
+
+    With `project_root`, the GX way: a file project there, a Validation Definition per
+    table, Checkpoints, results stored and Data Docs built (`iro_analysis.validate.gx_project`).
+    Without, an ephemeral context (quick, nothing written). On `file_facts` (the gates) a
+    failure's sample is the files that failed.
+    """
+    suites = {t: suite_checks(t, limits) for t in tables}
+    if project_root is not None:
+        from iro_analysis.validate.gx_project import run_checkpoints
+
+        results = run_checkpoints(tables, suites, Path(project_root), FACTS_TABLE)
+    else:
+        results = _run_ephemeral(tables, suites)
+    rows = []
+    for table in tables:
+        rows += _result_rows(table, suites[table], results[table])
+    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+
+
+def _run_ephemeral(tables: dict[str, pd.DataFrame], suites: dict[str, list]) -> dict:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from iro_analysis.validate.gx_project import _suite
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    source = context.data_sources.add_pandas("iro_analysis")
+    out = {}
+    for table, df in tables.items():
+        suite = context.suites.add(_suite(table, suites[table]))  # saving gives ids
+        asset = source.add_dataframe_asset(name=table)
+        batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+            batch_parameters={"dataframe": df}
+        )
+        fmt = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
+        if table == FACTS_TABLE:
+            fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["file"]}
+        out[table] = (batch.validate(suite, result_format=fmt), suite)
+    return out
+
+
+def _result_rows(table: str, checks: list[Check], result) -> list[tuple]:
+    """One row per check, in the suite's order, from (GX validation result, saved suite)."""
+    result, suite = result
+    rows = []
+    for check, r in zip(checks, _ordered(result.results, suite), strict=True):
+        res = r.result or {}
+        raised = (r.exception_info or {}).get("raised_exception", False)
+        if check.expectation == "ExpectTableColumnsToMatchSet":
+            observed = set(res.get("observed_value") or [])
+            wrong = sorted(observed ^ set(check.kwargs["column_set"]))
+            count, sample = len(wrong), wrong[:SAMPLE_SIZE]
+        elif table == FACTS_TABLE:
+            count = int(res.get("unexpected_count") or 0)
+            sample = [str(x["file"]) for x in res.get("unexpected_index_list") or []]
+        else:
+            count = int(res.get("unexpected_count") or 0)
+            sample = _sample(res.get("partial_unexpected_list"))
+        if raised:
+            sample = [str((r.exception_info or {}).get("exception_message", ""))[:300]]
+        rows.append(
+            (
+                table,
+                check.column,
+                _gx_name(check.expectation),
+                check.severity,
+                bool(r.success) and not raised,
+                count,
+                sample,
+            )
+        )
+    return rows
+
+
+def _ordered(results, suite) -> list:
+    """GX results in the suite's expectation order (matched on expectation id)."""
+    by_id = {r.expectation_config.id: r for r in results}
+    if len(by_id) != len(suite.expectations) or None in by_id:
+        raise RuntimeError(
+            f"GX results of suite {suite.name} cannot be matched to its expectations"
+        )
+    return [by_id[e.id] for e in suite.expectations]

@@ -1,0 +1,211 @@
+"""The KPI registry is the one declaration: report sections, key messages and docs/kpis.md
+derive from it (issue #18)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from iro_analysis.kpis import KPI_DEFINITIONS, headline_kpis, national, section_kpis
+from iro_analysis.kpis import docs as kpi_docs
+from iro_analysis.kpis.definitions import _REGISTRY, kpi
+from iro_analysis.report import narrative
+from iro_analysis.report.catalogue import SECTION_BY_KEY, SECTIONS, misplaced_kpis
+
+# The section tables as the report rendered them before the registry declared sections:
+# deriving them must not change a rendered table.
+TABLES = {
+    "iro_service": ("iro_fte_at_31_march", "iro_caseload_per_fte"),
+    "looked_after": ("cla_at_31_march", "cla_during_year", "cla_started", "cla_ceased"),
+    "reviews": (
+        "cla_reviews_held",
+        "cla_reviews_on_time_pct",
+        "cla_reviews_not_assessable",
+        "cla_children_reviews_on_time_pct",
+        "cla_reviews_overdue_at_31_march",
+        "cla_participation_pct",
+    ),
+    "child_protection": (
+        "cp_plans_at_31_march",
+        "cp_plans_started",
+        "cp_plans_ended",
+        "cp_repeat_plans_pct",
+        "cp_plans_ended_2y_plus_pct",
+        "icpc_held",
+        "icpc_within_15wd_pct",
+        "rcpc_held",
+        "rcpc_on_time_pct",
+    ),
+    "disputes": (
+        "drp_raised",
+        "drp_raised_per_100_cla",
+        "drp_resolved_within_20wd_pct",
+        "drp_escalated_pct",
+        "drp_open_at_31_march",
+        "drp_open_overdue_at_31_march",
+    ),
+    "meetings": (
+        "meetings_held",
+        "meetings_rearranged_pct",
+        "pre_meeting_visit_pct",
+        "advocacy_pct",
+    ),
+    "education_health": (
+        "pep_in_place_pct",
+        "pep_up_to_date_pct",
+        "health_assessment_pct",
+        "dental_check_pct",
+        "immunisations_pct",
+    ),
+}
+
+
+def test_every_kpi_belongs_to_a_section_the_report_has():
+    assert misplaced_kpis() == {}
+    for d in KPI_DEFINITIONS.values():
+        assert d.section in SECTION_BY_KEY, d.id
+
+
+def test_a_kpi_with_an_unknown_section_is_reported(monkeypatch):
+    d = KPI_DEFINITIONS["drp_raised"]
+    monkeypatch.setitem(KPI_DEFINITIONS, "drp_raised", replace(d, section="no_such_section"))
+    assert misplaced_kpis() == {"drp_raised": "no_such_section"}
+
+
+def test_section_tables_derive_from_the_registry_unchanged():
+    derived = {s.key: s.kpis for s in SECTIONS if s.kpis}
+    assert derived == TABLES
+    listed = [k for s in SECTIONS for k in s.kpis]
+    assert len(listed) == len(set(listed))
+    # Every KPI that is not per-code is in exactly one table; per-code ones in none.
+    assert set(listed) == {k for k, d in KPI_DEFINITIONS.items() if not d.per_code}
+
+
+def test_per_code_kpis_have_their_breakdown_section():
+    sections = {d.pattern: d.section for d in KPI_DEFINITIONS.values() if d.per_code}
+    assert sections == {
+        "cla_participation_<code>": "reviews",
+        "cp_category_<cat>": "child_protection",
+        "drp_theme_<THEME>": "disputes",
+    }
+    for d in KPI_DEFINITIONS.values():
+        if d.per_code:
+            assert d.id not in section_kpis(d.section)
+            assert SECTION_BY_KEY[d.section].breakdowns, d.id
+
+
+def test_trend_charts_show_headline_kpis_of_their_own_section():
+    for s in SECTIONS:
+        for kid in s.trends:
+            assert kid in s.kpis, (s.key, kid)
+            assert KPI_DEFINITIONS[kid].headline, kid
+
+
+def test_headline_and_direction_agree_with_the_key_messages():
+    """KEY_MESSAGES (report/narrative.py) lists the headline KPIs in registry order, with
+    the registry's unit and direction."""
+    assert tuple(m.kpi_id for m in narrative.KEY_MESSAGES) == headline_kpis()
+    for m in narrative.KEY_MESSAGES:
+        d = KPI_DEFINITIONS[m.kpi_id]
+        assert (m.unit, m.higher_is_better) == (d.unit, d.direction), m.kpi_id
+
+
+def test_every_percentage_has_a_direction():
+    """A percentage is a performance measure (better when higher or lower); per-code counts
+    are neutral."""
+    d = KPI_DEFINITIONS
+    assert d["cla_reviews_on_time_pct"].direction is True
+    assert d["cla_reviews_overdue_at_31_march"].direction is False
+    assert d["cla_at_31_march"].direction is None
+    for kid, k in d.items():
+        assert k.direction in (True, False, None), kid
+        if k.unit == "percent":
+            assert k.direction is not None, kid
+        if k.per_code:
+            assert k.direction is None and not k.headline, kid
+
+
+def test_england_keys_exist_in_the_national_figures():
+    measures = set(national.national_figures()["measure"])
+    named = {d.england for d in KPI_DEFINITIONS.values() if d.england}
+    assert named and named <= measures
+    assert national.england_value("cla_at_31_march", 2022) == 82090
+    assert national.england_value("drp_raised", 2022) is None
+    assert national.england_value("no_such_kpi", 2022) is None
+
+
+def test_the_decorator_needs_a_section():
+    with pytest.raises(TypeError):
+        kpi("x_test", title="x", family="Disputes", unit="count", source="s", inputs=("disputes",))  # type: ignore[call-arg]
+
+
+def test_the_decorator_records_presentation(monkeypatch):
+    monkeypatch.setattr("iro_analysis.kpis.definitions.KPI_DEFINITIONS", {})
+    monkeypatch.setattr("iro_analysis.kpis.definitions._REGISTRY", {})
+    from iro_analysis.kpis import definitions
+
+    @kpi(
+        "x_test_pct",
+        title="A test measure (%)",
+        family="Disputes",
+        unit="percent",
+        source="A source",
+        inputs=("disputes",),
+        section="disputes",
+        headline=True,
+        direction=False,
+        england="cla_at_31_march",
+    )
+    def x_test_pct(ctx):
+        """A rule."""
+        return 1, 2
+
+    d = definitions.KPI_DEFINITIONS["x_test_pct"]
+    assert (d.section, d.headline, d.direction, d.england) == (
+        "disputes",
+        True,
+        False,
+        "cla_at_31_march",
+    )
+    assert definitions.section_kpis("disputes") == ("x_test_pct",)
+    assert "x_test_pct" not in _REGISTRY and "x_test_pct" not in KPI_DEFINITIONS
+
+
+# --------------------------------------------------------------------------------------
+# docs/kpis.md
+# --------------------------------------------------------------------------------------
+
+
+def _doc_ids(text: str) -> list[str]:
+    return re.findall(r"^\| `([A-Za-z0-9_]+)` \|", text, flags=re.M)
+
+
+def test_docs_kpis_md_lists_exactly_the_registered_kpis():
+    ids = _doc_ids(kpi_docs.DOCS_FILE.read_text(encoding="utf-8"))
+    assert sorted(ids) == sorted(KPI_DEFINITIONS)  # each once, none missing, none extra
+
+
+def test_docs_kpis_md_is_current():
+    text = kpi_docs.DOCS_FILE.read_text(encoding="utf-8")
+    assert text == kpi_docs.render(), "docs/kpis.md is stale: python -m iro_analysis.kpis.docs"
+
+
+def test_docs_show_the_appendix_definition_and_source():
+    text = kpi_docs.render()
+    for d in KPI_DEFINITIONS.values():
+        assert " ".join(d.definition.split()).replace("|", "\\|") in text, d.id
+        assert " ".join(d.source.split()) in text, d.id
+    assert "| Direction | higher is better |" in text
+    assert "`cla_participation_<code>`" in text
+
+
+def test_docs_check_command(tmp_path, capsys):
+    out = tmp_path / "kpis.md"
+    assert kpi_docs.main(["--check", "--out", str(out)]) == 1
+    assert kpi_docs.main(["--out", str(out)]) == 0
+    assert kpi_docs.main(["--check", "--out", str(out)]) == 0
+    out.write_text(out.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
+    assert kpi_docs.main(["--check", "--out", str(out)]) == 1
+    assert "out of date" in capsys.readouterr().out
