@@ -8,6 +8,7 @@ largest single process's peak (`ru_maxrss` from wait4). Figures are medians.
 
 Usage: python benchmarks/run.py [--quick] [--work DIR] [--out FILE] [--render-only]
   --quick        skip England size (small and medium only), writes to --out all the same
+  --only PARTS   e.g. targets (the issue-18 ratios to the floor on the default demo)
   --render-only  rewrite --out from the measurements the last run saved in --work
 Data is generated under --work (default $BENCH_DIR or /tmp/iro-bench), never data/raw.
 """
@@ -279,6 +280,116 @@ def _parse_done(text: str) -> dict[str, float]:
     return {}
 
 
+# The default demo (`make data`: config/settings.yaml's demo section) and the issue-18
+# targets, as ratios to the floor (reading every raw file once).
+DEMO_YEARS = "2018-2024"
+DEMO_YEAR = 2024
+TARGETS = {"reports": 20.0, "narrative": 5.0, "kpis": 2.0}
+FLOOR_REPS = 3
+KPIS_REPS = 3
+NARRATIVE_REPS = 2
+
+
+def _settings_file(tree: Path, raw: Path) -> Path:
+    """A copy of config/settings.yaml whose folders all lie in `tree` (raw: `raw`)."""
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "config" / "settings.yaml").read_text(encoding="utf-8"))
+    doc["paths"] = {
+        "raw": str(raw),
+        "processed": str(tree / "processed"),
+        "reports": str(tree / "reports"),
+        "restricted": str(tree / "restricted"),
+    }
+    path = tree / "settings.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def bench_targets(work: Path) -> dict:
+    """The floor, then `iro-analysis reports` on a fresh copy of the default demo, one
+    year's rebuild with a warm cache, and `iro-analysis kpis --year`, all through the CLI."""
+    raw = work / "raw" / "demo"
+    if not (raw / str(DEMO_YEAR)).is_dir():
+        measure([PY, str(STEPS), "generate", str(raw), DEMO_YEARS, "medium", "-"])
+    floor = []
+    for i in range(FLOOR_REPS):
+        floor.append(measure([PY, str(STEPS), "floor", str(raw)]))
+        log(
+            f"floor #{i + 1}: {floor[-1].wall_s:.1f} s ({floor[-1].result['read_s']:.1f} s reading)"
+        )
+    tree = work / "targets"
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    fresh_raw = tree / "raw"
+    shutil.copytree(raw, fresh_raw)
+    settings = _settings_file(tree, fresh_raw)
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    sets = ["--settings", str(settings)]
+    reports = _measure_env([str(CLI), "reports", *sets], env)
+    log(f"reports (every year, trends, index): {reports.wall_s:.1f} s")
+    narrative = []
+    for i in range(NARRATIVE_REPS):
+        narrative.append(_measure_env([str(CLI), "report", "--year", str(DEMO_YEAR), *sets], env))
+        log(f"one year's rebuild #{i + 1}: {narrative[-1].wall_s:.1f} s")
+    kpis = []
+    for i in range(KPIS_REPS):
+        out = tree / "kpis.csv"
+        cmd = [str(CLI), "kpis", "--year", str(DEMO_YEAR), "--out", str(out), *sets]
+        kpis.append(_measure_env(cmd, env))
+        log(f"kpis --year #{i + 1}: {kpis[-1].wall_s:.1f} s")
+    return {"floor": floor, "reports": [reports], "narrative": narrative, "kpis": kpis}
+
+
+def _targets_section(L: list[str], targets: dict, pipe: dict) -> None:
+    floor = med(r.wall_s for r in targets["floor"])
+    f0 = targets["floor"][0].result
+    L += [
+        "",
+        "## 0. Targets of issue 18 (ratios to the floor)",
+        "",
+        f"The default demo (`make data`: medium, {DEMO_YEARS}, seed 42): {f0['files']} raw files, "
+        f"{f0['bytes'] / 1e6:,.0f} MB. The floor is reading every raw file once in a fresh "
+        "process (benchmarks/steps.py `floor`: CSVs with `pandas.read_csv`, XML streamed once "
+        f"with `ElementTree.iterparse`): {_f(floor)} s wall, of which "
+        f"{_f(med(r.result['read_s'] for r in targets['floor']))} s reading. Every other "
+        "figure is a CLI command in a fresh process, folders from a settings file "
+        "(`--settings`) that puts raw, processed, reports and restricted in the work folder. "
+        '"One year\'s rebuild" is `iro-analysis report --year '
+        f"{DEMO_YEAR}` run again after `reports` (what make runs when only that year's "
+        "narrative changed; the narrative file itself is left alone), so the parse cache is "
+        "warm.",
+        "",
+        "| measurement | runs | wall (s) | peak memory (MB) | ratio to floor | target | met |",
+        "|---|---|---|---|---|---|---|",
+        f"| floor | {len(targets['floor'])} | {_f(floor)} | "
+        f"{_f(med(r.tree_peak_mb for r in targets['floor']), 0)} | 1.0x | | |",
+    ]
+    names = {
+        "reports": "`iro-analysis reports` on a fresh copy (every year, trends, index)",
+        "narrative": f"one year's rebuild (`iro-analysis report --year {DEMO_YEAR}`)",
+        "kpis": f"`iro-analysis kpis --year {DEMO_YEAR}`",
+    }
+    for key, label in names.items():
+        runs = targets[key]
+        wall = med(r.wall_s for r in runs)
+        ratio = wall / floor
+        L.append(
+            f"| {label} | {len(runs)} | {_f(wall)} | {_f(med(r.tree_peak_mb for r in runs), 0)} | "
+            f"{ratio:.1f}x | <= {TARGETS[key]:.0f}x | {'yes' if ratio <= TARGETS[key] else 'no'} |"
+        )
+    eng = pipe.get(("england", "7 years"))
+    if eng:
+        wall, mem = med(r.wall_s for r in eng), med(r.tree_peak_mb for r in eng)
+        ok = wall <= 60 and mem <= 2048
+        L.append(
+            f"| England size, 7 years, clean + validate + KPIs (section 2) | {len(eng)} | "
+            f"{_f(wall)} | {_f(mem, 0)} | | <= 60 s, <= 2,048 MB | {'yes' if ok else 'no'} |"
+        )
+    else:
+        L.append("| England size, 7 years (not run: --quick) | | | | | <= 60 s, <= 2 GB | |")
+
+
 def bench_workdays() -> list[Run]:
     runs = []
     for i in range(3):
@@ -347,7 +458,9 @@ def _f(x: float, nd: int = 1) -> str:
     return f"{x:,.{nd}f}"
 
 
-def write_results(path: Path, info: dict, gen, pipe, report, wd, quick: bool, load_end: str):
+def write_results(
+    path: Path, info: dict, gen, pipe, report, wd, quick: bool, load_end: str, targets=None
+):
     L: list[str] = []
     L += [
         "# Benchmarks",
@@ -369,6 +482,10 @@ def write_results(path: Path, info: dict, gen, pipe, report, wd, quick: bool, lo
         "(the cleaner reads large raw folders in one worker process per core). Seven "
         f"reporting years ({YEARS}) are generated; England size is "
         f"{ENGLAND:,} children looked after at 31 March." + (" Run with --quick." if quick else ""),
+    ]
+    if targets:
+        _targets_section(L, targets, pipe)
+    L += [
         "",
         "## 1. Demo-data generation (seven years)",
         "",
@@ -540,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
     ap.add_argument(
         "--only",
-        default="generate,pipeline,profile,report,workdays",
+        default="targets,generate,pipeline,profile,report,workdays",
         help="comma-separated parts (the data of `generate` must exist for the others)",
     )
     ap.add_argument(
@@ -561,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     started = time.perf_counter()
     log(f"work folder {args.work}; sizes {', '.join(sizes)}; load {info['load']}")
+    targets = bench_targets(args.work) if "targets" in only else {}
     gen = bench_generate(args.work, sizes) if "generate" in only else {}
     pipe = bench_pipeline(args.work, sizes) if "pipeline" in only else {}
     if "profile" in only and not args.quick:
@@ -569,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
     wd = bench_workdays() if "workdays" in only else []
     load_end = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     info["elapsed_min"] = (time.perf_counter() - started) / 60
-    measured = (info, gen, pipe, report, wd, args.quick, load_end)
+    measured = (info, gen, pipe, report, wd, args.quick, load_end, targets)
     with saved.open("wb") as fh:
         pickle.dump(measured, fh)
     write_results(args.out, *measured)

@@ -150,15 +150,15 @@ def test_element_lines_are_physical_lines_of_start_tags():
 
 
 def test_census_streams_across_chunks(tmp_path, monkeypatch):
-    import iro_analysis.ingest.read as read
+    import iro_analysis.ingest.cin_census as cin_census
 
-    monkeypatch.setattr(read, "CHUNK", 7)  # many children complete within one feed, or none
+    monkeypatch.setattr(cin_census, "CHUNK", 7)  # many children complete within one feed, or none
     small = read_cin_census(FIXTURE_XML)
     monkeypatch.undo()
     big = read_cin_census(FIXTURE_XML)
     for name in ("children", "details", "s47", "plans", "reviews"):
         assert getattr(small, name).equals(getattr(big, name)), name
-    monkeypatch.setattr(read, "CHUNK", 5)
+    monkeypatch.setattr(cin_census, "CHUNK", 5)
     assert element_lines(FIXTURE_XML, "CPPreviewDate").tolist() == [37, 38, 46]
 
 

@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import iro_analysis.ingest.ssda903_layout as ssda903_layout
 import iro_analysis.ingest.ssda903_xml as ssda903_xml
 from iro_analysis.contract.schema import RAW_CSVS
 from iro_analysis.errors import InputError
 from iro_analysis.ingest.read import LINE, MALFORMED, RAW_TEXT
+from iro_analysis.ingest.ssda903_layout import _record_lines_expat, _record_lines_scan
 from iro_analysis.ingest.ssda903_xml import (
     TABLES,
     XML_TO_CSV,
     _parse_fast,
     _parse_generic,
-    _record_lines_expat,
-    _record_lines_scan,
     is_903_xml,
     read_903_xml,
     write_903_xml,
@@ -208,7 +208,7 @@ def test_namespace_prefix_entities_and_a_tag_inside_a_comment():
 
 @pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
 def test_line_scan_matches_expat_across_chunk_boundaries(tmp_path, monkeypatch, chunk):
-    monkeypatch.setattr(ssda903_xml, "CHUNK", chunk)
+    monkeypatch.setattr(ssda903_layout, "CHUNK", chunk)
     one_line = write(  # exports are often one long line
         tmp_path / "one_line.xml",
         "".join(x.strip() for x in TWO_CHILDREN.read_text().splitlines()),

@@ -21,7 +21,8 @@ from pathlib import Path
 from iro_analysis.contract import load_contract
 from iro_analysis.contract import schema as S
 from iro_analysis.errors import InputError
-from iro_analysis.ingest.read import _root_of, read_csv_header
+from iro_analysis.ingest.cin_census import _root_of
+from iro_analysis.ingest.read import read_csv_header
 
 SSDA903_XML = "ssda903_xml"
 CIN_CENSUS = "cin_census"

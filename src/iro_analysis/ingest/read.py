@@ -1,4 +1,4 @@
-"""Raw readers: CSVs with detected encoding and physical line numbers, and the CIN census XML.
+"""Raw CSV reader: detected encoding, physical line numbers, malformed lines kept.
 
 The readers only turn bytes into text tables; they never drop a line that holds data.
 Every value is returned as the raw text (stripping, typing and rules belong to
@@ -9,12 +9,8 @@ truncated XML) raises `InputError` naming the file and, where known, the line an
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,19 +18,24 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract.schema import (
-    CIN_CHILD_FIELDS,
-    CIN_DETAILS_FIELDS,
-    CPP_FIELDS,
-    CPP_REVIEW_FIELD,
-    S47_FIELDS,
     RawCsv,
 )
 from iro_analysis.errors import InputError
+from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE, _no_gc
 
-LINE = "_line"  # physical line number (1 = the header line) of a CSV record or XML element
-MALFORMED = "_malformed"  # why a CSV line could not be read as a record ("" when it could)
-RAW_TEXT = "_raw"  # the raw text of a malformed CSV line (for the quarantine value)
-UNMATCHED_QUOTE = "an unmatched double quote on this line"  # a stray quote (MALFORMED)
+# The CIN census reader lived here before; its names stay importable from this module.
+from iro_analysis.ingest.cin_census import (
+    CHILD_ID,
+    CHUNK,
+    PARENT_CHILD,
+    PARENT_PLAN,
+    SEX_ELEMENTS,
+    CinRaw,
+    element_lines,
+    iter_cin_children,
+    local_name,
+    read_cin_census,
+)
 
 # Encodings: a byte-order mark wins (UTF-8 or UTF-16); otherwise strict UTF-8; otherwise
 # cp1252 (what Excel on Windows writes), whose five undefined bytes fall back to latin-1. A
@@ -364,212 +365,26 @@ def read_raw_csv(path: Path, spec: RawCsv, required: tuple[str, ...] | None = No
     return RawTable(path=path, encoding=encoding, frame=frame, unknown=unknown, absent=absent)
 
 
-# --------------------------------------------------------------------------------------
-# CIN census XML
-# --------------------------------------------------------------------------------------
-
-
-def local_name(tag: str) -> str:
-    """An element's name without its namespace ("{urn:x}Child" -> "Child")."""
-    return tag.rsplit("}", 1)[-1] if tag[:1] == "{" else tag
-
-
-@dataclass
-class CinRaw:
-    """Text tables read from one CIN census file (all values raw text).
-
-    Rows are in document order, so row i of a table is the i-th element of its kind
-    (`element_lines` turns that into a physical line). Parent links: `details._child`,
-    `s47._child`, `plans._child` index `children`; `reviews._plan` indexes `plans`.
-    """
-
-    path: Path
-    namespace: str
-    collection: dict[str, str]  # Header/CollectionDetails: Collection, Year, ReferenceDate
-    children: pd.DataFrame
-    details: pd.DataFrame
-    s47: pd.DataFrame
-    plans: pd.DataFrame
-    reviews: pd.DataFrame
-
-
-CHILD_ID = "LAchildID"
-SEX_ELEMENTS = ("Sex", "GenderCurrent")
-PARENT_CHILD = "_child"
-PARENT_PLAN = "_plan"
-CHUNK = 1 << 20
-
-
-def _fields(el: ET.Element) -> dict[str, str]:
-    return {local_name(x.tag): x.text or "" for x in el}
-
-
-def iter_cin_children(path: Path, collection: dict[str, str] | None = None) -> Iterator[ET.Element]:
-    """Stream the census's Child elements, complete and in document order, with iterparse.
-
-    Each Child is cleared once handed over, so memory holds one child at a time, never the
-    whole file. The fields of Header/CollectionDetails are put in `collection` when given.
-    Raises InputError (file, line, column) for XML that is not well formed or is truncated.
-    """
-    try:
-        with path.open("rb") as fh:
-            for _, el in ET.iterparse(fh, events=("end",)):
-                tag = el.tag
-                if tag.endswith("Child") and local_name(tag) == "Child":
-                    yield el
-                    el.clear()
-                elif collection is not None and local_name(tag) == "CollectionDetails":
-                    collection.update((k, v.strip()) for k, v in _fields(el).items())
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise InputError(
-            f"{path}, line {line}, column {col}: not well-formed XML (truncated or corrupt): {exc}"
-        ) from None
-
-
-def _root_of(path: Path) -> tuple[str, str]:
-    """(local name, namespace) of the root element; InputError if the start is not XML."""
-    try:
-        with path.open("rb") as fh:
-            for _, el in ET.iterparse(fh, events=("start",)):
-                ns = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
-                return local_name(el.tag), ns
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise InputError(f"{path}, line {line}, column {col}: not well-formed XML: {exc}") from None
-    raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small objects are made.
-
-    Parsing creates no reference cycles worth collecting; with the collector running, its
-    repeated passes over the growing heap cost more than the parse itself.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def read_cin_census(path: Path) -> CinRaw:
-    """Read a CIN census XML (DfE XSD layout) into text tables, streamed.
-
-    Elements are matched on their local names, so a file with a namespace (or an unexpected
-    one) reads the same as one without; the namespace found is returned in `namespace`.
-    """
-    if not path.stat().st_size:
-        raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
-    root, namespace = _root_of(path)
-    if root != "Message":
-        raise InputError(
-            f"{path}: the root element is <{root}>, expected <Message> (DfE CIN census)"
-        )
-    with _no_gc():
-        return _read_census(path, namespace)
-
-
-def _read_census(path: Path, namespace: str) -> CinRaw:
-    children: list[list] = []
-    details: list[list] = []
-    s47s: list[list] = []
-    plans: list[list] = []
-    reviews: list[list] = []
-    collection: dict[str, str] = {}
-    for child in iter_cin_children(path, collection):
-        fields: dict[str, str] = {}
-        ci = len(children)
-        for sub in child:
-            sname = local_name(sub.tag)
-            if sname in ("ChildIdentifiers", "ChildCharacteristics"):
-                for k, v in _fields(sub).items():
-                    fields.setdefault(k, v)
-            elif sname == "CINdetails":
-                d: dict[str, str] = {}
-                for part in sub:
-                    pname = local_name(part.tag)
-                    if pname == "Section47":
-                        f = _fields(part)
-                        s47s.append([ci, *(f.get(k, "") for k in S47_FIELDS)])
-                    elif pname == "ChildProtectionPlans":
-                        p: dict[str, str] = {}
-                        pi = len(plans)
-                        for x in part:
-                            xname = local_name(x.tag)
-                            if xname == "Reviews":
-                                reviews.extend(
-                                    [pi, r.text or ""]
-                                    for r in x
-                                    if local_name(r.tag) == CPP_REVIEW_FIELD
-                                )
-                            elif xname == CPP_REVIEW_FIELD:
-                                reviews.append([pi, x.text or ""])
-                            else:
-                                p[xname] = x.text or ""
-                        plans.append([ci, *(p.get(k, "") for k in CPP_FIELDS)])
-                    else:
-                        d[pname] = part.text or ""
-                details.append([ci, *(d.get(k, "") for k in CIN_DETAILS_FIELDS)])
-        sex = next((fields[s] for s in SEX_ELEMENTS if s in fields), "")
-        children.append([sex if k == "Sex" else fields.get(k, "") for k in CIN_CHILD_FIELDS])
-
-    def frame(rows: list[list], cols: list[str]) -> pd.DataFrame:
-        df = pd.DataFrame(rows, columns=cols)
-        for c in cols:
-            if c in (PARENT_CHILD, PARENT_PLAN):
-                df[c] = df[c].astype("int64")
-            else:
-                df[c] = df[c].astype("str")
-        df[LINE] = pd.Series(pd.NA, index=df.index, dtype="Int64")
-        return df
-
-    return CinRaw(
-        path=path,
-        namespace=namespace,
-        collection=collection,
-        children=frame(children, list(CIN_CHILD_FIELDS)),
-        details=frame(details, [PARENT_CHILD, *CIN_DETAILS_FIELDS]),
-        s47=frame(s47s, [PARENT_CHILD, *S47_FIELDS]),
-        plans=frame(plans, [PARENT_CHILD, *CPP_FIELDS]),
-        reviews=frame(reviews, [PARENT_PLAN, CPP_REVIEW_FIELD]),
-    )
-
-
-def element_lines(path: Path, element: str) -> np.ndarray:
-    """The physical line of every start tag of `element` (any namespace prefix), in order.
-
-    A second, C-speed pass over the file, used only for elements that were quarantined.
-    A tag inside a comment or CDATA would also be counted: callers compare the number of
-    lines with the number of elements read before trusting them.
-    """
-    pattern = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?" + element.encode() + rb"(?=[\s>/])")
-    lines: list[int] = []
-    line = 1
-    carry = b""
-    with path.open("rb") as fh:
-        while True:
-            data = fh.read(CHUNK)
-            if not data:
-                break
-            buf = carry + data
-            cut = buf.rfind(b"\n") + 1
-            if cut == 0:
-                carry = buf
-                continue
-            block, carry = buf[:cut], buf[cut:]
-            pos = 0
-            for m in pattern.finditer(block):
-                line += block.count(b"\n", pos, m.start())
-                pos = m.start()
-                lines.append(line)
-            line += block.count(b"\n", pos)
-        pos = 0
-        for m in pattern.finditer(carry):
-            line += carry.count(b"\n", pos, m.start())
-            pos = m.start()
-            lines.append(line)
-    return np.asarray(lines, dtype="int64")
+__all__ = [
+    "CHILD_ID",
+    "CHUNK",
+    "LINE",
+    "MALFORMED",
+    "PARENT_CHILD",
+    "PARENT_PLAN",
+    "RAW_TEXT",
+    "SEX_ELEMENTS",
+    "UNMATCHED_QUOTE",
+    "_no_gc",
+    "CinRaw",
+    "RawTable",
+    "check_delimiter",
+    "decode_text",
+    "detect_encoding",
+    "element_lines",
+    "iter_cin_children",
+    "local_name",
+    "read_cin_census",
+    "read_csv_header",
+    "read_raw_csv",
+]

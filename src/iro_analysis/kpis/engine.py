@@ -179,10 +179,12 @@ def write_kpis(df: pd.DataFrame, path: Path | str, format: str = "csv") -> Path:
 def cli_main(args: argparse.Namespace) -> int:
     """`iro-analysis kpis --year YEAR [--raw-dir DIR] [--out FILE] [--format csv|json]`.
 
-    Cleans every year folder, runs the critical validation checks for YEAR and writes the
+    Cleans every year folder (each raw file parsed once, then read from the parse cache in
+    `<processed>/_cache/`), runs the critical validation checks for YEAR and writes the
     year's KPIs (standard output without --out). Raises InputError (the CLI prints it and
     exits 1) when YEAR has no raw folder or its data supports no KPI.
     """
+    from iro_analysis.ingest.cache import cache_dir_of
     from iro_analysis.ingest.clean import build_dataset
     from iro_analysis.paths import available_years, raw_year_dir
     from iro_analysis.validate.suites import validate_dataset
@@ -196,7 +198,8 @@ def cli_main(args: argparse.Namespace) -> int:
         raise InputError(
             f"no raw folder for {year} at {raw_year_dir(year, raw_dir)}; years available: {have}"
         )
-    ds = build_dataset(raw_dir)
+    # Each raw file is parsed once: later runs read its parsed tables from the cache.
+    ds = build_dataset(raw_dir, cache_dir=cache_dir_of(settings.paths.processed))
     validate_dataset(ds, year).raise_for_critical()
     df = compute_kpis(ds, year, settings)
     if df.empty:
