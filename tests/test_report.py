@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from iro_analysis import build, report
 from iro_analysis.build import pipeline
 from iro_analysis.errors import IroAnalysisError
+from iro_analysis.report.format import _slug
 from iro_analysis.report.narrative import format_value
 from iro_analysis.report.suppression import SUPPRESSED
 from iro_analysis.settings import Settings
@@ -302,10 +303,13 @@ def test_missing_year_is_a_clear_error(tmp_path, demo_raw):
         )
 
 
-def test_insert_toc():
-    html = '<body><!--IRO-TOC--><h2 id="a-b">A <em>b</em></h2><h2 id="c">C</h2></body>'
-    out = build.insert_toc(html)
-    assert '<li><a href="#a-b">A b</a></li><li><a href="#c">C</a></li>' in out
+def test_contents_come_from_the_catalogue(soup):
+    """The contents list is the catalogue's sections, in order, each linking to its heading
+    (built from the catalogue, not parsed back out of the HTML)."""
+    toc = [(a["href"], a.get_text()) for a in soup.select("nav.toc a")]
+    assert toc == [(f"#{_slug(s.title)}", s.title) for s in report.SECTIONS]
+    for href, _ in toc:
+        assert soup.find("h2", id=href[1:]) is not None, href
 
 
 def test_every_kpi_runs_on_every_demo_year(build_root):

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
+from markupsafe import Markup
 
 from iro_analysis import paths
+from iro_analysis.report import html
 from iro_analysis.report.breakdowns import BREAKDOWNS, breakdown_mask
 from iro_analysis.report.context import ReportContext, manifest_parameters
 from iro_analysis.report.format import _fmt, _markdown, _year_label
+from iro_analysis.report.templating import render
+
+if TYPE_CHECKING:
+    from iro_analysis.ingest.dataset import Dataset
 
 
-def _section_data_quality(ctx: ReportContext) -> str:
+def _section_data_quality(ctx: ReportContext) -> Markup:
+    """Inputs supplied, row accounting, quarantine, warnings, reconciliation and validation
+    (`data_quality.html.j2`)."""
     from iro_analysis.contract.schema import SUPPLIED_INPUTS
-    from iro_analysis.report import html
 
-    ds = ctx.dataset
-    out = html.paragraph(
-        f"The pipeline read every year folder supplied ({', '.join(_year_label(y) for y in ds.years)}); "
-        f"earlier years give the history that timeliness measures need. Figures for {ctx.year.label} use "
-        "only inputs present in that year's own folder. Rows that broke the data contract were quarantined "
-        "and left out of every figure; nothing was dropped silently."
-    )
+    ds, label = ctx.dataset, ctx.year.label
     sup = ds.supplied
     grid = []
     for name in SUPPLIED_INPUTS:
@@ -33,57 +35,60 @@ def _section_data_quality(ctx: ReportContext) -> str:
                 "supplied" if (len(hit) and bool(hit["present"].iloc[0])) else "not supplied"
             )
         grid.append(row)
-    out += "<h3>Inputs supplied</h3>\n"
-    out += html.raw_table(
-        ["Input", *[_year_label(y) for y in ds.years]],
-        grid,
-        "Inputs supplied by year folder",
-        css="data text",
+    return render(
+        "data_quality.html.j2",
+        intro=f"The pipeline read every year folder supplied ({', '.join(_year_label(y) for y in ds.years)}); "
+        f"earlier years give the history that timeliness measures need. Figures for {label} use "
+        "only inputs present in that year's own folder. Rows that broke the data contract were quarantined "
+        "and left out of every figure; nothing was dropped silently.",
+        label=label,
+        supplied=html.raw_table(
+            ["Input", *[_year_label(y) for y in ds.years]],
+            grid,
+            "Inputs supplied by year folder",
+            css="data text",
+        ),
+        accounting=_accounting_table(ds, ctx.year.year, label),
+        quarantine=_quarantine_table(ds, ctx.year.year, label),
+        unread=_unread_table(ds, ctx.year.year, label),
+        warnings=_warnings_table(ds, ctx.year.year, label),
+        reconciliation=_reconciliation_table(ds, ctx.year.year, label),
+        validation=validation_html(ctx.validation),
     )
+
+
+def _accounting_table(ds: Dataset, year: int, label: str) -> Markup:
+    """Rows read, kept, removed as duplicates and quarantined, per file (empty: none)."""
     acc = ds.accounting
-    acc = acc[acc["year"].astype(int) == ctx.year.year]
-    if len(acc):
-        t = acc[["file", "rows_read", "rows_kept", "duplicates_removed", "rows_quarantined"]].copy()
-        t.columns = [
-            "File",
-            "Rows read",
-            "Rows kept",
-            "Exact duplicates removed",
-            "Rows quarantined",
-        ]
-        for c in t.columns[1:]:
-            t[c] = [f"{int(v):,}" for v in t[c]]
-        out += "<h3>Row accounting</h3>\n"
-        out += html.paragraph(
-            "For every file, rows read = rows kept + exact duplicates removed + rows quarantined."
-        )
-        out += html.table(t, f"Row accounting for the {ctx.year.label} files")
+    acc = acc[acc["year"].astype(int) == year]
+    if not len(acc):
+        return Markup()
+    t = acc[["file", "rows_read", "rows_kept", "duplicates_removed", "rows_quarantined"]].copy()
+    t.columns = ["File", "Rows read", "Rows kept", "Exact duplicates removed", "Rows quarantined"]
+    for c in t.columns[1:]:
+        t[c] = [f"{int(v):,}" for v in t[c]]
+    return html.table(t, f"Row accounting for the {label} files")
+
+
+def _quarantine_table(ds: Dataset, year: int, label: str) -> Markup:
+    """Rows quarantined, by file and rule (empty: none were)."""
     q = ds.quarantine
-    q = q[q["year"].astype(int) == ctx.year.year] if len(q) else q
-    out += "<h3>Quarantined rows</h3>\n"
-    if len(q):
-        from iro_analysis.contract.schema import QUARANTINE_RULES
+    q = q[q["year"].astype(int) == year] if len(q) else q
+    if not len(q):
+        return Markup()
+    from iro_analysis.contract.schema import QUARANTINE_RULES
 
-        t = q.groupby(["file", "rule"], sort=True).size().reset_index(name="rows")
-        t["Reason"] = [QUARANTINE_RULES.get(r, r) for r in t["rule"]]
-        t = t[["file", "rule", "Reason", "rows"]]
-        t.columns = ["File", "Rule", "Reason", "Rows"]
-        out += html.table(t, f"Rows quarantined from the {ctx.year.label} files, by rule")
-    else:
-        out += html.paragraph(f"No rows were quarantined from the {ctx.year.label} files.")
-    out += _warnings_html(ds, ctx.year.year, ctx.year.label)
-    out += _reconciliation_html(ds, ctx.year.year, ctx.year.label)
-    out += "<h3>Validation</h3>\n"
-    out += validation_html(ctx.validation)
-    return out
+    t = q.groupby(["file", "rule"], sort=True).size().reset_index(name="rows")
+    t["Reason"] = [QUARANTINE_RULES.get(r, r) for r in t["rule"]]
+    t = t[["file", "rule", "Reason", "rows"]]
+    t.columns = ["File", "Rule", "Reason", "Rows"]
+    return html.table(t, f"Rows quarantined from the {label} files, by rule")
 
 
-def validation_html(v: pd.DataFrame | None) -> str:
+def validation_html(v: pd.DataFrame | None) -> Markup:
     """What the validation results say, derived from them: counts by outcome, every
     failed check (critical ones only appear when an analyst accepted them, with the
-    reason), never a claim the results do not support."""
-    from iro_analysis.report import html
-
+    reason), never a claim the results do not support (`validation.html.j2`)."""
     if v is None or v.empty:
         return html.paragraph("Validation results were not available for this build.")
     success = v["success"].astype(bool)
@@ -103,94 +108,102 @@ def validation_html(v: pd.DataFrame | None) -> str:
     if n_acc:
         text += f"{n_acc} critical check(s) failed and were accepted by the analysts (below). "
     text += f"{n_warn} warning(s)." if n_warn else "No warnings."
-    out = html.paragraph(text)
+    accepted_table = failed_table = Markup()
     if n_acc:
         t = v.loc[~success & accepted, ["column", "accepted"]].copy()
         t.columns = ["Check", "Accepted because"]
-        out += html.table(t, "Critical checks that failed and were accepted, with the reason")
+        accepted_table = html.table(
+            t, "Critical checks that failed and were accepted, with the reason"
+        )
     failed = v[~success & ~accepted]
     if len(failed):
         cols = ["table", "column", "expectation", "severity", "unexpected_count"]
         t = failed[[c for c in cols if c in failed]].copy()
         t.columns = [c.replace("_", " ").capitalize() for c in t.columns]
-        out += html.table(t, "Checks that failed (warnings do not stop the report)")
-    return out
+        failed_table = html.table(t, "Checks that failed (warnings do not stop the report)")
+    return render("validation.html.j2", summary=text, accepted=accepted_table, failed=failed_table)
 
 
-def _reconciliation_html(ds, year: int, label: str) -> str:
-    """The same events counted in two returns, with the differences."""
-    from iro_analysis.report import html
+def _reconciliation_table(ds: Dataset, year: int, label: str) -> Markup:
+    """The same events counted in two returns, with the differences (empty: none are)."""
     from iro_analysis.validate.gates import reconcile, reconcile_off
 
     r = reconcile(ds, year)
-    out = "<h3>Reconciling the returns</h3>\n"
     if not len(r):
-        return out + html.paragraph(f"No two returns for {label} count the same events.")
+        return Markup()
     t = r.copy()
     t["note"] = ["differs by more than 10%" if x else "" for x in reconcile_off(r)]
     t = t[["measure", "first_source", "first", "second_source", "second", "difference", "note"]]
     t.columns = ["Measure", "Source", "Count", "Compared with", "Count", "Difference", "Note"]
-    return out + html.table(t, f"The same events counted in two returns, {label}")
+    return html.table(t, f"The same events counted in two returns, {label}")
 
 
-def _warnings_html(ds, year: int, label: str) -> str:
-    """Files present but not read, then the warnings on kept rows and columns, by rule.
-
-    Files not read are counted by folder and reason, not named: their names are whatever
-    someone saved them as ("notes on child 1234567.csv"), so they are for the build log
-    and the restricted clean notebook only.
-    """
-    from iro_analysis.contract.schema import WARNING_RULES
-    from iro_analysis.report import html
-
+def _year_warnings(ds: Dataset, year: int) -> pd.DataFrame:
+    """The warnings raised on the year's files."""
     w = ds.warnings
-    w = w[w["year"].astype(int) == year] if len(w) else w
+    return w[w["year"].astype(int) == year] if len(w) else w
+
+
+def _unread_table(ds: Dataset, year: int, label: str) -> Markup:
+    """Files present but not read, counted by folder and reason (empty: every file was read).
+
+    Not named: their names are whatever someone saved them as ("notes on child
+    1234567.csv"), so they are for the build log and the restricted clean notebook only.
+    """
+    w = _year_warnings(ds, year)
     unread = w[w["rule"] == "file_not_read"]
-    out = "<h3>Files present but not read</h3>\n"
-    if len(unread):
-        folder = [f"{f.split('/')[0]}/" if "/" in f else "the year folder" for f in unread["file"]]
-        t = (
-            unread.assign(folder=folder)
-            .groupby(["folder", "value"], sort=True)
-            .size()
-            .reset_index(name="files")
-        )
-        t.columns = ["Folder", "Why it was not read", "Files"]
-        out += html.table(
-            t,
-            f"Files in the {label} folder that were not read (the build log names them)",
-        )
-    else:
-        out += html.paragraph(f"Every file in the {label} folder was read.")
-    rest = w[w["rule"] != "file_not_read"]
-    out += "<h3>Warnings</h3>\n"
-    if len(rest):
-        t = (
-            rest.assign(column=rest["column"].fillna(""))
-            .groupby(["file", "rule", "column"], sort=True)
-            .size()
-            .reset_index(name="records")
-        )
-        t["Meaning"] = [WARNING_RULES.get(r, r) for r in t["rule"]]
-        t = t[["file", "column", "Meaning", "records"]]
-        t.columns = ["File", "Column", "Meaning", "Rows or columns"]
-        out += html.table(t, f"Warnings on the {label} files (nothing here was left out)")
-    else:
-        out += html.paragraph(f"No warnings on the {label} files.")
-    return out
-
-
-def _section_appendix(ctx: ReportContext) -> str:
-    from iro_analysis.build import manifest
-    from iro_analysis.report import html
-
-    out = "<h3>Every measure: value, definition and source</h3>\n"
-    out += html.paragraph(
-        "Counts by participation code, category of abuse and dispute theme are breakdowns: values of 1 to "
-        f"{ctx.settings.suppression_threshold}, and values that would reveal them, are shown as c, as in "
-        "the breakdown tables. kpis.csv and kpis.xlsx beside this report hold every measure with its "
-        "numerator and denominator, with the same counts shown as c."
+    if not len(unread):
+        return Markup()
+    folder = [f"{f.split('/')[0]}/" if "/" in f else "the year folder" for f in unread["file"]]
+    t = (
+        unread.assign(folder=folder)
+        .groupby(["folder", "value"], sort=True)
+        .size()
+        .reset_index(name="files")
     )
+    t.columns = ["Folder", "Why it was not read", "Files"]
+    return html.table(
+        t, f"Files in the {label} folder that were not read (the build log names them)"
+    )
+
+
+def _warnings_table(ds: Dataset, year: int, label: str) -> Markup:
+    """The warnings on kept rows and columns, by file, column and rule (empty: none)."""
+    from iro_analysis.contract.schema import WARNING_RULES
+
+    w = _year_warnings(ds, year)
+    rest = w[w["rule"] != "file_not_read"]
+    if not len(rest):
+        return Markup()
+    t = (
+        rest.assign(column=rest["column"].fillna(""))
+        .groupby(["file", "rule", "column"], sort=True)
+        .size()
+        .reset_index(name="records")
+    )
+    t["Meaning"] = [WARNING_RULES.get(r, r) for r in t["rule"]]
+    t = t[["file", "column", "Meaning", "records"]]
+    t.columns = ["File", "Column", "Meaning", "Rows or columns"]
+    return html.table(t, f"Warnings on the {label} files (nothing here was left out)")
+
+
+def _assumptions() -> Markup:
+    """docs/assumptions.md, its headings moved below the section's h3 (sanitised)."""
+    log = paths.DOCS_DIR / "assumptions.md"
+    if not log.is_file():
+        return Markup()
+    text = log.read_text(encoding="utf-8")
+    text = re.sub(r"^# .*\n", "", text, count=1)  # the report has one h1
+    text = re.sub(
+        r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", text, flags=re.MULTILINE
+    )
+    return _markdown(text)
+
+
+def _section_appendix(ctx: ReportContext) -> Markup:
+    """Every measure with its definition, the assumptions, provenance (`appendix.html.j2`)."""
+    from iro_analysis.build import manifest
+
     rows = []
     for row in ctx.kpis.itertuples(index=False):
         d = ctx.definitions.get(row.kpi_id)
@@ -203,45 +216,45 @@ def _section_appendix(ctx: ReportContext) -> str:
                 getattr(d, "source", ""),
             ]
         )
-    out += html.raw_table(
-        ["KPI id", "Measure", "Value", "Definition", "Source"],
-        rows,
-        "KPI values and definitions",
-        css="data text",
-    )
-    out += "<h3>Assumptions and caveats</h3>\n"
-    log = paths.DOCS_DIR / "assumptions.md"
-    if log.is_file():
-        text = log.read_text(encoding="utf-8")
-        text = re.sub(r"^# .*\n", "", text, count=1)  # the report has one h1
-        text = re.sub(
-            r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", text, flags=re.MULTILINE
-        )
-        out += _markdown(text)
-    out += "<h3>Provenance</h3>\n"
     m = manifest.build_manifest(ctx.year.year, manifest_parameters(ctx), ctx.dataset.supplied)
     code = m["code"]
-    out += html.paragraph(
-        f"Built by iro-analysis {code['package_version']}"
-        + (f" at commit {str(code['git_commit'])[:12]}" if code.get("git_commit") else "")
-        + (" (with uncommitted changes)" if code.get("git_dirty") else "")
-        + f", Python {m['python']}. The run manifest (manifest.json beside this report) lists every input "
-        "file's SHA-256 hash, the parameters and the package versions."
-    )
     inputs = [
         [i["input"], _year_label(i["year"]), (i["sha256"] or "")[:16]]
         for i in m["inputs"]
         if i["present"]
     ]
-    out += html.raw_table(
-        ["Input", "Year", "SHA-256 (first 16)"],
-        inputs,
-        "Input files and their hashes",
-        css="data text",
+    return render(
+        "appendix.html.j2",
+        measures_note="Counts by participation code, category of abuse and dispute theme are "
+        "breakdowns: values of 1 to "
+        f"{ctx.settings.suppression_threshold}, and values that would reveal them, are shown as c, as in "
+        "the breakdown tables. kpis.csv and kpis.xlsx beside this report hold every measure with its "
+        "numerator and denominator, with the same counts shown as c.",
+        measures=html.raw_table(
+            ["KPI id", "Measure", "Value", "Definition", "Source"],
+            rows,
+            "KPI values and definitions",
+            css="data text",
+        ),
+        assumptions=_assumptions(),
+        provenance=f"Built by iro-analysis {code['package_version']}"
+        + (f" at commit {str(code['git_commit'])[:12]}" if code.get("git_commit") else "")
+        + (" (with uncommitted changes)" if code.get("git_dirty") else "")
+        + f", Python {m['python']}. The run manifest (manifest.json beside this report) lists every input "
+        "file's SHA-256 hash, the parameters and the package versions.",
+        inputs=html.raw_table(
+            ["Input", "Year", "SHA-256 (first 16)"],
+            inputs,
+            "Input files and their hashes",
+            css="data text",
+        ),
+        packages=html.raw_table(
+            ["Package", "Version"],
+            [[k, v] for k, v in m["packages"].items()],
+            "Package versions",
+            css="data text",
+        ),
     )
-    pk = [[k, v] for k, v in m["packages"].items()]
-    out += html.raw_table(["Package", "Version"], pk, "Package versions", css="data text")
-    return out
 
 
 # Per-code KPIs that repeat a breakdown's cell: pattern -> (breakdown, its code column).

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
+from markupsafe import Markup
 
 from iro_analysis.report.context import ReportContext
 
@@ -208,7 +209,7 @@ def display_breakdown(df: pd.DataFrame, view: BreakdownView, threshold: int) -> 
     return pd.DataFrame(out)
 
 
-def breakdown_block(ctx: ReportContext, name: str, chart: bool = True) -> str:
+def breakdown_block(ctx: ReportContext, name: str, chart: bool = True) -> Markup:
     """A breakdown (from `kpis.compute_breakdowns`) as a table and, where useful, a bar chart.
 
     Disclosure control (`display_breakdown`): counts from 1 to the settings' threshold, the

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pandas as pd
+from markupsafe import Markup
 
 from iro_analysis.report.context import ReportContext
 from iro_analysis.report.format import _fmt, _national, _year_label
 
 
-def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> str:
+def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Markup:
     """Each KPI of a section over every year supplied, with England where published.
 
     The current year's figures carry `data-kpi` so tests can check them against kpis.csv.
@@ -39,13 +40,13 @@ def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> str
     return html.raw_table(headers, rows, caption)
 
 
-def trend_figure(ctx: ReportContext, kpi_id: str) -> str:
+def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
     """A line chart of one KPI over the years supplied, with England where published."""
     from iro_analysis.report import html, plots
 
     h = ctx.history[ctx.history["kpi_id"] == kpi_id].sort_values("year")
     if h.empty:
-        return ""
+        return Markup()
     unit = ctx.unit(kpi_id)
     title = ctx.phrase(kpi_id)
     rows = []
@@ -60,7 +61,7 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> str:
     data = pd.DataFrame(rows)
     council = data[(data["series"] == ctx.settings.council_name) & data["value"].notna()]
     if council.empty:
-        return ""
+        return Markup()
     first, last = council.iloc[0], council.iloc[-1]
     f_first, f_last = _fmt(ctx, kpi_id, first["value"]), _fmt(ctx, kpi_id, last["value"])
     if len(council) == 1:

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from markupsafe import escape
+from markupsafe import Markup
 
-from iro_analysis.report.catalogue import Section
+from iro_analysis.report.catalogue import SECTIONS, Section
 from iro_analysis.report.context import ReportContext
 from iro_analysis.years import ReportingYear
 
 
 def _slug(text: str) -> str:
+    """A heading's anchor id: lower case, runs of other characters as one hyphen."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def contents(sections: Iterable[Section] = SECTIONS) -> list[tuple[str, str]]:
+    """The contents list: (anchor id, title) of each section's heading, in order (the
+    annual report's, by default). `_heading` gives each heading the same anchor."""
+    return [(_slug(s.title), s.title) for s in sections]
 
 
 def _year_label(year: int) -> str:
@@ -32,12 +40,15 @@ def _national(kpi_id: str, year: int) -> float | None:
     return national_value(kpi_id, year)
 
 
-def _heading(section: Section) -> str:
-    return f'<h2 id="{escape(_slug(section.title))}">{escape(section.title)}</h2>\n'
+def _heading(section: Section) -> Markup:
+    """A section's h2, its anchor id from `_slug` (as in `contents`)."""
+    from iro_analysis.report import html
+
+    return html.heading(_slug(section.title), section.title)
 
 
-def _markdown(text: str) -> str:
+def _markdown(text: str) -> Markup:
     """Markdown as HTML sanitised to an allow-list (no script, handler, frame or image)."""
-    from iro_analysis.report.narrative import markdown_html
+    from iro_analysis.report.templating import markdown
 
-    return markdown_html(text)
+    return markdown(text)

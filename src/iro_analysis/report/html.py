@@ -1,93 +1,95 @@
-"""Small HTML components for the report, rendered with Jinja2 (autoescaped).
+"""Small HTML components for the report: the macros of `templates/fragments/macros.html.j2`.
 
-Tables have captions and header scopes; charts are <figure>s with alt text stating the
-message, a caption, and the data behind the chart as a table beneath (WCAG 2.2 AA).
+Each returns autoescaped Markup (see `report.templating`): text arguments are escaped,
+Markup arguments (another component's output) are kept. Tables have captions and header
+scopes; charts are figures with alt text stating the message, a caption, and the data
+behind the chart as a table beneath (WCAG 2.2 AA).
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from iro_analysis.report.plots import Chart
+from iro_analysis.report.templating import join, macro
 
-_ENV = jinja2.Environment(
-    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
-)
+if TYPE_CHECKING:
+    from iro_analysis.report.plots import Chart
 
-_TABLE = _ENV.from_string(
-    """<div class="table-wrap"><table class="{{ css }}">
-<caption>{{ caption }}</caption>
-<thead><tr>{% for h in headers %}<th scope="col">{{ h }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in rows %}<tr>{% for cell in row %}{% if loop.first %}<th scope="row">{{ cell }}</th>{% else %}<td>{{ cell }}</td>{% endif %}{% endfor %}</tr>
-{% endfor %}</tbody>
-</table></div>
-"""
-)
-
-_FIGURE = _ENV.from_string(
-    """<figure class="chart">
-<img src="data:image/png;base64,{{ b64 }}" alt="{{ alt }}">
-<figcaption>{{ caption }}</figcaption>
-{{ table }}
-</figure>
-"""
-)
-
-_NOTICE = _ENV.from_string(
-    '<div class="notice" role="note"><strong>{{ title }}</strong> {{ text }}</div>\n'
-)
+__all__ = [
+    "bullet_list",
+    "figure",
+    "frame_rows",
+    "heading",
+    "join",
+    "kpi_span",
+    "notice",
+    "paragraph",
+    "raw_table",
+    "subheading",
+    "table",
+]
 
 
-def table(df: pd.DataFrame, caption: str, css: str = "data") -> str:
+def _cell(v: object) -> object:
+    return "" if (v is None or (not isinstance(v, str) and pd.isna(v))) else v
+
+
+def frame_rows(df: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
+    """A frame's column headers and rows, a missing value as an empty cell."""
+    rows = [[_cell(v) for v in r] for r in df.itertuples(index=False)]
+    return [str(c) for c in df.columns], rows
+
+
+def table(df: pd.DataFrame, caption: str, css: str = "data") -> Markup:
     """An accessible table: a caption, column headers, and the first column as row headers."""
-    rows = [
-        ["" if (v is None or (not isinstance(v, str) and pd.isna(v))) else v for v in r]
-        for r in df.itertuples(index=False)
-    ]
-    return _TABLE.render(headers=list(df.columns), rows=rows, caption=caption, css=css)
+    headers, rows = frame_rows(df)
+    return macro("table")(headers, rows, caption, css)
 
 
 def raw_table(
     headers: Sequence[str], rows: Sequence[Sequence[object]], caption: str, css: str = "data"
-) -> str:
-    """A table from rows whose cells may contain pre-rendered HTML (Markup)."""
-    return _TABLE.render(
-        headers=list(headers), rows=[list(r) for r in rows], caption=caption, css=css
-    )
+) -> Markup:
+    """A table from rows whose cells may be Markup (e.g. `kpi_span`); other cells are escaped."""
+    return macro("table")(list(headers), [list(r) for r in rows], caption, css)
 
 
-def figure(chart: Chart, data_table: pd.DataFrame | None = None) -> str:
+def figure(chart: Chart, data_table: pd.DataFrame | None = None) -> Markup:
     """A chart with its alt text and caption, and the data behind it as a table."""
-    data = chart.data if data_table is None else data_table
-    return _FIGURE.render(
-        b64=base64.b64encode(chart.png).decode("ascii"),
-        alt=chart.alt,
-        caption=chart.caption,
-        table=Markup(table(data, f"Data behind the chart: {chart.caption}", css="data chart-data")),
-    )
+    headers, rows = frame_rows(chart.data if data_table is None else data_table)
+    png = base64.b64encode(chart.png).decode("ascii")
+    return macro("figure")(png, chart.alt, chart.caption, headers, rows)
 
 
-def notice(title: str, text: str) -> str:
+def notice(title: str, text: str) -> Markup:
     """A highlighted note (e.g. data not supplied)."""
-    return _NOTICE.render(title=title, text=text)
+    return macro("notice")(title, text)
 
 
 def kpi_span(kpi_id: str, text: str) -> Markup:
     """A figure tagged with its KPI id, so tests can check it against kpis.csv."""
-    return Markup('<span class="kpi" data-kpi="{}">{}</span>').format(kpi_id, text)
+    return macro("kpi_span")(kpi_id, text)
 
 
-def paragraph(text: str) -> str:
-    return _ENV.from_string("<p>{{ t }}</p>\n").render(t=text)
+def paragraph(text: str) -> Markup:
+    """A paragraph of text."""
+    return macro("paragraph")(text)
 
 
-def bullet_list(items: Sequence[str], css: str = "") -> str:
-    return _ENV.from_string(
-        '<ul{% if css %} class="{{ css }}"{% endif %}>{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>\n'
-    ).render(items=items, css=css)
+def bullet_list(items: Sequence[str], css: str = "") -> Markup:
+    """An unordered list; `css` is its class, if any."""
+    return macro("bullet_list")(list(items), css)
+
+
+def heading(anchor: str, title: str) -> Markup:
+    """A section heading (h2) with its anchor id, the target of the contents list."""
+    return macro("heading")(anchor, title)
+
+
+def subheading(text: str) -> Markup:
+    """A heading within a section (h3)."""
+    return macro("subheading")(text)

@@ -88,7 +88,9 @@ KEY_MESSAGES: tuple[Message, ...] = (
     ),
 )
 
-SENTENCE = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False).from_string(
+# Plain-text templates (not HTML): a fragment escapes their output where it shows it.
+_TEXT_ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+SENTENCE = _TEXT_ENV.from_string(
     "{{ figure }} {{ phrase }}"
     "{% if change == 'up' %}, up from {{ previous }} in {{ previous_label }}"
     "{% elif change == 'down' %}, down from {{ previous }} in {{ previous_label }}"
@@ -96,7 +98,7 @@ SENTENCE = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False
     "{% endif %}"
     "{% if national is not none %}; England {{ national }}{% endif %}."
 )
-MISSING = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False).from_string(
+MISSING = _TEXT_ENV.from_string(
     "{{ title }} could not be reported for {{ year_label }}: {{ reason }}."
 )
 

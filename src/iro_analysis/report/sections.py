@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from markupsafe import escape
+from markupsafe import Markup
 
+from iro_analysis.report import html
 from iro_analysis.report.annex import _section_appendix, _section_data_quality
 from iro_analysis.report.breakdowns import breakdown_block
 from iro_analysis.report.catalogue import SECTION_BY_KEY, Section
@@ -13,12 +14,10 @@ from iro_analysis.report.format import _heading, _markdown, _national, _year_lab
 from iro_analysis.years import ReportingYear
 
 
-def _missing_notice(ctx: ReportContext, section: Section) -> str:
-    from iro_analysis.report import html
-
+def _missing_notice(ctx: ReportContext, section: Section) -> Markup:
     absent = [k for k in section.kpis if not ctx.has(k)]
     if not absent:
-        return ""
+        return Markup()
     inputs = sorted({i for fam in ctx.missing.values() for i in fam})
     return html.notice(
         "Not supplied.",
@@ -28,8 +27,7 @@ def _missing_notice(ctx: ReportContext, section: Section) -> str:
     )
 
 
-def _section_key_messages(ctx: ReportContext) -> str:
-    from iro_analysis.report import html
+def _section_key_messages(ctx: ReportContext) -> Markup:
     from iro_analysis.report.narrative import KEY_MESSAGES, missing_sentence, sentence
 
     prev_year = ctx.year.year - 1
@@ -59,31 +57,31 @@ def _section_key_messages(ctx: ReportContext) -> str:
     return html.bullet_list(items, css="key-messages")
 
 
-def _caseload_note(ctx: ReportContext) -> str:
-    from iro_analysis.report import html
-
+def _caseload_note(ctx: ReportContext) -> Markup:
     caseload = ctx.value("iro_caseload_per_fte")
     if caseload is None:
-        return ""
+        return Markup()
     band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
-    out = html.paragraph(
-        f"The caseload of {caseload:.1f} children per full-time IRO is {band} the IRO Handbook's "
-        "recommended range of 50 to 70."
-    )
-    if "caseload_bands" in ctx.breakdowns:
-        out += html.paragraph(
-            "The IRO caseloads table counts the IROs in post at 31 March by the children looked "
-            "after they carry per full-time equivalent, against the Handbook's 50 to 70 (a child "
-            "counts for the IRO who chaired their latest meeting), with the children on a child "
-            "protection plan those IROs carry beside it. No IRO's own hours or caseload are "
-            "published."
+    parts = [
+        html.paragraph(
+            f"The caseload of {caseload:.1f} children per full-time IRO is {band} the IRO Handbook's "
+            "recommended range of 50 to 70."
         )
-    return out
+    ]
+    if "caseload_bands" in ctx.breakdowns:
+        parts.append(
+            html.paragraph(
+                "The IRO caseloads table counts the IROs in post at 31 March by the children looked "
+                "after they carry per full-time equivalent, against the Handbook's 50 to 70 (a child "
+                "counts for the IRO who chaired their latest meeting), with the children on a child "
+                "protection plan those IROs carry beside it. No IRO's own hours or caseload are "
+                "published."
+            )
+        )
+    return html.join(parts)
 
 
-def _participation_note(ctx: ReportContext) -> str:
-    from iro_analysis.report import html
-
+def _participation_note(ctx: ReportContext) -> Markup:
     pn4 = "counts" if ctx.settings.pn4_counts_as_participation else "does not count"
     return html.paragraph(
         "Participation is the share of reviews coded PN1 to PN6 among reviews coded PN1 to PN7 (children "
@@ -95,16 +93,15 @@ def _participation_note(ctx: ReportContext) -> str:
 _NOTES = {"iro_service": _caseload_note, "reviews": _participation_note}
 
 
-def _section_body(ctx: ReportContext, section: Section) -> str:
+def _section_body(ctx: ReportContext, section: Section) -> Markup:
     """KPI table, section note, trend charts, then each breakdown under its heading."""
-    out = kpi_table(ctx, section.kpis, section.table_caption)
+    parts = [kpi_table(ctx, section.kpis, section.table_caption)]
     if section.key in _NOTES:
-        out += _NOTES[section.key](ctx)
-    for kpi_id in section.trends:
-        out += trend_figure(ctx, kpi_id)
+        parts.append(_NOTES[section.key](ctx))
+    parts.extend(trend_figure(ctx, kpi_id) for kpi_id in section.trends)
     for heading, name in section.breakdowns:
-        out += f"<h3>{escape(heading)}</h3>\n" + breakdown_block(ctx, name)
-    return out
+        parts += [html.subheading(heading), breakdown_block(ctx, name)]
+    return html.join(parts)
 
 
 def attention_points(ctx: ReportContext) -> list[str]:
@@ -146,24 +143,24 @@ def attention_points(ctx: ReportContext) -> list[str]:
     return points
 
 
-def _section_priorities(ctx: ReportContext) -> str:
-    from iro_analysis.report import html
-
-    out = ""
+def _section_priorities(ctx: ReportContext) -> Markup:
+    parts = []
     if "Priorities for next year" not in ctx.narrative:
-        out += html.notice(
-            "For the service to complete.",
-            f"The IRO service's priorities for {ReportingYear(ctx.year.year + 1).label} go in "
-            f"reports/narrative/{ctx.year.year}.md under the heading \u201c## Priorities for next year\u201d.",
+        parts.append(
+            html.notice(
+                "For the service to complete.",
+                f"The IRO service's priorities for {ReportingYear(ctx.year.year + 1).label} go in "
+                f"reports/narrative/{ctx.year.year}.md under the heading \u201c## Priorities for next year\u201d.",
+            )
         )
     points = attention_points(ctx)
-    out += "<h3>Areas for attention from the data</h3>\n"
-    out += (
+    parts.append(html.subheading("Areas for attention from the data"))
+    parts.append(
         html.bullet_list(points)
         if points
         else html.paragraph("No measure fell or sits below England this year.")
     )
-    return out
+    return html.join(parts)
 
 
 _BODIES = {
@@ -174,19 +171,23 @@ _BODIES = {
 }
 
 
-def render_section(ctx: ReportContext, key: str) -> str:
-    """One section's HTML: heading, introduction, analysts' commentary, figures."""
+def render_section(ctx: ReportContext, key: str) -> Markup:
+    """One section's HTML (`section.html.j2`): heading, introduction, analysts'
+    commentary (sanitised markdown), figures."""
+    from iro_analysis.report.templating import render
+
     section = SECTION_BY_KEY[key]
-    out = _heading(section)
-    if section.intro:
-        out += f"<p>{escape(section.intro)}</p>\n"
-    out += _missing_notice(ctx, section)
     body = _BODIES[key](ctx) if key in _BODIES else _section_body(ctx, section)
     commentary = ctx.narrative.get(section.title)
-    if commentary:
-        label = "Priorities" if key == "priorities" else "Commentary from the IRO service"
-        out += f'<div class="commentary"><h3>{escape(label)}</h3>\n{_markdown(commentary)}</div>\n'
-    return out + body
+    return render(
+        "section.html.j2",
+        heading=_heading(section),
+        intro=section.intro,
+        notice=_missing_notice(ctx, section),
+        commentary=_markdown(commentary) if commentary else "",
+        label="Priorities" if key == "priorities" else "Commentary from the IRO service",
+        body=body,
+    )
 
 
 def show(ctx: ReportContext, key: str) -> None:
