@@ -34,33 +34,36 @@ def test_notebook_shape(name):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
     src = "".join(code[0]["source"])
-    assert "year = None" in src and "raw_dir = None" in src and "processed_dir = None" in src
-    assert "check_parameters(dict(globals())" in "".join(code[1]["source"])
+    assert src.startswith("run_path = None") or "\nrun_path = None" in src
+    assert "= None" not in src.replace("run_path = None", "")  # the one parameter
+    assert "run = load_run(dict(globals()))" in "".join(code[1]["source"])
     assert nb["metadata"]["kernelspec"]["name"] == "iro-analysis"
+
+
+def _run_file(tmp_path: Path) -> Path:
+    from iro_analysis.build.run import Run
+
+    run = Run.create(
+        2022,
+        raw_dir=RAW,
+        processed_dir=tmp_path / "processed",
+        reports_dir=tmp_path / "reports",
+        restricted_dir=tmp_path / "restricted",
+        tag="test",
+    )
+    return run.write()
 
 
 @pytest.mark.slow
 def test_clean_then_validate_notebooks_run(tmp_path):
     processed = tmp_path / "processed"
-    reports = tmp_path / "reports"
-    nb = _run(
-        "01_clean.ipynb",
-        tmp_path / "01_clean.ipynb",
-        year=2022,
-        raw_dir=str(RAW),
-        processed_dir=str(processed),
-    )
+    run_path = _run_file(tmp_path)
+    reports = tmp_path / "reports" / ".build-test"  # the Run's staging root
+    nb = _run("01_clean.ipynb", tmp_path / "01_clean.ipynb", run_path=str(run_path))
     text = json.dumps(nb["cells"])
     assert "rows_quarantined" in text and "orphan_child" in text
     assert (processed / "2022" / "accounting.parquet").is_file()
-    nb = _run(
-        "02_validate.ipynb",
-        tmp_path / "02_validate.ipynb",
-        year=2022,
-        raw_dir=str(RAW),
-        processed_dir=str(processed),
-        reports_dir=str(reports),
-    )
+    nb = _run("02_validate.ipynb", tmp_path / "02_validate.ipynb", run_path=str(run_path))
     assert (reports / "2022" / "validation.json").is_file()
     assert (reports / "2022" / "data-quality.html").is_file()
     outputs = json.dumps([c.get("outputs", []) for c in nb["cells"]])
@@ -68,8 +71,8 @@ def test_clean_then_validate_notebooks_run(tmp_path):
     assert "it/s" not in outputs and "Calculating Metrics" not in outputs  # no GX progress bars
 
 
-def test_bad_year_parameter_fails_in_the_check_cell(tmp_path):
+def test_old_parameters_fail_in_the_check_cell(tmp_path):
     import papermill as pm
 
-    with pytest.raises(pm.PapermillExecutionError, match="four-digit year"):
-        _run("01_clean.ipynb", tmp_path / "bad.ipynb", year="22", raw_dir=str(RAW))
+    with pytest.raises(pm.PapermillExecutionError, match="unknown notebook parameter.*year"):
+        _run("01_clean.ipynb", tmp_path / "bad.ipynb", year=2022, raw_dir=str(RAW))

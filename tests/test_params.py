@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from iro_analysis import report
-from iro_analysis.params import CLEAN_PARAMETERS, REPORT_PARAMETERS, check_parameters
+from iro_analysis.params import RUN_PARAMETERS, check_parameters
 from iro_analysis.settings import load_settings
+
+CLEAN_PARAMETERS = ("year", "raw_dir", "processed_dir")  # as the explore notebook's
 
 
 def test_parameters_are_returned_typed():
@@ -39,13 +41,11 @@ def test_a_misspelt_parameter_is_named():
 
 def test_analysts_objects_are_not_parameters():
     # re-running cells in JupyterLab leaves results in the namespace: they are not parameters
-    ns = {k: None for k in REPORT_PARAMETERS} | {
-        "year": 2022,
-        "ctx": object(),
-        "df": pd.DataFrame(),
-        "p": Path("/x"),
+    ns = {"run_path": None, "ctx": object(), "df": pd.DataFrame(), "p": Path("/x")}
+    assert check_parameters(ns, RUN_PARAMETERS) == {"run_path": None}
+    assert check_parameters({"run_path": "run.json"}, RUN_PARAMETERS) == {
+        "run_path": Path("run.json")
     }
-    assert check_parameters(ns, REPORT_PARAMETERS)["year"] == 2022
 
 
 @pytest.mark.parametrize("bad", ["22", "twenty", 2022.5])
@@ -63,9 +63,18 @@ def test_no_year_means_the_latest_with_raw_data(tmp_path):
         check_parameters({**ns, "raw_dir": str(tmp_path / "empty")}, CLEAN_PARAMETERS)
 
 
-def test_a_run_by_hand_writes_to_the_scratch_area():
-    ns = {k: None for k in REPORT_PARAMETERS} | {"year": 2022}
-    p = check_parameters(ns, REPORT_PARAMETERS)
-    s = load_settings()
-    assert p["output_dir"] == s.paths.reports / "_scratch" / "2022"
-    assert p["restricted_dir"] == s.paths.restricted / "_scratch" / "2022"
+def test_a_run_by_hand_takes_the_latest_year_and_writes_to_the_scratch_area(tmp_path, monkeypatch):
+    from iro_analysis import paths
+    from iro_analysis.params import load_run
+
+    for y in (2021, 2023):
+        (tmp_path / "raw" / str(y)).mkdir(parents=True)
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(
+        "paths:\n" + "".join(f"  {k}: {tmp_path / k}\n" for k in ("raw", "reports", "restricted"))
+    )
+    monkeypatch.setattr(paths, "SETTINGS_FILE", settings)
+    run = load_run({"run_path": None})
+    assert run.year == 2023 and run.analyst
+    assert run.staging_dir == tmp_path / "reports" / "_scratch" / "2023"
+    assert run.restricted_staging_dir == tmp_path / "restricted" / "_scratch" / "2023"

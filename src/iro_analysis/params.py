@@ -1,8 +1,10 @@
 """Notebook parameters, checked at the door.
 
 papermill only warns about a misspelt `-p` parameter and then runs with the default; every
-notebook's first code cell after its parameters calls `check_parameters` so that a misspelt
-or unknown parameter is an error naming it, and the year is checked once.
+notebook's first code cell after its parameters calls `check_parameters` (through
+`load_run` for the build's notebooks) so that a misspelt or unknown parameter is an error
+naming it. The build's notebooks take one parameter, `run_path`; the explore notebook
+takes a year and folders, filled from the settings file when left None (`_defaults`).
 """
 
 from __future__ import annotations
@@ -11,27 +13,10 @@ from pathlib import Path
 
 from iro_analysis.years import check_year
 
-# The parameters cell of each notebook (tagged "parameters").
-CLEAN_PARAMETERS = ("year", "raw_dir", "processed_dir")
-VALIDATE_PARAMETERS = (
-    "year",
-    "raw_dir",
-    "processed_dir",
-    "reports_dir",
-    "settings_path",
-    "restricted_dir",
-)
-REPORT_PARAMETERS = (
-    "year",
-    "raw_dir",
-    "processed_dir",
-    "output_dir",
-    "settings_path",
-    "validation_path",
-    "narrative_path",
-    "restricted_dir",
-)
-TRENDS_PARAMETERS = ("year", "raw_dir", "processed_dir", "output_dir", "settings_path")
+# The parameters cell of the build's notebooks (tagged "parameters"): one path, that of
+# the Run the build wrote (`iro_analysis.build.run`); None when an analyst opens it by hand.
+RUN_PARAMETERS = ("run_path",)
+CLEAN_PARAMETERS = VALIDATE_PARAMETERS = REPORT_PARAMETERS = TRENDS_PARAMETERS = RUN_PARAMETERS
 
 # Values papermill can inject from the command line; names bound to anything else (modules,
 # functions, DataFrames, results an analyst computed) are not parameters.
@@ -63,7 +48,17 @@ def check_parameters(namespace: dict[str, object], allowed: tuple[str, ...]) -> 
     for k in allowed:
         if k != "year" and params[k] is not None:
             params[k] = Path(str(params[k]))
-    return _defaults(params)
+    return _defaults(params) if "year" in allowed else params
+
+
+def load_run(namespace: dict[str, object]):
+    """The notebook's Run (`iro_analysis.build.run.Run`), its parameters checked first:
+    the one the build wrote at `run_path`, or, for `run_path = None` (opened by hand),
+    `Run.for_analyst()`: the latest year and scratch output folders."""
+    from iro_analysis.build.run import Run
+
+    run_path = check_parameters(namespace, RUN_PARAMETERS)["run_path"]
+    return Run.load(run_path) if run_path is not None else Run.for_analyst()
 
 
 def _defaults(params: dict[str, object]) -> dict[str, object]:

@@ -127,6 +127,7 @@ def build_manifest(
         )
     return {
         "report_year": year,
+        "files": project_files(year, parameters, root),
         "parameters": {
             k: (str(v) if isinstance(v, Path) else v) for k, v in sorted(parameters.items())
         },
@@ -136,6 +137,31 @@ def build_manifest(
         "code": code_version(root),
         "generated_on": generated_on(),
     }
+
+
+def project_files(
+    year: int, parameters: dict[str, object], root: Path | None = None
+) -> dict[str, dict[str, object]]:
+    """The files besides the raw inputs that shape the report, each with its path (relative
+    to the project root when under it) and sha256 (None when absent): the analysts'
+    narrative, the settings file, the national comparators and the documented assumptions.
+    """
+    root = (root or paths.PROJECT_ROOT).resolve()
+    files = {
+        "narrative": parameters.get("narrative_path") or paths.NARRATIVE_DIR / f"{year}.md",
+        "settings": parameters.get("settings_path") or paths.SETTINGS_FILE,
+        "national_figures": paths.PACKAGE_DATA_DIR / "national_figures.csv",
+        "assumptions": paths.DOCS_DIR / "assumptions.md",
+    }
+    out: dict[str, dict[str, object]] = {}
+    for name, where in files.items():
+        p = Path(str(where)).resolve()
+        try:
+            shown = p.relative_to(root).as_posix()
+        except ValueError:
+            shown = str(p)
+        out[name] = {"path": shown, "sha256": sha256_file(p) if p.is_file() else None}
+    return out
 
 
 def write_manifest(manifest: dict, path: Path) -> None:

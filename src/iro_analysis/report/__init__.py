@@ -9,7 +9,8 @@ The notebooks and analysts use this package's API:
 Modules: `catalogue` (sections), `context` (`prepare`, `ReportContext`), `figures` (KPI
 tables and trend charts), `breakdowns`, `sections`, `annex` (data quality, appendix,
 what is shown as c), `outputs` (kpis.csv/xlsx, manifest), `trends`, `narrative`,
-`suppression`, `plots`, `html`. Building and publishing live in `iro_analysis.build`.
+`suppression`, `plots`, `html`, `templating` (the sandboxed Jinja2 environment every
+HTML fragment comes from, templates/fragments/). Building and publishing live in `iro_analysis.build`.
 """
 
 from iro_analysis.report.annex import hidden_kpis, validation_html
@@ -21,7 +22,7 @@ from iro_analysis.report.breakdowns import (
     display_breakdown,
 )
 from iro_analysis.report.catalogue import SECTION_BY_KEY, SECTION_TITLES, SECTIONS, Section
-from iro_analysis.report.context import ReportContext, kpi_history, prepare
+from iro_analysis.report.context import ReportContext, kpi_history, prepare, prepare_run
 from iro_analysis.report.outputs import published_kpis_csv, write_kpis_xlsx, write_outputs
 from iro_analysis.report.sections import attention_points, render_section, show
 from iro_analysis.report.trends import render_trends, show_trends
@@ -41,6 +42,7 @@ __all__ = [
     "hidden_kpis",
     "kpi_history",
     "prepare",
+    "prepare_run",
     "published_kpis_csv",
     "render_section",
     "render_trends",

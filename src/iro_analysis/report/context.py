@@ -100,7 +100,7 @@ def _read_validation(path: Path | None) -> pd.DataFrame | None:
 
 
 def prepare(
-    year: int,
+    year: object,
     raw_dir: Path | None = None,
     processed_dir: Path | None = None,
     output_dir: Path | None = None,
@@ -109,45 +109,100 @@ def prepare(
     narrative_path: Path | None = None,
     restricted_dir: Path | None = None,
 ) -> ReportContext:
-    """Load the clean data and compute every figure the report needs, once."""
-    from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns, missing_inputs
-    from iro_analysis.report.narrative import load_narrative
+    """Load the clean data and compute every figure the report needs, once.
 
-    year = check_year(year)
-    settings = load_settings(settings_path)
+    `year` is a year (an analyst's call, the other arguments defaulting to the settings
+    file's folders) or a build's Run (`prepare(run)`, the same as `prepare_run(run)`).
+    """
+    from iro_analysis.build.run import Run
     from iro_analysis.validate.suites import load_or_clean
 
-    ds = load_or_clean(year, raw_dir, processed_dir)
-    if year not in ds.years:
-        raise IroAnalysisError(
-            f"no raw data for {year}; years available: {', '.join(map(str, ds.years))}"
-        )
-    history = kpi_history(ds, year, settings)
-    ctx = ReportContext(
-        year=ReportingYear(year),
-        settings=settings,
-        dataset=ds,
-        history=history,
-        breakdowns=compute_breakdowns(ds, year, settings),
-        missing=missing_inputs(ds, year),
-        validation=_read_validation(validation_path) if validation_path else None,
-        narrative={},
+    if isinstance(year, Run):
+        return prepare_run(year)
+    year = check_year(year)
+    settings = load_settings(settings_path)
+    return _prepare(
+        year,
+        settings,
+        load_or_clean(year, raw_dir, processed_dir),
         parameters={
             "year": year,
             "raw_dir": raw_dir,
             "processed_dir": processed_dir,
             "settings_path": settings_path,
+            "narrative_path": narrative_path,
         },
         output_dir=Path(output_dir) if output_dir else None,
-        definitions=dict(KPI_DEFINITIONS),
+        validation_path=validation_path,
+        narrative_path=Path(narrative_path) if narrative_path else None,
         restricted_dir=Path(restricted_dir) if restricted_dir else None,
+    )
+
+
+def prepare_run(run) -> ReportContext:
+    """The report context of a Run (`iro_analysis.build.run.Run`), checking nothing again:
+    its year, settings and narrative; the clean data in its processed folder (cleaned here
+    only when there is none: a notebook opened by hand); the validation results its
+    validate step wrote into the staging folder (validated here when there are none); and
+    output into its staging folders."""
+    from iro_analysis.validate.suites import load_or_clean
+
+    return _prepare(
+        run.year,
+        run.settings(),
+        load_or_clean(run.year, run.raw_dir, run.processed_dir),
+        parameters={
+            "year": run.year,
+            "raw_dir": run.raw_dir,
+            "processed_dir": run.processed_dir,
+            "settings_path": run.settings_path,
+            "narrative_path": run.narrative_path,
+        },
+        output_dir=run.staging_dir,
+        validation_path=run.staging_dir / "validation.json",
+        narrative_path=run.narrative_path,
+        restricted_dir=run.restricted_staging_dir,
+    )
+
+
+def _prepare(
+    year: int,
+    settings: Settings,
+    ds,
+    parameters: dict[str, object],
+    output_dir: Path | None,
+    validation_path: Path | None,
+    narrative_path: Path | None,
+    restricted_dir: Path | None,
+) -> ReportContext:
+    """Compute every figure of `year` from the clean Dataset `ds`, once."""
+    from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns, missing_inputs
+    from iro_analysis.report.narrative import load_narrative
+
+    if year not in ds.years:
+        raise IroAnalysisError(
+            f"no raw data for {year}; years available: {', '.join(map(str, ds.years))}"
+        )
+    ctx = ReportContext(
+        year=ReportingYear(year),
+        settings=settings,
+        dataset=ds,
+        history=kpi_history(ds, year, settings),
+        breakdowns=compute_breakdowns(ds, year, settings),
+        missing=missing_inputs(ds, year),
+        validation=_read_validation(validation_path),
+        narrative={},
+        parameters=parameters,
+        output_dir=output_dir,
+        definitions=dict(KPI_DEFINITIONS),
+        restricted_dir=restricted_dir,
     )
     if ctx.validation is None:  # run by hand: validate here rather than show nothing
         from iro_analysis.validate.suites import validate_dataset
 
         ctx.validation = validate_dataset(ds, year, settings).public_results()
     ctx.narrative = load_narrative(
-        Path(narrative_path) if narrative_path else paths.NARRATIVE_DIR / f"{year}.md",
+        narrative_path or paths.NARRATIVE_DIR / f"{year}.md",
         ctx.formatted(),
         SECTION_TITLES,
         council=settings.council_name,

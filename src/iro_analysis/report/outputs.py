@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -86,3 +90,36 @@ def write_kpis_xlsx(ctx: ReportContext, path: Path, exact: bool = False) -> None
         cur.to_excel(xl, sheet_name=f"KPIs {ctx.year.slug}", index=False)
         history.to_excel(xl, sheet_name="All years", index=False)
         xl.book.properties.creator = "iro-analysis"
+    pin_xlsx_times(path, build_time(ctx.year.year))
+
+
+def build_time(year: int) -> dt.datetime:
+    """The time stamped into built files: `SOURCE_DATE_EPOCH` when set, else midnight UTC
+    at the start of 31 March of the reporting year (from the data, never the clock)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime(year, 3, 31, tzinfo=dt.UTC)
+
+
+_CORE_TIME = re.compile(r"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def pin_xlsx_times(path: Path, when: dt.datetime) -> None:
+    """Rewrite a workbook so that its bytes do not depend on when it was written: the
+    document's created and modified times and every zip entry's time become `when`
+    (openpyxl stamps both with the clock)."""
+    stamp = when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    date_time = max(when.astimezone(dt.UTC).timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info, zin.read(info)) for info in zin.infolist()]
+    tmp = path.with_name(f".{path.name}.tmp")
+    with zipfile.ZipFile(tmp, "w") as zout:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = _CORE_TIME.sub(rf"\g<1>{stamp}\g<3>", data.decode("utf-8")).encode("utf-8")
+            pinned = zipfile.ZipInfo(info.filename, date_time=date_time)
+            pinned.compress_type = zipfile.ZIP_DEFLATED
+            pinned.external_attr = info.external_attr
+            zout.writestr(pinned, data)
+    tmp.replace(path)

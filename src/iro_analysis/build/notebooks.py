@@ -1,0 +1,104 @@
+"""Executing the notebooks with papermill (the project kernel), reproducibly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iro_analysis import paths
+from iro_analysis.errors import BuildError
+
+REPORT_NOTEBOOK = "03_annual_report.ipynb"
+TRENDS_NOTEBOOK = "04_trends.ipynb"
+CLEAN_NOTEBOOK = "01_clean.ipynb"
+VALIDATE_NOTEBOOK = "02_validate.ipynb"
+KERNEL = "iro-analysis"  # the project's own kernel (make setup installs it into .venv)
+
+
+def _kernel_manager_class():
+    """A kernel manager that encrypts kernel traffic (CurveZMQ) when pyzmq supports it.
+
+    ipykernel >= 7.3 warns on every start when the local TCP channels are unencrypted.
+    """
+    import zmq
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    if not zmq.has("curve"):
+        return AsyncKernelManager
+
+    class CurveKernelManager(AsyncKernelManager):
+        @default("transport_encryption")
+        def _default_transport_encryption(self) -> str:
+            return "auto"
+
+    return CurveKernelManager
+
+
+def run_notebook(
+    step: str,
+    notebook: str,
+    output: Path,
+    parameters: dict[str, object],
+    cwd: Path | None = None,
+) -> None:
+    """Execute one notebook with papermill (the project kernel, working folder `cwd`,
+    default notebooks/); a failure names the step and cell.
+
+    A `run_path` given as a Path (the build's Run file) is passed as its bare name, the
+    kernel running in its folder, so the executed notebook holds no build-specific path.
+    """
+    import papermill as pm
+
+    run_path = parameters.get("run_path")
+    if isinstance(run_path, Path):
+        parameters, cwd = {**parameters, "run_path": run_path.name}, run_path.parent
+    params = {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()}
+    try:
+        pm.execute_notebook(
+            str(paths.NOTEBOOKS_DIR / notebook),
+            str(output),
+            parameters=params,
+            kernel_name=KERNEL,
+            cwd=str(cwd or paths.NOTEBOOKS_DIR),
+            progress_bar=False,
+            log_output=False,
+            report_mode=True,
+            kernel_manager_class=_kernel_manager_class(),
+        )
+    except pm.PapermillExecutionError as exc:
+        raise BuildError(
+            f"step '{step}' failed in cell {exc.cell_index} (execution {exc.exec_count}) of {notebook}: "
+            f"{exc.ename}: {exc.evalue}"
+        ) from None
+    finally:
+        if output.is_file():
+            strip_volatile_metadata(output)
+
+
+def strip_volatile_metadata(path: Path) -> None:
+    """Remove papermill's timings and other run-dependent metadata so notebooks are reproducible."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill gives it a random id
+    nbformat.write(nb, str(path))
+
+
+def _drop_stderr(nb):
+    """A copy of the notebook without stderr streams (warnings belong in logs, not the report)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if not (o.output_type == "stream" and o.get("name") == "stderr")
+            ]
+    return nb

@@ -1,0 +1,391 @@
+"""One year's build and every year's: clean -> validate -> report -> publish."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from iro_analysis import paths
+from iro_analysis.build.export import export_html
+from iro_analysis.build.index import build_trends, write_index
+from iro_analysis.build.notebooks import (
+    CLEAN_NOTEBOOK,
+    REPORT_NOTEBOOK,
+    VALIDATE_NOTEBOOK,
+    run_notebook,
+)
+from iro_analysis.build.publish import (
+    PUBLISHED,
+    _carry_over,
+    _keep_pdf_if_current,
+    _link_or_copy,
+    _publish,
+    clean_stale_staging,
+    report_filename,
+)
+from iro_analysis.build.run import Run
+from iro_analysis.errors import BuildError, IroAnalysisError
+from iro_analysis.settings import load_settings
+from iro_analysis.years import ReportingYear
+
+
+def _build_failed(
+    exc: BaseException, step: str, staging_root: Path, restricted_root: Path, year: int, log
+) -> None:
+    """Keep the failed build's files in `restricted/.failed-<YEAR>/` (the latest failure
+    only): the restricted staging, with what was staged for publication in its `published/`
+    folder. Nothing of a failed build stays in reports/: a file `_publish` refused may be
+    child-level.
+
+    A full disk (or quota) becomes a BuildError naming the step, so the CLI prints one line.
+    """
+    staging, r_staging = staging_root / str(year), restricted_root / str(year)
+    failed = restricted_root.parent / f".failed-{year}"
+    try:
+        shutil.rmtree(failed, ignore_errors=True)
+        if staging.exists() or r_staging.exists():
+            if r_staging.exists():
+                r_staging.rename(failed)
+            else:
+                failed.mkdir(parents=True)
+            if staging.exists():
+                shutil.move(staging, failed / "published")
+            log(f"[{year}] the failed build's files are in {failed} (only the latest is kept)")
+    except OSError as cleanup:
+        log(f"[{year}] could not keep the failed build in {failed}: {cleanup.strerror or cleanup}")
+    finally:
+        shutil.rmtree(staging_root, ignore_errors=True)
+        shutil.rmtree(restricted_root, ignore_errors=True)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        raise BuildError(
+            f"step '{step}' failed: no space left on the device{where}; free some space and "
+            "build again (the published report was not changed)"
+        ) from exc
+
+
+def write_build_exceptions(year: int, processed_dir, settings, out: Path) -> int:
+    """The managers' exception lists at 31 March (`iro_analysis.analysts.exceptions`), written into
+    the build's restricted staging so they are published to `restricted/<YEAR>/` with the
+    rest; returns how many lists the data supports."""
+    from iro_analysis.analysts.exceptions import (
+        as_at_context,
+        check_as_at,
+        exception_lists,
+        write_exception_lists,
+    )
+    from iro_analysis.ingest.clean import load_processed
+
+    ds = load_processed(year, processed_dir)
+    ctx = as_at_context(ds, year, check_as_at(year), settings)
+    lists = exception_lists(ctx)
+    if lists:
+        write_exception_lists(ctx, lists, out)
+    return len(lists)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What `prepare_history` made once for every year: `<staging_root>/<YEAR>/` holds each
+    year's validation.json and data-quality.html, `<restricted_root>/<YEAR>/` its full
+    results and Data Docs, `<restricted_root>/notebooks/` the executed clean and validate
+    notebooks."""
+
+    staging_root: Path
+    restricted_root: Path
+
+
+def build_report(
+    year: int,
+    raw_dir: Path | None = None,
+    reports_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    settings_path: Path | None = None,
+    pdf: bool = False,
+    narrative_path: Path | None = None,
+    log=print,
+    restricted_dir: Path | None = None,
+) -> Path:
+    """Build `reports/<YEAR>/` (clean -> validate -> report notebooks, HTML, KPIs, manifest)
+    and `restricted/<YEAR>/` (the executed notebooks, exact KPIs, full validation results).
+
+    The year, folders, settings and narrative are checked once (`Run.create`); see
+    `build_run` for the rest. Folders not given come from the settings file.
+    """
+    run = Run.create(
+        year,
+        settings_path=settings_path,
+        raw_dir=raw_dir,
+        processed_dir=processed_dir,
+        reports_dir=reports_dir,
+        restricted_dir=restricted_dir,
+        narrative_path=narrative_path,
+    )
+    return build_run(run, pdf=pdf, log=log)
+
+
+def _copy_prepared(prepared: Prepared, run: Run) -> None:
+    """Put what `prepare_history` made for the Run's year into its staging folders."""
+    year = str(run.year)
+    shutil.copytree(prepared.staging_root / year, run.staging_dir, dirs_exist_ok=True)
+    r_year = prepared.restricted_root / year
+    if r_year.is_dir():
+        shutil.copytree(r_year, run.restricted_staging_dir, dirs_exist_ok=True)
+    for notebook in (CLEAN_NOTEBOOK, VALIDATE_NOTEBOOK):
+        shutil.copy2(
+            prepared.restricted_root / "notebooks" / notebook,
+            run.restricted_staging_dir / "notebooks" / notebook,
+        )
+
+
+def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None = None) -> Path:
+    """Build the Run's year: its notebooks each read the Run (one parameter, `run_path`).
+
+    Everything is built in staging folders first (`reports/.build-<YEAR>-<pid>/<YEAR>/`
+    and `restricted/.build-<YEAR>-<pid>/<YEAR>/`); a failure raises BuildError naming the
+    step and leaves any earlier report untouched. Only files on the allow-list `PUBLISHED`
+    are published to reports/<YEAR>/ (anything else stops the build, naming it); the
+    restricted folder is published after it, keeping what the build does not make there
+    (exception lists, an analyst's files). Staging folders of builds that are no longer
+    running are removed first; a failed build's files are kept in
+    `restricted/.failed-<YEAR>` (the latest failure only, removed by the next good build).
+    Without `pdf`, a PDF already published is kept only if the report's HTML is unchanged.
+    With `prepared` (`make reports`), the clean data and validation results made once for
+    every year are used and only the report notebook runs.
+    """
+    year, settings = run.year, run.settings()
+    run.reports_dir.mkdir(parents=True, exist_ok=True)
+    run.restricted_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_staging(run.reports_dir, log=lambda m: log(f"[{year}] {m}"))
+    clean_stale_staging(run.restricted_dir, log=lambda m: log(f"[{year}] {m}"))
+    # reports/.build-<YEAR>-<pid>/<YEAR>/ mirrors reports/<YEAR>/, so steps that write to
+    # `<reports_dir>/<YEAR>/` (validation) can be pointed at the staging root. The
+    # restricted staging lies in the restricted folder, so nothing child-level is ever
+    # under reports/ and its publication is a rename on the same file system.
+    staging_root, restricted_root = run.staging_root, run.restricted_staging_root
+    staging, r_staging = run.staging_dir, run.restricted_staging_dir
+    shutil.rmtree(staging_root, ignore_errors=True)
+    shutil.rmtree(restricted_root, ignore_errors=True)
+    timings: dict[str, float] = {}
+    final = paths.report_year_dir(year, run.reports_dir)
+    r_final = paths.restricted_year_dir(year, run.restricted_dir)
+    step = "staging"
+    try:
+        staging.mkdir(parents=True)
+        (r_staging / "notebooks").mkdir(parents=True)
+        run_path = run.write()
+        steps = [("report", REPORT_NOTEBOOK)]
+        if prepared is None:
+            steps[:0] = [("clean", CLEAN_NOTEBOOK), ("validate", VALIDATE_NOTEBOOK)]
+        else:
+            _copy_prepared(prepared, run)
+        for step, notebook in steps:
+            t0 = time.perf_counter()
+            log(f"[{year}] {step}: running notebooks/{notebook}")
+            run_notebook(step, notebook, r_staging / "notebooks" / notebook, {"run_path": run_path})
+            timings[step] = time.perf_counter() - t0
+            if step == "clean":
+                _log_clean_warnings(run, log)
+        step = "exceptions"
+        t0 = time.perf_counter()
+        n = write_build_exceptions(year, run.processed_dir, settings, r_staging / "exceptions")
+        log(f"[{year}] exceptions: {n} managers' lists at 31 March (restricted)")
+        timings["exceptions"] = time.perf_counter() - t0
+        step = "html"
+        t0 = time.perf_counter()
+        html_path = export_html(
+            r_staging / "notebooks" / REPORT_NOTEBOOK,
+            staging / report_filename(year),
+            year,
+            settings,
+        )
+        timings["html"] = time.perf_counter() - t0
+        step = "pdf"
+        if pdf:
+            from iro_analysis.build.pdf import html_to_pdf
+
+            t0 = time.perf_counter()
+            html_to_pdf(
+                html_path,
+                html_path.with_suffix(".pdf"),
+                label=f"{settings.council_name}, {ReportingYear(year).label}",
+            )
+            timings["pdf"] = time.perf_counter() - t0
+        else:
+            _keep_pdf_if_current(final, staging, year, log)
+        step = "publish"
+        _publish(staging, final, PUBLISHED)
+        kept = _carry_over(r_final, r_staging)
+        if kept:
+            log(f"[{year}] kept in {r_final}: {', '.join(kept)} (not made by the build)")
+        _publish(r_staging, r_final, None)
+    except BaseException as exc:
+        _build_failed(exc, step, staging_root, restricted_root, year, log)
+        raise
+    shutil.rmtree(staging_root, ignore_errors=True)
+    shutil.rmtree(restricted_root, ignore_errors=True)
+    for failed in (run.restricted_dir / f".failed-{year}", run.reports_dir / f".failed-{year}"):
+        if failed.exists():  # (reports/.failed-<YEAR>: left by an older version)
+            shutil.rmtree(failed, ignore_errors=True)
+            log(f"[{year}] removed {failed}, kept from an earlier failed build")
+    log(
+        f"[{year}] done in {sum(timings.values()):.1f} s "
+        f"({', '.join(f'{k} {v:.1f} s' for k, v in timings.items())})"
+    )
+    return final / report_filename(year)
+
+
+def _log_clean_warnings(run: Run, log) -> None:
+    from iro_analysis.ingest.clean import load_warnings, warning_lines
+
+    for line in warning_lines(load_warnings(run.year, run.processed_dir)):
+        log(f"[{run.year}] {line}")
+
+
+def prepare_history(run: Run, log=print) -> Prepared:
+    """Clean the whole history once and validate every year of `run.validate_years` in
+    one kernel (Great Expectations imported once), into the Run's staging folders; then
+    give every year the same clean data in `processed/<YEAR>/` (the cleaner reads every
+    year folder, so each year's clean data is the same). A failure raises BuildError
+    naming the step; its files are kept in `restricted/.failed-history/`."""
+    for folder in (run.reports_dir, run.restricted_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+        clean_stale_staging(folder, log=lambda m: log(f"[all years] {m}"))
+    prepared = Prepared(run.staging_root, run.restricted_staging_root)
+    for folder in (prepared.staging_root, prepared.restricted_root):
+        shutil.rmtree(folder, ignore_errors=True)
+    step = "staging"
+    try:
+        (prepared.restricted_root / "notebooks").mkdir(parents=True)
+        prepared.staging_root.mkdir(parents=True)
+        run_path = run.write()
+        for step, notebook in (("clean", CLEAN_NOTEBOOK), ("validate", VALIDATE_NOTEBOOK)):
+            log(f"[all years] {step}: running notebooks/{notebook}")
+            output = prepared.restricted_root / "notebooks" / notebook
+            run_notebook(step, notebook, output, {"run_path": run_path})
+            if step == "clean":
+                _log_clean_warnings(run, log)
+        step = "processed"
+        _share_processed(run.processed_dir, run.year, run.years_to_validate)
+    except BaseException:
+        failed = run.restricted_dir / ".failed-history"
+        shutil.rmtree(failed, ignore_errors=True)
+        if prepared.restricted_root.exists():
+            prepared.restricted_root.rename(failed)
+            log(f"[all years] step '{step}' failed; its files are in {failed}")
+        shutil.rmtree(prepared.staging_root, ignore_errors=True)
+        raise
+    shutil.rmtree(run.restricted_dir / ".failed-history", ignore_errors=True)
+    return prepared
+
+
+def _share_processed(processed_dir: Path, source: int, years: tuple[int, ...]) -> None:
+    """Copy (hard-link: parquet files are never changed in place) `processed/<source>/`
+    to every other year's folder, each replaced by a rename."""
+    src = paths.processed_year_dir(source, processed_dir)
+    for y in years:
+        dst = paths.processed_year_dir(y, processed_dir)
+        if y == source:
+            continue
+        tmp, old = (dst.with_name(f".{dst.name}.{k}-{os.getpid()}") for k in ("tmp", "old"))
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(src, tmp, copy_function=_link_or_copy)
+        if dst.exists():
+            dst.rename(old)
+        tmp.rename(dst)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def cli_main(args) -> int:
+    """`iro-analysis report --year 2022 [--pdf]`."""
+    path = build_report(
+        args.year,
+        raw_dir=args.raw_dir,
+        reports_dir=args.reports_dir,
+        processed_dir=args.processed_dir,
+        settings_path=args.settings,
+        pdf=args.pdf,
+        restricted_dir=getattr(args, "restricted_dir", None),
+    )
+    print(f"Report written to {path}")
+    if args.pdf:
+        print(f"PDF written to {path.with_suffix('.pdf')}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# Multi-year trends report and the index of every report.
+# --------------------------------------------------------------------------------------
+
+
+def cli_reports(args) -> int:
+    """`iro-analysis reports`: every year's report, the trends report and the index.
+
+    The history is cleaned once and every year validated in one kernel
+    (`prepare_history`); then each year's report notebook runs on that (`build_run`).
+    """
+    settings_path = getattr(args, "settings", None)
+    settings = load_settings(settings_path)
+    raw_dir = Path(args.raw_dir or settings.paths.raw)
+    reports_dir = Path(args.reports_dir or settings.paths.reports)
+    restricted_dir = Path(getattr(args, "restricted_dir", None) or settings.paths.restricted)
+    processed_dir = Path(getattr(args, "processed_dir", None) or settings.paths.processed)
+    years = paths.available_years(raw_dir)
+    if not years:
+        raise IroAnalysisError(
+            f"no year folders in {raw_dir}: run `make data` for the demo council"
+        )
+    if not args.no_years:
+        history = Run.create(
+            years[-1],
+            settings_path=settings_path,
+            raw_dir=raw_dir,
+            processed_dir=processed_dir,
+            reports_dir=reports_dir,
+            restricted_dir=restricted_dir,
+            tag=f"history-{os.getpid()}",
+            validate_years=tuple(years),
+        )
+        runs = [dataclasses.replace(history.for_year(y), prepared=True) for y in years]
+        try:
+            prepared = prepare_history(history, log=print)
+            for run in runs:
+                build_run(run, log=print, prepared=prepared)
+        finally:
+            shutil.rmtree(history.staging_root, ignore_errors=True)
+            shutil.rmtree(history.restricted_staging_root, ignore_errors=True)
+    build_trends(
+        raw_dir=raw_dir,
+        reports_dir=reports_dir,
+        processed_dir=processed_dir,
+        settings_path=settings_path,
+        restricted_dir=restricted_dir,
+    )
+    index = write_index(reports_dir, settings)
+    print(f"Reports index written to {index}")
+    return 0
+
+
+def cli_check(args) -> int:
+    """`iro-analysis check --year 2022`: browser checks on the built report, screenshots beside it."""
+    from iro_analysis.build.browser import check_report
+
+    settings = load_settings(args.settings)
+    folder = paths.report_year_dir(args.year, Path(args.reports_dir or settings.paths.reports))
+    html_path = folder / report_filename(args.year)
+    if not html_path.is_file():
+        raise IroAnalysisError(
+            f"no report at {html_path}: build it with `make report YEAR={args.year}`"
+        )
+    result = check_report(html_path, screenshots_dir=folder / "screenshots")
+    print(
+        f"{result.images} images, {len(result.toc_links)} contents links checked; screenshots in {folder / 'screenshots'}"
+    )
+    for problem in result.problems:
+        print(f"- {problem}")
+    return 1 if result.problems else 0

@@ -1,0 +1,116 @@
+"""The Run: built once at the door, written as JSON, read back by every step."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from iro_analysis import paths
+from iro_analysis.build import manifest
+from iro_analysis.build.run import Run
+from iro_analysis.errors import IroAnalysisError
+from iro_analysis.params import RUN_PARAMETERS, load_run
+from iro_analysis.settings import SettingsError
+
+
+def _raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    for y in (2021, 2022):
+        (raw / str(y) / "iro").mkdir(parents=True)
+        (raw / str(y) / "iro" / "a.csv").write_text(f"x\n{y}\n")
+    return raw
+
+
+def test_create_checks_once_and_round_trips(tmp_path):
+    raw = _raw(tmp_path)
+    run = Run.create(2022, raw_dir=raw, reports_dir=tmp_path / "r", restricted_dir=tmp_path / "x")
+    assert run.staging_dir.parent.name.startswith(".build-2022-")
+    assert run.staging_dir.name == "2022" and run.restricted_staging_dir.name == "2022"
+    assert run.inputs == (
+        ("2021/iro/a.csv", manifest.sha256_file(raw / "2021/iro/a.csv")),
+        ("2022/iro/a.csv", manifest.sha256_file(raw / "2022/iro/a.csv")),
+    )
+    assert run.settings_sha256 == manifest.sha256_file(paths.SETTINGS_FILE)
+    path = run.write()
+    assert path == run.restricted_staging_root / "run.json"
+    assert Run.load(path) == run
+    assert json.loads(path.read_text())["year"] == 2022
+
+
+def test_create_names_the_years_there_are(tmp_path):
+    raw = _raw(tmp_path)
+    with pytest.raises(IroAnalysisError, match="no raw data for 2023.*years available: 2021, 2022"):
+        Run.create(2023, raw_dir=raw)
+    with pytest.raises(ValueError, match="four-digit year"):
+        Run.create("22", raw_dir=raw)
+
+
+def test_a_changed_settings_file_is_an_error(tmp_path):
+    s = tmp_path / "settings.yaml"
+    s.write_text("council_name: Shire\n")
+    run = Run.create(2022, raw_dir=_raw(tmp_path), settings_path=s)
+    assert run.settings().council_name == "Shire"
+    s.write_text("council_name: Other\n")
+    with pytest.raises(SettingsError, match="changed"):
+        run.settings()
+
+
+def test_for_year_shares_the_build_but_not_its_staging(tmp_path):
+    run = Run.create(2022, raw_dir=_raw(tmp_path), validate_years=(2021, 2022))
+    other = run.for_year(2021)
+    assert other.year == 2021 and other.validate_years == ()
+    assert other.inputs == run.inputs and other.settings_sha256 == run.settings_sha256
+    assert other.staging_dir.name == "2021" and other.staging_root != run.staging_root
+    assert other.narrative_path.name == "2021.md"
+
+
+def test_notebooks_take_one_parameter_and_a_misspelt_one_is_named(tmp_path):
+    assert RUN_PARAMETERS == ("run_path",)
+    run = Run.create(2022, raw_dir=_raw(tmp_path))
+    assert load_run({"run_path": str(run.write())}) == run
+    with pytest.raises(ValueError, match="unknown notebook parameter\\(s\\): year"):
+        load_run({"run_path": None, "year": 2022})
+
+
+def test_analyst_run_uses_scratch_and_the_latest_year():
+    run = Run.for_analyst(2022)
+    s = run.settings()
+    assert run.analyst and run.validate_years == () and run.inputs == ()
+    assert run.staging_dir == s.paths.reports / "_scratch" / "2022"
+    assert run.restricted_staging_dir == s.paths.restricted / "_scratch" / "2022"
+
+
+def test_manifest_hashes_narrative_settings_national_figures_and_assumptions(tmp_path):
+    narrative = tmp_path / "2022.md"
+    narrative.write_text("# Key messages\n")
+    files = manifest.project_files(
+        2022, {"narrative_path": narrative, "settings_path": paths.SETTINGS_FILE}
+    )
+    assert files["narrative"]["sha256"] == manifest.sha256_file(narrative)
+    assert files["settings"] == {
+        "path": "config/settings.yaml",
+        "sha256": manifest.sha256_file(paths.SETTINGS_FILE),
+    }
+    national = paths.PACKAGE_DATA_DIR / "national_figures.csv"
+    assert files["national_figures"]["sha256"] == manifest.sha256_file(national)
+    assert files["assumptions"]["sha256"] == manifest.sha256_file(paths.DOCS_DIR / "assumptions.md")
+    narrative.write_text("# Key messages\nchanged\n")
+    changed = manifest.project_files(2022, {"narrative_path": narrative})
+    assert changed["narrative"]["sha256"] != files["narrative"]["sha256"]
+    assert (
+        manifest.project_files(2022, {"narrative_path": tmp_path / "no.md"})["narrative"]["sha256"]
+        is None
+    )
+
+
+def test_pre_commit_ruff_matches_the_locked_ruff():
+    locked = re.search(
+        r"^ruff==(\S+)", (paths.PROJECT_ROOT / "requirements.lock").read_text(), re.M
+    )
+    config = yaml.safe_load((paths.PROJECT_ROOT / ".pre-commit-config.yaml").read_text())
+    revs = [r["rev"] for r in config["repos"] if r["repo"].endswith("/ruff-pre-commit")]
+    assert locked and revs == [f"v{locked[1]}"]

@@ -1,0 +1,60 @@
+"""The same inputs give the same bytes, whichever process builds them and when."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+YEAR = 2022
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _build(root: Path, settings: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}  # time from data
+    cli = [sys.executable, "-m", "iro_analysis", "report", "--year", str(YEAR)]
+    subprocess.run([*cli, "--settings", str(settings)], check=True, env=env, cwd=root)
+
+
+@pytest.mark.slow
+def test_two_processes_build_identical_files(tmp_path, demo_raw):
+    shutil.copytree(demo_raw, tmp_path / "raw")
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(
+        "paths:\n"
+        + "".join(
+            f"  {k}: {tmp_path / k}\n" for k in ("raw", "processed", "reports", "restricted")
+        ),
+        encoding="utf-8",
+    )
+    published, notebooks = tmp_path / "reports" / str(YEAR), tmp_path / "restricted" / str(YEAR)
+    _build(tmp_path, settings)
+    first = _files(published), _files(notebooks / "notebooks")
+    shutil.rmtree(tmp_path / "processed")  # cleaned again from nothing
+    _build(tmp_path, settings)
+    second = _files(published), _files(notebooks / "notebooks")
+    assert sorted(first[0]) == sorted(second[0])
+    assert {"kpis.xlsx", "manifest.json", "validation.json", "data-quality.html"} <= set(first[0])
+    for name in first[0]:
+        assert first[0][name] == second[0][name], f"reports/{YEAR}/{name} differs"
+    assert sorted(first[1]) == ["01_clean.ipynb", "02_validate.ipynb", "03_annual_report.ipynb"]
+    for name in first[1]:
+        assert first[1][name] == second[1][name], f"restricted/{YEAR}/notebooks/{name} differs"
+        assert b".build-" not in first[1][name], f"{name} names a staging folder"
+    for name, data in first[0].items():
+        assert b".build-" not in data, f"reports/{YEAR}/{name} names a staging folder"
+    with zipfile.ZipFile(published / "kpis.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {(YEAR, 3, 31, 0, 0, 0)}
+        assert b"2022-03-31T00:00:00Z" in z.read("docProps/core.xml")
