@@ -48,14 +48,10 @@ REPORTS := $(shell $(BIN)/iro-analysis paths reports 2>/dev/null || echo reports
 RAW_FILES := $(shell find $(RAW) -type f ! -name README.md ! -name .gitkeep 2>/dev/null | sort)
 PKG_FILES := $(shell find src/iro_analysis -type f ! -name '*.pyc' 2>/dev/null | sort)
 NB_FILES := $(wildcard notebooks/*.ipynb)
-RAW_YEARS := $(notdir $(shell find $(RAW) -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9][0-9][0-9]' 2>/dev/null | sort))
 REPORT_DEPS := $(STAMP) $(PKG_FILES) $(NB_FILES) config/settings.yaml $(RAW_FILES) $(wildcard reports/narrative/*.md) $(wildcard docs/assumptions.md)
 
 $(REPORTS)/%/manifest.json: $(REPORT_DEPS)
 	$(BIN)/iro-analysis report --year $*
-
-$(REPORTS)/index.html: $(foreach y,$(RAW_YEARS),$(REPORTS)/$(y)/manifest.json)
-	$(BIN)/iro-analysis reports --no-years
 
 report: $(STAMP) ## build one year's report: make report YEAR=2022 [FORMAT=pdf]
 	@if [ -z "$(YEAR)" ]; then \
@@ -70,9 +66,9 @@ check: $(STAMP) $(AXE) ## open the built report in headless Chromium (offline, i
 	@if [ -z "$(YEAR)" ]; then echo "Choose a year: make check YEAR=<year>"; exit 2; fi
 	$(BIN)/iro-analysis check --year $(YEAR)
 
-reports: $(STAMP) ## build every year's report, the trends report and reports/index.html (make -j2 reports)
+reports: $(STAMP) ## build every year's report, the trends report and reports/index.html (history cleaned and validated once)
 	@if [ -z "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
-	@$(MAKE) --no-print-directory $(REPORTS)/index.html
+	$(BIN)/iro-analysis reports
 
 $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
