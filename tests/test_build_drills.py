@@ -214,7 +214,7 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
     pdf.write_bytes(b"%PDF-1.7 printed from this HTML")
     logged: list[str] = []
 
-    def build(**kw) -> Path:
+    def rebuild(**kw) -> Path:
         return build.build_report(
             REPORT_YEAR,
             raw_dir=root / "raw",
@@ -229,7 +229,7 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
     own = root / "restricted" / str(REPORT_YEAR) / "analyst" / "own-list.csv"
     own.parent.mkdir(exist_ok=True)
     own.write_text("an analyst's own file, not made by the build")
-    build()
+    rebuild()
     assert html.read_bytes() == before
     assert own.read_text() == "an analyst's own file, not made by the build"
     assert list((own.parents[1] / "exceptions").glob("*.xlsx"))  # the build's own lists
@@ -242,7 +242,7 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
     failed = root / "restricted" / f".failed-{REPORT_YEAR}"
     (failed / "notebooks").mkdir(parents=True)  # left by an earlier failed build
     logged.clear()
-    build(narrative_path=narrative)
+    rebuild(narrative_path=narrative)
     assert "A new paragraph for the committee." in html.read_text(encoding="utf-8")
     assert not pdf.exists()
     assert any(
