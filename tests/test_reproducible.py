@@ -22,10 +22,18 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
-def _build(root: Path, settings: Path) -> None:
+def _build(root: Path, settings: Path) -> str:
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}  # time from data
     cli = [sys.executable, "-m", "iro_analysis", "report", "--year", str(YEAR)]
-    subprocess.run([*cli, "--settings", str(settings)], check=True, env=env, cwd=root)
+    done = subprocess.run(
+        [*cli, "--settings", str(settings)],
+        check=True,
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
 
 
 @pytest.mark.slow
@@ -43,8 +51,12 @@ def test_two_processes_build_identical_files(tmp_path, demo_raw):
     _build(tmp_path, settings)
     first = _files(published), _files(notebooks / "notebooks")
     shutil.rmtree(tmp_path / "processed")  # cleaned again from nothing
-    _build(tmp_path, settings)
+    assert "reused" not in _build(tmp_path, settings)
     second = _files(published), _files(notebooks / "notebooks")
+    # Nothing the clean data depends on changed: the third build reuses the clean data and
+    # the validation (build/reuse.py) and the KPI cache, and changes not one byte.
+    assert "clean and validate: reused" in _build(tmp_path, settings)
+    assert (_files(published), _files(notebooks / "notebooks")) == second
     assert sorted(first[0]) == sorted(second[0])
     assert {"kpis.xlsx", "manifest.json", "validation.json", "data-quality.html"} <= set(first[0])
     for name in first[0]:

@@ -7,10 +7,12 @@ import errno
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from iro_analysis import paths
+from iro_analysis.build import reuse
 from iro_analysis.build.export import export_html
 from iro_analysis.build.index import build_trends, write_index
 from iro_analysis.build.notebooks import (
@@ -87,6 +89,10 @@ def write_build_exceptions(year: int, processed_dir, settings, out: Path) -> int
     if lists:
         write_exception_lists(ctx, lists, out)
     return len(lists)
+
+
+# Year reports built at once by `iro-analysis reports` (one kernel each).
+REPORT_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -180,10 +186,16 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
         (r_staging / "notebooks").mkdir(parents=True)
         run_path = run.write()
         steps = [("report", REPORT_NOTEBOOK)]
-        if prepared is None:
-            steps[:0] = [("clean", CLEAN_NOTEBOOK), ("validate", VALIDATE_NOTEBOOK)]
-        else:
+        if prepared is not None:
             _copy_prepared(prepared, run)
+        elif reuse.reusable(run):
+            reuse.stage_reused(run)
+            log(
+                f"[{year}] clean and validate: reused from the last build (raw files, "
+                "settings and code unchanged)"
+            )
+        else:
+            steps[:0] = [("clean", CLEAN_NOTEBOOK), ("validate", VALIDATE_NOTEBOOK)]
         for step, notebook in steps:
             t0 = time.perf_counter()
             log(f"[{year}] {step}: running notebooks/{notebook}")
@@ -224,6 +236,7 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
         if kept:
             log(f"[{year}] kept in {r_final}: {', '.join(kept)} (not made by the build)")
         _publish(r_staging, r_final, None)
+        reuse.record(run)
     except BaseException as exc:
         _build_failed(exc, step, staging_root, restricted_root, year, log)
         raise
@@ -354,8 +367,12 @@ def cli_reports(args) -> int:
         runs = [dataclasses.replace(history.for_year(y), prepared=True) for y in years]
         try:
             prepared = prepare_history(history, log=print)
-            for run in runs:
-                build_run(run, log=print, prepared=prepared)
+            # Each year's report notebook runs in its own kernel: two at a time.
+            with ThreadPoolExecutor(max_workers=REPORT_WORKERS) as pool:
+                for future in [
+                    pool.submit(build_run, r, log=print, prepared=prepared) for r in runs
+                ]:
+                    future.result()
         finally:
             shutil.rmtree(history.staging_root, ignore_errors=True)
             shutil.rmtree(history.restricted_staging_root, ignore_errors=True)

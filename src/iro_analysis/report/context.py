@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +94,72 @@ def kpi_history(dataset, year: int, settings: Settings) -> pd.DataFrame:
     )
 
 
+KPI_CACHE = "kpis"  # <processed>/_cache/kpis/: one parquet per (data, code, settings, year)
+
+
+@functools.cache
+def _kpi_code_digest() -> str:
+    """sha256 over the package's KPI code and the national figures (England columns)."""
+    h = hashlib.sha256()
+    files = sorted((paths.PACKAGE_DIR / "kpis").rglob("*.py"))
+    files.append(paths.PACKAGE_DATA_DIR / "national_figures.csv")
+    for f in files:
+        h.update(f.relative_to(paths.PACKAGE_DIR).as_posix().encode() + b"\0")
+        h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _sha256_files(files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + (f.read_bytes() if f.is_file() else b"-") + b"\0")
+    return h.hexdigest()
+
+
+def kpi_history_cached(
+    dataset,
+    year: int,
+    settings: Settings,
+    processed_dir: Path,
+    settings_sha256: str,
+    narrative_path: Path | None = None,
+) -> pd.DataFrame:
+    """`kpi_history`, each year's KPIs read from `<processed>/_cache/kpis/` when computed
+    before from the same clean data, KPI code, national figures, settings and that year's
+    narrative (a KPI may read it); computed and stored otherwise. A year's entry is keyed
+    by the sha256 of all of these, so a change to any of them recomputes that year only.
+    """
+    from iro_analysis.kpis import compute_kpis
+
+    folder = paths.processed_year_dir(year, processed_dir)
+    data = _sha256_files(sorted(folder.glob("*.parquet")))
+    cache_dir = Path(processed_dir) / "_cache" / KPI_CACHE
+    frames = []
+    for y in (y for y in dataset.years if y <= year):
+        narrative = narrative_path if y == year and narrative_path else None
+        narrative = narrative or paths.NARRATIVE_DIR / f"{y}.md"
+        key = hashlib.sha256(
+            "\0".join(
+                [data, _kpi_code_digest(), settings_sha256, str(y), _sha256_files([narrative])]
+            ).encode()
+        ).hexdigest()
+        entry = cache_dir / f"{y}-{key[:32]}.parquet"
+        try:
+            frame = pd.read_parquet(entry)
+        except (OSError, ValueError):
+            frame = compute_kpis(dataset, y, settings)
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = entry.with_name(f".{entry.name}.{uuid.uuid4().hex}.tmp")
+            frame.to_parquet(tmp, index=False)
+            tmp.replace(entry)
+        frames.append(frame)
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"])
+    )
+
+
 def _read_validation(path: Path | None) -> pd.DataFrame | None:
     if path is None or not Path(path).is_file():
         return None
@@ -147,10 +216,15 @@ def prepare_run(run) -> ReportContext:
     output into its staging folders."""
     from iro_analysis.validate.suites import load_or_clean
 
+    settings = run.settings()
+    ds = load_or_clean(run.year, run.raw_dir, run.processed_dir)
     return _prepare(
         run.year,
-        run.settings(),
-        load_or_clean(run.year, run.raw_dir, run.processed_dir),
+        settings,
+        ds,
+        history=kpi_history_cached(
+            ds, run.year, settings, run.processed_dir, run.settings_sha256, run.narrative_path
+        ),
         parameters={
             "year": run.year,
             "raw_dir": run.raw_dir,
@@ -174,8 +248,10 @@ def _prepare(
     validation_path: Path | None,
     narrative_path: Path | None,
     restricted_dir: Path | None,
+    history: pd.DataFrame | None = None,
 ) -> ReportContext:
-    """Compute every figure of `year` from the clean Dataset `ds`, once."""
+    """Compute every figure of `year` from the clean Dataset `ds`, once (the KPI history
+    given, or computed here)."""
     from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns, missing_inputs
     from iro_analysis.report.narrative import load_narrative
 
@@ -187,7 +263,7 @@ def _prepare(
         year=ReportingYear(year),
         settings=settings,
         dataset=ds,
-        history=kpi_history(ds, year, settings),
+        history=kpi_history(ds, year, settings) if history is None else history,
         breakdowns=compute_breakdowns(ds, year, settings),
         missing=missing_inputs(ds, year),
         validation=_read_validation(validation_path),
