@@ -198,3 +198,15 @@ def test_reports_cleans_once_builds_every_year_and_agrees_with_the_kpis_command(
         assert exact.read_bytes() == (tmp_path / "k.csv").read_bytes(), y
     assert (tmp_path / "reports" / "trends" / "iro-trends.html").is_file()
     assert not list((tmp_path / "reports").glob(".build-*"))
+
+
+def test_the_kpis_command_reads_a_build_only_when_its_record_matches(run):
+    _stage_a_finished_build(run)
+    key = reuse.data_key(run)
+    assert not reuse.recorded(run.year, run.processed_dir, run.restricted_dir, key)
+    reuse.record(run)
+    assert reuse.recorded(run.year, run.processed_dir, run.restricted_dir, key)
+    assert not reuse.recorded(run.year, run.processed_dir, run.restricted_dir, "0" * 64)
+    assert not reuse.recorded(run.year - 1, run.processed_dir, run.restricted_dir, key)
+    (paths.processed_year_dir(run.year, run.processed_dir) / "accounting.parquet").unlink()
+    assert not reuse.recorded(run.year, run.processed_dir, run.restricted_dir, key)

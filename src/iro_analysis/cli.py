@@ -26,7 +26,7 @@ HANDLERS = {
     "demo-data": "iro_analysis.demo:cli_main",
     "clean": "iro_analysis.ingest.clean:cli_main",
     "validate": "iro_analysis.validate.suites:cli_main",
-    "kpis": "iro_analysis.kpis:cli_main",
+    "kpis": "iro_analysis.build.kpis_command:cli_main",
     "report": "iro_analysis.build.pipeline:cli_main",
     "reports": "iro_analysis.build.pipeline:cli_reports",
     "check": "iro_analysis.build.pipeline:cli_check",

@@ -72,10 +72,23 @@ def data_key(run: Run) -> str:
     return key_of(run.year, run.inputs, run.settings_sha256)
 
 
-def _records(run: Run) -> tuple[Path, Path]:
+def _records_of(year: int, processed_dir: Path, restricted_dir: Path) -> tuple[Path, Path]:
     return (
-        paths.processed_year_dir(run.year, run.processed_dir) / KEY_FILE,
-        paths.restricted_year_dir(run.year, run.restricted_dir) / KEY_FILE,
+        paths.processed_year_dir(year, processed_dir) / KEY_FILE,
+        paths.restricted_year_dir(year, restricted_dir) / KEY_FILE,
+    )
+
+
+def _records(run: Run) -> tuple[Path, Path]:
+    return _records_of(run.year, run.processed_dir, run.restricted_dir)
+
+
+def recorded(year: int, processed_dir: Path, restricted_dir: Path, key: str) -> bool:
+    """True when the last successful build of `year` recorded `key` beside its clean data
+    and its restricted outputs, and the clean data is there."""
+    return (
+        all(_read_key(p) == key for p in _records_of(year, processed_dir, restricted_dir))
+        and (paths.processed_year_dir(year, processed_dir) / "accounting.parquet").is_file()
     )
 
 

@@ -1,0 +1,75 @@
+"""`iro-analysis kpis --year YEAR`: the year's KPIs without notebooks or a report.
+
+It cleans every year folder (each raw file parsed once, then read from the parse cache),
+runs the critical validation checks for YEAR and computes the KPIs, unless the last
+successful build of YEAR cleaned and validated exactly these raw files with these
+settings and this code (`build/reuse.py`): then it reads that build's clean data and
+checks nothing again, because the build already did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from iro_analysis import paths
+from iro_analysis.build import reuse
+from iro_analysis.build.run import hash_inputs
+from iro_analysis.errors import InputError
+from iro_analysis.settings import settings_or_defaults
+
+
+def _settings_sha256(settings_path: Path | str | None) -> str | None:
+    from iro_analysis.build.manifest import sha256_file
+
+    path = Path(settings_path) if settings_path else paths.SETTINGS_FILE
+    return sha256_file(path.resolve()) if path.is_file() else None
+
+
+def cli_main(args: argparse.Namespace) -> int:
+    """`iro-analysis kpis --year YEAR [--raw-dir DIR] [--out FILE] [--format csv|json]`.
+
+    Raises InputError (the CLI prints it and exits 1) when YEAR has no raw folder or its
+    data supports no KPI.
+    """
+    from iro_analysis.kpis import compute_kpis, format_kpis, missing_inputs, write_kpis
+
+    settings_path = getattr(args, "settings", None)
+    settings = settings_or_defaults(settings_path)
+    raw_dir = Path(args.raw_dir) if args.raw_dir else settings.paths.raw
+    year = int(args.year)
+    if not paths.raw_year_dir(year, raw_dir).is_dir():
+        years = paths.available_years(raw_dir)
+        have = ", ".join(map(str, years)) if years else "none (run `make data` for the demo)"
+        raise InputError(
+            f"no raw folder for {year} at {paths.raw_year_dir(year, raw_dir)}; years available: {have}"
+        )
+    settings_sha = _settings_sha256(settings_path)
+    processed, restricted = settings.paths.processed, settings.paths.restricted
+    key = reuse.key_of(year, hash_inputs(raw_dir), settings_sha) if settings_sha else None
+    if key and reuse.recorded(year, processed, restricted, key):
+        from iro_analysis.ingest.clean import load_processed
+
+        ds = load_processed(year, processed)
+    else:
+        from iro_analysis.ingest.cache import cache_dir_of
+        from iro_analysis.ingest.clean import build_dataset
+        from iro_analysis.validate.suites import validate_dataset
+
+        ds = build_dataset(raw_dir, cache_dir=cache_dir_of(processed))
+        validate_dataset(ds, year).raise_for_critical()
+    df = compute_kpis(ds, year, settings)
+    if df.empty:
+        gaps = "; ".join(f"{k}: {', '.join(v)}" for k, v in missing_inputs(ds, year).items())
+        raise InputError(
+            f"the data in {paths.raw_year_dir(year, raw_dir)} supports no KPI for {year} "
+            f"(inputs missing: {gaps})"
+        )
+    fmt = getattr(args, "format", "csv") or "csv"
+    if args.out:
+        path = write_kpis(df, args.out, fmt)
+        print(f"wrote {len(df)} KPIs for {year} to {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(format_kpis(df, fmt))
+    return 0
