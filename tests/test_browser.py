@@ -88,3 +88,33 @@ def test_committee_pdf(built_report):
     assert "Key messages" in flat
     assert "children were looked after at 31 March" in flat
     assert f"Page 1 of {pages}" in flat
+
+
+@needs_browser
+def test_the_first_screen_says_what_works_what_worries_and_what_the_panel_is_asked(built_report):
+    """A reader who opens the report sees, without scrolling (1280 x 900), the three
+    statements of the summary and the start of each: the first screen states what is
+    working well, what the service is worried about and what the Panel is asked to do."""
+    from iro_analysis.build.browser import browser
+
+    with browser() as b:
+        page = b.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(built_report.resolve().as_uri(), wait_until="load")
+        seen = page.evaluate(
+            """() => [...document.querySelectorAll('.summary-card')].map(card => {
+                const h = card.querySelector('h3');
+                const first = h.nextElementSibling;
+                const firstLine = first.querySelector('li, p') || first;
+                return {title: h.textContent, heading: h.getBoundingClientRect().bottom,
+                        first: firstLine.getBoundingClientRect().top + 20,
+                        text: firstLine.textContent.trim()};
+            })"""
+        )
+    assert [s["title"] for s in seen] == [
+        "What is working well",
+        "What we are worried about",
+        "What the Panel is asked to do",
+    ]
+    for s in seen:
+        assert s["heading"] <= 900 and s["first"] <= 900, s
+        assert len(s["text"]) > 10, s

@@ -156,7 +156,7 @@ def test_kpi_cache_gives_the_computed_history_and_recomputes_only_what_changed(
 
 @pytest.mark.slow
 def test_reports_cleans_once_builds_every_year_and_agrees_with_the_kpis_command(
-    tmp_path, demo_raw, capsys
+    tmp_path, demo_raw, capfd
 ):
     from iro_analysis import cli
 
@@ -169,7 +169,7 @@ def test_reports_cleans_once_builds_every_year_and_agrees_with_the_kpis_command(
     )
     years = paths.available_years(demo_raw)
     assert cli.main(["reports", "--settings", str(settings)]) == 0
-    out = capsys.readouterr().out
+    out = capfd.readouterr().out  # the years are built in child processes
     assert out.count("clean: running notebooks/01_clean.ipynb") == 1  # the history, once
     assert out.count("validate: running notebooks/02_validate.ipynb") == 1
     assert out.count("report: running notebooks/03_annual_report.ipynb") == len(years)

@@ -68,8 +68,11 @@ def test_quarantine_finds_every_broken_row(ds):
             (2022, "cin_census.xml#CPPreviewDate", 46, "CPPstartDate", "parent_quarantined"),
             (2022, "cin_census.xml#Child", 51, "LAchildID", "missing_required"),
             (2022, "cin_census.xml#ChildProtectionPlans", 41, "CPPstartDate", "unparseable_date"),
+            # RESOLVED: a code of the project's earlier outcome list, not the contract's
+            (2022, "iro/disputes.csv", 2, "outcome", "unknown_code"),
             (2022, "iro/disputes.csv", 3, "highest_stage", "unknown_code"),
             (2022, "iro/disputes.csv", 4, "child_id", "orphan_child"),
+            (2022, "iro/disputes.csv", 5, "outcome", "unknown_code"),
             (2022, "iro/disputes.csv", 5, "resolved_date", "impossible_date"),
             (2022, "iro/meetings.csv", 4, "pre_meeting_visit", "unknown_code"),
             (2022, "iro/pep.csv", 4, "pep_date", "unparseable_date"),
@@ -382,7 +385,7 @@ def test_cli_main_cleans_and_reports(tmp_path, capsys):
     args = argparse.Namespace(year=2022, raw_dir=RAW, processed_dir=tmp_path)
     assert clean.cli_main(args) == 0
     out = capsys.readouterr().out
-    assert "51 rows read" in out and "17 quarantined" in out
+    assert "51 rows read" in out and "18 quarantined" in out
     assert (tmp_path / "2022" / "episodes.parquet").is_file()
 
 

@@ -210,7 +210,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
     generate(b, [2021, 2022], seed=11, scale=150, fault_rate=0.02)
     generate(c, [2021, 2022], seed=12, scale=150, fault_rate=0.02)
     ta, tb, tc = _tree(a), _tree(b), _tree(c)
-    assert len(ta) == 2 * 10
+    assert len(ta) == 2 * 14  # 4 903 CSVs, the census, 8 IRO extracts, the fault manifest
     assert ta == tb
     assert ta["2022/ssda903/episodes.csv"] != tc["2022/ssda903/episodes.csv"]
 
@@ -677,6 +677,64 @@ def test_workforce_covers_the_year(clean_dir):
         assert w["iro_id"].is_unique
 
 
+def test_optional_iro_extracts_follow_the_contract(clean_dir):
+    from iro_analysis.demo.oversight import QUOTES_NOT_PUBLISHABLE, QUOTES_PUBLISHABLE
+
+    known = set()
+    for y in YEARS:
+        known |= set(read_csv(clean_dir, y, "header")["CHILD"])
+        known |= {c.text for c in cin_xml(clean_dir, y).iter("LAchildID")}
+    meetings = all_years(clean_dir, "meetings")
+    for y in YEARS:
+        start, end = year_bounds(y)
+        w = read_csv(clean_dir, y, "workforce")
+        w = w.assign(s=dates(w["start_date"]), e=dates(w["end_date"]))
+        f = read_csv(clean_dir, y, "footprints")
+        assert len(f) and f["footprint_id"].is_unique
+        assert f["footprint_type"].isin(S.FOOTPRINT_TYPES).all()
+        assert dates(f["footprint_date"]).between(start, end).all()
+        assert f["child_id"].isin(known).all()
+        chk = f.assign(d=dates(f["footprint_date"])).merge(w, on="iro_id", how="left")
+        assert ((chk["s"] <= chk["d"]) & (chk["e"].isna() | (chk["e"] >= chk["d"]))).all()
+        fb = read_csv(clean_dir, y, "feedback")
+        assert len(fb) and fb["response_id"].is_unique
+        assert fb["respondent"].isin(S.FEEDBACK_RESPONDENTS).all()
+        assert fb["rating"].isin(["", "1", "2", "3", "4", "5"]).all()
+        assert dates(fb["response_date"]).between(start, end).all()
+        assert fb["meeting_id"].eq("").any()
+        assert fb.loc[fb["meeting_id"] != "", "meeting_id"].isin(meetings["meeting_id"]).all()
+        assert fb["quote_publishable"].isin(S.YES_NO).all()
+        pub = fb["quote_publishable"] == "Y"
+        assert fb.loc[pub, "quote"].isin(QUOTES_PUBLISHABLE).all()
+        assert fb.loc[~pub, "quote"].isin(("", *QUOTES_NOT_PUBLISHABLE)).all()
+        e = read_csv(clean_dir, y, "establishment")
+        assert e["as_at_date"].tolist() == [f"30/09/{y - 1}", f"31/03/{y}"]
+        ftes = e["establishment_fte"].astype(float)
+        for at, fte in zip(dates(e["as_at_date"]), ftes, strict=True):
+            in_post = w.loc[(w["s"] <= at) & (w["e"].isna() | (w["e"] >= at)), "fte"]
+            vacant = fte - in_post.astype(float).sum()
+            assert 0 < vacant <= 2.5, (y, at, vacant)
+        iv = read_csv(clean_dir, y, "independent_visitors")
+        assert len(iv) and iv["child_id"].isin(set(read_csv(clean_dir, y, "header")["CHILD"])).all()
+        s, t = dates(iv["match_start_date"]), dates(iv["match_end_date"])
+        assert (s <= end).all() and (t.isna() | (t >= start)).all() and (t.isna() | (t >= s)).all()
+
+
+def test_feedback_quotes_survive_csv_quoting(clean_dir):
+    """Quotes with commas, double quotes and line breaks are written quoted and read back
+    as one record each by the project's reader."""
+    from iro_analysis.ingest.read import read_raw_csv
+
+    for y in YEARS:
+        path = clean_dir / str(y) / S.FEEDBACK.relpath
+        fb = read_csv(clean_dir, y, "feedback")
+        ours = read_raw_csv(path, S.FEEDBACK).frame
+        assert (ours["_malformed"] == "").all()
+        assert ours["quote"].tolist() == fb["quote"].tolist()
+    quotes = pd.concat([read_csv(clean_dir, y, "feedback")["quote"] for y in YEARS])
+    assert quotes.str.contains("\n").any() and quotes.str.contains('"').any()
+
+
 # ----------------------------------------------------------------------------------------
 # Calibration (medium)
 # ----------------------------------------------------------------------------------------
@@ -864,3 +922,41 @@ def test_no_unlisted_fault_in_the_files(faulty_dir):
                 v = df.loc[clean, dcol]
                 v = v[v != ""]
                 pd.to_datetime(v, format="%d/%m/%Y")  # raises on anything else
+
+
+def test_medium_optional_extracts_are_plausible(medium_dir):
+    header = all_years(medium_dir, "header", list(range(2018, 2025)))
+    assert len(header)
+    fp = all_years(medium_dir, "footprints", list(range(2018, 2025)))
+    fp = fp.assign(d=dates(fp["footprint_date"]))
+    mid = fp.loc[fp["footprint_type"] == "MIDWAY_CHECK"]
+    for y in range(2020, 2025):
+        start, end = year_bounds(y)
+        # reviews with an earlier review of the same child under 7 months before
+        r = all_years(medium_dir, "reviews", [y - 1, y]).drop_duplicates(["CHILD", "REVIEW"])
+        r = r.assign(d=dates(r["REVIEW"])).sort_values(["CHILD", "d"])
+        r["prev"] = r.groupby("CHILD")["d"].shift()
+        r = r.loc[r["d"].between(start, end) & (r["d"] - r["prev"] < pd.Timedelta(days=215))]
+        j = r.reset_index().merge(mid, left_on="CHILD", right_on="child_id")
+        hit = j.loc[(j["d_y"] > j["prev"]) & (j["d_y"] < j["d_x"]), "index"].nunique()
+        assert 0.70 <= hit / len(r) <= 0.85, (y, hit / len(r))
+        e = read_csv(medium_dir, y, "episodes")
+        e = e.loc[~e["LS"].isin(S.LS_SHORT_BREAKS)]
+        cla = set(e.loc[(dates(e["DECOM"]) <= end) & dates(e["DEC"]).isna(), "CHILD"])
+        iv = read_csv(medium_dir, y, "independent_visitors")
+        open_ = iv.loc[iv["match_end_date"] == "", "child_id"]
+        assert 0.05 <= len(set(open_) & cla) / len(cla) <= 0.10, y
+        m = read_csv(medium_dir, y, "meetings")
+        fb = read_csv(medium_dir, y, "feedback")
+        assert 0.05 <= len(fb) / len(m) <= 0.25
+        rated = fb.loc[fb["rating"] != "", "rating"].astype(int)
+        assert (rated >= 4).mean() > 0.6 and (fb["rating"] == "").any()
+        quotes = fb.loc[fb["quote"] != ""]
+        assert 0 < (quotes["quote_publishable"] == "Y").mean() < 0.5
+        d = read_csv(medium_dir, y, "disputes")
+        resolved = d.loc[d["resolved_date"] != "", "outcome"]
+        assert resolved.isin(S.DISPUTE_OUTCOMES).all()
+        assert resolved.isin(["PLAN_CHANGED", "RESOLVED_NO_CHANGE"]).mean() > 0.8
+        w = read_csv(medium_dir, y, "workforce")
+        in_post = w.loc[dates(w["start_date"]) <= end].loc[lambda x: x["end_date"] == ""]
+        assert (in_post["agency"] == "Y").any()

@@ -17,8 +17,21 @@ from iro_analysis.report.catalogue import SECTION_BY_KEY, SECTIONS, misplaced_kp
 # The section tables as the report rendered them before the registry declared sections:
 # deriving them must not change a rendered table.
 TABLES = {
-    "iro_service": ("iro_fte_at_31_march", "iro_caseload_per_fte"),
-    "looked_after": ("cla_at_31_march", "cla_during_year", "cla_started", "cla_ceased"),
+    "iro_service": (
+        "iro_fte_at_31_march",
+        "cla_caseload_per_iro_fte",
+        "iro_caseload_per_fte",
+        "iro_agency_fte",
+        "iro_vacancy_fte",
+        "iro_leavers_pct",
+    ),
+    "looked_after": (
+        "cla_at_31_march",
+        "cla_during_year",
+        "cla_started",
+        "cla_ceased",
+        "cla_per_10000",
+    ),
     "reviews": (
         "cla_reviews_held",
         "cla_reviews_on_time_pct",
@@ -26,6 +39,7 @@ TABLES = {
         "cla_children_reviews_on_time_pct",
         "cla_reviews_overdue_at_31_march",
         "cla_participation_pct",
+        "cla_review_attendance_pct",
     ),
     "child_protection": (
         "cp_plans_at_31_march",
@@ -37,6 +51,8 @@ TABLES = {
         "icpc_within_15wd_pct",
         "rcpc_held",
         "rcpc_on_time_pct",
+        "cp_per_10000",
+        "cp_caseload_per_iro_fte",
     ),
     "disputes": (
         "drp_raised",
@@ -45,6 +61,7 @@ TABLES = {
         "drp_escalated_pct",
         "drp_open_at_31_march",
         "drp_open_overdue_at_31_march",
+        "drp_outcome_plan_changed_pct",
     ),
     "meetings": (
         "meetings_held",
@@ -59,6 +76,46 @@ TABLES = {
         "dental_check_pct",
         "immunisations_pct",
     ),
+    "oversight": ("midway_checks_pct",),
+    "voice": ("feedback_responses", "feedback_positive_pct"),
+    "independent_visitors": ("independent_visitor_pct",),
+    "progress": ("priorities_met",),
+}
+
+# The headline KPIs, in registry order (issue #15): the IRO Handbook's 50-70 applies to
+# looked-after children only, so cla_caseload_per_iro_fte replaces iro_caseload_per_fte.
+HEADLINE = (
+    "cla_at_31_march",
+    "cla_per_10000",
+    "cla_reviews_on_time_pct",
+    "cla_participation_pct",
+    "cla_review_attendance_pct",
+    "cp_plans_at_31_march",
+    "icpc_within_15wd_pct",
+    "rcpc_on_time_pct",
+    "cp_per_10000",
+    "drp_raised",
+    "drp_resolved_within_20wd_pct",
+    "drp_outcome_plan_changed_pct",
+    "cla_caseload_per_iro_fte",
+    "midway_checks_pct",
+    "feedback_positive_pct",
+    "independent_visitor_pct",
+)
+
+# KPI id -> England measure (each its own id in data/national_figures.csv).
+ENGLAND = {
+    k: k
+    for k in (
+        "cla_per_10000",
+        "cp_per_10000",
+        "icpc_within_15wd_pct",
+        "cp_repeat_plans_pct",
+        "cp_plans_ended_2y_plus_pct",
+        "health_assessment_pct",
+        "dental_check_pct",
+        "immunisations_pct",
+    )
 }
 
 
@@ -89,11 +146,14 @@ def test_per_code_kpis_have_their_breakdown_section():
         "cla_participation_<code>": "reviews",
         "cp_category_<cat>": "child_protection",
         "drp_theme_<THEME>": "disputes",
+        "feedback_responses_<respondent>": "voice",
     }
     for d in KPI_DEFINITIONS.values():
         if d.per_code:
             assert d.id not in section_kpis(d.section)
-            assert SECTION_BY_KEY[d.section].breakdowns, d.id
+            section = SECTION_BY_KEY[d.section]
+            # A breakdown the section always shows, or one it shows when supplied.
+            assert section.breakdowns or getattr(section, "optional", ()), d.id
 
 
 def test_trend_charts_show_headline_kpis_of_their_own_section():
@@ -101,6 +161,14 @@ def test_trend_charts_show_headline_kpis_of_their_own_section():
         for kid in s.trends:
             assert kid in s.kpis, (s.key, kid)
             assert KPI_DEFINITIONS[kid].headline, kid
+
+
+def test_headline_kpis():
+    assert headline_kpis() == HEADLINE
+    assert not KPI_DEFINITIONS["iro_caseload_per_fte"].headline
+    d = KPI_DEFINITIONS
+    assert (d["cla_per_10000"].unit, d["cp_per_10000"].unit) == ("ratio", "ratio")
+    assert d["cla_caseload_per_iro_fte"].direction is False
 
 
 def test_headline_and_direction_agree_with_the_key_messages():
@@ -131,7 +199,12 @@ def test_england_keys_exist_in_the_national_figures():
     measures = set(national.national_figures()["measure"])
     named = {d.england for d in KPI_DEFINITIONS.values() if d.england}
     assert named and named <= measures
-    assert national.england_value("cla_at_31_march", 2022) == 82090
+    assert {k: d.england for k, d in KPI_DEFINITIONS.items() if d.england} == ENGLAND
+    # Counts get no England figure: a council's count is not comparable with England's.
+    assert not any(d.england for d in KPI_DEFINITIONS.values() if d.unit == "count")
+    assert not named & national.CONTEXT_ONLY
+    assert national.england_value("cla_per_10000", 2025) == 67
+    assert national.england_value("cla_at_31_march", 2022) is None
     assert national.england_value("drp_raised", 2022) is None
     assert national.england_value("no_such_kpi", 2022) is None
 
@@ -156,7 +229,7 @@ def test_the_decorator_records_presentation(monkeypatch):
         section="disputes",
         headline=True,
         direction=False,
-        england="cla_at_31_march",
+        england="cla_per_10000",
     )
     def x_test_pct(ctx):
         """A rule."""
@@ -167,7 +240,7 @@ def test_the_decorator_records_presentation(monkeypatch):
         "disputes",
         True,
         False,
-        "cla_at_31_march",
+        "cla_per_10000",
     )
     assert definitions.section_kpis("disputes") == ("x_test_pct",)
     assert "x_test_pct" not in _REGISTRY and "x_test_pct" not in KPI_DEFINITIONS
@@ -199,6 +272,14 @@ def test_docs_show_the_appendix_definition_and_source():
         assert " ".join(d.source.split()) in text, d.id
     assert "| Direction | higher is better |" in text
     assert "`cla_participation_<code>`" in text
+
+
+def test_docs_list_england_years_with_gaps():
+    text = kpi_docs.render()
+    assert "`cp_plans_ended_2y_plus_pct`, years 2020 and 2025 (latest:" in text
+    assert "`cp_per_10000`, year 2020 (latest:" in text
+    assert "`cla_per_10000`, years 2018 to 2025 (latest:" in text
+    assert kpi_docs._years([2018, 2019, 2021]) == "years 2018, 2019 and 2021"
 
 
 def test_docs_check_command(tmp_path, capsys):

@@ -23,13 +23,15 @@ from iro_analysis.kpis import (
     missing_inputs,
     rate,
     round_half_up,
+    voice,
     write_kpis,
 )
-from iro_analysis.kpis.definitions import _REGISTRY
+from iro_analysis.kpis.definitions import _REGISTRY, KPI_CSV_COLUMNS, NON_DATA_INPUTS
 from iro_analysis.settings import Settings
 from tests.fixtures.kpis import scenario
 
 SPEC = paths.PROJECT_ROOT.parent / "shared" / "spec" / "kpis.md"  # shared/ sits beside the clone
+PANEL_SPEC = SPEC.with_name("kpis-panel.md")
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +111,8 @@ REVIEWS_2023 = {
     "cla_children_reviews_on_time_pct": (40.0, 2, 5),
     "cla_reviews_overdue_at_31_march": (2, None, None),
     "cla_participation_pct": (88.9, 8, 9),
+    # Attended (PN1-PN4): 3 PN1 + PN2 + PN3 + PN4 = 6 of PN1-PN7 = 9 -> 66.666... -> 66.7.
+    "cla_review_attendance_pct": (66.7, 6, 9),
     "cla_participation_pn0": (1, None, None),
     "cla_participation_pn1": (3, None, None),
     "cla_participation_pn2": (1, None, None),
@@ -241,8 +245,19 @@ OTHER_2023 = {
     "meetings_rearranged_pct": (42.9, 3, 7),
     "pre_meeting_visit_pct": (57.1, 4, 7),
     "advocacy_pct": (42.9, 3, 7),
+    # Resolved in the year: D1, D2, D4 and D5 (raised in 2022, resolved 20 Apr 2022) = 4;
+    # D3 and D6 are open. Outcome PLAN_CHANGED: D1, D4 and D5 (D2 RESOLVED_NO_CHANGE) -> 3 / 4.
+    "drp_outcome_plan_changed_pct": (75.0, 3, 4),
     "iro_fte_at_31_march": (2.1, None, None),
+    # 6 looked after / 2.1 = 2.857... -> 2.9; K1, K3 on a plan / 2.1 = 0.952... -> 1.0.
+    "cla_caseload_per_iro_fte": (2.9, 6, 2.1),
+    "cp_caseload_per_iro_fte": (1.0, 2, 2.1),
     "iro_caseload_per_fte": (3.8, 8, 2.1),
+    # Agency in post at 31 March: I2 (0.6, last day 31 March).
+    "iro_agency_fte": (0.6, None, None),
+    # In post on 1 April 2022: I1, I2, I3 (I4 joined 1 Nov 2022). Left in the year: I3
+    # (31 Oct 2022) and I2 (last day 31 March 2023, not in post on 1 April) -> 2 / 3.
+    "iro_leavers_pct": (66.7, 2, 3),
     "pep_in_place_pct": (66.7, 2, 3),
     "pep_up_to_date_pct": (33.3, 1, 3),
     "health_assessment_pct": (100.0, 2, 2),
@@ -290,10 +305,19 @@ def test_missing_inputs_and_absent_families_2024(ds):
         "Child protection": ["cin_census"],
         "Disputes": ["disputes"],
         "Meetings": ["meetings"],
-        "Workforce": ["workforce", "cin_census"],
+        "Workforce": ["workforce", "cin_census", "establishment"],
         "Education and health": ["oc2"],
+        "Oversight between reviews": ["footprints"],
+        "Feedback": ["feedback"],
+        "Independent visitors": ["independent_visitors"],
     }
-    assert missing_inputs(ds, 2023) == {}
+    # The scenario has none of the optional extracts (a missing narrative is not data).
+    assert missing_inputs(ds, 2023) == {
+        "Workforce": ["establishment"],
+        "Oversight between reviews": ["footprints"],
+        "Feedback": ["feedback"],
+        "Independent visitors": ["independent_visitors"],
+    }
     assert set(compute_breakdowns(ds, 2024)) == {
         "cla_by_age_band",
         "cla_by_sex",
@@ -430,7 +454,7 @@ def test_breakdowns_hold_no_child_identifiers(ds, b2023):
 
 
 def _spec_ids() -> set[str]:
-    text = SPEC.read_text(encoding="utf-8")
+    text = SPEC.read_text(encoding="utf-8") + "\n" + PANEL_SPEC.read_text(encoding="utf-8")
     ids = set(re.findall(r"^\| ([a-z0-9_<>A-Z ,….]+?) \|", text, flags=re.M)) - {"id"}
     out: set[str] = set()
     for entry in ids:
@@ -445,11 +469,13 @@ def _spec_ids() -> set[str]:
     return out
 
 
-@pytest.mark.skipif(not SPEC.is_file(), reason="shared spec not mounted")
+@pytest.mark.skipif(not (SPEC.is_file() and PANEL_SPEC.is_file()), reason="shared spec not mounted")
 def test_every_spec_kpi_is_defined():
-    """The shared spec (beside the clone, when mounted) and the registry agree; docs/kpis.md,
-    in every clone, is checked against the registry in tests/test_kpi_registry.py."""
-    assert _spec_ids() == set(KPI_DEFINITIONS)
+    """The shared specs (beside the clone, when mounted) and the registry agree; docs/kpis.md,
+    in every clone, is checked against the registry in tests/test_kpi_registry.py. The
+    panel spec's "also by respondent" are the per-respondent counts."""
+    by_respondent = {f"feedback_responses_{r.lower()}" for r in voice.RESPONDENTS}
+    assert _spec_ids() | by_respondent == set(KPI_DEFINITIONS)
 
 
 def test_definitions_are_the_function_docstrings():
@@ -458,7 +484,7 @@ def test_definitions_are_the_function_docstrings():
         assert d.id == kid
         assert d.unit in ("count", "percent", "ratio")
         assert d.title and d.source and d.inputs
-        assert set(d.inputs) <= set(schema.SUPPLIED_INPUTS)
+        assert set(d.inputs) <= set(schema.SUPPLIED_INPUTS) | set(NON_DATA_INPUTS)
         rule, _, tail = reg.func.__doc__.partition("\n\nSource: ")
         assert d.definition == rule.format(**reg.kwargs)
         assert tail.startswith(d.source)
@@ -495,11 +521,17 @@ def test_write_kpis_csv_is_deterministic(ds, tmp_path):
     b = write_kpis(compute_kpis(ds, 2022), tmp_path / "b.csv").read_bytes()
     assert a == b
     lines = a.decode().splitlines()
-    assert lines[0] == "kpi_id,year,value,numerator,denominator"
-    assert "cla_at_31_march,2022,3,," in lines  # a count: integer, blanks empty
-    assert "cla_reviews_on_time_pct,2022,75.0,3,4" in lines  # one decimal
-    assert "cp_repeat_plans_pct,2022,,0,0" in lines  # 0/0: blank value, row written
-    assert "iro_caseload_per_fte,2022,1.7,4,2.4" in lines  # 4 / 2.4 = 1.666...
+    assert lines[0] == ("kpi_id,year,value,numerator,denominator,england,rating,rating_basis")
+    assert lines[0].split(",") == list(KPI_CSV_COLUMNS)
+    # A headline count: neutral, so no rating; counts have no England figure.
+    assert "cla_at_31_march,2022,3,,,,,no basis" in lines
+    # A headline percentage with no England figure and no 2021 folder: no basis.
+    assert "cla_reviews_on_time_pct,2022,75.0,3,4,,,no basis" in lines
+    # Not headline, England 22.7% in 2022 (0/0: blank value, row written).
+    assert "cp_repeat_plans_pct,2022,,0,0,22.7,," in lines
+    assert "iro_caseload_per_fte,2022,1.7,4,2.4,,," in lines  # 4 / 2.4 = 1.666...
+    # England 79.2% in 2022; no ICPC in the 2022 census: no value to rate.
+    assert "icpc_within_15wd_pct,2022,,0,0,79.2,,no value" in lines
     assert b"\r" not in a
 
 
@@ -513,6 +545,9 @@ def test_write_kpis_json(ds, tmp_path):
         "value": 3,
         "numerator": None,
         "denominator": None,
+        "england": None,
+        "rating": None,
+        "rating_basis": "no basis",
     }
     blank = next(r for r in data if r["kpi_id"] == "cp_repeat_plans_pct")
     assert blank["value"] is None and blank["numerator"] == 0

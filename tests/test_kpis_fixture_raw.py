@@ -17,6 +17,7 @@ import pytest
 
 from iro_analysis.cli import main
 from iro_analysis.kpis import compute_kpis, format_kpis
+from iro_analysis.settings import settings_or_defaults
 from tests.fixtures.kpis import scenario
 from tests.test_kpis import CLA_2023, CP_2023, OTHER_2023, REVIEWS_2023, row
 
@@ -62,7 +63,10 @@ def test_kpis_from_raw_match_hand_computed_values(cleaned):
 def test_cli_writes_kpis_csv(tmp_path, capsys):
     out = tmp_path / "kpis.csv"
     assert main(["kpis", "--year", "2023", "--raw-dir", str(RAW), "--out", str(out)]) == 0
-    assert out.read_text(encoding="utf-8") == format_kpis(compute_kpis(scenario.dataset(), 2023))
+    # The CLI reads the settings file (child population and targets included).
+    settings = settings_or_defaults()
+    expected = format_kpis(compute_kpis(scenario.dataset(), 2023, settings))
+    assert out.read_text(encoding="utf-8") == expected
     assert "wrote" in capsys.readouterr().err
 
 

@@ -155,15 +155,16 @@ def test_published_kpis_csv_shows_c_where_the_appendix_does(tmp_path):
     ctx = _kpi_ctx(tmp_path)
     exact = format_kpis(ctx.kpis).splitlines()
     published = report.published_kpis_csv(ctx).splitlines()
-    assert published[0] == exact[0] == "kpi_id,year,value,numerator,denominator"
+    header = "kpi_id,year,value,numerator,denominator,england,rating,rating_basis"
+    assert published[0] == exact[0] == header
     assert published == [
         exact[0],
-        "cp_category_neg,2022,128,,",
-        "cp_category_phy,2022,22,,",
-        "cp_category_sab,2022,c,c,c",  # secondary: it would give MUL = 1 back
-        "cp_category_emo,2022,95,,",
-        "cp_category_mul,2022,c,c,c",
-        "cla_at_31_march,2022,300,,",
+        "cp_category_neg,2022,128,,,,,",
+        "cp_category_phy,2022,22,,,,,",
+        "cp_category_sab,2022,c,c,c,,,",  # secondary: it would give MUL = 1 back
+        "cp_category_emo,2022,95,,,,,",
+        "cp_category_mul,2022,c,c,c,,,",
+        "cla_at_31_march,2022,300,,,,,",
     ]
     for line in exact[1:]:  # the same rows, in the same order; only hidden cells change
         kpi_id = line.split(",")[0]

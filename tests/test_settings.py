@@ -109,3 +109,48 @@ def test_cli_reports_a_settings_mistake_in_one_line(tmp_path, capsys, text, frag
     assert str(f) in lines[0] and all(x in lines[0] for x in fragments), err
     assert "Traceback" not in err
     assert len(lines) == 1, err
+
+
+def test_child_population_and_targets_are_read_and_checked():
+    s = settings_from_dict(
+        {
+            "child_population": {2022: 160900, "2023": 161600},
+            "targets": {"cla_reviews_on_time_pct": 95, "iro_caseload_per_fte": 62.5},
+        }
+    )
+    assert dict(s.child_population) == {2022: 160900, 2023: 161600}
+    assert s.population(2022) == 160900 and s.population(2019) is None
+    assert s.target("cla_reviews_on_time_pct") == 95.0 and s.target("cla_at_31_march") is None
+    hash(s)  # still a frozen, hashable value
+    empty = settings_from_dict({"child_population": None, "targets": {}})
+    assert not empty.child_population and not empty.targets
+
+
+def test_the_project_settings_give_a_plausible_demo_population():
+    s = load_settings(paths.SETTINGS_FILE)
+    demo_years = s.demo.year_list
+    assert set(demo_years) <= set(s.child_population)
+    for year in demo_years:
+        rate = 1200 / s.population(year) * 10_000  # the medium demo's children looked after
+        assert 60 <= rate <= 90
+
+
+@pytest.mark.parametrize(
+    "data,fragment",
+    [
+        ({"child_population": {2022: 0}}, "positive"),
+        ({"child_population": {2022: -5}}, "positive"),
+        ({"child_population": {2022: 1.5}}, "'2022' must be int"),
+        ({"child_population": {2022: True}}, "must be int"),
+        ({"child_population": {"22": 1000}}, "is not a year"),
+        ({"child_population": [2022, 1000]}, "'child_population' must be dict"),
+        ({"targets": {"no_such_kpi": 5}}, "'no_such_kpi' is not a KPI id"),
+        ({"targets": {"cla_reviews_on_time_pct": "95%"}}, "must be int or float"),
+        ({"targets": {"cla_reviews_on_time_pct": -1}}, "of 0 or more"),
+        ({"targets": {"cla_reviews_on_time_pct": True}}, "of 0 or more"),
+        ({"targets": ["cla_reviews_on_time_pct"]}, "'targets' must be dict"),
+    ],
+)
+def test_child_population_and_targets_are_validated_at_the_door(data, fragment):
+    with pytest.raises(SettingsError, match=fragment):
+        settings_from_dict(data)

@@ -18,9 +18,18 @@ RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 BAD_TEXT = "NOT_A_CODE"
 
 
+OPTIONAL_RAW = Path(__file__).parent / "fixtures" / "optional_extracts" / "raw"
+
+
 @pytest.fixture(scope="module")
 def ds():
-    return build_dataset(RAW)
+    """The clean fixture, with the optional extracts' tables and the disputes of their own
+    fixture (the clean fixture supplies none, or none with a valid outcome, and a check
+    needs rows to fail on)."""
+    d = build_dataset(RAW)
+    opt = build_dataset(OPTIONAL_RAW)
+    d.tables.update({t: opt.tables[t] for t in (*S.OPTIONAL_IRO_EXTRACTS, "disputes")})
+    return d
 
 
 def broken(df: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -81,8 +90,9 @@ def test_every_pandas_check_can_fail(ds):
     t = {k: v.copy() for k, v in ds.tables.items()}
     for name, col in (("episodes", "CHILD"), ("reviews", "CHILD"), ("oc2", "CHILD")):
         t[name].loc[0, col] = "UNKNOWN_CHILD"
-    for name in ("meetings", "disputes", "pep"):
+    for name in ("meetings", "disputes", "pep", "footprints", "independent_visitors"):
         t[name].loc[0, "child_id"] = "UNKNOWN_CHILD"
+    t["feedback"].loc[0, "meeting_id"] = "UNKNOWN_MEETING"
     t["cp_reviews"].loc[0, "CPPstartDate"] = pd.Timestamp(1999, 1, 1)
     ep = t["episodes"]
     child = t["header"].loc[0, "CHILD"]

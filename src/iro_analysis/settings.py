@@ -7,6 +7,7 @@ is never silently ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,28 @@ from iro_analysis.errors import IroAnalysisError
 from iro_analysis.validate.gates import GATES, GateLimits
 
 DEMO_SIZES = ("small", "medium")
+
+
+class FrozenMap(Mapping):
+    """A read-only, hashable mapping (so `Settings` stays a frozen, hashable value)."""
+
+    def __init__(self, items: Mapping | None = None) -> None:
+        self._d = dict(items or {})
+
+    def __getitem__(self, key):
+        return self._d[key]
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._d.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._d!r})"
 
 
 class SettingsError(IroAnalysisError, ValueError):
@@ -69,6 +92,19 @@ class Settings:
     demo: DemoSettings = field(default_factory=DemoSettings)
     gates: GateLimits = field(default_factory=GateLimits)
     accepted_anomalies: tuple[AcceptedAnomaly, ...] = ()
+    # The council's mid-year population aged 0-17 by reporting year (YEAR: children), for
+    # the rates per 10,000 children; a year without one has no rate.
+    child_population: Mapping[int, int] = field(default_factory=FrozenMap)
+    # The council's own targets, kpi_id -> number, used first when rating a KPI.
+    targets: Mapping[str, float] = field(default_factory=FrozenMap)
+
+    def population(self, year: int) -> int | None:
+        """The child population of reporting year `year`, or None if the settings have none."""
+        return self.child_population.get(int(year))
+
+    def target(self, kpi_id: str) -> float | None:
+        """The council's target for `kpi_id`, or None if it has set none."""
+        return self.targets.get(kpi_id)
 
 
 def parse_year_range(text: str | int) -> list[int]:
@@ -179,7 +215,50 @@ def settings_from_dict(
         kw["gates"] = _gates(f"{where}: gates", data["gates"] or {})
     if "accepted_anomalies" in data:
         kw["accepted_anomalies"] = _anomalies(where, data["accepted_anomalies"] or [])
+    if "child_population" in data:
+        kw["child_population"] = _child_population(where, data["child_population"])
+    if "targets" in data:
+        kw["targets"] = _targets(where, data["targets"])
     return Settings(**kw)
+
+
+def _child_population(where: str, value: Any) -> Mapping[int, int]:
+    """`child_population`: reporting year (YYYY) -> a positive whole number of children."""
+    value = {} if value is None else value
+    _expect(where, "child_population", value, dict)
+    at = f"{where}: child_population"
+    out: dict[int, int] = {}
+    for year, n in value.items():
+        if isinstance(year, bool) or not re.fullmatch(r"\d{4}", str(year).strip()):
+            raise SettingsError(f"{at}: {year!r} is not a year (YYYY, the year ending 31 March)")
+        _expect(at, str(year), n, int)
+        if n <= 0:
+            raise SettingsError(f"{at}: {year} must be a positive number of children, got {n}")
+        out[int(str(year).strip())] = n
+    return FrozenMap(sorted(out.items()))
+
+
+def _targets(where: str, value: Any) -> Mapping[str, float]:
+    """`targets`: a KPI id of the registry -> a number (the council's own target)."""
+    value = {} if value is None else value
+    _expect(where, "targets", value, dict)
+    if not value:
+        return FrozenMap()
+    from iro_analysis.kpis import KPI_DEFINITIONS  # the registry imports much: only if used
+
+    at = f"{where}: targets"
+    out: dict[str, float] = {}
+    for kpi_id, target in value.items():
+        if not isinstance(kpi_id, str) or kpi_id not in KPI_DEFINITIONS:
+            raise SettingsError(
+                f"{at}: {kpi_id!r} is not a KPI id (docs/kpis.md lists them, e.g. "
+                f"{', '.join(list(KPI_DEFINITIONS)[:3])})"
+            )
+        _expect(at, kpi_id, target, (int, float))
+        if isinstance(target, bool) or not 0 <= target < float("inf"):
+            raise SettingsError(f"{at}: {kpi_id!r} must be a number of 0 or more, got {target!r}")
+        out[kpi_id] = float(target)
+    return FrozenMap(out)
 
 
 def _gates(where: str, g: Any) -> GateLimits:

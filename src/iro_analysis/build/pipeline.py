@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import multiprocessing
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -367,8 +368,10 @@ def cli_reports(args) -> int:
         runs = [dataclasses.replace(history.for_year(y), prepared=True) for y in years]
         try:
             prepared = prepare_history(history, log=print)
-            # Each year's report notebook runs in its own kernel: two at a time.
-            with ThreadPoolExecutor(max_workers=REPORT_WORKERS) as pool:
+            # Two years at a time, each in its own process: papermill changes the process's
+            # working directory, so builds in threads of one process would race.
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=REPORT_WORKERS, mp_context=ctx) as pool:
                 for future in [
                     pool.submit(build_run, r, log=print, prepared=prepared) for r in runs
                 ]:

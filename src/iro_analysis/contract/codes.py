@@ -181,7 +181,31 @@ DISPUTE_STAGE_LABELS = {
     3: "Stage 3: head of service",
     4: "Stage 4: director",
 }
-DISPUTE_OUTCOMES = ("RESOLVED", "PARTIALLY_RESOLVED", "NOT_RESOLVED", "WITHDRAWN")
+# Dispute outcome (blank while the dispute is open).
+DISPUTE_OUTCOME_LABELS = {
+    "PLAN_CHANGED": "The plan or action changed as the IRO asked",
+    "RESOLVED_NO_CHANGE": "Resolved without a change (e.g. an explanation accepted)",
+    "REFERRED_TO_CAFCASS": "Referred to Cafcass",
+    "WITHDRAWN": "Withdrawn",
+}
+DISPUTE_OUTCOMES = tuple(DISPUTE_OUTCOME_LABELS)
+
+# Optional IRO extracts (data contract section 3): footprints and feedback.
+FOOTPRINT_TYPE_LABELS = {
+    "MIDWAY_CHECK": "Midway check between reviews",
+    "PRE_MEETING_CONTACT": "Contact before a meeting",
+    "CHALLENGE": "Challenge (informal, before any dispute)",
+    "OTHER": "Other recorded oversight",
+}
+FOOTPRINT_TYPES = tuple(FOOTPRINT_TYPE_LABELS)
+FEEDBACK_RESPONDENT_LABELS = {
+    "CHILD": "Child or young person",
+    "PARENT": "Parent",
+    "CARER": "Carer",
+    "PROFESSIONAL": "Professional",
+}
+FEEDBACK_RESPONDENTS = tuple(FEEDBACK_RESPONDENT_LABELS)
+FEEDBACK_RATINGS = (1, 2, 3, 4, 5)  # 1 worst, 5 best; blank allowed (no rating given)
 
 YES_NO = ("Y", "N")
 

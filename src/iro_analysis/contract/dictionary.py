@@ -34,6 +34,46 @@ CODED = (
 )
 
 
+# The IRO extracts' code lists (the project's own, the same every year): (title, file,
+# column, code -> meaning).
+IRO_CODE_LISTS = (
+    ("Meeting type", "meetings.csv", "meeting_type", S.MEETING_TYPE_LABELS),
+    (
+        "Reason a meeting was rearranged",
+        "meetings.csv",
+        "rearranged_reason",
+        S.REARRANGED_REASON_LABELS,
+    ),
+    ("Dispute theme", "disputes.csv", "theme", S.DISPUTE_THEME_LABELS),
+    ("Dispute stage", "disputes.csv", "highest_stage", S.DISPUTE_STAGE_LABELS),
+    ("Dispute outcome (blank while open)", "disputes.csv", "outcome", S.DISPUTE_OUTCOME_LABELS),
+    ("Footprint type", "footprints.csv", "footprint_type", S.FOOTPRINT_TYPE_LABELS),
+    ("Feedback respondent", "feedback.csv", "respondent", S.FEEDBACK_RESPONDENT_LABELS),
+    (
+        "Feedback rating (blank: no rating given)",
+        "feedback.csv",
+        "rating",
+        {r: {1: "Worst", 5: "Best"}.get(r, "") for r in S.FEEDBACK_RATINGS},
+    ),
+)
+
+
+def iro_codes_section() -> list[str]:
+    """The IRO extracts' code lists as Markdown lines (a code outside its list quarantines
+    the row)."""
+    out = [
+        "### Code lists of the IRO extracts",
+        "",
+        "The same in every year. Codes are read case-insensitively and without surrounding "
+        "spaces; a code outside its list quarantines the row (a figure reads every one).",
+    ]
+    for title, file, column, labels in IRO_CODE_LISTS:
+        out += ["", f"#### {title} (`{column}`, `iro/{file}`)", "", "| code | meaning |"]
+        out.append("|---|---|")
+        out += [f"| `{code}` | {meaning} |" for code, meaning in labels.items()]
+    return out
+
+
 def _label(y: int) -> str:
     return f"{y - 1}/{str(y)[2:]}"
 
@@ -75,6 +115,7 @@ def contract_section() -> str:
     for table, column in CODED:
         out += ["", f"### `{column}` ({table}) by collection year", ""]
         out.append(codes_by_year_markdown(table, column))
+    out += ["", *iro_codes_section()]
     return "\n".join(out)
 
 

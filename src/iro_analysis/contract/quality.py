@@ -88,3 +88,10 @@ IDENTIFYING_COLUMNS = frozenset(
     }
 )
 WITHHELD = "withheld: identifies a child"
+
+# Free text (feedback quotes): child-adjacent words that may name or describe a child. No
+# value of these columns is written anywhere under reports/ (validation samples and the
+# text of a malformed line are withheld); only a quote with quote_publishable = Y is ever a
+# candidate for the report, and the report renders it escaped with nothing beside it.
+FREE_TEXT_COLUMNS = frozenset({"quote"})
+WITHHELD_FREE_TEXT = "withheld: free text"

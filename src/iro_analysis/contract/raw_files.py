@@ -139,8 +139,74 @@ PEP = RawCsv(
     source="iro",
 )
 
+
+# Optional IRO extracts (data contract section 3, "Optional extracts"): a KPI that needs
+# one is "not supplied" without it, as for every other input.
+FOOTPRINTS = RawCsv(
+    name="footprints",
+    relpath=f"{IRO_DIR}/footprints.csv",
+    columns=("footprint_id", "child_id", "iro_id", "footprint_date", "footprint_type"),
+    date_columns=("footprint_date",),
+    key=("footprint_id",),
+    required=("footprint_id", "child_id", "footprint_date", "footprint_type"),
+    source="iro",
+)
+FEEDBACK = RawCsv(
+    name="feedback",
+    relpath=f"{IRO_DIR}/feedback.csv",
+    columns=(
+        "response_id",
+        "meeting_id",
+        "respondent",
+        "response_date",
+        "rating",
+        "quote",
+        "quote_publishable",
+    ),
+    date_columns=("response_date",),
+    key=("response_id",),
+    required=("response_id", "respondent", "response_date"),
+    source="iro",
+    # A quote is child-adjacent free text: it may hold commas, quotes and line breaks (CSV
+    # quoting), and is never written anywhere published (`quality.FREE_TEXT_COLUMNS`).
+    free_text=("quote",),
+)
+ESTABLISHMENT = RawCsv(
+    name="establishment",
+    relpath=f"{IRO_DIR}/establishment.csv",
+    columns=("as_at_date", "establishment_fte"),
+    date_columns=("as_at_date",),
+    key=("as_at_date",),
+    required=("as_at_date", "establishment_fte"),
+    source="iro",
+)
+INDEPENDENT_VISITORS = RawCsv(
+    name="independent_visitors",
+    relpath=f"{IRO_DIR}/independent_visitors.csv",
+    columns=("child_id", "match_start_date", "match_end_date"),
+    date_columns=("match_start_date", "match_end_date"),
+    key=("child_id", "match_start_date"),
+    required=("child_id", "match_start_date"),
+    source="iro",
+)
+OPTIONAL_IRO_EXTRACTS = ("footprints", "feedback", "establishment", "independent_visitors")
+
 RAW_CSVS: dict[str, RawCsv] = {
-    t.name: t for t in (HEADER, EPISODES, REVIEWS, OC2, MEETINGS, DISPUTES, WORKFORCE, PEP)
+    t.name: t
+    for t in (
+        HEADER,
+        EPISODES,
+        REVIEWS,
+        OC2,
+        MEETINGS,
+        DISPUTES,
+        WORKFORCE,
+        PEP,
+        FOOTPRINTS,
+        FEEDBACK,
+        ESTABLISHMENT,
+        INDEPENDENT_VISITORS,
+    )
 }
 
 # --------------------------------------------------------------------------------------

@@ -13,7 +13,11 @@ from iro_analysis.contract.raw_files import (
     CPP_REVIEW_FIELD,
     DISPUTES,
     EPISODES,
+    ESTABLISHMENT,
+    FEEDBACK,
+    FOOTPRINTS,
     HEADER,
+    INDEPENDENT_VISITORS,
     MEETINGS,
     OC2,
     PEP,
@@ -121,6 +125,36 @@ CLEAN_TABLES: dict[str, CleanTable] = {
         "workforce", (*WORKFORCE.columns, SOURCE_YEAR), WORKFORCE.key, "iro", "IRO post holders"
     ),
     "pep": CleanTable("pep", (*PEP.columns, SOURCE_YEAR), PEP.key, "iro", "PEP meetings held"),
+    # the optional IRO extracts
+    "footprints": CleanTable(
+        "footprints",
+        (*FOOTPRINTS.columns, SOURCE_YEAR),
+        FOOTPRINTS.key,
+        "iro",
+        "IRO footprints: oversight recorded between meetings (latest year wins)",
+    ),
+    "feedback": CleanTable(
+        "feedback",
+        (*FEEDBACK.columns, SOURCE_YEAR),
+        FEEDBACK.key,
+        "iro",
+        "Feedback responses about reviews and conferences (quotes never published unless "
+        "quote_publishable)",
+    ),
+    "establishment": CleanTable(
+        "establishment",
+        (*ESTABLISHMENT.columns, SOURCE_YEAR),
+        ESTABLISHMENT.key,
+        "iro",
+        "The IRO service's funded FTE at a date",
+    ),
+    "independent_visitors": CleanTable(
+        "independent_visitors",
+        (*INDEPENDENT_VISITORS.columns, SOURCE_YEAR),
+        INDEPENDENT_VISITORS.key,
+        "iro",
+        "Independent visitor matches of looked-after children",
+    ),
 }
 
 # Quarantine and accounting table columns.
@@ -160,6 +194,11 @@ SUPPLIED_INPUTS = (
     "disputes",
     "workforce",
     "pep",
+    # optional IRO extracts: absent means their KPIs are "not supplied"
+    "footprints",
+    "feedback",
+    "establishment",
+    "independent_visitors",
 )
 
 
@@ -179,6 +218,10 @@ DATETIME_COLUMNS = frozenset(
         *DISPUTES.date_columns,
         *WORKFORCE.date_columns,
         *PEP.date_columns,
+        *FOOTPRINTS.date_columns,
+        *FEEDBACK.date_columns,
+        *ESTABLISHMENT.date_columns,
+        *INDEPENDENT_VISITORS.date_columns,
         "PersonBirthDate",
         "CINreferralDate",
         "CINclosureDate",
@@ -190,7 +233,9 @@ DATETIME_COLUMNS = frozenset(
         CPP_REVIEW_FIELD,
     }
 )
-BOOLEAN_COLUMNS = frozenset({"pre_meeting_visit", "advocate_involved", "agency", "ICPCnotRequired"})
+BOOLEAN_COLUMNS = frozenset(
+    {"pre_meeting_visit", "advocate_involved", "agency", "ICPCnotRequired", "quote_publishable"}
+)
 INT_COLUMNS = frozenset(
     {
         # OC2 0/1 flags and score (exactly 1 counts; anything else is not 1)
@@ -198,9 +243,10 @@ INT_COLUMNS = frozenset(
         "times_rearranged",
         "highest_stage",
         "NumberOfPreviousCPP",
+        "rating",  # feedback 1-5, blank allowed
     }
 )
-FLOAT_COLUMNS = frozenset({"fte"})
+FLOAT_COLUMNS = frozenset({"fte", "establishment_fte"})
 
 
 def clean_dtype(column: str) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract import schema
-from iro_analysis.demo import care, cp, faults, iro, writers
+from iro_analysis.demo import care, cp, faults, iro, oversight, writers
 from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.dates import birthday, days
 from iro_analysis.demo.horizon import Horizon
@@ -47,6 +47,11 @@ class Simulation:
     disputes: pd.DataFrame
     peps: pd.DataFrame
     workdays: WorkDays
+    # the optional IRO extracts
+    footprints: pd.DataFrame
+    feedback: pd.DataFrame
+    establishment: pd.DataFrame
+    visitors: pd.DataFrame
 
 
 def resolve_params(
@@ -73,7 +78,7 @@ def simulate(seed: int, years: list[int], p: DemoParams) -> Simulation:
         raise ValueError("no years to generate")
     h = Horizon(min(years), max(years), p.warmup_years)
     wd = WorkDays(int(str(h.start)[:4]) - 1, h.last + 5)
-    ss = np.random.SeedSequence(seed).spawn(10)
+    ss = np.random.SeedSequence(seed).spawn(14)  # the first 10 as before the optional extracts
     rng = [np.random.default_rng(s) for s in ss]
     periods = care.simulate_periods(rng[0], p, h)
     episodes = care.simulate_episodes(rng[1], p, periods)
@@ -111,8 +116,27 @@ def simulate(seed: int, years: list[int], p: DemoParams) -> Simulation:
     disputes = iro.simulate_disputes(rng[8], p, h, wd, periods, cpd["plans"], workforce, ids)
     peps = care.simulate_peps(rng[9], p, periods, h)
     all_episodes = pd.concat([episodes, sb_episodes], ignore_index=True)
+    footprints = oversight.simulate_footprints(rng[10], p, wd, h, reviews, meetings, workforce, ids)
+    feedback = oversight.simulate_feedback(rng[11], p, h, meetings)
+    establishment = oversight.establishment(rng[12], p, h, workforce)
+    visitors = oversight.simulate_visitors(rng[13], p, h, periods)
     return Simulation(
-        p, h, people, periods, all_episodes, reviews, cpd, workforce, meetings, disputes, peps, wd
+        p,
+        h,
+        people,
+        periods,
+        all_episodes,
+        reviews,
+        cpd,
+        workforce,
+        meetings,
+        disputes,
+        peps,
+        wd,
+        footprints,
+        feedback,
+        establishment,
+        visitors,
     )
 
 
@@ -223,6 +247,10 @@ def write_year(
         ),
         "workforce": writers.workforce_table(sim.workforce, year),
         "pep": writers.pep_table(sim.peps, people, year),
+        "footprints": writers.footprints_table(sim.footprints, year),
+        "feedback": writers.feedback_table(sim.feedback, year),
+        "establishment": writers.establishment_table(sim.establishment, year),
+        "independent_visitors": writers.visitors_table(sim.visitors, people, year),
     }
     manifest: list[dict] = []
     as_xml: dict[str, tuple[pd.DataFrame, list[dict]]] = {}

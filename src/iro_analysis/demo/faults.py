@@ -82,10 +82,32 @@ FAULT_SPEC: dict[str, dict[str, tuple[str, ...] | None]] = {
         "missing_required": ("pep_date",),
         "orphan_child": ("child_id",),
     },
+    # feedback gets none: its quotes may span lines, and faults are numbered by row
+    "footprints": {
+        "exact_duplicate": None,
+        "whitespace": ("footprint_type",),
+        "lower_case_code": ("footprint_type",),
+        "iso_date": ("footprint_date",),
+        "unparseable_date": ("footprint_date",),
+        "unknown_code": ("footprint_type",),
+        "missing_required": ("footprint_type",),
+        "orphan_child": ("child_id",),
+    },
+    "independent_visitors": {"iso_date": ("match_start_date",)},
 }
-UNKNOWN_CODES = {"LS": "X9", "REVIEW_CODE": "PN9", "meeting_type": "CIN_REVIEW", "theme": "FUNDING"}
+UNKNOWN_CODES = {
+    "LS": "X9",
+    "REVIEW_CODE": "PN9",
+    "meeting_type": "CIN_REVIEW",
+    "theme": "FUNDING",
+    "footprint_type": "PHONE_CALL",
+}
 # Columns holding the new row's own key, renumbered on an orphan copy.
-ORPHAN_KEYS = {"meetings": ("meeting_id", "M9"), "disputes": ("dispute_id", "D9")}
+ORPHAN_KEYS = {
+    "meetings": ("meeting_id", "M9"),
+    "disputes": ("dispute_id", "D9"),
+    "footprints": ("footprint_id", "F9"),
+}
 assert all(k in schema.FAULT_KINDS for spec in FAULT_SPEC.values() for k in spec)
 for _col, _code in UNKNOWN_CODES.items():
     assert _code not in (
@@ -93,6 +115,7 @@ for _col, _code in UNKNOWN_CODES.items():
         *schema.REVIEW_CODES,
         *schema.MEETING_TYPES,
         *schema.DISPUTE_THEMES,
+        *schema.FOOTPRINT_TYPES,
     )
 
 

@@ -99,8 +99,10 @@ class DemoParams:
     dispute_stage_wd: int = 30
     """A dispute unresolved after this many working days escalates one stage (up to 4):
     about 30% reach stage 2 or above."""
-    dispute_outcome_shares: tuple[float, ...] = (0.76, 0.12, 0.04, 0.08)
-    """RESOLVED, PARTIALLY_RESOLVED, NOT_RESOLVED, WITHDRAWN."""
+    dispute_outcome_shares: tuple[float, ...] = (0.52, 0.36, 0.02, 0.10)
+    """Outcomes of resolved disputes in schema.DISPUTE_OUTCOMES order: PLAN_CHANGED,
+    RESOLVED_NO_CHANGE, REFERRED_TO_CAFCASS, WITHDRAWN (IRO annual reports: about half of
+    disputes change the plan)."""
     dispute_theme_shares: tuple[float, ...] = (0.24, 0.20, 0.14, 0.10, 0.08, 0.06, 0.08, 0.05, 0.05)
     """Themes in schema.DISPUTE_THEMES order."""
 
@@ -125,6 +127,43 @@ class DemoParams:
     """IRO saw the child before the meeting: looked-after reviews, CP conferences."""
     advocate_prob: float = 0.10
     """Advocate involved (always for PN2 and PN5)."""
+
+    # --- Optional IRO extracts: footprints, feedback, establishment, visitors ------------
+    midway_check_prob: float = 0.78
+    """Share of looked-after reviews (not the first of their period) with a MIDWAY_CHECK
+    footprint between the previous review and this one (IRO Handbook: oversight between
+    reviews; councils report 70-85%)."""
+    pre_meeting_contact_prob: float = 0.15
+    """Share of meetings with a PRE_MEETING_CONTACT footprint 1-10 working days before."""
+    challenge_prob: float = 0.05
+    """Share of meetings followed by an informal CHALLENGE footprint (3-40 working days)."""
+    other_footprint_prob: float = 0.04
+    """Share of meetings followed by an OTHER footprint."""
+    feedback_response_prob: float = 0.14
+    """Share of meetings with a feedback response (a minority answer)."""
+    feedback_respondent_shares: tuple[tuple[float, ...], tuple[float, ...]] = (
+        (0.38, 0.14, 0.28, 0.20),
+        (0.12, 0.48, 0.05, 0.35),
+    )
+    """Respondents (CHILD, PARENT, CARER, PROFESSIONAL): looked-after reviews, CP
+    conferences."""
+    feedback_rating_shares: tuple[float, ...] = (0.03, 0.05, 0.14, 0.36, 0.42)
+    """Ratings 1 to 5 (skewed positive, as services report)."""
+    feedback_no_rating_prob: float = 0.06
+    """Share of responses without a rating."""
+    feedback_quote_prob: float = 0.12
+    """Share of responses with a quote."""
+    feedback_quote_publishable_prob: float = 0.3
+    """Share of quotes the service approved for publication (quote_publishable = Y)."""
+    feedback_no_meeting_prob: float = 0.08
+    """Share of responses not tied to a meeting (meeting_id blank)."""
+    establishment_vacancy_fte: tuple[float, ...] = (0.5, 1.0, 1.0, 1.5, 2.0)
+    """Funded FTE above the FTE in post (a vacancy or two), drawn per date."""
+    independent_visitor_prob: float = 0.28
+    """Share of periods of care (child aged 6-16 at the match) matched with an independent
+    visitor: about 7% of children looked after at 31 March have one open."""
+    independent_visitor_mean_years: float = 4.0
+    """Mean length of a match in years (plus 3 months), cut at the end of the period."""
 
     # --- PEPs and health (OC2) ----------------------------------------------------------
     pep_interval_days: tuple[int, int] = (85, 125)

@@ -187,6 +187,54 @@ def pep_table(peps: pd.DataFrame, people: pd.DataFrame, year: int) -> pd.DataFra
     return _frame("pep", {"child_id": p["child_id"].values, "pep_date": dmy(p["pep_date"].values)})
 
 
+def footprints_table(footprints: pd.DataFrame, year: int) -> pd.DataFrame:
+    y0, y1 = Horizon.year_bounds(year)
+    d = footprints["footprint_date"].values.astype("datetime64[D]")
+    f = footprints.loc[(d >= y0) & (d <= y1)]
+    data = {c: f[c].values for c in schema.FOOTPRINTS.columns}
+    data["footprint_date"] = dmy(f["footprint_date"].values)
+    return _frame("footprints", data)
+
+
+def feedback_table(feedback: pd.DataFrame, year: int) -> pd.DataFrame:
+    y0, y1 = Horizon.year_bounds(year)
+    d = feedback["response_date"].values.astype("datetime64[D]")
+    f = feedback.loc[(d >= y0) & (d <= y1)]
+    data = {c: f[c].values for c in schema.FEEDBACK.columns}
+    data["response_date"] = dmy(f["response_date"].values)
+    return _frame("feedback", data)
+
+
+def establishment_table(establishment: pd.DataFrame, year: int) -> pd.DataFrame:
+    y0, y1 = Horizon.year_bounds(year)
+    d = establishment["as_at_date"].values.astype("datetime64[D]")
+    e = establishment.loc[(d >= y0) & (d <= y1)]
+    return _frame(
+        "establishment",
+        {
+            "as_at_date": dmy(e["as_at_date"].values),
+            "establishment_fte": np.char.mod("%.1f", e["establishment_fte"].values.astype(float)),
+        },
+    )
+
+
+def visitors_table(visitors: pd.DataFrame, people: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Matches open at any time in the year; the end date blank while open at 31 March."""
+    _, y1 = Horizon.year_bounds(year)
+    v = visitors.loc[_in_year(visitors["match_start_date"], visitors["match_end_date"], year)]
+    v = v.assign(child_id=people["CHILD"].values[v["child"].values])
+    v = v.sort_values(["child_id", "match_start_date"], kind="stable")
+    end = v["match_end_date"].values.astype("datetime64[D]")
+    return _frame(
+        "independent_visitors",
+        {
+            "child_id": v["child_id"].values,
+            "match_start_date": dmy(v["match_start_date"].values),
+            "match_end_date": np.where(~np.isnat(end) & (end <= y1), dmy(end), ""),
+        },
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # CIN census XML
 # ---------------------------------------------------------------------------------------

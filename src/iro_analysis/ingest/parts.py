@@ -87,7 +87,10 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
     stray = int(raw[MALFORMED].eq(UNMATCHED_QUOTE).sum())
     mal_rows = raw.index[malformed.to_numpy()]
     why = raw.loc[mal_rows, MALFORMED].astype("str")
-    if RAW_TEXT in raw:
+    spec = S.RAW_CSVS.get(table)
+    if spec is not None and spec.free_text:  # the line may hold a quote: never copied
+        why = why + ": " + S.WITHHELD_FREE_TEXT
+    elif RAW_TEXT in raw:
         why = why + ": " + raw.loc[mal_rows, RAW_TEXT].astype("str").str.slice(0, 200)
     mal_fail = pd.DataFrame(
         {

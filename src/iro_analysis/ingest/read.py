@@ -262,15 +262,21 @@ def _split_simple(body: list[str] | str, body_start: int, ncols: int) -> pd.Data
 
 
 def _split_quoted(
-    text_lines: list[str], first_line: int, ncols: int, multiline: bool = False
+    text_lines: list[str],
+    first_line: int,
+    ncols: int,
+    multiline: bool | frozenset[int] = False,
 ) -> pd.DataFrame:
     """Parse quoted CSV with the csv module, keeping each record's first physical line.
 
-    Unless `multiline` (a table with free text may hold quoted newlines), a record may not
-    span lines: one that does comes from a stray quote, which would swallow the lines up to
-    the next quote into one record. Each line of such a span is parsed on its own instead,
-    so the line with the stray quote is marked malformed and every other line still reads:
-    one record per non-blank physical line, always.
+    A record may not span lines unless `multiline` allows it: one that does comes from a
+    stray quote, which would swallow the lines up to the next quote into one record. Each
+    line of such a span is parsed on its own instead, so the line with the stray quote is
+    marked malformed and every other line still reads: one record per non-blank physical
+    line. A table with free text passes the positions of its free-text columns as
+    `multiline`: a record over several lines is then one record when it has every field and
+    its line breaks are all inside those columns (a quoted multi-line quote), and is split
+    line by line otherwise (a stray quote). `True` accepts any record over several lines.
     """
     reader = csv.reader(io.StringIO("\n".join(text_lines) + "\n"))
     rows: list[list[str]] = []
@@ -295,7 +301,7 @@ def _split_quoted(
         for rec in reader:
             start, end = prev_end + 1, reader.line_num
             prev_end = end
-            if end == start or multiline:
+            if end == start or multiline is True or _spans_free_text(rec, ncols, multiline):
                 add(rec, start)
                 continue
             for k in range(start, end + 1):  # a record over several lines: line by line
@@ -312,6 +318,14 @@ def _split_quoted(
     out[RAW_TEXT] = pd.Series(raws, dtype="str")
     out[LINE] = pd.Series(starts, dtype="int64")
     return out
+
+
+def _spans_free_text(rec: list[str], ncols: int, free: bool | frozenset[int]) -> bool:
+    """Whether a record over several lines is whole: every field there, and its line
+    breaks only inside the free-text columns at positions `free`."""
+    if not free or len(rec) != ncols:
+        return False
+    return all(i in free for i, f in enumerate(rec) if "\n" in f)
 
 
 def read_raw_csv(path: Path, spec: RawCsv, required: tuple[str, ...] | None = None) -> RawTable:
@@ -343,7 +357,8 @@ def read_raw_csv(path: Path, spec: RawCsv, required: tuple[str, ...] | None = No
     if '"' in body:
         body_lines = body.split("\n")
         try:
-            frame = _split_quoted(body_lines, body_start, ncols, bool(spec.free_text))
+            free = frozenset(i for i, c in enumerate(columns) if c in spec.free_text)
+            frame = _split_quoted(body_lines, body_start, ncols, free)
         except InputError as exc:
             raise InputError(f"{path}, {exc}") from None
         if not spec.free_text:  # physical accounting: one record per non-blank line

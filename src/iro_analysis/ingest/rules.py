@@ -30,6 +30,8 @@ IRO_CODE_LISTS: dict[str, dict[str, tuple]] = {
         "highest_stage": S.DISPUTE_STAGES,
         "outcome": S.DISPUTE_OUTCOMES,
     },
+    "footprints": {"footprint_type": S.FOOTPRINT_TYPES},
+    "feedback": {"respondent": S.FEEDBACK_RESPONDENTS, "rating": S.FEEDBACK_RATINGS},
 }
 
 
@@ -81,6 +83,7 @@ DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
     "reviews": (("DOB", "REVIEW"),),
     "disputes": (("raised_date", "resolved_date"),),
     "workforce": (("start_date", "end_date"),),
+    "independent_visitors": (("match_start_date", "match_end_date"),),
     "cin_children": (),
     "cin_details": (("CINreferralDate", "CINclosureDate"),),
     "s47": (("S47ActualStartDate", "DateOfInitialCPC"),),
@@ -90,6 +93,8 @@ DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Non-negative counts (a negative or fractional value is quarantined as unknown_code).
 COUNT_COLUMNS = frozenset({"times_rearranged", "NumberOfPreviousCPP", "SDQ_SCORE"})
+# Amounts that must be above 0 (a zero or negative value is quarantined as unknown_code).
+POSITIVE_COLUMNS = frozenset({"establishment_fte"})
 
 TRUE_TEXT = ("Y", "1", "TRUE", "YES")
 FALSE_TEXT = ("N", "0", "FALSE", "NO")
@@ -154,7 +159,7 @@ CIN_ELEMENTS = {
 }
 # Orphan rule: 903 rows need a 903 header child; IRO rows a header or CIN census child.
 ORPHAN_903 = ("episodes", "reviews", "oc2")
-ORPHAN_IRO = ("meetings", "disputes", "pep")
+ORPHAN_IRO = ("meetings", "disputes", "pep", "footprints", "independent_visitors")
 
 FAILURE_COLUMNS = ("row", "column", "rule", "value")
 
@@ -240,8 +245,9 @@ def type_frame(
     Returns (typed frame with the same index, failures with row/column/rule/value). A blank
     required value is missing_required; a date that does not parse is unparseable_date, one
     before 1900 or over a year after the folder's 31 March is impossible_date; a code or
-    flag outside its list, or a number that does not parse, is unknown_code; a later date
-    of a pair before its earlier date is impossible_date (DATE_ORDER). Codes are checked
+    flag outside its list, or a number that does not parse (or is not above 0 in
+    POSITIVE_COLUMNS), is unknown_code; a later date of a pair before its earlier date is
+    impossible_date (DATE_ORDER). Codes are checked
     against the contract of collection year `year` and typed as their analysis codes.
     `stats`, when given, counts the date values ("dates") and those that parse only
     month-first ("month_first_dates").
@@ -284,6 +290,8 @@ def type_frame(
                 bad |= present & n.notna() & (n != np.floor(n))
                 if c in COUNT_COLUMNS:
                     bad |= present & (n < 0).fillna(False)
+            if c in POSITIVE_COLUMNS:
+                bad |= present & (n <= 0).fillna(False)
             if c in codes:
                 bad |= present & ~n.isin(codes[c]).fillna(False)
             bad = bad.fillna(False)

@@ -1,7 +1,11 @@
 """The KPI engine: every KPI by its id (docs/kpis.md lists them), and the report's breakdowns.
 
-- `compute_kpis(ds, year, settings=None)`: the kpis.csv frame
-  (`kpi_id, year, value, numerator, denominator`).
+- `compute_kpis(ds, year, settings=None, narrative_path=None)`: the kpis.csv frame
+  (`kpi_id, year, value, numerator, denominator, england, rating, rating_basis`).
+- `add_ratings(history, settings)`: England's figure and the headline KPIs' GREEN / AMBER /
+  RED rating and its basis (kpis/ratings.py).
+- `parse_progress(markdown_text)`: the narrative's "Progress against last year's
+  priorities" items as (status, text) (kpis/priorities.py).
 - `compute_breakdowns(ds, year, settings=None)`: the report's tidy breakdown tables.
 - `KPI_DEFINITIONS`: kpi_id -> `KpiDefinition` (title, family, unit, definition, source,
   inputs), the one source of truth of the methodology appendix; each definition is the
@@ -9,12 +13,15 @@
   `section`, `headline`, `direction` and `england` comparison.
 - `section_kpis(key)`, `headline_kpis()`: what the report's sections and key messages list.
 - docs/kpis.md is generated from the registry: `python -m iro_analysis.kpis.docs`.
-- `missing_inputs(ds, year)`, `write_kpis(df, path, format)`, `cli_main(args)`.
+- `missing_inputs(ds, year)`, `write_kpis(df, path, format)`. The `kpis` command is `iro_analysis.build.kpis_command`.
 
-Area modules: cla, reviews, cp, disputes, meetings, workforce, education_health.
+Area modules: cla, reviews, cp, disputes, meetings, workforce, education_health, oversight,
+voice, independent_visitors, priorities.
 """
 
 from iro_analysis.kpis.definitions import (
+    KPI_COLUMNS,
+    KPI_CSV_COLUMNS,
     KPI_DEFINITIONS,
     KpiDefinition,
     headline_kpis,
@@ -23,23 +30,27 @@ from iro_analysis.kpis.definitions import (
     section_kpis,
 )
 from iro_analysis.kpis.engine import (
-    cli_main,
     compute_breakdowns,
     compute_kpis,
     format_kpis,
     missing_inputs,
     write_kpis,
 )
+from iro_analysis.kpis.priorities import parse_progress
+from iro_analysis.kpis.ratings import add_ratings
 
 __all__ = [
+    "KPI_COLUMNS",
+    "KPI_CSV_COLUMNS",
     "KPI_DEFINITIONS",
     "KpiDefinition",
-    "cli_main",
+    "add_ratings",
     "compute_breakdowns",
     "compute_kpis",
     "format_kpis",
     "headline_kpis",
     "missing_inputs",
+    "parse_progress",
     "rate",
     "round_half_up",
     "section_kpis",

@@ -29,7 +29,6 @@ _INPUTS = ("episodes",)
     family=FAMILY_CLA,
     section="looked_after",
     headline=True,
-    england="cla_at_31_march",
     unit="count",
     source=SOURCE_903,
     inputs=_INPUTS,
@@ -97,6 +96,42 @@ def cla_ceased(ctx: KpiContext) -> int:
     the year, REC not X1 (X1 = the episode ends but care continues), and no episode of the
     same child starting on that DEC. Short breaks excluded."""
     return int(ceased_episodes(ctx)["CHILD"].nunique())
+
+
+SOURCE_POPULATION = (
+    "DfE 'Children looked after in England' statistics: rate per 10,000 children aged 0-17 "
+    "(ONS mid-year population estimates); the council's population is a setting"
+)
+
+
+def child_population(ctx: KpiContext) -> int | None:
+    """The council's mid-year population aged 0 to 17 for the context's year, from the
+    settings' `child_population` (year -> int), or None when not set."""
+    pops = getattr(ctx.settings, "child_population", None) or {}
+    pop = pops.get(ctx.year, pops.get(str(ctx.year)))
+    return None if pop is None else int(pop)
+
+
+@kpi(
+    "cla_per_10000",
+    title="Children looked after at 31 March per 10,000 children",
+    family=FAMILY_CLA,
+    section="looked_after",
+    headline=True,
+    england="cla_per_10000",
+    unit="ratio",
+    source=SOURCE_POPULATION,
+    inputs=_INPUTS,
+)
+def cla_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
+    """Children looked after at 31 March (cla_at_31_march) / the council's mid-year
+    population aged 0 to 17 (the child_population setting for the year) × 10,000, rounded
+    half up to 1 decimal place (DfE publishes whole numbers). Not produced when the
+    population for the year is not set."""
+    pop = child_population(ctx)
+    if pop is None:
+        return None
+    return int(ctx.cla_at_end["CHILD"].nunique()), pop
 
 
 # --------------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from iro_analysis import paths
 from iro_analysis.contract.schema import AGE_BANDS, CLEAN_TABLES, SOURCE_YEAR, clean_dtype
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import timescales as ts
@@ -17,12 +19,63 @@ from iro_analysis.years import ReportingYear
 
 UNKNOWN = "Not known"
 
+# The optional IRO extracts (data-contract.md section 3) with their clean dtypes, used when
+# the contract's CLEAN_TABLES does not (yet) declare a table: an absent table is empty.
+OPTIONAL_TABLES: dict[str, dict[str, str]] = {
+    "footprints": {
+        "footprint_id": "str",
+        "child_id": "str",
+        "iro_id": "str",
+        "footprint_date": "datetime",
+        "footprint_type": "str",
+    },
+    "feedback": {
+        "response_id": "str",
+        "meeting_id": "str",
+        "respondent": "str",
+        "response_date": "datetime",
+        "rating": "Int64",
+        "quote": "str",
+        "quote_publishable": "boolean",
+    },
+    "establishment": {"as_at_date": "datetime", "establishment_fte": "float64"},
+    "independent_visitors": {
+        "child_id": "str",
+        "match_start_date": "datetime",
+        "match_end_date": "datetime",
+    },
+}
+_OPTIONAL_DATES = frozenset(
+    c for cols in OPTIONAL_TABLES.values() for c, kind in cols.items() if kind == "datetime"
+)
+
+# Derived tables that do not depend on the reporting year: a sibling context (another year
+# of the same dataset, `KpiContext.sibling`) reuses them.
+_YEAR_FREE = (
+    "_tables",
+    "cla_episodes",
+    "periods",
+    "header",
+    "review_ordinals_from",
+    "timed_reviews",
+    "cp_plans",
+    "cp_ordinals_from",
+    "disputes",
+)
+
+
+def _kind(column: str) -> str:
+    return "datetime" if column in _OPTIONAL_DATES else clean_dtype(column)
+
 
 def empty_table(name: str) -> pd.DataFrame:
     """An empty clean table with its schema columns and dtypes."""
+    if name in CLEAN_TABLES:
+        kinds = {c: clean_dtype(c) for c in CLEAN_TABLES[name].columns}
+    else:
+        kinds = dict(OPTIONAL_TABLES[name])
     cols = {}
-    for c in CLEAN_TABLES[name].columns:
-        kind = clean_dtype(c)
+    for c, kind in kinds.items():
         dtype = {"datetime": "datetime64[s]", "str": "str"}.get(kind, kind)
         cols[c] = pd.Series(dtype=dtype)
     return pd.DataFrame(cols)
@@ -53,13 +106,35 @@ class KpiContext:
     as `datetime64[s]`; the KPI functions filter to the year.
     """
 
-    def __init__(self, ds: Dataset, year: int, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        ds: Dataset,
+        year: int,
+        settings: Settings | None = None,
+        narrative_path: Path | str | None = None,
+    ) -> None:
         self.ds = ds
         self.year = int(year)
         self.settings = settings or Settings()
         ry = ReportingYear(self.year)
         self.start: pd.Timestamp = ry.start.as_unit("s")
         self.end: pd.Timestamp = ry.end.as_unit("s")
+        # The year's narrative (priorities_met reads its progress section).
+        self.narrative_path: Path = (
+            Path(narrative_path)
+            if narrative_path is not None
+            else paths.NARRATIVE_DIR / f"{self.year}.md"
+        )
+
+    def sibling(self, year: int, narrative_path: Path | str | None = None) -> KpiContext:
+        """A context for another year of the same dataset and settings, sharing the derived
+        tables that do not depend on the year (so the previous year's headline KPIs, which
+        ratings compare with, cost little)."""
+        other = KpiContext(self.ds, year, self.settings, narrative_path)
+        for name in _YEAR_FREE:
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        return other
 
     # -- raw access ---------------------------------------------------------------------
 
@@ -83,7 +158,14 @@ class KpiContext:
         return dates.ge(self.start) & dates.le(self.end)
 
     def has(self, *inputs: str) -> bool:
-        return all(self.ds.has_input(i, self.year) for i in inputs)
+        """Whether every input was supplied in the year's own folder ("narrative": the
+        year's narrative file exists)."""
+        return all(self._has(i) for i in inputs)
+
+    def _has(self, name: str) -> bool:
+        if name == "narrative":
+            return self.narrative_path.is_file()
+        return self.ds.has_input(name, self.year)
 
     # -- children looked after -----------------------------------------------------------
 
@@ -212,7 +294,7 @@ class _LazyTables(dict):
         df = self._ds.tables.get(name)
         df = empty_table(name) if df is None else df.copy()
         for c in df.columns:
-            if clean_dtype(c) == "datetime":
+            if _kind(c) == "datetime":
                 df[c] = ts.as_dates(df[c])
         if SOURCE_YEAR in df.columns and len(df):
             df[SOURCE_YEAR] = df[SOURCE_YEAR].astype("int64")

@@ -6,7 +6,7 @@ import pandas as pd
 
 from iro_analysis.contract.schema import CP_CATEGORIES, CP_CATEGORY_LABELS
 from iro_analysis.kpis import timescales as ts
-from iro_analysis.kpis.cla import tally
+from iro_analysis.kpis.cla import child_population, tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
 from iro_analysis.kpis.definitions import FAMILY_CP, family_frame, kpi
 
@@ -32,7 +32,6 @@ def _plans_ended(ctx: KpiContext) -> pd.DataFrame:
     family=FAMILY_CP,
     section="child_protection",
     headline=True,
-    england="cp_plans_at_31_march",
     unit="count",
     source=SOURCE_WT,
     inputs=_INPUTS,
@@ -78,6 +77,7 @@ def cp_plans_ended(ctx: KpiContext) -> int:
     family=FAMILY_CP,
     section="child_protection",
     direction=False,
+    england="cp_repeat_plans_pct",
     unit="percent",
     source=SOURCE_WT,
     inputs=_INPUTS,
@@ -198,6 +198,28 @@ def rcpc_on_time_pct(ctx: KpiContext) -> tuple[int, int]:
     supplied review is not assessable: it counts in rcpc_held but not in the percentage."""
     t = _rcpcs(ctx)
     return int(t["on_time"].sum()), int(t["assessable"].sum())
+
+
+@kpi(
+    "cp_per_10000",
+    title="Children subject to a child protection plan at 31 March per 10,000 children",
+    family=FAMILY_CP,
+    section="child_protection",
+    headline=True,
+    england="cp_per_10000",
+    unit="ratio",
+    source=SOURCE_WT + "; DfE 'Characteristics of children in need': rate per 10,000 children",
+    inputs=_INPUTS,
+)
+def cp_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
+    """Children subject to a child protection plan at 31 March (cp_plans_at_31_march) /
+    the council's mid-year population aged 0 to 17 (the child_population setting for the
+    year) × 10,000, rounded half up to 1 decimal place. Not produced when the population
+    for the year is not set."""
+    pop = child_population(ctx)
+    if pop is None:
+        return None
+    return int(ctx.cp_open_at_end["LAchildID"].nunique()), pop
 
 
 @kpi(

@@ -32,6 +32,10 @@ FAMILY_DISPUTES = "Disputes"
 FAMILY_MEETINGS = "Meetings"
 FAMILY_WORKFORCE = "Workforce"
 FAMILY_EDUCATION_HEALTH = "Education and health"
+FAMILY_OVERSIGHT = "Oversight between reviews"
+FAMILY_VOICE = "Feedback"
+FAMILY_INDEPENDENT_VISITORS = "Independent visitors"
+FAMILY_PROGRESS = "Progress against priorities"
 
 FAMILIES = (
     FAMILY_CLA,
@@ -41,9 +45,20 @@ FAMILIES = (
     FAMILY_MEETINGS,
     FAMILY_WORKFORCE,
     FAMILY_EDUCATION_HEALTH,
+    FAMILY_OVERSIGHT,
+    FAMILY_VOICE,
+    FAMILY_INDEPENDENT_VISITORS,
+    FAMILY_PROGRESS,
 )
 
+# The columns each area computes; kpis.csv adds RATING_COLUMNS (kpis/ratings.py).
 KPI_COLUMNS = ("kpi_id", "year", "value", "numerator", "denominator")
+RATING_COLUMNS = ("england", "rating", "rating_basis")
+KPI_CSV_COLUMNS = KPI_COLUMNS + RATING_COLUMNS
+
+# Inputs that are not data files of the Dataset: "narrative" is the year's narrative
+# (reports/narrative/<YEAR>.md, KpiContext.narrative_path). missing_inputs leaves them out.
+NON_DATA_INPUTS = ("narrative",)
 
 
 @dataclass(frozen=True)
@@ -248,8 +263,21 @@ def make_row(kpi_id: str, year: int, result: Any) -> dict[str, Any] | None:
     }
 
 
-# Ratios expressed per N (drp_raised_per_100_cla is per 100 children looked after).
-_RATIO_PER: dict[str, int] = {"drp_raised_per_100_cla": 100}
+# Ratios expressed per N (drp_raised_per_100_cla is per 100 children looked after; the
+# population rates per 10,000 children aged 0-17).
+_RATIO_PER: dict[str, int] = {
+    "drp_raised_per_100_cla": 100,
+    "cla_per_10000": 10_000,
+    "cp_per_10000": 10_000,
+}
+
+
+def ratio_per(kpi_id: str) -> int:
+    """N of a ratio expressed per N (1 for a plain ratio, 100 for a percentage)."""
+    d = KPI_DEFINITIONS.get(kpi_id)
+    if d is not None and d.unit == "percent":
+        return 100
+    return _RATIO_PER.get(kpi_id, 1)
 
 
 def kpi_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -262,11 +290,14 @@ def kpi_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def family_frame(ctx: Any, family: str) -> pd.DataFrame:
+def family_frame(ctx: Any, family: str, *, headline_only: bool = False) -> pd.DataFrame:
     """The kpis.csv rows of one family for the context's year (KPIs whose inputs were all
-    supplied in the year's own folder), in registration order."""
+    supplied in the year's own folder), in registration order; only the headline KPIs
+    with `headline_only`."""
     rows = []
     for kid, func, kwargs in registered(family):
+        if headline_only and not KPI_DEFINITIONS[kid].headline:
+            continue
         if ctx.has(*KPI_DEFINITIONS[kid].inputs):
             r = make_row(kid, ctx.year, func(ctx, **kwargs))
             if r is not None:

@@ -140,6 +140,32 @@ def drp_open_overdue_at_31_march(ctx: KpiContext) -> int:
     return int(open_at_end(ctx)["working_days_open"].gt(20).sum())
 
 
+OUTCOME_PLAN_CHANGED = "PLAN_CHANGED"
+
+
+@kpi(
+    "drp_outcome_plan_changed_pct",
+    title="Disputes resolved in the year that changed the child's plan (%)",
+    family=FAMILY_DISPUTES,
+    section="disputes",
+    headline=True,
+    direction=True,
+    unit="percent",
+    source=SOURCE_DRP,
+    inputs=_INPUTS,
+)
+def drp_outcome_plan_changed_pct(ctx: KpiContext) -> tuple[int, int]:
+    """Disputes resolved in the year (resolved_date in the year, whenever raised) with
+    outcome PLAN_CHANGED (the plan or action changed as the IRO asked) / disputes resolved
+    in the year. A resolved dispute with a blank or other outcome (RESOLVED_NO_CHANGE,
+    REFERRED_TO_CAFCASS, WITHDRAWN) is in the denominator only; a dispute still open at
+    31 March is in neither."""
+    d = ctx.disputes
+    resolved = d.loc[ctx.in_year(d["resolved_date"])]
+    changed = resolved["outcome"].eq(OUTCOME_PLAN_CHANGED).fillna(False)
+    return int(changed.sum()), len(resolved)
+
+
 @kpi(
     "drp_theme_<THEME>",
     title="Disputes raised in the year about: {label}",

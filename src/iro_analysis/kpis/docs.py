@@ -27,10 +27,10 @@ _PREAMBLE = """\
      Each definition is the docstring of the KPI's function in src/iro_analysis/kpis/. -->
 
 Every measure the annual report shows, by its stable id. `kpis.csv` for a year has the
-columns `kpi_id, year, value, numerator, denominator` (numerator and denominator blank for
-counts). A KPI whose inputs were not supplied in the year's own folder is absent, and the
-report says which data was missing, never zero. The definitions below are the ones the
-report's appendix prints.
+columns `kpi_id, year, value, numerator, denominator, england, rating, rating_basis`
+(numerator and denominator blank for counts). A KPI whose inputs were not supplied in the
+year's own folder is absent, and the report says which data was missing, never zero. The
+definitions below are the ones the report's appendix prints.
 
 Conventions:
 
@@ -47,7 +47,29 @@ Conventions:
 - **Direction** says whether a higher value is better, lower is better, or the count is
   neutral (context, not performance). **Headline** measures appear in the key messages.
 - **England**: the measure of `src/iro_analysis/data/national_figures.csv` the KPI is
-  compared with (see `docs/national-figures.md`).
+  compared with (see `docs/national-figures.md`); kpis.csv's `england` column holds its
+  figure for the year where DfE published one. Counts have no England figure.
+- Rates per 10,000 children (`cla_per_10000`, `cp_per_10000`) divide by the council's
+  mid-year population aged 0 to 17, the `child_population` setting for the year; without
+  it they are not produced.
+
+Ratings (`src/iro_analysis/kpis/ratings.py`): every headline measure has a `rating`
+(GREEN, AMBER or RED) and the `rating_basis` it was rated on, the first that applies:
+
+1. a **target** the council sets (`targets` in the settings, KPI id to number): GREEN when
+   met (at or above it when higher is better, at or below when lower is better), AMBER
+   when missed by no more than the tolerance, else RED (basis e.g. "target 90%");
+2. **England's figure** for the year: GREEN when better than England by more than the
+   tolerance, AMBER when within it either side, RED when worse by more (e.g.
+   "England 79.7%");
+3. **last year's value**: GREEN when improved, AMBER when the same at 1 decimal place, RED
+   when worse (e.g. "last year 85.0%").
+
+The tolerance ("within 2 percentage points or 5%") is a difference of at most 2 percentage
+points for percentages and at most 5% of the target or England figure for other measures.
+A neutral measure, or one with none of these bases, has a blank rating and the basis
+"no basis"; a blank value (0/0) has a blank rating and the basis "no value". Measures that
+are not headline have neither.
 """
 
 
@@ -63,9 +85,17 @@ def _england(d: KpiDefinition) -> str:
     rows = nf[nf["measure"] == d.england].sort_values("year")
     if rows.empty:
         return f"`{d.england}` (no figure published yet)"
-    first, last = int(rows["year"].iloc[0]), int(rows["year"].iloc[-1])
-    years = f"years {first} to {last}" if last != first else f"year {first}"
-    return f"`{d.england}`, {years} (latest: {rows['source'].iloc[-1]})"
+    return f"`{d.england}`, {_years(rows['year'])} (latest: {rows['source'].iloc[-1]})"
+
+
+def _years(values: Iterable[object]) -> str:
+    """ "year 2020", "years 2019 to 2025" (no gap) or "years 2020 and 2025" (listed)."""
+    ys = sorted({int(y) for y in values})  # type: ignore[call-overload]
+    if len(ys) == 1:
+        return f"year {ys[0]}"
+    if ys == list(range(ys[0], ys[-1] + 1)):
+        return f"years {ys[0]} to {ys[-1]}"
+    return "years " + ", ".join(map(str, ys[:-1])) + f" and {ys[-1]}"
 
 
 def _cell(text: str) -> str:
@@ -129,11 +159,14 @@ def render() -> str:
     from iro_analysis.report.catalogue import SECTIONS
 
     parts = [_PREAMBLE]
-    for section in SECTIONS:
-        defs = [d for d in KPI_DEFINITIONS.values() if d.section == section.key]
+    known = {s.key for s in SECTIONS}
+    others = sorted({d.section for d in KPI_DEFINITIONS.values()} - known)
+    sections = [(s.key, s.title) for s in SECTIONS] + [(k, f"Section {k}") for k in others]
+    for key, title in sections:
+        defs = [d for d in KPI_DEFINITIONS.values() if d.section == key]
         if not defs:
             continue
-        parts.append(f"## {section.title}\n\nReport section `{section.key}`.\n")
+        parts.append(f"## {title}\n\nReport section `{key}`.\n")
         parts.append(_summary(d for d in defs if not d.per_code))
         parts += [_one(d) for d in defs if not d.per_code]
         groups: dict[str, list[KpiDefinition]] = {}

@@ -2,41 +2,57 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from iro_analysis.errors import InputError
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import (  # importing an area module registers its KPIs
     cla,
     cp,
     disputes,
     education_health,
+    independent_visitors,
     meetings,
+    oversight,
+    priorities,
     reviews,
+    voice,
     workforce,
 )
 from iro_analysis.kpis.context import KpiContext
 from iro_analysis.kpis.definitions import (
     FAMILIES,
-    KPI_COLUMNS,
+    KPI_CSV_COLUMNS,
     KPI_DEFINITIONS,
+    NON_DATA_INPUTS,
+    family_frame,
     kpi_frame,
     order_by_family,
     registered,
 )
-from iro_analysis.settings import Settings, settings_or_defaults
+from iro_analysis.kpis.ratings import add_ratings
+from iro_analysis.settings import Settings
 
 order_by_family()
 
 # Area modules in the order of FAMILIES (each holds one family's KPIs).
-_AREAS = (cla, reviews, cp, disputes, meetings, workforce, education_health)
+_AREAS = (
+    cla,
+    reviews,
+    cp,
+    disputes,
+    meetings,
+    workforce,
+    education_health,
+    oversight,
+    voice,
+    independent_visitors,
+    priorities,
+)
 
 # The modules whose `breakdowns(ctx)` make up compute_breakdowns, with the inputs each needs.
 _BREAKDOWNS = (
@@ -46,32 +62,62 @@ _BREAKDOWNS = (
     (disputes, ("disputes",)),
     (meetings, ("meetings",)),
     (workforce, ("workforce", "meetings")),
+    (voice, ("feedback",)),
 )
 
 
-def compute_kpis(ds: Dataset, year: int, settings: Settings | None = None) -> pd.DataFrame:
-    """Every KPI of `year` the supplied data supports, one row each.
-
-    Columns `kpi_id, year, value, numerator, denominator`; rows in the order of
-    `KPI_DEFINITIONS` (the order of docs/kpis.md's families: children looked after, reviews,
-    child protection, disputes, meetings, workforce, education and health), dispute themes
-    in the schema's theme order. A KPI is produced only when every input it needs was
-    supplied in `year`'s own folder. Counts carry no numerator/denominator; percentages and
-    ratios are rounded half up to 1 dp, blank when the denominator is 0 (the row is still
-    written with 0/0).
-    """
-    ctx = KpiContext(ds, year, settings)
-    frames = [f for f in (module.kpis(ctx) for module in _AREAS) if len(f)]
+def _rows(ctx: KpiContext, *, headline_only: bool = False) -> pd.DataFrame:
+    frames = [
+        f
+        for f in (family_frame(ctx, family, headline_only=headline_only) for family in FAMILIES)
+        if len(f)
+    ]
     return pd.concat(frames, ignore_index=True) if frames else kpi_frame([])
 
 
+def compute_kpis(
+    ds: Dataset,
+    year: int,
+    settings: Settings | None = None,
+    narrative_path: Path | str | None = None,
+) -> pd.DataFrame:
+    """Every KPI of `year` the supplied data supports, one row each, with its rating.
+
+    Columns `kpi_id, year, value, numerator, denominator, england, rating, rating_basis`
+    (`KPI_CSV_COLUMNS`); rows in the order of `KPI_DEFINITIONS` (the order of FAMILIES:
+    children looked after, reviews, child protection, disputes, meetings, workforce,
+    education and health, oversight, feedback, independent visitors, progress), dispute
+    themes in the schema's theme order. A KPI is produced only when every input it needs
+    was supplied in `year`'s own folder. Counts carry no numerator/denominator; percentages
+    and ratios are rounded half up to 1 dp, blank when the denominator is 0 (the row is
+    still written with 0/0). `england`, `rating` and `rating_basis` are those of
+    `ratings.add_ratings`: the previous year's headline KPIs are computed too (when its
+    folder supplied their inputs) so that a headline KPI can be rated against last year.
+    `narrative_path` is the year's narrative (default reports/narrative/<YEAR>.md), which
+    priorities_met reads.
+    """
+    ctx = KpiContext(ds, year, settings, narrative_path)
+    current = _rows(ctx)
+    frames = [current]
+    if int(year) - 1 in ds.years:
+        previous = _rows(ctx.sibling(int(year) - 1), headline_only=True)
+        if len(previous):
+            frames.insert(0, previous)
+    history = pd.concat(frames, ignore_index=True) if len(frames) > 1 else current
+    rated = add_ratings(history, ctx.settings)
+    return rated.loc[rated["year"].eq(int(year))].reset_index(drop=True)
+
+
 def missing_inputs(ds: Dataset, year: int) -> dict[str, list[str]]:
-    """For each KPI family with a KPI not produced, the inputs missing from `year`'s folder."""
+    """For each KPI family with a KPI not produced, the inputs missing from `year`'s folder
+    (data files only: a missing narrative is not missing data)."""
     out: dict[str, list[str]] = {}
     for family in FAMILIES:
         missing: list[str] = []
         for kid, _, _ in registered(family):
             for name in KPI_DEFINITIONS[kid].inputs:
+                if name in NON_DATA_INPUTS:
+                    continue
                 if not ds.has_input(name, year) and name not in missing:
                     missing.append(name)
         if missing:
@@ -132,31 +178,56 @@ def _json_number(x: Any, *, value_of: str | None = None) -> int | float | None:
     return int(f) if f.is_integer() else f
 
 
+def _text(x: Any) -> str:
+    """A text cell: blank when missing, quoted (RFC 4180) when it holds a comma or quote."""
+    if x is None or pd.isna(x):
+        return ""
+    s = str(x)
+    return '"' + s.replace('"', '""') + '"' if any(ch in s for ch in ',"\n\r') else s
+
+
+def _json_text(x: Any) -> str | None:
+    return None if x is None or pd.isna(x) else str(x)
+
+
 def format_kpis(df: pd.DataFrame, format: str = "csv") -> str:  # noqa: A002
-    """kpis.csv (or JSON) text with deterministic bytes."""
+    """kpis.csv (or JSON) text with deterministic bytes: the columns `KPI_CSV_COLUMNS`
+    (kpi_id, year, value, numerator, denominator, england, rating, rating_basis). A frame
+    without the rating columns (rows not from compute_kpis) writes them blank."""
+    rows = [
+        (r["kpi_id"], r["year"], r["value"], r["numerator"], r["denominator"])
+        + tuple(r.get(c) for c in ("england", "rating", "rating_basis"))
+        for r in df.to_dict("records")
+    ]
     if format == "csv":
         buf = io.StringIO()
-        buf.write(",".join(KPI_COLUMNS) + "\n")
-        for r in df.itertuples(index=False):
+        buf.write(",".join(KPI_CSV_COLUMNS) + "\n")
+        for kid, year, value, num, den, eng, rating, basis in rows:
             cells = [
-                r.kpi_id,
-                str(int(r.year)),
-                _fmt_value(r.kpi_id, r.value),
-                _fmt_number(r.numerator),
-                _fmt_number(r.denominator),
+                kid,
+                str(int(year)),
+                _fmt_value(kid, value),
+                _fmt_number(num),
+                _fmt_number(den),
+                _fmt_number(eng),
+                _text(rating),
+                _text(basis),
             ]
             buf.write(",".join(cells) + "\n")
         return buf.getvalue()
     if format == "json":
         records = [
             {
-                "kpi_id": r.kpi_id,
-                "year": int(r.year),
-                "value": _json_number(r.value, value_of=r.kpi_id),
-                "numerator": _json_number(r.numerator),
-                "denominator": _json_number(r.denominator),
+                "kpi_id": kid,
+                "year": int(year),
+                "value": _json_number(value, value_of=kid),
+                "numerator": _json_number(num),
+                "denominator": _json_number(den),
+                "england": _json_number(eng),
+                "rating": _json_text(rating),
+                "rating_basis": _json_text(basis),
             }
-            for r in df.itertuples(index=False)
+            for kid, year, value, num, den, eng, rating, basis in rows
         ]
         return json.dumps(records, indent=2) + "\n"
     raise ValueError(f"unknown KPI output format {format!r}; use 'csv' or 'json'")
@@ -164,54 +235,9 @@ def format_kpis(df: pd.DataFrame, format: str = "csv") -> str:  # noqa: A002
 
 def write_kpis(df: pd.DataFrame, path: Path | str, format: str = "csv") -> Path:  # noqa: A002
     """Write the KPI frame as kpis.csv (or JSON): counts as integers, percentages and
-    ratios with exactly one decimal, blanks empty, "\\n" line endings, UTF-8."""
+    ratios with exactly one decimal, England's figure as published, rating and basis as
+    text, blanks empty, "\\n" line endings, UTF-8."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(format_kpis(df, format).encode("utf-8"))
     return path
-
-
-# --------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------
-
-
-def cli_main(args: argparse.Namespace) -> int:
-    """`iro-analysis kpis --year YEAR [--raw-dir DIR] [--out FILE] [--format csv|json]`.
-
-    Cleans every year folder (each raw file parsed once, then read from the parse cache in
-    `<processed>/_cache/`), runs the critical validation checks for YEAR and writes the
-    year's KPIs (standard output without --out). Raises InputError (the CLI prints it and
-    exits 1) when YEAR has no raw folder or its data supports no KPI.
-    """
-    from iro_analysis.ingest.cache import cache_dir_of
-    from iro_analysis.ingest.clean import build_dataset
-    from iro_analysis.paths import available_years, raw_year_dir
-    from iro_analysis.validate.suites import validate_dataset
-
-    settings = settings_or_defaults(getattr(args, "settings", None))
-    raw_dir = Path(args.raw_dir) if args.raw_dir else settings.paths.raw
-    year = int(args.year)
-    if not raw_year_dir(year, raw_dir).is_dir():
-        years = available_years(raw_dir)
-        have = ", ".join(map(str, years)) if years else "none (run `make data` for the demo)"
-        raise InputError(
-            f"no raw folder for {year} at {raw_year_dir(year, raw_dir)}; years available: {have}"
-        )
-    # Each raw file is parsed once: later runs read its parsed tables from the cache.
-    ds = build_dataset(raw_dir, cache_dir=cache_dir_of(settings.paths.processed))
-    validate_dataset(ds, year).raise_for_critical()
-    df = compute_kpis(ds, year, settings)
-    if df.empty:
-        gaps = "; ".join(f"{k}: {', '.join(v)}" for k, v in missing_inputs(ds, year).items())
-        raise InputError(
-            f"the data in {raw_year_dir(year, raw_dir)} supports no KPI for {year} "
-            f"(inputs missing: {gaps})"
-        )
-    fmt = getattr(args, "format", "csv") or "csv"
-    if args.out:
-        path = write_kpis(df, args.out, fmt)
-        print(f"wrote {len(df)} KPIs for {year} to {path}", file=sys.stderr)
-    else:
-        sys.stdout.write(format_kpis(df, fmt))
-    return 0

@@ -4,6 +4,10 @@ The table is `src/iro_analysis/data/national_figures.csv` (measure, year, value,
 source, table, published); `docs/national-figures.md` documents each measure and source.
 Refresh it each year when DfE publishes. A KPI is compared with the measure its registration
 names (`@kpi(..., england="...")`, `KpiDefinition.england`): `england_value(kpi_id, year)`.
+
+Every measure is a KPI id. Rates and percentages (`RATE_UNITS`) are England comparators;
+the counts in `CONTEXT_ONLY` are kept for context only and no KPI should name them as its
+`england` measure (a council's count is not comparable with England's).
 """
 
 from __future__ import annotations
@@ -15,6 +19,11 @@ import pandas as pd
 from iro_analysis.paths import PACKAGE_DATA_DIR
 
 NATIONAL_FILE = PACKAGE_DATA_DIR / "national_figures.csv"
+COLUMNS = ("measure", "year", "value", "unit", "source", "table", "published")
+UNITS = ("count", "percent", "rate_per_10000")
+RATE_UNITS = ("percent", "rate_per_10000")
+# Published counts kept for context (docs/national-figures.md); never an England comparator.
+CONTEXT_ONLY = frozenset({"cla_at_31_march", "cp_plans_at_31_march"})
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +37,16 @@ def _load() -> pd.DataFrame:
 def national_figures() -> pd.DataFrame:
     """The whole reference table (a copy)."""
     return _load().copy()
+
+
+def england_measures() -> list[str]:
+    """The comparator measures: every measure in the table that is not context-only."""
+    return sorted(set(_load()["measure"]) - CONTEXT_ONLY)
+
+
+def is_context_only(measure: str) -> bool:
+    """True for a published count kept for context, which no KPI is compared with."""
+    return measure in CONTEXT_ONLY
 
 
 def national_value(measure: str, year: int) -> float | None:

@@ -16,6 +16,7 @@ SOURCE_PARTICIPATION = (
 _INPUTS = ("episodes", "reviews")
 
 PARTICIPATING = ("PN1", "PN2", "PN3", "PN4", "PN5", "PN6")
+ATTENDED = ("PN1", "PN2", "PN3", "PN4")
 ELIGIBLE = ("PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7")
 
 
@@ -162,6 +163,27 @@ def cla_participation_pct(ctx: KpiContext) -> tuple[int, int]:
     yes, eligible = _participation_codes(ctx)
     codes = ctx.reviews_in_year["REVIEW_CODE"]
     return int(codes.isin(yes).sum()), int(codes.isin(eligible).sum())
+
+
+@kpi(
+    "cla_review_attendance_pct",
+    title="Looked-after reviews the child attended (%)",
+    family=FAMILY_REVIEWS,
+    section="reviews",
+    headline=True,
+    direction=True,
+    unit="percent",
+    source=SOURCE_PARTICIPATION,
+    inputs=_INPUTS,
+)
+def cla_review_attendance_pct(ctx: KpiContext) -> tuple[int, int]:
+    """Reviews in the year coded PN1-PN4 (the child attended: spoke, an advocate spoke,
+    conveyed views non-verbally, or attended without contributing) / reviews in the year
+    coded PN1-PN7. PN0 (child under 4 at the review) and a blank code are in neither;
+    the pn4_counts_as_participation setting does not apply (a PN4 child attended).
+    Short-break-only reviews are dropped, as for every review measure."""
+    codes = ctx.reviews_in_year["REVIEW_CODE"]
+    return int(codes.isin(ATTENDED).sum()), int(codes.isin(ELIGIBLE).sum())
 
 
 @kpi(

@@ -30,6 +30,43 @@ def iro_fte_at_31_march(ctx: KpiContext) -> float:
     return ctx.fte_at_end
 
 
+@kpi(
+    "cla_caseload_per_iro_fte",
+    title="Children looked after per full-time IRO at 31 March",
+    family=FAMILY_WORKFORCE,
+    section="iro_service",
+    headline=True,
+    direction=False,
+    unit="ratio",
+    source=SOURCE_CASELOAD,
+    inputs=("workforce", "episodes"),
+)
+def cla_caseload_per_iro_fte(ctx: KpiContext) -> tuple[int, float]:
+    """Children looked after at 31 March (cla_at_31_march, short breaks excluded) / IRO
+    full-time equivalents in post at 31 March (iro_fte_at_31_march), rounded half up to
+    1 decimal place; blank when no IRO is in post. This is the figure the IRO Handbook's
+    50 to 70 looked-after children per full-time IRO applies to. Lower is better."""
+    return int(ctx.cla_at_end["CHILD"].nunique()), ctx.fte_at_end
+
+
+@kpi(
+    "cp_caseload_per_iro_fte",
+    title="Children subject to a child protection plan per full-time IRO at 31 March",
+    family=FAMILY_WORKFORCE,
+    section="child_protection",
+    direction=False,
+    unit="ratio",
+    source=SOURCE_CASELOAD,
+    inputs=("workforce", "cin_census"),
+)
+def cp_caseload_per_iro_fte(ctx: KpiContext) -> tuple[int, float]:
+    """Children subject to a child protection plan at 31 March (cp_plans_at_31_march) /
+    IRO full-time equivalents in post at 31 March (iro_fte_at_31_march), rounded half up
+    to 1 decimal place; blank when no IRO is in post. The Handbook's 50 to 70 does not
+    apply to it."""
+    return int(ctx.cp_open_at_end["LAchildID"].nunique()), ctx.fte_at_end
+
+
 def caseload_children(ctx: KpiContext) -> np.ndarray:
     """Distinct children looked after or subject to a CP plan at 31 March."""
     cla = ctx.cla_at_end["CHILD"]
@@ -42,7 +79,6 @@ def caseload_children(ctx: KpiContext) -> np.ndarray:
     title="Children per full-time IRO at 31 March",
     family=FAMILY_WORKFORCE,
     section="iro_service",
-    headline=True,
     unit="ratio",
     source=SOURCE_CASELOAD,
     inputs=("workforce", "episodes", "cin_census"),
@@ -50,8 +86,107 @@ def caseload_children(ctx: KpiContext) -> np.ndarray:
 def iro_caseload_per_fte(ctx: KpiContext) -> tuple[int, float]:
     """Distinct children looked after or subject to a child protection plan at 31 March /
     IRO full-time equivalents in post at 31 March (iro_fte_at_31_march), rounded half up
-    to 1 decimal place. The IRO Handbook recommends 50 to 70 per full-time IRO."""
+    to 1 decimal place: every child an IRO oversees. The IRO Handbook's 50 to 70 applies to
+    looked-after children only (cla_caseload_per_iro_fte), so this figure is not compared
+    with it."""
     return len(caseload_children(ctx)), ctx.fte_at_end
+
+
+SOURCE_WORKFORCE = (
+    "The IRO service's workforce and establishment records (IRO Handbook (DCSF 2010), "
+    "chapter 7: the manager's responsibility for sufficient IROs)"
+)
+
+
+@kpi(
+    "iro_agency_fte",
+    title="Agency IRO full-time equivalents in post at 31 March",
+    family=FAMILY_WORKFORCE,
+    section="iro_service",
+    direction=False,
+    unit="ratio",
+    source=SOURCE_WORKFORCE,
+    inputs=("workforce",),
+)
+def iro_agency_fte(ctx: KpiContext) -> float:
+    """Sum of fte of the IROs in post at 31 March (as for iro_fte_at_31_march) with
+    agency = Y (a blank agency flag is not Y). Rounded half up to 1 decimal place."""
+    w = ctx.iros_in_post
+    agency = w["agency"].astype("boolean").fillna(False).astype(bool)
+    return round(float(w.loc[agency, "fte"].sum()), 6)
+
+
+def establishment_at_end(ctx: KpiContext) -> float | None:
+    """The establishment in force at 31 March: establishment_fte of the latest as_at_date
+    on or before 31 March (any year supplied), or None when there is none."""
+    e = ctx.table("establishment")
+    e = e.loc[e["as_at_date"].le(ctx.end) & e["establishment_fte"].notna()]
+    if e.empty:
+        return None
+    latest = e.sort_values("as_at_date", kind="mergesort").iloc[-1]
+    return float(latest["establishment_fte"])
+
+
+@kpi(
+    "iro_vacancy_fte",
+    title="Vacant IRO full-time equivalents at 31 March",
+    family=FAMILY_WORKFORCE,
+    section="iro_service",
+    direction=False,
+    unit="ratio",
+    source=SOURCE_WORKFORCE,
+    inputs=("workforce", "establishment"),
+)
+def iro_vacancy_fte(ctx: KpiContext) -> float | None:
+    """The establishment at 31 March (establishment_fte of the latest as_at_date on or
+    before 31 March) minus IRO full-time equivalents in post at 31 March
+    (iro_fte_at_31_march, agency IROs included), floored at 0: a service staffed above its
+    establishment has no vacancy, not a negative one. Rounded half up to 1 decimal place.
+    Not produced when no establishment is dated on or before 31 March."""
+    est = establishment_at_end(ctx)
+    if est is None:
+        return None
+    return max(0.0, round(est - ctx.fte_at_end, 6))
+
+
+def _in_post_on(w: pd.DataFrame, day: pd.Series | pd.Timestamp) -> pd.Series:
+    return w["start_date"].le(day) & (w["end_date"].isna() | w["end_date"].ge(day))
+
+
+def leavers(ctx: KpiContext) -> np.ndarray:
+    """IROs (iro_id) who left in the year: a workforce row's end_date falls in the year
+    and the IRO is in post on no row on the day after it (a new contract starting the next
+    day is not leaving)."""
+    w = ctx.table("workforce")
+    ended = w.loc[ctx.in_year(w["end_date"]), ["iro_id", "end_date"]]
+    if ended.empty:
+        return np.array([], dtype=object)
+    nxt = ended.assign(_next=ended["end_date"] + pd.Timedelta(days=1))
+    pairs = nxt[["iro_id", "_next"]].merge(w, on="iro_id", how="left")
+    stays = pairs.loc[_in_post_on(pairs, pairs["_next"]), ["iro_id", "_next"]].drop_duplicates()
+    gone = nxt.merge(stays.assign(_stays=True), on=["iro_id", "_next"], how="left")
+    return gone.loc[gone["_stays"].isna(), "iro_id"].unique()
+
+
+@kpi(
+    "iro_leavers_pct",
+    title="IROs who left in the year, as a share of IROs in post on 1 April (%)",
+    family=FAMILY_WORKFORCE,
+    section="iro_service",
+    direction=False,
+    unit="percent",
+    source=SOURCE_WORKFORCE,
+    inputs=("workforce",),
+)
+def iro_leavers_pct(ctx: KpiContext) -> tuple[int, int]:
+    """IROs (distinct iro_id, headcount not FTE) whose end_date falls in the year and who
+    are not in post the day after it / IROs in post on 1 April (start_date on or before
+    1 April and end_date blank or on or after 1 April). An IRO whose last day is 31 March
+    is a leaver of the year (and still counts in post at 31 March); an IRO who joined and
+    left within the year is a leaver, though not in the denominator; agency IROs count."""
+    w = ctx.table("workforce")
+    at_start = w.loc[_in_post_on(w, ctx.start), "iro_id"].nunique()
+    return len(leavers(ctx)), int(at_start)
 
 
 # Caseload bands of looked-after children per full-time equivalent (IRO Handbook 50 to 70),

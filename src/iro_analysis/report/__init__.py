@@ -7,7 +7,10 @@ The notebooks and analysts use this package's API:
     report.show(ctx, "reviews")
 
 Modules: `catalogue` (sections), `context` (`prepare`, `ReportContext`), `figures` (KPI
-tables and trend charts), `breakdowns`, `sections`, `annex` (data quality, appendix,
+tables and trend charts), `breakdowns`, `sections`, `summary` (the summary for the
+Corporate Parenting Panel), `ratings` (ratings in words and symbols, England, changes,
+incomplete history), `panel` (voice and quotes, oversight, progress against priorities),
+`claims` (the narrative checked against the figures), `annex` (data quality, appendix,
 what is shown as c), `outputs` (kpis.csv/xlsx, manifest), `trends`, `narrative`,
 `suppression`, `plots`, `html`, `templating` (the sandboxed Jinja2 environment every
 HTML fragment comes from, templates/fragments/). Building and publishing live in `iro_analysis.build`.

@@ -262,6 +262,7 @@ _PATTERN_CELLS = {
     "cla_participation_<code>": ("participation_by_code", "code"),
     "cp_category_<cat>": ("cp_by_category", "category"),
     "drp_theme_<THEME>": ("drp_by_theme", "theme"),
+    "feedback_responses_<respondent>": ("feedback_by_respondent", "respondent"),
 }
 
 

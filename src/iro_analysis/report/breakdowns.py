@@ -131,6 +131,25 @@ BREAKDOWNS: dict[str, BreakdownView] = {
         "count",
         "Meetings",
     ),
+    "drp_by_outcome": BreakdownView(
+        "Disputes resolved in the year by outcome",
+        (Col("label", "Outcome", "label"), *_SHARE),
+    ),
+    "feedback_by_respondent": BreakdownView(
+        "Feedback received in the year by respondent",
+        (
+            Col("label", "Respondent", "label"),
+            Col("count", "Responses"),
+            Col("percent", "Share of responses", "percent", base="count"),
+            Col("rated", "With a rating"),
+            Col("positive", "Rated 4 or 5"),
+            Col("positive_percent", "Rated 4 or 5 %", "percent", base="positive", den="rated"),
+        ),
+    ),
+    "footprints_by_type": BreakdownView(
+        "Oversight recorded between meetings by type",
+        (Col("label", "Oversight", "label"), *_SHARE),
+    ),
     # No IRO is shown one by one (no per-person FTE or caseload): IROs are counted in bands.
     "caseload_bands": BreakdownView(
         "IROs in post at 31 March by looked-after children per full-time equivalent",

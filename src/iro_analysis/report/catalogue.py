@@ -1,4 +1,5 @@
-"""The report's catalogue: its sections, in the order councils present them.
+"""The report's catalogue: its sections, in the order councils present them (the summary
+for the Corporate Parenting Panel first).
 
 Which KPIs a section's table lists is not written here: each KPI declares its `section`
 where it is registered (`@kpi(..., section="reviews")` in its kpis/ area module) and
@@ -22,6 +23,8 @@ class Section:
     table_caption: str = ""
     trends: tuple[str, ...] = ()
     breakdowns: tuple[tuple[str, str], ...] = ()
+    # breakdowns shown only when computed (their extract is optional): no "not supplied"
+    optional: tuple[tuple[str, str], ...] = ()
 
     @property
     def kpis(self) -> tuple[str, ...]:
@@ -32,18 +35,22 @@ class Section:
         return section_kpis(self.key)
 
 
+SUMMARY_TITLE = "Summary for the Corporate Parenting Panel"
+
 SECTIONS: tuple[Section, ...] = (
-    Section("key_messages", "Key messages"),
+    # its introduction follows the three statements, so they open the report
+    Section("summary", SUMMARY_TITLE),
     Section(
         "iro_service",
         "The IRO service",
-        "Independent Reviewing Officers (IROs) chair the statutory reviews of every looked-after child "
+        "Independent Reviewing Officers (IROs) chair the statutory reviews of looked-after children "
         "and the council's child protection conferences. Their role, set by the Children Act 1989 "
         "(s.25A-25C) and the IRO Handbook (2010), is to make sure each child's plan meets their needs "
-        "and that the child's wishes and feelings are heard. The IRO Handbook recommends a caseload of "
-        "50 to 70 children per full-time IRO.",
+        "and that the child's wishes and feelings are heard. The IRO Handbook's caseload of 50 to 70 "
+        "per full-time IRO is for looked-after children, so the report compares it with looked-after "
+        "children only and shows the child protection caseload beside it.",
         table_caption="IRO workforce and caseload at 31 March",
-        trends=("iro_caseload_per_fte",),
+        trends=("cla_caseload_per_iro_fte",),
         breakdowns=(("IRO caseloads", "caseload_bands"),),
     ),
     Section(
@@ -66,13 +73,34 @@ SECTIONS: tuple[Section, ...] = (
         "Looked-after reviews",
         "Under the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33, a child's "
         "first review is due within 20 working days of entering care, the second within 3 months of the "
-        "first, and later reviews at intervals of no more than 6 months.",
+        "first, and later reviews at intervals of no more than 6 months. The first year of review data "
+        "supplied has no earlier reviews to date it from, so its timeliness is marked as incomplete "
+        "history and left out of changes between years.",
         table_caption="Looked-after reviews",
         trends=("cla_reviews_on_time_pct", "cla_participation_pct"),
         breakdowns=(
             ("Participation by code", "participation_by_code"),
             ("Participation by age", "participation_by_age_band"),
         ),
+    ),
+    Section(
+        "voice",
+        "The voice of children and families",
+        "How children, parents, carers and professionals rated the reviews and conferences they took "
+        "part in. Quotes are published only where the service approved them, never with a name, date "
+        "or other detail beside them, and only for groups large enough to show their count.",
+        table_caption="Feedback received in the year",
+        trends=("feedback_positive_pct",),
+        optional=(("Feedback by respondent", "feedback_by_respondent"),),
+    ),
+    Section(
+        "oversight",
+        "IRO oversight and challenge",
+        "Between meetings IROs check that plans are progressing: a midway check between reviews, "
+        "a visit or contact with the child before the meeting, and a challenge when the plan drifts.",
+        table_caption="IRO oversight between meetings",
+        trends=("midway_checks_pct",),
+        optional=(("Oversight recorded between meetings", "footprints_by_type"),),
     ),
     Section(
         "child_protection",
@@ -93,6 +121,7 @@ SECTIONS: tuple[Section, ...] = (
         table_caption="Disputes raised by IROs",
         trends=("drp_raised", "drp_resolved_within_20wd_pct"),
         breakdowns=(("Themes", "drp_by_theme"), ("Escalation", "drp_by_stage")),
+        optional=(("Outcomes", "drp_by_outcome"),),
     ),
     Section(
         "meetings",
@@ -111,8 +140,23 @@ SECTIONS: tuple[Section, ...] = (
         "which covers children looked after continuously for 12 months at 31 March.",
         table_caption="Education and health of children looked after",
     ),
-    Section("data_quality", "Data quality"),
+    Section(
+        "independent_visitors",
+        "Independent visitors",
+        "An independent visitor is a volunteer who visits, advises and befriends a looked-after "
+        "child (Children Act 1989, s.23ZB). The council must offer one to a child who would benefit.",
+        table_caption="Independent visitors at 31 March",
+        trends=("independent_visitor_pct",),
+    ),
+    Section(
+        "progress",
+        "Progress against last year's priorities",
+        "The priorities the service set itself a year ago, and how far each was met, in the "
+        "service's own assessment.",
+        table_caption="Last year's priorities",
+    ),
     Section("priorities", "Priorities for next year"),
+    Section("data_quality", "Data quality"),
     Section("appendix", "Appendix: definitions, assumptions and provenance"),
 )
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}

@@ -13,6 +13,7 @@ import pandas as pd
 
 from iro_analysis import paths
 from iro_analysis.errors import IroAnalysisError
+from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS
 from iro_analysis.report.catalogue import SECTION_TITLES
 from iro_analysis.settings import Settings, load_settings
 from iro_analysis.years import ReportingYear, check_year
@@ -81,17 +82,31 @@ class ReportContext:
         return out
 
 
-def kpi_history(dataset, year: int, settings: Settings) -> pd.DataFrame:
-    """KPI rows for every year supplied up to and including `year` (for trends)."""
+def kpi_history(
+    dataset, year: int, settings: Settings, narrative_path: Path | None = None
+) -> pd.DataFrame:
+    """KPI rows for every year supplied up to and including `year` (for trends); the
+    year's own narrative is `narrative_path` (default reports/narrative/<YEAR>.md), the
+    earlier years' are theirs in reports/narrative/."""
     from iro_analysis.kpis import compute_kpis
 
     years = [y for y in dataset.years if y <= year]
-    frames = [compute_kpis(dataset, y, settings) for y in years]
+    frames = [
+        compute_kpis(dataset, y, settings, narrative_path=_narrative_of(y, year, narrative_path))
+        for y in years
+    ]
     return (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"])
+        else pd.DataFrame(columns=list(KPI_CSV_COLUMNS))
     )
+
+
+def _narrative_of(y: int, year: int, narrative_path: Path | None) -> Path:
+    """The narrative of year `y` in a report of `year` (priorities_met reads it)."""
+    if y == year and narrative_path:
+        return Path(narrative_path)
+    return paths.NARRATIVE_DIR / f"{y}.md"
 
 
 KPI_CACHE = "kpis"  # <processed>/_cache/kpis/: one parquet per (data, code, settings, year)
@@ -136,8 +151,7 @@ def kpi_history_cached(
     cache_dir = Path(processed_dir) / "_cache" / KPI_CACHE
     frames = []
     for y in (y for y in dataset.years if y <= year):
-        narrative = narrative_path if y == year and narrative_path else None
-        narrative = narrative or paths.NARRATIVE_DIR / f"{y}.md"
+        narrative = _narrative_of(y, year, narrative_path)
         key = hashlib.sha256(
             "\0".join(
                 [data, _kpi_code_digest(), settings_sha256, str(y), _sha256_files([narrative])]
@@ -147,7 +161,7 @@ def kpi_history_cached(
         try:
             frame = pd.read_parquet(entry)
         except (OSError, ValueError):
-            frame = compute_kpis(dataset, y, settings)
+            frame = compute_kpis(dataset, y, settings, narrative_path=narrative)
             cache_dir.mkdir(parents=True, exist_ok=True)
             tmp = entry.with_name(f".{entry.name}.{uuid.uuid4().hex}.tmp")
             frame.to_parquet(tmp, index=False)
@@ -156,7 +170,7 @@ def kpi_history_cached(
     return (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"])
+        else pd.DataFrame(columns=list(KPI_CSV_COLUMNS))
     )
 
 
@@ -263,7 +277,7 @@ def _prepare(
         year=ReportingYear(year),
         settings=settings,
         dataset=ds,
-        history=kpi_history(ds, year, settings) if history is None else history,
+        history=kpi_history(ds, year, settings, narrative_path) if history is None else history,
         breakdowns=compute_breakdowns(ds, year, settings),
         missing=missing_inputs(ds, year),
         validation=_read_validation(validation_path),

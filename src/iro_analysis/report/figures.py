@@ -6,7 +6,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from iro_analysis.report.context import ReportContext
-from iro_analysis.report.format import _fmt, _national, _year_label
+from iro_analysis.report.format import _fmt, _year_label
+from iro_analysis.report.ratings import INCOMPLETE_MARK, england, incomplete_note, incomplete_years
 
 
 def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Markup:
@@ -14,7 +15,9 @@ def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Mar
 
     The current year's figures carry `data-kpi` so tests can check them against kpis.csv.
     Blank means the figure could not be calculated for that year (its data was not supplied
-    or its denominator was zero); "not supplied" marks this year's missing inputs.
+    or its denominator was zero); "not supplied" marks this year's missing inputs; a
+    dagger marks a year whose history is incomplete (`ratings.incomplete_years`), explained
+    beneath the table.
     """
     from iro_analysis.report import html
 
@@ -24,20 +27,24 @@ def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Mar
     rows = []
     for kpi_id in kpi_ids:
         row: list[object] = [ctx.title(kpi_id)]
+        bad = incomplete_years(ctx, kpi_id)
         for y in years:
             hit = h[(h["kpi_id"] == kpi_id) & (h["year"] == y)]
+            text = "" if hit.empty else _fmt(ctx, kpi_id, hit["value"].iloc[0])
+            mark = f" {INCOMPLETE_MARK}" if text and y in bad else ""
             if y == ctx.year.year:
                 if hit.empty:
                     row.append("not supplied")
                 else:
-                    text = _fmt(ctx, kpi_id, hit["value"].iloc[0]) or "no cases"
-                    row.append(html.kpi_span(kpi_id, text))
+                    row.append(html.join([html.kpi_span(kpi_id, text or "no cases"), mark]))
             else:
-                row.append("" if hit.empty else _fmt(ctx, kpi_id, hit["value"].iloc[0]))
-        nat = _national(kpi_id, ctx.year.year)
+                row.append(text + mark)
+        nat = england(ctx, kpi_id)
         row.append("" if nat is None else _fmt(ctx, kpi_id, nat))
         rows.append(row)
-    return html.raw_table(headers, rows, caption)
+    note = incomplete_note(ctx, kpi_ids)
+    table = html.raw_table(headers, rows, caption)
+    return html.join([table, html.paragraph(note)]) if note else table
 
 
 def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
@@ -55,35 +62,27 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
             {"year_label": _year_label(int(y)), "series": ctx.settings.council_name, "value": v}
         )
         # England is drawn only for rates: a national count is not comparable with a council's.
-        nat = _national(kpi_id, int(y)) if unit == "percent" else None
+        nat = england(ctx, kpi_id, int(y)) if _has_england(kpi_id) else None
         if nat is not None:
             rows.append({"year_label": _year_label(int(y)), "series": "England", "value": nat})
     data = pd.DataFrame(rows)
     council = data[(data["series"] == ctx.settings.council_name) & data["value"].notna()]
     if council.empty:
         return Markup()
-    first, last = council.iloc[0], council.iloc[-1]
-    f_first, f_last = _fmt(ctx, kpi_id, first["value"]), _fmt(ctx, kpi_id, last["value"])
-    if len(council) == 1:
-        message = f"{title} was {f_last} in {last['year_label']}."
-    else:
-        from iro_analysis.report.narrative import direction
-
-        d = direction(float(last["value"]), float(first["value"]), unit)
-        verb = {"up": "rose", "down": "fell", "level": "was level"}[d or "level"]
-        message = (
-            f"{title} {verb} from {f_first} in {first['year_label']} to {f_last} in {last['year_label']}."
-            if d != "level"
-            else f"{title} was {f_last} in both {first['year_label']} and {last['year_label']}."
-        )
+    message = trend_message(ctx, kpi_id, title, council)
     eng = data[(data["series"] == "England") & (data["year_label"] == ctx.year.label)]
     if not eng.empty:
         message += f" England: {_fmt(ctx, kpi_id, eng['value'].iloc[0])} in {ctx.year.label}."
+    bad = {_year_label(y) for y in incomplete_years(ctx, kpi_id)}
+    data["year_label"] = [f"{y} {INCOMPLETE_MARK}" if y in bad else y for y in data["year_label"]]
+    caption = f"{title}, by reporting year"
+    if bad & set(council["year_label"]):
+        caption += f" ({INCOMPLETE_MARK} incomplete history, not compared)"
     chart = plots.trend_chart(
         data,
         value_label={"percent": "Percent", "ratio": "Ratio"}.get(unit, "Number"),
         alt=f"Line chart. {message}",
-        caption=f"{title}, by reporting year",
+        caption=caption,
         percent=unit == "percent",
     )
     table = data.pivot_table(
@@ -93,3 +92,49 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
     for col in table.columns[1:]:
         table[col] = [_fmt(ctx, kpi_id, v) for v in table[col]]
     return html.figure(chart, table)
+
+
+def trend_message(ctx: ReportContext, kpi_id: str, title: str, council: pd.DataFrame) -> str:
+    """The chart's message: the latest change, then the whole run, from the years whose
+    history is complete (a year with incomplete history is named, never compared)."""
+    from iro_analysis.report.narrative import direction
+
+    unit = ctx.unit(kpi_id)
+    bad = {_year_label(y) for y in incomplete_years(ctx, kpi_id)}
+    points = [(y, float(v)) for y, v in zip(council["year_label"], council["value"], strict=True)]
+    good = [(y, v) for y, v in points if y not in bad]
+    fmt = lambda v: _fmt(ctx, kpi_id, v)  # noqa: E731
+    verbs = {"up": "rose", "down": "fell"}
+    parts = []
+    if len(good) == 1:
+        parts.append(f"{title} was {fmt(good[0][1])} in {good[0][0]}.")
+    elif len(good) > 1:
+        (py, pv), (ly, lv) = good[-2], good[-1]
+        d = direction(lv, pv, unit)
+        parts.append(
+            f"{title} was {fmt(lv)} in both {py} and {ly}."
+            if d == "level"
+            else f"{title} {verbs[d]} from {fmt(pv)} in {py} to {fmt(lv)} in {ly}."
+        )
+        if len(good) > 2:
+            fy, fv = good[0]
+            lo, hi = min(good, key=lambda p: p[1]), max(good, key=lambda p: p[1])
+            d = direction(lv, fv, unit)
+            overall = {"up": "higher than", "down": "lower than", "level": "the same as"}[d]
+            parts.append(
+                f"Over the {len(good)} years from {fy} it is {overall} the {fmt(fv)} of {fy} "
+                f"(lowest {fmt(lo[1])} in {lo[0]}, highest {fmt(hi[1])} in {hi[0]})."
+            )
+    for y, v in points:
+        if y in bad:
+            parts.append(f"{y} ({fmt(v)}) has incomplete history and is not compared.")
+    return " ".join(parts)
+
+
+def _has_england(kpi_id: str) -> bool:
+    """England is drawn only for a KPI the registry compares with a national rate (never a
+    count: a national count is not comparable with a council's)."""
+    from iro_analysis.kpis import KPI_DEFINITIONS
+
+    d = KPI_DEFINITIONS.get(kpi_id)
+    return d is not None and d.england is not None

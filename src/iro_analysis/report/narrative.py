@@ -34,58 +34,76 @@ class NarrativeError(IroAnalysisError):
     """An analyst's narrative file that cannot be rendered (unknown placeholder, bad section)."""
 
 
+# How each headline KPI (the registry's `headline=True`, in registry order) is put into
+# words; its unit and direction come from the registry, so they are declared once.
+PHRASES: dict[str, str] = {
+    "cla_at_31_march": "children were looked after at 31 March",
+    "cla_per_10000": "children per 10,000 were looked after at 31 March",
+    "cla_reviews_on_time_pct": "of looked-after reviews were held on time",
+    "cla_participation_pct": "of looked-after reviews had the child's participation",
+    "cla_review_attendance_pct": "of looked-after reviews were attended by the child",
+    "cp_plans_at_31_march": "children were subject to a child protection plan at 31 March",
+    "icpc_within_15wd_pct": "of initial child protection conferences were held within 15 working days",
+    "rcpc_on_time_pct": "of child protection review conferences were held on time",
+    "cp_per_10000": "children per 10,000 were subject to a child protection plan at 31 March",
+    "drp_raised": "disputes were raised by IROs through the dispute resolution process",
+    "drp_resolved_within_20wd_pct": "of disputes were resolved within 20 working days",
+    "drp_outcome_plan_changed_pct": "of disputes resolved in the year changed the child's plan",
+    "cla_caseload_per_iro_fte": (
+        "looked-after children per full-time IRO at 31 March (IRO Handbook: 50 to 70)"
+    ),
+    "midway_checks_pct": "of later reviews had an IRO midway check since the previous review",
+    "feedback_positive_pct": "of feedback responses rated the meeting 4 or 5 out of 5",
+    "independent_visitor_pct": "of children looked after had an independent visitor",
+}
+
+
 @dataclass(frozen=True)
 class Message:
     """How one KPI is put into words. `phrase` follows the figure: "{figure} {phrase}"."""
 
     kpi_id: str
     phrase: str
-    unit: str  # "percent" | "count" | "ratio"
-    higher_is_better: bool | None = None
+
+    @property
+    def unit(self) -> str:
+        """ "percent" | "count" | "ratio", from the KPI registry."""
+        from iro_analysis.kpis import KPI_DEFINITIONS
+
+        return KPI_DEFINITIONS[self.kpi_id].unit
+
+    @property
+    def higher_is_better(self) -> bool | None:
+        """The registry's direction (None: a neutral count or rate)."""
+        from iro_analysis.kpis import KPI_DEFINITIONS
+
+        return KPI_DEFINITIONS[self.kpi_id].direction
+
+    @property
+    def has_england(self) -> bool:
+        from iro_analysis.kpis import KPI_DEFINITIONS
+
+        return KPI_DEFINITIONS[self.kpi_id].england is not None
 
 
-KEY_MESSAGES: tuple[Message, ...] = (
-    Message("cla_at_31_march", "children were looked after at 31 March", "count"),
-    Message(
-        "cla_reviews_on_time_pct", "of looked-after reviews were held on time", "percent", True
-    ),
-    Message(
-        "cla_participation_pct",
-        "of looked-after reviews had the child's participation",
-        "percent",
-        True,
-    ),
-    Message(
-        "cp_plans_at_31_march",
-        "children were subject to a child protection plan at 31 March",
-        "count",
-    ),
-    Message(
-        "icpc_within_15wd_pct",
-        "of initial child protection conferences were held within 15 working days",
-        "percent",
-        True,
-    ),
-    Message(
-        "rcpc_on_time_pct",
-        "of child protection review conferences were held on time",
-        "percent",
-        True,
-    ),
-    Message(
-        "drp_raised", "disputes were raised by IROs through the dispute resolution process", "count"
-    ),
-    Message(
-        "drp_resolved_within_20wd_pct",
-        "of disputes were resolved within 20 working days",
-        "percent",
-        True,
-    ),
-    Message(
-        "iro_caseload_per_fte",
-        "children per full-time IRO at 31 March (IRO Handbook: 50 to 70)",
-        "ratio",
-    ),
+def _key_messages() -> tuple[Message, ...]:
+    from iro_analysis.kpis import headline_kpis
+
+    missing = [k for k in headline_kpis() if k not in PHRASES]
+    if missing:
+        raise KeyError(f"headline KPIs without a phrase in report/narrative.py: {missing}")
+    return tuple(Message(k, PHRASES[k]) for k in headline_kpis())
+
+
+KEY_MESSAGES: tuple[Message, ...] = _key_messages()
+
+# Narrative headings that are not report sections: the summary's parts. "Key messages"
+# (and text before the first heading) is the summary's commentary.
+SUMMARY_HEADINGS = (
+    "Key messages",
+    "What is working well",
+    "What we are worried about",
+    "Recommendation",
 )
 
 # Plain-text templates (not HTML): a fragment escapes their output where it shows it.
@@ -294,9 +312,10 @@ _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
 def split_sections(text: str, allowed: list[str], source: str) -> dict[str, str]:
     """Split narrative Markdown on `## Heading` lines into {heading: body}.
 
-    Headings must name a report section (case-insensitive); text before the first heading
-    belongs to "Key messages".
+    Headings must name a report section or one of `SUMMARY_HEADINGS` (case-insensitive);
+    text before the first heading belongs to "Key messages".
     """
+    allowed = [*allowed, *(h for h in SUMMARY_HEADINGS if h not in allowed)]
     lookup = {a.lower(): a for a in allowed}
     parts = _HEADING.split(text)
     out: dict[str, str] = {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 import zipfile
@@ -27,7 +29,13 @@ def published_kpis_csv(ctx: ReportContext) -> str:
     out = lines[:1]
     for line, row in zip(lines[1:], ctx.kpis.itertuples(index=False), strict=True):
         if row.kpi_id in hidden:
-            line = ",".join([row.kpi_id, str(int(row.year)), *[SUPPRESSED] * 3]) + "\n"
+            # value, numerator and denominator become c; the other cells (England, rating)
+            # are the row's own, quoted as the exact file quotes them
+            cells = next(csv.reader([line]))
+            cells[2:5] = [SUPPRESSED] * 3
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerow(cells)
+            line = buf.getvalue()
         out.append(line)
     return "".join(out)
 

@@ -6,11 +6,19 @@ from markupsafe import Markup
 
 from iro_analysis.report import html
 from iro_analysis.report.annex import _section_appendix, _section_data_quality
-from iro_analysis.report.breakdowns import breakdown_block
+from iro_analysis.report.breakdowns import BREAKDOWNS, breakdown_block
 from iro_analysis.report.catalogue import SECTION_BY_KEY, Section
 from iro_analysis.report.context import ReportContext
 from iro_analysis.report.figures import kpi_table, trend_figure
-from iro_analysis.report.format import _heading, _markdown, _national, _year_label
+from iro_analysis.report.format import _heading, _markdown, _year_label
+from iro_analysis.report.panel import (
+    PROGRESS_HEADING,
+    _section_oversight,
+    _section_progress,
+    _section_voice,
+    progress_items,
+)
+from iro_analysis.report.summary import _section_summary
 from iro_analysis.years import ReportingYear
 
 
@@ -27,47 +35,24 @@ def _missing_notice(ctx: ReportContext, section: Section) -> Markup:
     )
 
 
-def _section_key_messages(ctx: ReportContext) -> Markup:
-    from iro_analysis.report.narrative import KEY_MESSAGES, missing_sentence, sentence
-
-    prev_year = ctx.year.year - 1
-    has_prev = prev_year in set(ctx.history["year"])
-    items = []
-    for m in KEY_MESSAGES:
-        if not ctx.has(m.kpi_id):
-            items.append(
-                missing_sentence(ctx.phrase(m.kpi_id), ctx.year.label, "its data was not supplied")
-            )
-            continue
-        s = sentence(
-            m,
-            ctx.value(m.kpi_id),
-            ctx.value(m.kpi_id, prev_year) if has_prev else None,
-            _year_label(prev_year)
-            if has_prev and ctx.value(m.kpi_id, prev_year) is not None
-            else None,
-            _national(m.kpi_id, ctx.year.year) if m.unit == "percent" else None,
-        )
-        items.append(
-            s
-            or missing_sentence(
-                ctx.phrase(m.kpi_id), ctx.year.label, "there were no cases to measure"
-            )
-        )
-    return html.bullet_list(items, css="key-messages")
-
-
 def _caseload_note(ctx: ReportContext) -> Markup:
-    caseload = ctx.value("iro_caseload_per_fte")
-    if caseload is None:
-        return Markup()
-    band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
-    parts = [
-        html.paragraph(
-            f"The caseload of {caseload:.1f} children per full-time IRO is {band} the IRO Handbook's "
-            "recommended range of 50 to 70."
+    """The caseload against the IRO Handbook's 50 to 70, which is for looked-after children:
+    `cla_caseload_per_iro_fte`, with the child protection caseload beside it."""
+    caseload = ctx.value("cla_caseload_per_iro_fte")
+    cp = ctx.value("cp_caseload_per_iro_fte")
+    parts = []
+    if caseload is not None:
+        band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
+        text = (
+            f"The looked-after caseload of {caseload:.1f} children per full-time IRO is {band} the "
+            "IRO Handbook's recommended range of 50 to 70, which is for looked-after children."
         )
-    ]
+        if cp is not None:
+            text += (
+                f" Beside it, IROs carry {cp:.1f} children on a child protection plan per "
+                "full-time IRO; the Handbook sets no range for these."
+            )
+        parts.append(html.paragraph(text))
     if "caseload_bands" in ctx.breakdowns:
         parts.append(
             html.paragraph(
@@ -101,46 +86,42 @@ def _section_body(ctx: ReportContext, section: Section) -> Markup:
     parts.extend(trend_figure(ctx, kpi_id) for kpi_id in section.trends)
     for heading, name in section.breakdowns:
         parts += [html.subheading(heading), breakdown_block(ctx, name)]
+    for heading, name in section.optional:
+        if name in ctx.breakdowns and name in BREAKDOWNS:
+            parts += [html.subheading(heading), breakdown_block(ctx, name)]
     return html.join(parts)
 
 
 def attention_points(ctx: ReportContext) -> list[str]:
-    """Data-driven areas for attention: measures that fell, sit below England or breach a standard."""
+    """Data-driven areas for attention: rates that fell since a comparable year or sit below
+    England, and the standards breached (`summary.standards_breached`: looked-after
+    caseloads above the IRO Handbook's 50 to 70, overdue reviews and disputes)."""
     from iro_analysis.report.narrative import KEY_MESSAGES, format_value
+    from iro_analysis.report.ratings import comparable_previous, england
+    from iro_analysis.report.summary import standards_breached
 
     points = []
-    prev = ctx.year.year - 1
     for m in KEY_MESSAGES:
         cur = ctx.value(m.kpi_id)
         if cur is None or m.higher_is_better is None:
             continue
-        before = ctx.value(m.kpi_id, prev)
-        if before is not None and round(cur, 1) < round(before, 1):
+        # worse: lower when higher is better, higher when lower is better
+        sign = 1 if m.higher_is_better else -1
+        prev = comparable_previous(ctx, m.kpi_id)
+        before = ctx.value(m.kpi_id, prev) if prev else None
+        if before is not None and sign * round(cur, 1) < sign * round(before, 1):
+            moved = "fell" if cur < before else "rose"
             points.append(
-                f"{ctx.phrase(m.kpi_id)} fell to {format_value(cur, m.unit)} from {format_value(before, m.unit)} "
+                f"{ctx.phrase(m.kpi_id)} {moved} to {format_value(cur, m.unit)} from {format_value(before, m.unit)} "
                 f"in {_year_label(prev)}."
             )
-        nat = _national(m.kpi_id, ctx.year.year)
-        if nat is not None and round(cur, 1) < round(nat, 1):
+        nat = england(ctx, m.kpi_id)
+        if nat is not None and sign * round(cur, 1) < sign * round(nat, 1):
+            side = "below" if cur < nat else "above"
             points.append(
-                f"{ctx.phrase(m.kpi_id)} ({format_value(cur, m.unit)}) is below England ({format_value(nat, m.unit)})."
+                f"{ctx.phrase(m.kpi_id)} ({format_value(cur, m.unit)}) is {side} England ({format_value(nat, m.unit)})."
             )
-    caseload = ctx.value("iro_caseload_per_fte")
-    if caseload is not None and caseload > 70:
-        points.append(
-            f"IRO caseloads ({caseload:.1f} per full-time IRO) are above the IRO Handbook's 50 to 70."
-        )
-    for k, text in (
-        ("cla_reviews_overdue_at_31_march", "children had an overdue review at 31 March"),
-        (
-            "drp_open_overdue_at_31_march",
-            "disputes had been open for more than 20 working days at 31 March",
-        ),
-    ):
-        v = ctx.value(k)
-        if v:
-            points.append(f"{int(v):,} {text}.")
-    return points
+    return points + standards_breached(ctx)
 
 
 def _section_priorities(ctx: ReportContext) -> Markup:
@@ -164,7 +145,10 @@ def _section_priorities(ctx: ReportContext) -> Markup:
 
 
 _BODIES = {
-    "key_messages": _section_key_messages,
+    "summary": _section_summary,
+    "voice": _section_voice,
+    "oversight": _section_oversight,
+    "progress": _section_progress,
     "data_quality": _section_data_quality,
     "priorities": _section_priorities,
     "appendix": _section_appendix,
@@ -179,13 +163,17 @@ def render_section(ctx: ReportContext, key: str) -> Markup:
     section = SECTION_BY_KEY[key]
     body = _BODIES[key](ctx) if key in _BODIES else _section_body(ctx, section)
     commentary = ctx.narrative.get(section.title)
+    if key == "summary" or (key == "progress" and progress_items(ctx)):
+        commentary = None  # the summary places its own; progress is the table
     return render(
         "section.html.j2",
         heading=_heading(section),
         intro=section.intro,
         notice=_missing_notice(ctx, section),
         commentary=_markdown(commentary) if commentary else "",
-        label="Priorities" if key == "priorities" else "Commentary from the IRO service",
+        label="Priorities"
+        if key == "priorities"
+        else (PROGRESS_HEADING if key == "progress" else "Commentary from the IRO service"),
         body=body,
     )
 

@@ -109,6 +109,13 @@ def suite_checks(table: str, limits: GateLimits | None = None) -> list[Check]:
                 {"column": "fte", "min_value": 0, "max_value": 1, "strict_min": True},
             )
         )
+    if table == "establishment":
+        checks.append(
+            Check(
+                "ExpectColumnValuesToBeBetween",
+                {"column": "establishment_fte", "min_value": 0, "strict_min": True},
+            )
+        )
     for c in ("times_rearranged", "NumberOfPreviousCPP"):
         if c in clean.columns:
             checks.append(Check("ExpectColumnValuesToBeBetween", {"column": c, "min_value": 0}))

@@ -31,6 +31,11 @@ TOP_LEVEL_TABLES = (
     "workforce",
     "pep",
     "cin_children",
+    # the optional IRO extracts: supplied with no rows is a broken export, not "none"
+    "footprints",
+    "feedback",
+    "establishment",
+    "independent_visitors",
 )
 # Tables whose children count is compared with the previous year's.
 CHILDREN_TABLES = ("header", "episodes", "reviews", "cin_children")

@@ -71,6 +71,8 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
         ("meetings", "child_id", known, WARNING),
         ("disputes", "child_id", known, WARNING),
         ("pep", "child_id", known, WARNING),
+        ("footprints", "child_id", known, WARNING),
+        ("independent_visitors", "child_id", header_ids, WARNING),
     ):
         s = t[table][col]
         missing = ~isin_ids(s, ids)
@@ -79,12 +81,23 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
                 table,
                 col,
                 "child_exists_in_header_or_cin"
-                if table in ("meetings", "disputes", "pep")
+                if table in ("meetings", "disputes", "pep", "footprints")
                 else "child_exists_in_header",
                 sev,
                 missing,
             )
         )
+    # a feedback response about a meeting names a meeting of the log (blank: none named)
+    fb = t["feedback"]["meeting_id"]
+    rows.append(
+        _row(
+            "feedback",
+            "meeting_id",
+            "meeting_exists_in_meetings",
+            WARNING,
+            fb.notna() & ~isin_ids(fb, t["meetings"]["meeting_id"]),
+        )
+    )
     plans = t["cp_plans"].set_index(["LAchildID", "CPPstartDate"]).index
     rv = t["cp_reviews"]
     link = (

@@ -75,16 +75,15 @@ class ValidationReport:
 
     def public_results(self) -> pd.DataFrame:
         """The results as written under reports/: samples withheld where a check's column
-        identifies a child (`schema.IDENTIFYING_COLUMNS`)."""
+        identifies a child (`schema.IDENTIFYING_COLUMNS`) or is free text
+        (`schema.FREE_TEXT_COLUMNS`: feedback quotes)."""
         r = self.results.copy()
-        identifying = (
-            r["column"]
-            .astype(str)
-            .map(lambda c: bool(S.IDENTIFYING_COLUMNS & set(re.split(r"[^A-Za-z_]+", c))))
-        )
+        names = r["column"].astype(str).map(lambda c: set(re.split(r"[^A-Za-z_]+", c)))
+        identifying = names.map(lambda n: bool(S.IDENTIFYING_COLUMNS & n))
+        free_text = names.map(lambda n: bool(S.FREE_TEXT_COLUMNS & n))
         r["sample"] = [
-            [S.WITHHELD] if i and len(s) else s
-            for i, s in zip(identifying, r["sample"], strict=True)
+            [S.WITHHELD] if i and len(s) else [S.WITHHELD_FREE_TEXT] if f and len(s) else s
+            for i, f, s in zip(identifying, free_text, r["sample"], strict=True)
         ]
         return r
 
