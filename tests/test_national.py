@@ -146,12 +146,8 @@ def test_docs_describe_every_measure_and_mark_counts_context_only(nf, doc):
         assert re.search(rf"^\| `{m}` \| comparator", glance, re.M), m
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue #15: counts get no England figure; cla.py/cp.py still name the count "
-    "measures as their `england` key (owned by the KPI modules)",
-)
 def test_no_kpi_is_compared_with_a_count():
+    """Issue #15: counts get no England figure (a national count compares nothing)."""
     named = {d.england for d in KPI_DEFINITIONS.values() if d.england}
     assert not named & national.CONTEXT_ONLY
 
