@@ -121,15 +121,15 @@ def test_kpi_cache_gives_the_computed_history_and_recomputes_only_what_changed(
     calls: list[int] = []
     real = engine.compute_kpis
 
-    def counting(dataset, year, s=None):
+    def counting(dataset, year, s=None, narrative_path=None):
         calls.append(year)
-        return real(dataset, year, s)
+        return real(dataset, year, s, narrative_path=narrative_path)
 
     monkeypatch.setattr(engine, "compute_kpis", counting)
     import iro_analysis.kpis as kpis_pkg
 
     monkeypatch.setattr(kpis_pkg, "compute_kpis", counting)
-    expected = kpi_history(ds, YEAR, settings)
+    expected = kpi_history(ds, YEAR, settings, narrative)
     calls.clear()
     cold = kpi_history_cached(ds, YEAR, settings, processed, "s" * 64, narrative)
     pd.testing.assert_frame_equal(cold, expected)

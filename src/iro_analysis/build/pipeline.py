@@ -232,12 +232,12 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
         else:
             _keep_pdf_if_current(final, staging, year, log)
         step = "publish"
+        reuse.record(run, r_staging)  # what the clean data and validation came from
         _publish(staging, final, PUBLISHED)
         kept = _carry_over(r_final, r_staging)
         if kept:
             log(f"[{year}] kept in {r_final}: {', '.join(kept)} (not made by the build)")
         _publish(r_staging, r_final, None)
-        reuse.record(run)
     except BaseException as exc:
         _build_failed(exc, step, staging_root, restricted_root, year, log)
         raise

@@ -131,10 +131,15 @@ def stage_reused(run: Run) -> None:
             shutil.copytree(r_final / d, run.restricted_staging_dir / d, dirs_exist_ok=True)
 
 
-def record(run: Run) -> None:
-    """After a successful build: note which data the clean data and validation came from."""
+def record(run: Run, restricted_staging: Path | None = None) -> None:
+    """When a build is about to publish: note which data its clean data and validation
+    came from, beside the clean data and in the restricted folder (its staging folder when
+    given, published with the rest; the record then exists only if the publish succeeded)."""
     text = json.dumps({"key": data_key(run)}, indent=2) + "\n"
-    for path in _records(run):
+    processed_key, restricted_key = _records(run)
+    if restricted_staging is not None:
+        restricted_key = Path(restricted_staging) / KEY_FILE
+    for path in (processed_key, restricted_key):
         if path.parent.is_dir():
             # A new file renamed into place: processed folders of `make reports` share
             # hard-linked files, and writing through a link would change every year's.
