@@ -102,3 +102,20 @@ def _drop_stderr(nb):
                 if not (o.output_type == "stream" and o.get("name") == "stderr")
             ]
     return nb
+
+
+def warnings_in(notebook: Path, category: str) -> list[str]:
+    """The messages of the `category` warnings (e.g. "NarrativeWarning") an executed
+    notebook printed to stderr, in order, without the file and line prefix."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                for line in out.get("text", "").splitlines():
+                    _, sep, message = line.partition(f"{category}: ")
+                    if sep:
+                        found.append(message.strip())
+    return found

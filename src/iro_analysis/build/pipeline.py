@@ -21,6 +21,7 @@ from iro_analysis.build.notebooks import (
     REPORT_NOTEBOOK,
     VALIDATE_NOTEBOOK,
     run_notebook,
+    warnings_in,
 )
 from iro_analysis.build.publish import (
     PUBLISHED,
@@ -204,6 +205,8 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
             timings[step] = time.perf_counter() - t0
             if step == "clean":
                 _log_clean_warnings(run, log)
+        for message in warnings_in(r_staging / "notebooks" / REPORT_NOTEBOOK, "NarrativeWarning"):
+            log(f"[{year}] check the narrative: {message}")
         step = "exceptions"
         t0 = time.perf_counter()
         n = write_build_exceptions(year, run.processed_dir, settings, r_staging / "exceptions")
