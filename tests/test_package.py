@@ -88,7 +88,17 @@ def test_console_script_is_declared():
 
 
 # The package's folders show the pipeline (issue #18): one subpackage per stage.
-PIPELINE_FOLDERS = ("contract", "ingest", "validate", "kpis", "report", "build", "analysts", "demo")
+PIPELINE_FOLDERS = (
+    "contract",
+    "ingest",
+    "validate",
+    "kpis",
+    "report",
+    "build",
+    "analysts",
+    "demo",
+    "region",
+)
 # Infrastructure every stage shares stays at the top level.
 TOP_LEVEL_MODULES = {
     "__init__",
