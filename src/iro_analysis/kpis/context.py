@@ -19,36 +19,6 @@ from iro_analysis.years import ReportingYear
 
 UNKNOWN = "Not known"
 
-# The optional IRO extracts (data-contract.md section 3) with their clean dtypes, used when
-# the contract's CLEAN_TABLES does not (yet) declare a table: an absent table is empty.
-OPTIONAL_TABLES: dict[str, dict[str, str]] = {
-    "footprints": {
-        "footprint_id": "str",
-        "child_id": "str",
-        "iro_id": "str",
-        "footprint_date": "datetime",
-        "footprint_type": "str",
-    },
-    "feedback": {
-        "response_id": "str",
-        "meeting_id": "str",
-        "respondent": "str",
-        "response_date": "datetime",
-        "rating": "Int64",
-        "quote": "str",
-        "quote_publishable": "boolean",
-    },
-    "establishment": {"as_at_date": "datetime", "establishment_fte": "float64"},
-    "independent_visitors": {
-        "child_id": "str",
-        "match_start_date": "datetime",
-        "match_end_date": "datetime",
-    },
-}
-_OPTIONAL_DATES = frozenset(
-    c for cols in OPTIONAL_TABLES.values() for c, kind in cols.items() if kind == "datetime"
-)
-
 # Derived tables that do not depend on the reporting year: a sibling context (another year
 # of the same dataset, `KpiContext.sibling`) reuses them.
 _YEAR_FREE = (
@@ -64,16 +34,10 @@ _YEAR_FREE = (
 )
 
 
-def _kind(column: str) -> str:
-    return "datetime" if column in _OPTIONAL_DATES else clean_dtype(column)
-
-
 def empty_table(name: str) -> pd.DataFrame:
-    """An empty clean table with its schema columns and dtypes."""
-    if name in CLEAN_TABLES:
-        kinds = {c: clean_dtype(c) for c in CLEAN_TABLES[name].columns}
-    else:
-        kinds = dict(OPTIONAL_TABLES[name])
+    """An empty clean table with its schema columns and dtypes (the contract's CLEAN_TABLES,
+    which declares the optional IRO extracts too)."""
+    kinds = {c: clean_dtype(c) for c in CLEAN_TABLES[name].columns}
     cols = {}
     for c, kind in kinds.items():
         dtype = {"datetime": "datetime64[s]", "str": "str"}.get(kind, kind)
@@ -294,7 +258,7 @@ class _LazyTables(dict):
         df = self._ds.tables.get(name)
         df = empty_table(name) if df is None else df.copy()
         for c in df.columns:
-            if _kind(c) == "datetime":
+            if clean_dtype(c) == "datetime":
                 df[c] = ts.as_dates(df[c])
         if SOURCE_YEAR in df.columns and len(df):
             df[SOURCE_YEAR] = df[SOURCE_YEAR].astype("int64")
