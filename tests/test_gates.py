@@ -197,3 +197,27 @@ def test_reconciliation_counts_the_same_events_in_two_returns():
     assert off["Initial child protection conferences held"] == (
         r.loc["Initial child protection conferences held", "first"] > 0
     )
+
+
+def test_the_kpis_command_checks_with_the_gates_of_its_settings_file(tmp_path, capsys):
+    """`iro-analysis kpis --settings F` applies F's gate limits: the same halved table
+    passes the default limits (tiny tables are not compared) and stops under F's."""
+    from iro_analysis.cli import main
+
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "iro" / "meetings.csv"
+    lines = p.read_text().splitlines()
+    p.write_text("\n".join(lines[: 1 + len(lines) // 3]) + "\n")
+    folders = {k: tmp_path / k for k in ("processed", "reports", "restricted")}
+    base = "paths:\n" + "".join(f"  {k}: {v}\n" for k, v in folders.items())
+    base += f"  raw: {raw}\n"
+    loose, strict = tmp_path / "loose.yaml", tmp_path / "strict.yaml"
+    loose.write_text(base)
+    strict.write_text(base + "gates:\n  min_rows_for_change: 1\n")
+    args = ["kpis", "--year", "2023", "--raw-dir", str(raw)]
+    assert main([*args, "--settings", str(loose), "--out", str(tmp_path / "k.csv")]) == 0
+    capsys.readouterr()
+    assert main([*args, "--settings", str(strict)]) == 1
+    assert "iro/meetings.csv: the number of rows moved more than the limit" in (
+        capsys.readouterr().err
+    )

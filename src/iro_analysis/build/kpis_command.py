@@ -58,7 +58,7 @@ def cli_main(args: argparse.Namespace) -> int:
         from iro_analysis.validate.suites import validate_dataset
 
         ds = build_dataset(raw_dir, cache_dir=cache_dir_of(processed))
-        validate_dataset(ds, year).raise_for_critical()
+        validate_dataset(ds, year, settings).raise_for_critical()
     df = compute_kpis(ds, year, settings)
     if df.empty:
         gaps = "; ".join(f"{k}: {', '.join(v)}" for k, v in missing_inputs(ds, year).items())
