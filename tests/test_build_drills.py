@@ -70,7 +70,9 @@ def test_missing_optional_file_is_marked_not_supplied(tmp_path, demo_raw):
     assert "PEP" in html
     kpis = (root / "reports" / str(REPORT_YEAR) / "kpis.csv").read_text()
     assert "pep_in_place_pct" not in kpis and "health_assessment_pct" in kpis
-    section = html[html.index('id="education-and-health"') : html.index('id="data-quality"')]
+    section = html[
+        html.index('id="education-and-health"') : html.index('id="independent-visitors"')
+    ]
     assert "not supplied" in section
     assert (
         "PEPs in place: not supplied." in section

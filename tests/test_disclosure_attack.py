@@ -33,6 +33,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from iro_analysis import build, report
+from iro_analysis.build.publish import annex_filename
 from iro_analysis.report.suppression import SUPPRESSED
 from iro_analysis.settings import Settings
 from iro_analysis.years import ReportingYear
@@ -230,7 +231,9 @@ def report_html(request, tmp_path_factory) -> str:
         path = root / "reports" / str(REPORT_YEAR) / build.report_filename(REPORT_YEAR)
     else:
         path = request.getfixturevalue("built_report")
-    return Path(path).read_text(encoding="utf-8")
+    # the report and its technical annex (the appendix's KPI values) as one page to attack
+    annex = Path(path).with_name(annex_filename(REPORT_YEAR))
+    return Path(path).read_text(encoding="utf-8") + annex.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -250,6 +250,25 @@ def test_a_stale_pdf_is_removed_and_a_current_one_kept(tmp_path):
     assert len(logged) == n
 
 
+def test_each_documents_pdf_is_kept_only_while_its_own_html_is_unchanged(tmp_path):
+    """The report's and the technical annex's PDFs are judged separately."""
+    report_name, annex_name = publish.document_filenames(REPORT_YEAR)
+    final, staging = tmp_path / "final", tmp_path / "staging"
+    for folder in (final, staging):
+        folder.mkdir()
+    for name in (report_name, annex_name):
+        (final / name).write_text("<html>before</html>")
+        (final / name).with_suffix(".pdf").write_bytes(b"%PDF old")
+    (staging / report_name).write_text("<html>changed</html>")
+    (staging / annex_name).write_text("<html>before</html>")
+    logged: list[str] = []
+    publish._keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
+    assert not (staging / report_name).with_suffix(".pdf").exists()
+    assert (staging / annex_name).with_suffix(".pdf").read_bytes() == b"%PDF old"
+    assert "the PDF was out of date and was removed" in logged[0]
+    assert "the annex's PDF is still current (the annex did not change)" in logged[1]
+
+
 def _disk_full_workspace(tmp_path: Path, monkeypatch) -> tuple[Path, list[str]]:
     (tmp_path / "raw" / str(REPORT_YEAR)).mkdir(parents=True)
 

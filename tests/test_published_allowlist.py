@@ -21,6 +21,7 @@ import pytest
 
 from iro_analysis import build, report
 from iro_analysis.build import publish
+from iro_analysis.build.publish import annex_filename
 from iro_analysis.report.suppression import SUPPRESSED
 
 from .conftest import REPORT_YEAR
@@ -32,6 +33,8 @@ from .conftest import REPORT_YEAR
 EVERY_PUBLISHED = [
     "iro-annual-report-2021-22.html",
     "iro-annual-report-2021-22.pdf",
+    "iro-technical-annex-2021-22.html",
+    "iro-technical-annex-2021-22.pdf",
     "kpis.csv",
     "kpis.xlsx",
     "manifest.json",
@@ -65,6 +68,7 @@ def test_everything_on_the_allow_list_is_published(tmp_path):
         "iro-annual-report-2021-22.html.bak",
         "screenshots/sub/first-page.png",  # "*" does not cross folders
         "report.html",
+        "iro-technical-annex-2021-22.html.bak",
     ],
 )
 def test_publish_refuses_anything_not_on_the_allow_list_naming_it(tmp_path, extra):
@@ -393,8 +397,8 @@ def test_the_seeded_warnings_were_raised(seeded_build):
     assert "REASON_PLACE_CHANGE" in set(w["column"].dropna()), w
     v = (seeded_build / "reports" / str(REPORT_YEAR) / "validation.json").read_text()
     assert "date_of_birth_agrees_across_files" in v
-    # the report says a file was not read (counted by folder and reason, not named)
-    html = seeded_build / "reports" / str(REPORT_YEAR) / build.report_filename(REPORT_YEAR)
+    # the technical annex says a file was not read (counted by folder and reason, not named)
+    html = seeded_build / "reports" / str(REPORT_YEAR) / annex_filename(REPORT_YEAR)
     dq = html.read_text(encoding="utf-8").split('id="data-quality"')[1]
     assert "its columns match no IRO extract table" in dq and "SOCIAL_WORKER_NOTE" in dq
     assert "notes on child" not in dq

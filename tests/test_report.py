@@ -15,7 +15,9 @@ from bs4 import BeautifulSoup
 
 from iro_analysis import build, report
 from iro_analysis.build import pipeline
+from iro_analysis.build.publish import annex_filename
 from iro_analysis.errors import IroAnalysisError
+from iro_analysis.report.catalogue import sections_in
 from iro_analysis.report.format import _slug
 from iro_analysis.report.narrative import format_value
 from iro_analysis.report.suppression import SUPPRESSED
@@ -39,10 +41,29 @@ def soup(built_report) -> BeautifulSoup:
     return BeautifulSoup(built_report.read_text(encoding="utf-8"), "html.parser")
 
 
+@pytest.fixture(scope="module")
+def annex_soup(built_report) -> BeautifulSoup:
+    """The technical annex the same build wrote beside the report."""
+    annex = built_report.with_name(annex_filename(REPORT_YEAR))
+    return BeautifulSoup(annex.read_text(encoding="utf-8"), "html.parser")
+
+
+def _h2(soup: BeautifulSoup) -> list:
+    return [h for h in soup.find_all("h2") if h.get("id") != "toc-title"]
+
+
 def test_report_files_are_written(built_report):
     folder = built_report.parent
     assert built_report.name == "iro-annual-report-2021-22.html"
-    for name in ("kpis.csv", "kpis.xlsx", "manifest.json", "validation.json"):
+    for name in (
+        "iro-technical-annex-2021-22.html",
+        "iro-annual-report-2021-22.pdf",
+        "iro-technical-annex-2021-22.pdf",
+        "kpis.csv",
+        "kpis.xlsx",
+        "manifest.json",
+        "validation.json",
+    ):
         assert (folder / name).is_file(), name
     assert not (folder / "notebooks").exists()  # executed notebooks are never published
     restricted = folder.parent.parent / "restricted" / folder.name
@@ -55,20 +76,31 @@ def test_report_files_are_written(built_report):
     assert not list(restricted.parent.glob(".build-*")), "restricted staging left behind"
 
 
-def test_one_h1_lang_and_every_section_in_order(soup):
-    assert soup.html["lang"] == "en-GB"
-    assert len(soup.find_all("h1")) == 1
-    h2 = [h.get_text(strip=True) for h in soup.find_all("h2") if h.get("id") != "toc-title"]
-    assert h2 == report.SECTION_TITLES
-    # headings are ordered: no h3 before the first h2, no h4 and deeper before an h3
-    levels = [int(t.name[1]) for t in soup.find_all(re.compile(r"^h[1-6]$"))]
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+def test_one_h1_lang_and_every_section_in_order(soup, annex_soup):
+    """The report: the front sheet, then the report's sections; the annex: its sections.
+    Every section of the catalogue is in exactly one of them."""
+    report_h2 = [h.get_text(strip=True) for h in _h2(soup)]
+    annex_h2 = [h.get_text(strip=True) for h in _h2(annex_soup)]
+    assert report_h2 == [
+        "Report to the Corporate Parenting Panel",
+        *(s.title for s in sections_in("report")),
+    ]
+    assert annex_h2 == [s.title for s in sections_in("annex")]
+    assert sorted(report_h2[1:] + annex_h2) == sorted(report.SECTION_TITLES)
+    for doc in (soup, annex_soup):
+        assert doc.html["lang"] == "en-GB"
+        assert len(doc.find_all("h1")) == 1
+        # headings are ordered: no h3 before the first h2, no h4 and deeper before an h3
+        levels = [int(t.name[1]) for t in doc.find_all(re.compile(r"^h[1-6]$"))]
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
 
 
-def test_contents_links_every_section(soup):
-    toc = [a["href"] for a in soup.select("nav.toc a")]
-    ids = [h["id"] for h in soup.find_all("h2") if h.get("id") != "toc-title"]
-    assert toc == [f"#{i}" for i in ids]
+def test_contents_links_every_section(soup, annex_soup):
+    """Every section heading is in the contents; the front sheet (the cover) is not."""
+    for doc in (soup, annex_soup):
+        toc = [a["href"] for a in doc.select("nav.toc a")]
+        ids = [h["id"] for h in _h2(doc) if h["id"] != "front-sheet-title"]
+        assert toc == [f"#{i}" for i in ids]
 
 
 def test_every_chart_has_alt_text_caption_and_data_table(soup):
@@ -82,10 +114,8 @@ def test_every_chart_has_alt_text_caption_and_data_table(soup):
         assert fig.find("table") is not None
 
 
-def test_every_section_is_filled(soup):
-    for h2 in soup.find_all("h2"):
-        if h2.get("id") == "toc-title":
-            continue
+def test_every_section_is_filled(soup, annex_soup):
+    for h2 in _h2(soup) + _h2(annex_soup):
         content = []
         for sib in h2.find_all_next():
             if sib.name == "h2":
@@ -97,13 +127,15 @@ def test_every_section_is_filled(soup):
         )
 
 
-def test_each_kpi_shown_equals_kpis_csv(soup, built_report):
+def test_each_kpi_shown_equals_kpis_csv(soup, annex_soup, built_report):
     from iro_analysis.kpis import KPI_DEFINITIONS
 
     published, rows = _kpi_rows(built_report), _kpi_rows(built_report, exact=True)
     assert list(published) == list(rows)  # the same rows, in the same order
-    spans = soup.select("span[data-kpi]")
-    assert {s["data-kpi"] for s in spans} == set(rows)  # every KPI of the year is shown
+    spans = soup.select("span[data-kpi]") + annex_soup.select("span[data-kpi]")
+    # every KPI of the year is shown (the annex lists them all), the headline ones in the report
+    assert {s["data-kpi"] for s in spans} == set(rows)
+    assert {s["data-kpi"] for s in annex_soup.select("span[data-kpi]")} == set(rows)
     for span in spans:
         kpi_id = span["data-kpi"]
         row = rows[kpi_id]
@@ -143,10 +175,11 @@ def test_key_messages_use_the_same_figures(soup, built_report):
 
 
 def test_no_network_loads_and_no_scripts(built_report):
-    html = built_report.read_text(encoding="utf-8")
-    assert "<script" not in html
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert "require.js" not in html and "mathjax" not in html.lower()
+    for path in (built_report, built_report.with_name(annex_filename(REPORT_YEAR))):
+        html = path.read_text(encoding="utf-8")
+        assert "<script" not in html
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+        assert "require.js" not in html and "mathjax" not in html.lower()
 
 
 def test_manifest_hashes_inputs_and_records_versions(build_root, built_report):
@@ -155,6 +188,11 @@ def test_manifest_hashes_inputs_and_records_versions(build_root, built_report):
     assert manifest["parameters"]["suppression_threshold"] == 5
     assert manifest["packages"]["pandas"].startswith("3.")
     assert manifest["generated_on"] == "2023-11-14"  # SOURCE_DATE_EPOCH set in conftest
+    # the manifest names the two documents the build published, each beside it
+    assert manifest["outputs"]["report"] == built_report.name
+    assert manifest["outputs"]["technical_annex"] == "iro-technical-annex-2021-22.html"
+    for name in manifest["outputs"].values():
+        assert (built_report.parent / name).is_file(), name
     episodes = build_root / "raw" / "2022" / "ssda903" / "episodes.csv"
     digest = hashlib.sha256(episodes.read_bytes()).hexdigest()
     assert any(
@@ -303,13 +341,14 @@ def test_missing_year_is_a_clear_error(tmp_path, demo_raw):
         )
 
 
-def test_contents_come_from_the_catalogue(soup):
-    """The contents list is the catalogue's sections, in order, each linking to its heading
-    (built from the catalogue, not parsed back out of the HTML)."""
-    toc = [(a["href"], a.get_text()) for a in soup.select("nav.toc a")]
-    assert toc == [(f"#{_slug(s.title)}", s.title) for s in report.SECTIONS]
-    for href, _ in toc:
-        assert soup.find("h2", id=href[1:]) is not None, href
+def test_contents_come_from_the_catalogue(soup, annex_soup):
+    """Each document's contents list is its sections in the catalogue, in order, each
+    linking to its heading (built from the catalogue, not parsed back out of the HTML)."""
+    for doc, document in ((soup, "report"), (annex_soup, "annex")):
+        toc = [(a["href"], a.get_text()) for a in doc.select("nav.toc a")]
+        assert toc == [(f"#{_slug(s.title)}", s.title) for s in sections_in(document)]
+        for href, _ in toc:
+            assert doc.find("h2", id=href[1:]) is not None, href
 
 
 def test_every_kpi_runs_on_every_demo_year(build_root):

@@ -280,3 +280,63 @@ def test_report_modules_stay_small():
     for path in sorted(SRC.glob("*.py")):
         n = len(path.read_text(encoding="utf-8").splitlines())
         assert n <= 400, f"{path.name} has {n} lines"
+
+
+def _cells(markup: str, tag: str) -> list[tuple[str, str]]:
+    """(class, text) of each `tag` cell of a rendered table, in order."""
+    soup = BeautifulSoup(markup, "html.parser")
+    return [(" ".join(c.get("class", [])), c.get_text()) for c in soup.find_all(tag)]
+
+
+def test_text_columns_are_left_and_number_columns_right_aligned():
+    """A column is numbers ("n": right-aligned, tabular figures) when every cell is a figure
+    or a placeholder (c, no cases, not supplied, blank) and one at least is a figure; a
+    KPI span is judged by its text; anything else is text (left-aligned)."""
+    rows = [
+        ["Children", "1,234", html.kpi_span("k", "85.2%"), "▲ up 2.0 points", "0-4", "c"],
+        ["Reviews", "c", html.kpi_span("k", "no cases"), "= the same", "5-9", ""],
+        ["Plans", "", "61.3 †", "▼ down 3", "10 to 15", "not supplied"],
+    ]
+    out = html.raw_table(["Measure", "Count", "2021/22", "Change", "Age", "Only c"], rows, "t")
+    head = BeautifulSoup(out, "html.parser").select("thead th")
+    assert [" ".join(h.get("class", [])) for h in head] == ["", "n", "n", "", "", ""]
+    first_row = [k for k, _ in _cells(out, "td")[:5]]
+    assert first_row == ["n", "n", "", "", ""]
+    assert html.column_kinds([], 2) == ["", ""]
+    assert html.column_kinds([["2017/18", "-3.5", "12 days"]], 3) == ["", "n", ""]
+
+
+def test_a_year_table_marks_its_current_year_and_cues_the_scroll():
+    """A table of years marks the current year's cells ("now"), sits in a wrapper that opens
+    at the newest years on a screen ("years"), and has a scroll hint hidden from screen
+    readers; every wrapper is a labelled region a keyboard can focus and scroll."""
+    rows = [["Measure A", "1.0%", html.kpi_span("a", "2.0%"), "3.0%"]]
+    out = html.raw_table(
+        ["Measure", "2020/21", "2021/22", "England"], rows, "Trend", current="2021/22"
+    )
+    soup = BeautifulSoup(out, "html.parser")
+    wrap = soup.find("div")
+    assert wrap["class"] == ["table-wrap", "years"]
+    assert wrap["role"] == "region" and wrap["tabindex"] == "0" and wrap["aria-label"] == "Trend"
+    hint = soup.find("p", class_="scroll-hint")
+    assert hint is not None and hint["aria-hidden"] == "true" and "earlier years" in hint.text
+    now = [c.get_text() for c in soup.select(".now")]
+    assert now == ["2021/22", "2.0%"]
+    plain = BeautifulSoup(html.raw_table(["Measure", "2021/22"], [["A", "1"]], "T"), "html.parser")
+    assert plain.find("div")["class"] == ["table-wrap"]
+    assert not plain.select(".now, .scroll-hint")
+
+
+def test_a_figure_offers_its_narrow_drawing_to_phones():
+    from iro_analysis.report.plots import Chart
+
+    data = pd.DataFrame({"Year": ["2020/21", "2021/22"], "Value": ["1.0%", "2.0%"]})
+    chart = Chart(b"\x89PNG wide", "Alt <text>", "Caption", data, b"\x89PNG narrow")
+    soup = BeautifulSoup(html.figure(chart), "html.parser")
+    source, img = soup.select_one("picture > source"), soup.select_one("picture > img")
+    assert source["media"] == "screen and (max-width: 40rem)"
+    assert source["srcset"].startswith("data:image/png;base64,")
+    assert source["srcset"] != img["src"] and img["alt"] == "Alt <text>"
+    assert [k for k, _ in _cells(str(soup), "td")] == ["n", "n"]
+    wide_only = BeautifulSoup(html.figure(Chart(b"x", "a", "c", data)), "html.parser")
+    assert wide_only.select("picture > source") == [] and wide_only.select_one("picture > img")

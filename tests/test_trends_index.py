@@ -5,15 +5,18 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from iro_analysis import build, report
+from iro_analysis.build.publish import annex_filename
 from iro_analysis.report import trends
 from iro_analysis.settings import Settings
 
 
-def test_index_links_every_built_year_and_the_trends(tmp_path):
+def test_index_links_every_built_year_its_annex_and_the_trends(tmp_path):
     for year in (2021, 2022):
         folder = tmp_path / str(year)
         folder.mkdir()
         (folder / build.report_filename(year)).write_text("<html></html>")
+    # 2021's technical annex was not built (an older build): it is not linked
+    (tmp_path / "2022" / annex_filename(2022)).write_text("<html></html>")
     (tmp_path / "2023").mkdir()  # a year with no report yet is not linked
     (tmp_path / "trends").mkdir()
     (tmp_path / "trends" / trends.TRENDS_FILENAME).write_text("<html></html>")
@@ -23,6 +26,7 @@ def test_index_links_every_built_year_and_the_trends(tmp_path):
     hrefs = [a["href"] for a in soup.find_all("a")]
     assert hrefs == [
         "2022/iro-annual-report-2021-22.html",
+        "2022/iro-technical-annex-2021-22.html",
         "2022/kpis.csv",
         "2021/iro-annual-report-2020-21.html",
         "2021/kpis.csv",

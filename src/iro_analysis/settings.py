@@ -6,6 +6,7 @@ is never silently ignored.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -83,6 +84,23 @@ class AcceptedAnomaly:
 
 
 @dataclass(frozen=True)
+class CommitteeSettings:
+    """The committee front sheet: the meeting the report goes to, who wrote it and its
+    classification; the meeting date by reporting year. A field left unset is shown as
+    "To be confirmed" on the front sheet (never an invented value)."""
+
+    meeting: str | None = None  # e.g. "Corporate Parenting Panel"
+    author: str | None = None  # e.g. "Jo Smith"
+    role: str | None = None  # e.g. "IRO Service Manager"
+    classification: str | None = None  # e.g. "OFFICIAL", "Public"
+    meeting_dates: Mapping[int, dt.date] = field(default_factory=FrozenMap)
+
+    def meeting_date(self, year: int) -> dt.date | None:
+        """The date of the meeting that receives reporting year `year`'s report, if set."""
+        return self.meeting_dates.get(int(year))
+
+
+@dataclass(frozen=True)
 class Settings:
     council_name: str = "Demo County Council"
     report_title: str = "Independent Reviewing Officer Service Annual Report"
@@ -97,6 +115,7 @@ class Settings:
     child_population: Mapping[int, int] = field(default_factory=FrozenMap)
     # The council's own targets, kpi_id -> number, used first when rating a KPI.
     targets: Mapping[str, float] = field(default_factory=FrozenMap)
+    committee: CommitteeSettings = field(default_factory=CommitteeSettings)
 
     def population(self, year: int) -> int | None:
         """The child population of reporting year `year`, or None if the settings have none."""
@@ -219,7 +238,41 @@ def settings_from_dict(
         kw["child_population"] = _child_population(where, data["child_population"])
     if "targets" in data:
         kw["targets"] = _targets(where, data["targets"])
+    if "committee" in data:
+        kw["committee"] = _committee(f"{where}: committee", data["committee"] or {})
     return Settings(**kw)
+
+
+def _committee(where: str, c: Any) -> CommitteeSettings:
+    """`committee`: meeting, author, role and classification (non-empty text) and
+    `meeting_dates`, reporting year (YYYY) -> the meeting's date (YYYY-MM-DD), which must
+    fall after the year's 31 March."""
+    _expect(where.rsplit(": ", 1)[0], "committee", c, dict)
+    _check_keys(where, c, CommitteeSettings)
+    kw: dict[str, Any] = {}
+    for key in ("meeting", "author", "role", "classification"):
+        if key in c and c[key] is not None:
+            kw[key] = _expect(where, key, c[key], str).strip()
+            if not kw[key]:
+                raise SettingsError(f"{where}: {key!r} must not be empty (leave it out instead)")
+    dates = {} if c.get("meeting_dates") is None else c["meeting_dates"]
+    _expect(where, "meeting_dates", dates, dict)
+    at = f"{where}: meeting_dates"
+    out: dict[int, dt.date] = {}
+    for year, when in dates.items():
+        if isinstance(year, bool) or not re.fullmatch(r"\d{4}", str(year).strip()):
+            raise SettingsError(f"{at}: {year!r} is not a year (YYYY, the year ending 31 March)")
+        y = int(str(year).strip())
+        if isinstance(when, dt.datetime) or not isinstance(when, dt.date):
+            raise SettingsError(f"{at}: {y} must be a date (YYYY-MM-DD), got {when!r}")
+        if when <= dt.date(y, 3, 31):
+            raise SettingsError(
+                f"{at}: {y} is {when.isoformat()}, on or before the end of the reporting year "
+                f"(31 March {y}); the meeting that receives the report comes after it"
+            )
+        out[y] = when
+    kw["meeting_dates"] = FrozenMap(sorted(out.items()))
+    return CommitteeSettings(**kw)
 
 
 def _child_population(where: str, value: Any) -> Mapping[int, int]:

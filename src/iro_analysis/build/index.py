@@ -12,6 +12,7 @@ from iro_analysis.build.notebooks import TRENDS_NOTEBOOK, run_notebook
 from iro_analysis.build.publish import (
     PUBLISHED_TRENDS,
     _publish,
+    annex_filename,
     clean_stale_staging,
     report_filename,
 )
@@ -25,8 +26,9 @@ from iro_analysis.years import ReportingYear
 
 
 def write_index(reports_dir: Path, settings: Settings) -> Path:
-    """`reports/index.html` linking every year's report and the trends report (the template
-    templates/fragments/reports_index.html.j2, sandboxed and autoescaped)."""
+    """`reports/index.html` linking every year's report, its technical annex (when built)
+    and the trends report (the template templates/fragments/reports_index.html.j2,
+    sandboxed and autoescaped)."""
     items = []
     for year in sorted(
         (int(p.name) for p in reports_dir.iterdir() if p.is_dir() and p.name.isdigit()),
@@ -38,6 +40,9 @@ def write_index(reports_dir: Path, settings: Settings) -> Path:
                     "href": f"{year}/{report_filename(year)}",
                     "label": ReportingYear(year).label,
                     "kpis": f"{year}/kpis.csv",
+                    "annex": f"{year}/{annex_filename(year)}"
+                    if (reports_dir / str(year) / annex_filename(year)).is_file()
+                    else None,
                 }
             )
     trends = (

@@ -136,6 +136,21 @@ def build_manifest(
         "packages": package_versions(),
         "code": code_version(root),
         "generated_on": generated_on(),
+        "outputs": published_outputs(year),
+    }
+
+
+def published_outputs(year: int) -> dict[str, str]:
+    """What a build publishes in reports/<YEAR>/ besides this manifest, by role: the
+    councillors' report and its technical annex (each also as PDF with --pdf) and the KPI
+    files."""
+    from iro_analysis.build.publish import annex_filename, report_filename
+
+    return {
+        "report": report_filename(year),
+        "technical_annex": annex_filename(year),
+        "kpis_csv": "kpis.csv",
+        "kpis_xlsx": "kpis.xlsx",
     }
 
 

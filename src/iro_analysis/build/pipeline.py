@@ -14,7 +14,7 @@ from pathlib import Path
 
 from iro_analysis import paths
 from iro_analysis.build import reuse
-from iro_analysis.build.export import export_html
+from iro_analysis.build.export import export_documents
 from iro_analysis.build.index import build_trends, write_index
 from iro_analysis.build.notebooks import (
     CLEAN_NOTEBOOK,
@@ -30,6 +30,7 @@ from iro_analysis.build.publish import (
     _link_or_copy,
     _publish,
     clean_stale_staging,
+    document_filenames,
     report_filename,
 )
 from iro_analysis.build.run import Run
@@ -205,8 +206,11 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
             timings[step] = time.perf_counter() - t0
             if step == "clean":
                 _log_clean_warnings(run, log)
-        for message in warnings_in(r_staging / "notebooks" / REPORT_NOTEBOOK, "NarrativeWarning"):
+        executed = r_staging / "notebooks" / REPORT_NOTEBOOK
+        for message in warnings_in(executed, "NarrativeWarning"):
             log(f"[{year}] check the narrative: {message}")
+        for message in warnings_in(executed, "FrontSheetWarning"):
+            log(f"[{year}] front sheet: {message}")
         step = "exceptions"
         t0 = time.perf_counter()
         n = write_build_exceptions(year, run.processed_dir, settings, r_staging / "exceptions")
@@ -214,23 +218,19 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
         timings["exceptions"] = time.perf_counter() - t0
         step = "html"
         t0 = time.perf_counter()
-        html_path = export_html(
-            r_staging / "notebooks" / REPORT_NOTEBOOK,
-            staging / report_filename(year),
-            year,
-            settings,
-        )
+        documents = export_documents(executed, staging, year, settings)  # report, annex
         timings["html"] = time.perf_counter() - t0
         step = "pdf"
         if pdf:
             from iro_analysis.build.pdf import html_to_pdf
 
             t0 = time.perf_counter()
-            html_to_pdf(
-                html_path,
-                html_path.with_suffix(".pdf"),
-                label=f"{settings.council_name}, {ReportingYear(year).label}",
-            )
+            for html_path in documents:
+                html_to_pdf(
+                    html_path,
+                    html_path.with_suffix(".pdf"),
+                    label=f"{settings.council_name}, {ReportingYear(year).label}",
+                )
             timings["pdf"] = time.perf_counter() - t0
         else:
             _keep_pdf_if_current(final, staging, year, log)
@@ -329,9 +329,10 @@ def cli_main(args) -> int:
         pdf=args.pdf,
         restricted_dir=getattr(args, "restricted_dir", None),
     )
-    print(f"Report written to {path}")
+    report, annex = (path.with_name(n) for n in document_filenames(args.year))
+    print(f"Report written to {report}\nTechnical annex written to {annex}")
     if args.pdf:
-        print(f"PDF written to {path.with_suffix('.pdf')}")
+        print(f"PDFs written to {report.with_suffix('.pdf')} and {annex.with_suffix('.pdf')}")
     return 0
 
 
@@ -395,20 +396,22 @@ def cli_reports(args) -> int:
 
 
 def cli_check(args) -> int:
-    """`iro-analysis check --year 2022`: browser checks on the built report, screenshots beside it."""
+    """`iro-analysis check --year 2022`: browser checks on the built report (screenshots
+    beside it) and on its technical annex."""
     from iro_analysis.build.browser import check_report
 
     settings = load_settings(args.settings)
     folder = paths.report_year_dir(args.year, Path(args.reports_dir or settings.paths.reports))
-    html_path = folder / report_filename(args.year)
-    if not html_path.is_file():
-        raise IroAnalysisError(
-            f"no report at {html_path}: build it with `make report YEAR={args.year}`"
-        )
-    result = check_report(html_path, screenshots_dir=folder / "screenshots")
-    print(
-        f"{result.images} images, {len(result.toc_links)} contents links checked; screenshots in {folder / 'screenshots'}"
-    )
-    for problem in result.problems:
-        print(f"- {problem}")
-    return 1 if result.problems else 0
+    problems: list[str] = []
+    for name, shots in zip(
+        document_filenames(args.year), (folder / "screenshots", None), strict=True
+    ):
+        if not (folder / name).is_file():
+            raise IroAnalysisError(
+                f"no {folder / name}: build it with `make report YEAR={args.year}`"
+            )
+        result = check_report(folder / name, screenshots_dir=shots)
+        print(f"{name}: {result.images} images, {len(result.toc_links)} contents links checked")
+        problems += [f"{name}: {p}" for p in result.problems]
+    print(f"screenshots in {folder / 'screenshots'}", *(f"- {p}" for p in problems), sep="\n")
+    return 1 if problems else 0

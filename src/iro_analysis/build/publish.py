@@ -17,6 +17,16 @@ def report_filename(year: int) -> str:
     return f"iro-annual-report-{ReportingYear(year).slug}.html"
 
 
+def annex_filename(year: int) -> str:
+    """`iro-technical-annex-2021-22.html` for 2022: the report's technical annex, beside it."""
+    return f"iro-technical-annex-{ReportingYear(year).slug}.html"
+
+
+def document_filenames(year: int) -> tuple[str, str]:
+    """The two documents a build makes: the councillors' report and its technical annex."""
+    return report_filename(year), annex_filename(year)
+
+
 # What `reports/<YEAR>/` may hold: the report, aggregates and metadata, nothing about a
 # child. Patterns (fnmatch, "*" within one folder) of paths relative to the year folder;
 # `_publish` refuses a staged file, link or folder that matches none. Child-level and
@@ -25,6 +35,8 @@ def report_filename(year: int) -> str:
 PUBLISHED = (
     "iro-annual-report-[0-9][0-9][0-9][0-9]-[0-9][0-9].html",
     "iro-annual-report-[0-9][0-9][0-9][0-9]-[0-9][0-9].pdf",
+    "iro-technical-annex-[0-9][0-9][0-9][0-9]-[0-9][0-9].html",
+    "iro-technical-annex-[0-9][0-9][0-9][0-9]-[0-9][0-9].pdf",
     "kpis.csv",  # per-code KPIs the report shows as c are c (exact: restricted/<YEAR>/)
     "kpis.xlsx",  # the same; its "All years" sheet leaves per-code KPIs out
     "manifest.json",
@@ -175,26 +187,36 @@ def _carry_over(final: Path, staging: Path) -> list[str]:
 
 
 def _keep_pdf_if_current(final: Path, staging: Path, year: int, log) -> None:
-    """A build without --pdf: keep the published PDF only if it still matches the report.
+    """A build without --pdf: keep each published PDF (the report's, the annex's) only if
+    it still matches its HTML.
 
-    The PDF is printed from the HTML alone (images are embedded), so it is current exactly
+    A PDF is printed from its HTML alone (images are embedded), so it is current exactly
     when the new HTML is byte-identical to the HTML it was printed from. Otherwise it is
     not carried over (publishing then removes it) and the log says so: a plain build does
     not need Chromium, so it does not print a new one.
     """
-    name = report_filename(year)
-    old_pdf = (final / name).with_suffix(".pdf")
-    if not old_pdf.is_file():
-        return
-    old_html, new_html = final / name, staging / name
-    if old_html.is_file() and old_html.read_bytes() == new_html.read_bytes():
-        try:
-            os.link(old_pdf, staging / old_pdf.name)
-        except OSError:
-            shutil.copy2(old_pdf, staging / old_pdf.name)
-        log(f"[{year}] the PDF is still current (the report did not change) and was kept")
-    else:
-        log(
-            f"[{year}] the PDF was out of date and was removed; rebuild with FORMAT=pdf "
-            f"(make report YEAR={year} FORMAT=pdf, or iro-analysis report --year {year} --pdf)"
-        )
+    for name, what, doc in zip(
+        document_filenames(year),
+        ("the PDF", "the annex's PDF"),
+        ("the report", "the annex"),
+        strict=True,
+    ):
+        old_pdf = (final / name).with_suffix(".pdf")
+        if not old_pdf.is_file():
+            continue
+        old_html, new_html = final / name, staging / name
+        if (
+            new_html.is_file()
+            and old_html.is_file()
+            and old_html.read_bytes() == new_html.read_bytes()
+        ):
+            try:
+                os.link(old_pdf, staging / old_pdf.name)
+            except OSError:
+                shutil.copy2(old_pdf, staging / old_pdf.name)
+            log(f"[{year}] {what} is still current ({doc} did not change) and was kept")
+        else:
+            log(
+                f"[{year}] {what} was out of date and was removed; rebuild with FORMAT=pdf "
+                f"(make report YEAR={year} FORMAT=pdf, or iro-analysis report --year {year} --pdf)"
+            )

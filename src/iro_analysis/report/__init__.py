@@ -27,7 +27,13 @@ from iro_analysis.report.breakdowns import (
 from iro_analysis.report.catalogue import SECTION_BY_KEY, SECTION_TITLES, SECTIONS, Section
 from iro_analysis.report.context import ReportContext, kpi_history, prepare, prepare_run
 from iro_analysis.report.outputs import published_kpis_csv, write_kpis_xlsx, write_outputs
-from iro_analysis.report.sections import attention_points, render_section, show
+from iro_analysis.report.sections import (
+    attention_points,
+    render_document,
+    render_section,
+    show,
+    show_document,
+)
 from iro_analysis.report.trends import render_trends, show_trends
 
 __all__ = [
@@ -47,9 +53,11 @@ __all__ = [
     "prepare",
     "prepare_run",
     "published_kpis_csv",
+    "render_document",
     "render_section",
     "render_trends",
     "show",
+    "show_document",
     "show_trends",
     "validation_html",
     "write_kpis_xlsx",

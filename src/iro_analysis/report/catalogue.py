@@ -1,5 +1,7 @@
 """The report's catalogue: its sections, in the order councils present them (the summary
-for the Corporate Parenting Panel first).
+for the Corporate Parenting Panel first), each in one of the two documents a build makes:
+the councillors' report ("report") or its technical annex ("annex", data quality and the
+appendix of definitions, assumptions and provenance).
 
 Which KPIs a section's table lists is not written here: each KPI declares its `section`
 where it is registered (`@kpi(..., section="reviews")` in its kpis/ area module) and
@@ -25,6 +27,8 @@ class Section:
     breakdowns: tuple[tuple[str, str], ...] = ()
     # breakdowns shown only when computed (their extract is optional): no "not supplied"
     optional: tuple[tuple[str, str], ...] = ()
+    # the document the section is in: the councillors' "report" or the technical "annex"
+    document: str = "report"
 
     @property
     def kpis(self) -> tuple[str, ...]:
@@ -156,11 +160,21 @@ SECTIONS: tuple[Section, ...] = (
         table_caption="Last year's priorities",
     ),
     Section("priorities", "Priorities for next year"),
-    Section("data_quality", "Data quality"),
-    Section("appendix", "Appendix: definitions, assumptions and provenance"),
+    Section("about_data", "About the data"),
+    Section("data_quality", "Data quality", document="annex"),
+    Section("appendix", "Appendix: definitions, assumptions and provenance", document="annex"),
 )
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 SECTION_TITLES = [s.title for s in SECTIONS]
+DOCUMENTS = ("report", "annex")
+
+
+def sections_in(document: str) -> tuple[Section, ...]:
+    """The sections of one document ("report": the councillors' report; "annex": the
+    technical annex), in catalogue order."""
+    if document not in DOCUMENTS:
+        raise ValueError(f"unknown document {document!r}; one of {', '.join(DOCUMENTS)}")
+    return tuple(s for s in SECTIONS if s.document == document)
 
 
 def misplaced_kpis() -> dict[str, str]:

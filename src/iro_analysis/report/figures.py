@@ -13,7 +13,9 @@ from iro_analysis.report.ratings import INCOMPLETE_MARK, england, incomplete_not
 def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Markup:
     """Each KPI of a section over every year supplied, with England where published.
 
-    The current year's figures carry `data-kpi` so tests can check them against kpis.csv.
+    The current year's figures carry `data-kpi` so tests can check them against kpis.csv,
+    and its column is marked (`html.raw_table(current=...)`) so a phone opens the table at
+    the current year with the measure column held beside it (`build.browser` checks).
     Blank means the figure could not be calculated for that year (its data was not supplied
     or its denominator was zero); "not supplied" marks this year's missing inputs; a
     dagger marks a year whose history is incomplete (`ratings.incomplete_years`), explained
@@ -43,7 +45,7 @@ def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Mar
         row.append("" if nat is None else _fmt(ctx, kpi_id, nat))
         rows.append(row)
     note = incomplete_note(ctx, kpi_ids)
-    table = html.raw_table(headers, rows, caption)
+    table = html.raw_table(headers, rows, caption, "data trend", current=ctx.year.label)
     return html.join([table, html.paragraph(note)]) if note else table
 
 
@@ -78,10 +80,16 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
     caption = f"{title}, by reporting year"
     if bad & set(council["year_label"]):
         caption += f" ({INCOMPLETE_MARK} incomplete history, not compared)"
+    alt = f"Line chart. {message}"
+    if unit == "percent":
+        bottom = plots.percent_axis(data["value"])[0]
+        if bottom > 0:  # the axis fits the data: say so where it does not start at zero
+            caption += f"; {plots.axis_note(bottom)}"
+            alt += f" The chart's {plots.axis_note(bottom)}."
     chart = plots.trend_chart(
         data,
         value_label={"percent": "Percent", "ratio": "Ratio"}.get(unit, "Number"),
-        alt=f"Line chart. {message}",
+        alt=alt,
         caption=caption,
         percent=unit == "percent",
     )

@@ -18,8 +18,10 @@ def _slug(text: str) -> str:
 
 
 def contents(sections: Iterable[Section] = SECTIONS) -> list[tuple[str, str]]:
-    """The contents list: (anchor id, title) of each section's heading, in order (the
-    annual report's, by default). `_heading` gives each heading the same anchor."""
+    """The contents list: (anchor id, title) of each section's heading, in order (every
+    section of the catalogue by default; one document's: `catalogue.sections_in`).
+    `_heading` gives each heading the same anchor. The committee front sheet, the
+    report's cover, is not a section and is not listed."""
     return [(_slug(s.title), s.title) for s in sections]
 
 

@@ -2,13 +2,16 @@
 
 Each returns autoescaped Markup (see `report.templating`): text arguments are escaped,
 Markup arguments (another component's output) are kept. Tables have captions and header
-scopes; charts are figures with alt text stating the message, a caption, and the data
-behind the chart as a table beneath (WCAG 2.2 AA).
+scopes, text columns left-aligned and number columns right-aligned (`column_kinds`), and
+scroll sideways on a narrow screen inside a focusable region; charts are figures with alt
+text stating the message, a caption, a narrow drawing for phones, and the data behind the
+chart as a table beneath (WCAG 2.2 AA).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "bullet_list",
+    "column_kinds",
     "figure",
     "frame_rows",
     "heading",
@@ -45,24 +49,65 @@ def frame_rows(df: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
     return [str(c) for c in df.columns], rows
 
 
-def table(df: pd.DataFrame, caption: str, css: str = "data") -> Markup:
-    """An accessible table: a caption, column headers, and the first column as row headers."""
+# A cell that is a figure: "1,234", "85.2%", "-3.0", "61.3 †"; the placeholders a numeric
+# column may hold instead ("c" suppressed, "no cases", "not supplied") do not decide it.
+_NUMBER = re.compile(r"[-−+]?\d[\d,]*(?:\.\d+)?%?(?:\s*†)?")
+_PLACEHOLDERS = ("", "c", "no cases", "not supplied", "—")
+
+
+def column_kinds(rows: Sequence[Sequence[object]], width: int) -> list[str]:
+    """Each of `width` columns' alignment from its cells: "n" (numbers, right-aligned in
+    tabular figures) when every cell is a figure or a placeholder and at least one is a
+    figure, else "" (text, left-aligned). Markup cells are judged by their text; a short
+    row's missing cells count as empty."""
+    width = max([width, *map(len, rows)])
+    if not rows:
+        return [""] * width
+    text = [[Markup(c).striptags() if isinstance(c, Markup) else str(c) for c in r] for r in rows]
+    cells = pd.DataFrame([t + [""] * (width - len(t)) for t in text], dtype="str")
+    cells = cells.apply(lambda col: col.str.strip())
+    number = cells.apply(lambda col: col.str.fullmatch(_NUMBER.pattern))
+    placeholder = cells.isin(_PLACEHOLDERS)
+    numeric = (number | placeholder).all() & number.any()
+    return ["n" if v else "" for v in numeric.tolist()]
+
+
+def table(df: pd.DataFrame, caption: str, css: str = "data", current: str | None = None) -> Markup:
+    """An accessible table: a caption, column headers, and the first column as row headers.
+
+    Text columns are left-aligned and number columns right-aligned (`column_kinds`); see
+    `raw_table` for `current`."""
     headers, rows = frame_rows(df)
-    return macro("table")(headers, rows, caption, css)
+    return raw_table(headers, rows, caption, css, current)
 
 
 def raw_table(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], caption: str, css: str = "data"
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    caption: str,
+    css: str = "data",
+    current: str | None = None,
 ) -> Markup:
-    """A table from rows whose cells may be Markup (e.g. `kpi_span`); other cells are escaped."""
-    return macro("table")(list(headers), [list(r) for r in rows], caption, css)
+    """A table from rows whose cells may be Markup (e.g. `kpi_span`); other cells are escaped.
+
+    `current` names the column of the current year in a table whose columns are years,
+    oldest first: its cells are marked, and on a narrow screen the table opens scrolled
+    to its newest years with the measure column held in place and a cue to scroll back.
+    """
+    headers, rows = list(headers), [list(r) for r in rows]
+    kinds = column_kinds(rows, len(headers))
+    now = headers.index(current) if current in headers else -1
+    return macro("table")(headers, rows, caption, css, kinds, now)
 
 
 def figure(chart: Chart, data_table: pd.DataFrame | None = None) -> Markup:
-    """A chart with its alt text and caption, and the data behind it as a table."""
+    """A chart with its alt text and caption (and its narrow drawing for phones, if any),
+    and the data behind it as a table."""
     headers, rows = frame_rows(chart.data if data_table is None else data_table)
     png = base64.b64encode(chart.png).decode("ascii")
-    return macro("figure")(png, chart.alt, chart.caption, headers, rows)
+    narrow = base64.b64encode(chart.narrow_png).decode("ascii") if chart.narrow_png else ""
+    kinds = column_kinds(rows, len(headers))
+    return macro("figure")(png, chart.alt, chart.caption, headers, rows, narrow, kinds)
 
 
 def notice(title: str, text: str) -> Markup:

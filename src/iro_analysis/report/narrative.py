@@ -97,13 +97,15 @@ def _key_messages() -> tuple[Message, ...]:
 
 KEY_MESSAGES: tuple[Message, ...] = _key_messages()
 
-# Narrative headings that are not report sections: the summary's parts. "Key messages"
-# (and text before the first heading) is the summary's commentary.
+# Narrative headings that are not report sections: the summary's parts ("Recommendation"
+# is also the front sheet's) and the front sheet's purpose. "Key messages" (and text
+# before the first heading) is the summary's commentary.
 SUMMARY_HEADINGS = (
     "Key messages",
     "What is working well",
     "What we are worried about",
     "Recommendation",
+    "Purpose",
 )
 
 # Plain-text templates (not HTML): a fragment escapes their output where it shows it.

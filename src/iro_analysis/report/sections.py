@@ -7,7 +7,7 @@ from markupsafe import Markup
 from iro_analysis.report import html
 from iro_analysis.report.annex import _section_appendix, _section_data_quality
 from iro_analysis.report.breakdowns import BREAKDOWNS, breakdown_block
-from iro_analysis.report.catalogue import SECTION_BY_KEY, Section
+from iro_analysis.report.catalogue import SECTION_BY_KEY, Section, sections_in
 from iro_analysis.report.context import ReportContext
 from iro_analysis.report.figures import kpi_table, trend_figure
 from iro_analysis.report.format import _heading, _markdown, _year_label
@@ -19,18 +19,38 @@ from iro_analysis.report.panel import (
     progress_items,
 )
 from iro_analysis.report.summary import _section_summary
+from iro_analysis.report.templating import render
 from iro_analysis.years import ReportingYear
+
+# The inputs (`contract.schema.SUPPLIED_INPUTS`) as the councillors' report names them.
+INPUT_NAMES = {
+    "header": "the SSDA903 return's list of children",
+    "episodes": "the SSDA903 return's episodes of care",
+    "reviews": "the SSDA903 return's reviews",
+    "oc2": "the SSDA903 return's outcomes for children in care for a year",
+    "cin_census": "the Children in Need census",
+    "meetings": "the IRO service's record of meetings",
+    "disputes": "the IRO service's record of disputes",
+    "workforce": "the IRO service's workforce record",
+    "pep": "the virtual school's Personal Education Plans",
+    "footprints": "the IRO service's record of oversight between meetings",
+    "feedback": "the IRO service's feedback record",
+    "establishment": "the IRO service's establishment of posts",
+    "independent_visitors": "the independent visitor record",
+}
 
 
 def _missing_notice(ctx: ReportContext, section: Section) -> Markup:
     absent = [k for k in section.kpis if not ctx.has(k)]
     if not absent:
         return Markup()
-    inputs = sorted({i for fam in ctx.missing.values() for i in fam})
+    inputs = sorted(
+        {INPUT_NAMES.get(i, i.replace("_", " ")) for f in ctx.missing.values() for i in f}
+    )
     return html.notice(
         "Not supplied.",
         f"Some figures in this section could not be produced for {ctx.year.label} because data was not "
-        f"supplied in that year's folder ({', '.join(inputs) or 'see the data-quality section'}). "
+        f"supplied for that year ({'; '.join(inputs) or 'the technical annex lists what was supplied'}). "
         "They are marked \u201cnot supplied\u201d, never shown as zero.",
     )
 
@@ -131,7 +151,7 @@ def _section_priorities(ctx: ReportContext) -> Markup:
             html.notice(
                 "For the service to complete.",
                 f"The IRO service's priorities for {ReportingYear(ctx.year.year + 1).label} go in "
-                f"reports/narrative/{ctx.year.year}.md under the heading \u201c## Priorities for next year\u201d.",
+                f"the narrative for {ctx.year.label} under the heading \u201cPriorities for next year\u201d.",
             )
         )
     points = attention_points(ctx)
@@ -144,6 +164,35 @@ def _section_priorities(ctx: ReportContext) -> Markup:
     return html.join(parts)
 
 
+def annex_href(ctx: ReportContext) -> str:
+    """The technical annex's file name, beside the report (a relative link)."""
+    from iro_analysis.build.publish import annex_filename
+
+    return annex_filename(ctx.year.year)
+
+
+def report_href(ctx: ReportContext) -> str:
+    """The councillors' report's file name, beside the annex (a relative link)."""
+    from iro_analysis.build.publish import report_filename
+
+    return report_filename(ctx.year.year)
+
+
+def _section_about_data(ctx: ReportContext) -> Markup:
+    """A plain-English note for members (`about_data.html.j2`): where the figures come
+    from, small numbers shown as c, incomplete history, and the link to the technical
+    annex, which holds the detail."""
+    from iro_analysis.report.ratings import INCOMPLETE_MARK
+
+    return render(
+        "about_data.html.j2",
+        threshold=ctx.settings.suppression_threshold,
+        mark=INCOMPLETE_MARK,
+        label=ctx.year.label,
+        annex_href=annex_href(ctx),
+    )
+
+
 _BODIES = {
     "summary": _section_summary,
     "voice": _section_voice,
@@ -151,6 +200,7 @@ _BODIES = {
     "progress": _section_progress,
     "data_quality": _section_data_quality,
     "priorities": _section_priorities,
+    "about_data": _section_about_data,
     "appendix": _section_appendix,
 }
 
@@ -158,8 +208,6 @@ _BODIES = {
 def render_section(ctx: ReportContext, key: str) -> Markup:
     """One section's HTML (`section.html.j2`): heading, introduction, analysts'
     commentary (sanitised markdown), figures."""
-    from iro_analysis.report.templating import render
-
     section = SECTION_BY_KEY[key]
     body = _BODIES[key](ctx) if key in _BODIES else _section_body(ctx, section)
     commentary = ctx.narrative.get(section.title)
@@ -183,3 +231,30 @@ def show(ctx: ReportContext, key: str) -> None:
     from IPython.display import HTML, display
 
     display(HTML(render_section(ctx, key)))
+
+
+def render_document(ctx: ReportContext, document: str) -> Markup:
+    """One document's body: the councillors' "report" (the committee front sheet, then
+    its sections) or the technical "annex" (a note linking back to the report, then its
+    sections); the catalogue decides the sections and their order."""
+    from iro_analysis.report.front_sheet import render_front_sheet
+
+    opening = (
+        render_front_sheet(ctx)
+        if document == "report"
+        else render(
+            "annex_intro.html.j2",
+            title=ctx.settings.report_title,
+            label=ctx.year.label,
+            report_href=report_href(ctx),
+        )
+    )
+    return html.join([opening, *(render_section(ctx, s.key) for s in sections_in(document))])
+
+
+def show_document(ctx: ReportContext, document: str) -> None:
+    """Display one document's body in the notebook (`render_document`): the report
+    notebook's cell tagged "report" shows the report, its cell tagged "annex" the annex."""
+    from IPython.display import HTML, display
+
+    display(HTML(render_document(ctx, document)))

@@ -213,8 +213,8 @@ def _section_summary(ctx: ReportContext) -> Markup:
         recommendation=md("Recommendation"),
         missing=html.notice(
             "For the service to complete.",
-            f"The recommendation to the Panel goes in reports/narrative/{ctx.year.year}.md under "
-            "the heading \u201c## Recommendation\u201d.",
+            f"The recommendation to the Panel goes in the narrative for {ctx.year.label} under "
+            "the heading \u201cRecommendation\u201d.",
         ),
         intro="Each headline measure with its change since last year, England's figure where "
         "one is published, and its rating. A rating is shown in words and a symbol as well as "
