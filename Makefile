@@ -70,6 +70,11 @@ reports: $(STAMP) ## build every year's report, the trends report and reports/in
 	@if [ -z "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
 	$(BIN)/iro-analysis reports
 
+.PHONY: region
+region: $(STAMP) ## each council's KPIs, pooled, and the benchmarking report (councils in data/raw/<la_code>/<YEAR>/, or REGION_RAW=dir): make region YEAR=2022 [WORKERS=2]
+	@if [ -z "$(YEAR)" ]; then echo "Choose a year: make region YEAR=<year>"; exit 2; fi
+	$(BIN)/iro-analysis region --year $(YEAR) $(if $(REGION_RAW),--raw-dir $(REGION_RAW)) --workers $(or $(WORKERS),2)
+
 $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $(AXE)

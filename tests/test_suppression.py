@@ -301,3 +301,26 @@ def test_formatting():
     assert format_percent(85.2) == "85.2%"
     assert format_percent(7) == "7.0%"
     assert format_percent(float("nan")) == ""
+
+
+def test_small_figures_hide_small_numerators_and_child_denominators_but_not_staff_time():
+    """The region's one rule (csv and pages): 1-5 in a numerator or a denominator of
+    children is c; a caseload's denominator of 4 full-time IROs is not."""
+    from iro_analysis.report.suppression import small_figures
+
+    rows = pd.DataFrame(
+        {
+            "kpi_id": [
+                "independent_visitor_pct",  # 4 of 56 children: c
+                "independent_visitor_pct",  # 6 of 56: shown
+                "cla_reviews_on_time_pct",  # 3 of 3 reviews: c (denominator small)
+                "cla_caseload_per_iro_fte",  # 250 children / 4.0 FTE: shown
+                "cla_caseload_per_iro_fte",  # 5 children / 1.0 FTE: c (numerator small)
+                "cla_reviews_on_time_pct",  # 0 of 0: no figure, nothing to hide
+            ],
+            "numerator": [4, 6, 3, 250, 5, 0],
+            "denominator": [56, 56, 3, 4.0, 1.0, 0],
+        }
+    )
+    assert small_figures(rows, 5).tolist() == [True, False, True, False, True, False]
+    assert small_figures(rows, 0).tolist() == [False] * 6

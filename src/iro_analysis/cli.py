@@ -23,7 +23,7 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 # subcommand -> "module:function" that takes the parsed args and returns an exit code.
 HANDLERS = {
     "years": "iro_analysis.cli:cmd_years",
-    "demo-data": "iro_analysis.demo:cli_main",
+    "demo-data": "iro_analysis.cli:cmd_demo_data",
     "clean": "iro_analysis.ingest.clean:cli_main",
     "validate": "iro_analysis.validate.suites:cli_main",
     "kpis": "iro_analysis.build.kpis_command:cli_main",
@@ -31,6 +31,7 @@ HANDLERS = {
     "reports": "iro_analysis.build.pipeline:cli_reports",
     "check": "iro_analysis.build.pipeline:cli_check",
     "exceptions": "iro_analysis.analysts.exceptions:cli_main",
+    "region": "iro_analysis.region.run:cli_main",
     "paths": "iro_analysis.cli:cmd_paths",
 }
 
@@ -40,6 +41,16 @@ def _year(text: str) -> int:
         return check_year(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,9 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--fault-rate",
         type=float,
         default=None,
-        help="share of rows given a data-quality fault (0 turns them off)",
+        help="share of rows given a data-quality fault (0 turns them off; with --councils "
+        "the default is 0)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--councils",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="a demo region of N distinct councils, each in OUT/<la_code>/<YEAR>/",
+    )
     p.add_argument(
         "--903-format",
         dest="ssda903_format",
@@ -169,6 +188,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
+        "region",
+        help="every council's KPIs and the pooled region (reports/region/<YEAR>/region_kpis.csv)",
+    )
+    p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
+    p.add_argument(
+        "--raw-dir",
+        type=Path,
+        default=None,
+        help="region raw folder, one folder per council: <la_code>/<YEAR>/ (default data/raw)",
+    )
+    p.add_argument(
+        "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
+    )
+    p.add_argument(
+        "--processed-dir", type=Path, default=None, help="processed folder (default data/processed)"
+    )
+    p.add_argument(
+        "--restricted-dir",
+        type=Path,
+        default=None,
+        help="folder of the never-published outputs (default restricted)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=2,
+        help="councils run at once (processes; default 2)",
+    )
+
+    p = sub.add_parser(
         "check",
         help="open a built report in headless Chromium: offline, images, links, accessibility",
     )
@@ -203,6 +252,35 @@ def settings_folders(args: argparse.Namespace) -> None:
         args.reports_dir = paths.scratch_dir(s.paths.reports)
     if args.command == "demo-data" and args.out is None:
         args.out = s.paths.raw
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    """`iro-analysis demo-data`: the demo council, or with `--councils N` a demo region of
+    N councils (`region.councils.generate_region`) in OUT/<la_code>/<YEAR>/."""
+    if not getattr(args, "councils", None):
+        from iro_analysis.demo import cli_main
+
+        return cli_main(args)
+    from iro_analysis.errors import InputError
+    from iro_analysis.region.councils import generate_region
+    from iro_analysis.settings import load_settings, parse_year_range
+
+    if args.size is not None or args.scale is not None or args.ssda903_format != "csv":
+        raise InputError(
+            "demo-data --councils: --size, --scale and --903-format are for one council"
+        )
+    demo = load_settings(args.settings).demo
+    try:
+        years = parse_year_range(args.years) if args.years else demo.year_list
+        seed = demo.seed if args.seed is None else args.seed
+        codes = generate_region(args.out, args.councils, seed, years, fault_rate=args.fault_rate)
+    except ValueError as exc:
+        raise InputError(f"demo-data: {exc}") from None
+    print(
+        f"Demo region of {len(codes)} councils ({', '.join(codes)}, seed {seed}): wrote "
+        f"{min(years)}-{max(years)} to {args.out}/<la_code>/<YEAR>/"
+    )
+    return 0
 
 
 def cmd_paths(args: argparse.Namespace) -> int:

@@ -39,6 +39,23 @@ def is_small(counts: pd.Series, threshold: int) -> pd.Series:
     return (c >= 1) & (c <= threshold) & c.notna()
 
 
+# Ratios whose denominator is staff time (full-time equivalent IROs), not children or
+# events: a small denominator there says how many IROs a council employs, not who a child is.
+STAFF_TIME_FAMILY = "Workforce"
+
+
+def small_figures(rows: pd.DataFrame, threshold: int) -> pd.Series:
+    """Which KPI rows (`kpi_id`, `numerator`, `denominator`) a benchmark across councils
+    shows as c: the numerator, or the denominator unless it is staff time (a Workforce
+    ratio), from 1 up to `threshold`. One rule for the region's published
+    region_kpis.csv and its pages (issue #19), so the two never disagree."""
+    from iro_analysis.kpis import KPI_DEFINITIONS
+
+    staff = rows["kpi_id"].map(lambda k: KPI_DEFINITIONS[k].family == STAFF_TIME_FAMILY)
+    small_den = is_small(rows["denominator"], threshold) & ~staff.astype(bool)
+    return (is_small(rows["numerator"], threshold) | small_den).astype(bool)
+
+
 def _lines(labels: pd.Index, published: bool | Iterable[object]) -> np.ndarray:
     """Which of `labels` (columns or rows) have a published total."""
     if isinstance(published, bool):
