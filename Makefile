@@ -102,6 +102,7 @@ lab: $(STAMP) ## open JupyterLab on the notebooks
 
 bench: $(STAMP) ## run the benchmarks and write benchmarks/results.md
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/region.py
 
 lock: ## regenerate requirements.lock from pyproject.toml in a throwaway venv
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet --upgrade pip

@@ -271,3 +271,25 @@ def test_a_failing_council_stops_the_run_naming_council_and_file(region, tmp_pat
             settings_path=region["settings"],
         )
     assert not (tmp_path / "out" / "region_kpis.csv").exists()
+
+
+def test_the_pooled_queries_must_agree_with_the_engine_before_anything_is_published(region):
+    """run_region recomputes the SQL KPIs with DuckDB from the pooled store and stops on
+    any difference: one council's figure changed by a tenth is named."""
+    from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.region.pooled import pooled_kpis
+    from iro_analysis.region.run import check_against_sql, store_dir
+
+    sql = pooled_kpis(store_dir(region["tmp"] / "processed"), YEAR)
+    assert set(sql["la_code"]) == {*region["codes"], COPY, "region"}
+    exact = region["table"]
+    check_against_sql(exact, sql)  # the run itself passed this check
+    first = region["codes"][0]
+    wrong = exact.copy()
+    at = (wrong["la_code"] == first) & (wrong["kpi_id"] == "cla_reviews_on_time_pct")
+    assert at.sum() == 1
+    wrong.loc[at, "value"] = wrong.loc[at, "value"] + 0.1
+    with pytest.raises(IroAnalysisError, match=f"{first} cla_reviews_on_time_pct: DuckDB"):
+        check_against_sql(wrong, sql)
+    with pytest.raises(IroAnalysisError, match="only in DuckDB"):
+        check_against_sql(exact[exact["kpi_id"] != "cla_started"], sql)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
+import shutil
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -98,11 +99,13 @@ def council_kpis(
     processed_dir: Path,
     restricted_dir: Path,
     settings_path: Path | None = None,
+    store_dir: Path | None = None,
 ) -> pd.DataFrame:
     """One council's region rows (`REGION_COLUMNS` and `suppressed`), computed as
     `iro-analysis kpis` does: clean, critical checks, KPIs. Writes its clean tables to
     `processed_dir/<YEAR>/` and its exact kpis.csv to `restricted_dir/<YEAR>/` (both
-    the council's own folders). Runs in a worker process."""
+    the council's own folders) and, with `store_dir`, to the pooled store
+    (`region.pooled.write_council`). Runs in a worker process."""
     from iro_analysis.ingest.cache import cache_dir_of
     from iro_analysis.ingest.clean import build_dataset
     from iro_analysis.ingest.processed import write_processed
@@ -118,6 +121,10 @@ def council_kpis(
     if kpis.empty:
         raise InputError(f"the data in {paths.raw_year_dir(year, raw_dir)} supports no KPI")
     write_processed(ds, paths.processed_year_dir(year, processed_dir))
+    if store_dir is not None:
+        from iro_analysis.region.pooled import write_council
+
+        write_council(ds, la_code, store_dir)
     write_kpis(kpis, paths.restricted_year_dir(year, restricted_dir) / "kpis.csv")
     hidden = _hidden(ds, year, settings, kpis)
     rows = kpis.loc[~kpis["kpi_id"].isin(HOME_COUNCIL_KPIS), list(REGION_COLUMNS[1:])]
@@ -256,6 +263,7 @@ def _run_councils(
             Path(processed_dir) / code,
             Path(restricted_dir) / code,
             settings_path,
+            store_dir(processed_dir),
         )
         for code, folder in run.folders.items()
     }
@@ -278,6 +286,43 @@ def _run_councils(
     return [done[c] for c in sorted(done)]
 
 
+def store_dir(processed_dir: Path) -> Path:
+    """The pooled store of a region run: `<processed>/pooled/` (beside the councils'
+    own `<processed>/<la_code>/` folders; rebuilt by every run)."""
+    return Path(processed_dir) / "pooled"
+
+
+def check_against_sql(table: pd.DataFrame, sql: pd.DataFrame) -> None:
+    """Stop the run if a KPI the pooled DuckDB queries compute (`region.pooled`) differs
+    from the pandas engine's figure for the same council, or for the region where both
+    pool it: the same definition computed two ways must agree before anything is
+    published. Raises IroAnalysisError naming the council and the KPI."""
+    cols = ["value", "numerator", "denominator"]
+    both = sql.merge(table, on=["la_code", "kpi_id"], how="inner", suffixes=("_sql", ""))
+    bad = pd.Series(False, index=both.index)
+    for c in cols:
+        a = pd.to_numeric(both[f"{c}_sql"], errors="coerce").astype("float64")
+        b = pd.to_numeric(both[c], errors="coerce").astype("float64")
+        bad |= ~(((a - b).abs() < 1e-9) | (a.isna() & b.isna()))
+    missing = sql.loc[sql["la_code"] != REGION, ["la_code", "kpi_id"]].merge(
+        table[["la_code", "kpi_id"]], how="left", indicator=True
+    )
+    gaps = missing[missing["_merge"] == "left_only"]
+    if bad.any() or len(gaps):
+        rows = both.loc[bad, ["la_code", "kpi_id", *(f"{c}_sql" for c in cols), *cols]]
+        raise IroAnalysisError(
+            "the pooled queries and the KPI engine disagree, so nothing was published: "
+            + "; ".join(
+                f"{r.la_code} {r.kpi_id}: DuckDB {r.value_sql}/{r.numerator_sql}/"
+                f"{r.denominator_sql}, engine {r.value}/{r.numerator}/{r.denominator}"
+                for r in rows.head(10).itertuples()
+            )
+            + "".join(
+                f"; {r.la_code} {r.kpi_id}: only in DuckDB" for r in gaps.head(10).itertuples()
+            )
+        )
+
+
 def run_region(
     raw_dir: Path,
     year: int,
@@ -292,14 +337,21 @@ def run_region(
     processes) and write the published `out_dir/region_kpis.csv` and the exact
     `restricted_dir/region/<YEAR>/region_kpis.csv`. Returns the published table
     (`published_frame`: suppressed cells blank, `suppressed` True)."""
+    from iro_analysis.region.pooled import pooled_kpis
+    from iro_analysis.settings import settings_or_defaults
+
     run = RegionRun.create(raw_dir, year)
     log(f"region {run.year}: {len(run.councils)} councils, {workers} worker(s)")
+    shutil.rmtree(store_dir(processed_dir), ignore_errors=True)  # no council of an old run
     table = region_table(
         pd.concat(
             _run_councils(run, processed_dir, restricted_dir, workers, log, settings_path),
             ignore_index=True,
         )
     )
+    sql = pooled_kpis(store_dir(processed_dir), run.year, settings_or_defaults(settings_path))
+    check_against_sql(table, sql)
+    log(f"region {run.year}: {sql['kpi_id'].nunique()} KPIs recomputed with DuckDB agree")
     exact_dir = paths.restricted_year_dir(run.year, Path(restricted_dir) / REGION)
     for folder, published in ((Path(out_dir), True), (exact_dir, False)):
         folder.mkdir(parents=True, exist_ok=True)
