@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
@@ -41,6 +42,21 @@ def sha256_file(path: Path) -> str:
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def files_digest(files: Iterable[Path], prelude: str = "") -> str:
+    """Hex sha256 over `prelude`, then each file's path (relative to the package, or its
+    name when outside it) and bytes, in the order given: the key of what a piece of the
+    package's code (or data) is, for every cache that must not outlive a code change."""
+    h = hashlib.sha256(prelude.encode())
+    for f in files:
+        f = Path(f)
+        try:
+            name = f.resolve().relative_to(paths.PACKAGE_DIR.resolve()).as_posix()
+        except ValueError:
+            name = f.name
+        h.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from iro_analysis import __version__, paths
+from iro_analysis.build.manifest import files_digest
 from iro_analysis.build.notebooks import CLEAN_NOTEBOOK, VALIDATE_NOTEBOOK
 from iro_analysis.build.run import Run
 
@@ -41,18 +42,21 @@ RESTRICTED_FOLDERS = ("gx",)
 
 @cache
 def _code_digest() -> str:
-    h = hashlib.sha256(f"iro-analysis {__version__}\n".encode())
-    for lib in KEYED_LIBRARIES:
-        try:
-            h.update(f"{lib} {metadata.version(lib)}\n".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{lib} absent\n".encode())
-    for pkg in KEYED_PACKAGES:
-        for f in sorted((paths.PACKAGE_DIR / pkg).rglob("*")):
-            if f.is_file() and f.suffix in (".py", ".yaml"):
-                rel = f.relative_to(paths.PACKAGE_DIR).as_posix()
-                h.update(rel.encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
+    versions = "".join(f"{lib} {_version(lib)}\n" for lib in KEYED_LIBRARIES)
+    files = [
+        f
+        for pkg in KEYED_PACKAGES
+        for f in sorted((paths.PACKAGE_DIR / pkg).rglob("*"))
+        if f.is_file() and f.suffix in (".py", ".yaml")
+    ]
+    return files_digest(files, f"iro-analysis {__version__}\n{versions}")
+
+
+def _version(lib: str) -> str:
+    try:
+        return metadata.version(lib)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def key_of(year: int, inputs: tuple[tuple[str, str], ...], settings_sha256: str) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis.build.manifest import sha256_file
+from iro_analysis.build.manifest import files_digest, sha256_file
 from iro_analysis.contract import CONTRACT_DIR
 from iro_analysis.ingest.parts import Part
 
@@ -63,13 +63,8 @@ def cache_dir_of(processed_dir: Path) -> Path:
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """sha256 over READER_VERSION, every contract yaml and the keyed module sources."""
-    h = hashlib.sha256(f"reader {READER_VERSION}\n".encode())
-    for name, f in [
-        *((f.name, f) for f in sorted(CONTRACT_DIR.glob("*.yaml"))),
-        *((str(f.relative_to(_PACKAGE)), f) for f in _keyed_sources()),
-    ]:
-        h.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
+    contract = sorted(CONTRACT_DIR.glob("*.yaml"))
+    return files_digest([*contract, *_keyed_sources()], f"reader {READER_VERSION}\n")
 
 
 def contract_key(year: int) -> str:

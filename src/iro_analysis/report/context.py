@@ -115,13 +115,10 @@ KPI_CACHE = "kpis"  # <processed>/_cache/kpis/: one parquet per (data, code, set
 @functools.cache
 def _kpi_code_digest() -> str:
     """sha256 over the package's KPI code and the national figures (England columns)."""
-    h = hashlib.sha256()
-    files = sorted((paths.PACKAGE_DIR / "kpis").rglob("*.py"))
-    files.append(paths.PACKAGE_DATA_DIR / "national_figures.csv")
-    for f in files:
-        h.update(f.relative_to(paths.PACKAGE_DIR).as_posix().encode() + b"\0")
-        h.update(f.read_bytes() + b"\0")
-    return h.hexdigest()
+    from iro_analysis.build.manifest import files_digest
+
+    kpis = sorted((paths.PACKAGE_DIR / "kpis").rglob("*.py"))
+    return files_digest([*kpis, paths.PACKAGE_DATA_DIR / "national_figures.csv"])
 
 
 def _sha256_files(files: list[Path]) -> str:
