@@ -301,3 +301,23 @@ def test_pages_pass_the_browser_and_accessibility_checks(built, page, sections, 
     # the contents: where each council sits or the council's summary, a section per
     # measure, the council pages (index only) and the method
     assert len(result.toc_links) == sections and all(result.toc_links.values())
+
+
+def test_a_large_regions_council_pages_link_to_the_index_plots(tmp_path):
+    """Above `council_charts_up_to` councils a council page draws no plots of its own (each
+    would redraw every council); it keeps its at-a-glance table and links to each
+    measure's plot on the index, which still has them all."""
+    out = tmp_path / "large"
+    rr.build_region_report(_kpis(), YEAR, _councils(), out, threshold=5, council_charts_up_to=3)
+    page = _text(out / "council-303.html")
+    assert "<img" not in page
+    assert "At a glance" in page and "With 4 councils" in page
+    index = _text(out / "index.html")
+    measures = rr.measures(_kpis(), YEAR)
+    assert index.count("<img") == len(measures)
+    for k in measures:
+        assert f'href="index.html#{k}"' in page
+        assert f'id="{k}"' in index
+    small = tmp_path / "small"
+    rr.build_region_report(_kpis(), YEAR, _councils(), small, threshold=5, council_charts_up_to=4)
+    assert _text(small / "council-303.html").count("<img") == len(measures)

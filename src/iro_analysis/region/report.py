@@ -41,6 +41,7 @@ from iro_analysis.report.templating import environment, join, render
 from iro_analysis.years import ReportingYear
 
 REGION = "region"  # the la_code of the pooled row
+COUNCIL_CHARTS_UP_TO = 40  # councils; a larger region's council pages link to the index's plots
 NOT_SUPPLIED = "not supplied"  # no row: the council's data did not give the KPI
 NO_CASES = "no cases"  # a row with no value: a rate whose denominator is 0
 _CODE = re.compile(r"[A-Za-z0-9_-]+")
@@ -262,11 +263,15 @@ def build_region_report(
     out_dir: Path,
     *,
     threshold: int | None = None,
+    council_charts_up_to: int = COUNCIL_CHARTS_UP_TO,
 ) -> Path:
     """Write the benchmarking report for `year` into `out_dir`: index.html (a dot plot per
     measure, where each council sits) and council-<la_code>.html for each council of
     `councils` (la_code -> name). `threshold` defaults to the settings'
-    `suppression_threshold`. Returns the index page's path."""
+    `suppression_threshold`. A region of more than `council_charts_up_to` councils gets
+    council pages without their own plots (each would redraw every council again: at 150
+    councils about 20 s and 8 MB per page); they link to the index's plots instead.
+    Returns the index page's path."""
     if threshold is None:
         from iro_analysis.settings import settings_or_defaults
 
@@ -325,6 +330,21 @@ def build_region_report(
             None,
         )
     )
+    own_charts = len(councils) <= council_charts_up_to
+    plots_elsewhere = {
+        "anchor": "dot-plots",
+        "title": "The dot plots",
+        "body": join(
+            [
+                _part("paragraph")(
+                    f"With {len(councils)} councils, each measure's ranked dot plot is on the "
+                    "region's page only (the table above gives this council's place in each):"
+                ),
+                _part("links")([(f"index.html#{k}", KPI_DEFINITIONS[k].title) for k in ms]),
+            ]
+        ),
+    }
+    lead_charts = " Its own figure is the highlighted diamond in each chart." if own_charts else ""
     for code in sorted(councils):
         name = councils[code]
         summary = council_summary(bench, refs, code)
@@ -336,12 +356,16 @@ def build_region_report(
                 "body": _table(summary, cap),
             },
             *(
-                {
-                    "anchor": k,
-                    "title": KPI_DEFINITIONS[k].title,
-                    "body": _figure(bench, refs, k, year, code),
-                }
-                for k in ms
+                (
+                    {
+                        "anchor": k,
+                        "title": KPI_DEFINITIONS[k].title,
+                        "body": _figure(bench, refs, k, year, code),
+                    }
+                    for k in ms
+                )
+                if own_charts
+                else [plots_elsewhere]
             ),
             method,
         ]
@@ -350,7 +374,7 @@ def build_region_report(
                 f"{name}: benchmarking, {label}",
                 f"{name}: how its IRO service compares, {label}",
                 f"{name}'s headline measures beside the region's other councils, the region "
-                "as a whole and England. Its own figure is the highlighted diamond in each chart.",
+                f"as a whole and England.{lead_charts}",
                 sections,
                 "index.html",
             )
