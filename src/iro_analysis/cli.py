@@ -43,6 +43,23 @@ def _year(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+_FOLDER_HELP = {
+    "raw": "raw data folder (default data/raw)",
+    "reports": "reports folder (default reports)",
+    "processed": "processed folder (default data/processed)",
+    "restricted": "folder of the never-published outputs (default restricted)",
+}
+
+
+def _folder_options(p: argparse.ArgumentParser, *kinds: str, **help_text: str) -> None:
+    """`--<kind>-dir` options (a Path, default None: the settings' folder), one wording each;
+    `help_text` overrides a kind's help for one command."""
+    for kind in kinds:
+        p.add_argument(
+            f"--{kind}-dir", type=Path, default=None, help=help_text.get(kind, _FOLDER_HELP[kind])
+        )
+
+
 def _positive_int(text: str) -> int:
     try:
         n = int(text)
@@ -132,32 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="build the annual report of one year")
     p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
-    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
-    p.add_argument(
-        "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
-    )
-    p.add_argument(
-        "--processed-dir", type=Path, default=None, help="processed folder (default data/processed)"
-    )
+    _folder_options(p, "raw", "reports", "processed", "restricted")
     p.add_argument("--pdf", action="store_true", help="also print the report to PDF")
-    p.add_argument(
-        "--restricted-dir",
-        type=Path,
-        default=None,
-        help="folder of the never-published outputs (default restricted)",
-    )
 
     p = sub.add_parser("reports", help="build every year's report, the trends report and the index")
-    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
-    p.add_argument(
-        "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
-    )
-    p.add_argument(
-        "--restricted-dir",
-        type=Path,
-        default=None,
-        help="folder of the never-published outputs (default restricted)",
-    )
+    _folder_options(p, "raw", "reports", "restricted")
     p.add_argument(
         "--no-years",
         action="store_true",
@@ -192,23 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="every council's KPIs and the pooled region (reports/region/<YEAR>/region_kpis.csv)",
     )
     p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
-    p.add_argument(
-        "--raw-dir",
-        type=Path,
-        default=None,
-        help="region raw folder, one folder per council: <la_code>/<YEAR>/ (default data/raw)",
-    )
-    p.add_argument(
-        "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
-    )
-    p.add_argument(
-        "--processed-dir", type=Path, default=None, help="processed folder (default data/processed)"
-    )
-    p.add_argument(
-        "--restricted-dir",
-        type=Path,
-        default=None,
-        help="folder of the never-published outputs (default restricted)",
+    _folder_options(
+        p,
+        "raw",
+        "reports",
+        "processed",
+        "restricted",
+        raw="region raw folder, one folder per council: <la_code>/<YEAR>/ (default data/raw)",
     )
     p.add_argument(
         "--workers",
