@@ -31,6 +31,8 @@ TABLES = {
         "cla_started",
         "cla_ceased",
         "cla_per_10000",
+        "cla_started_per_10000",
+        "cla_ceased_per_10000",
     ),
     "reviews": (
         "cla_reviews_held",
@@ -108,6 +110,8 @@ ENGLAND = {
     k: k
     for k in (
         "cla_per_10000",
+        "cla_started_per_10000",
+        "cla_ceased_per_10000",
         "cp_per_10000",
         "icpc_within_15wd_pct",
         "cp_repeat_plans_pct",

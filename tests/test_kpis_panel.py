@@ -14,6 +14,7 @@ from iro_analysis.contract.schema import CLEAN_TABLES, SOURCE_YEAR, SUPPLIED_INP
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import compute_breakdowns, compute_kpis, format_kpis
 from iro_analysis.kpis.context import KpiContext
+from iro_analysis.kpis.definitions import population_rate_kpis
 from iro_analysis.kpis.workforce import establishment_at_end
 from iro_analysis.settings import FrozenMap, Settings
 from tests.fixtures.kpis.scenario import _typed
@@ -380,10 +381,42 @@ def test_rates_per_10000_children():
     assert "cla_per_10000,2023,1.3,4,30000,70,,no basis" in lines
 
 
+# Year 2023 runs 1 April 2022 to 31 March 2023.
+STARTS_AND_ENDS = [
+    ep("S1", "2022-04-01", dec="2022-05-01"),  # starts on 1 April, ceases in May...
+    ep("S1", "2022-09-01"),  # ...and starts again: one child started, one ceased
+    ep("S2", "2022-03-31", dec="2022-06-01", rec="X1"),  # started last year; X1: care goes on
+    ep("S2", "2022-06-01", dec="2023-03-31", rne="P"),  # ...ceases on 31 March: ceased
+    ep("S3", "2022-10-01", ls="V3"),  # short break: neither
+    ep("S4", "2023-03-31"),  # starts on 31 March: started
+    ep("S5", "2021-01-01", dec="2022-03-31"),  # ceased the year before: neither
+    ep("S6", "2020-01-01", dec="2022-07-01", rec="E4A"),  # an episode follows on that day:
+    ep("S6", "2022-07-01", rne="L"),  # ...care did not end, so not ceased
+    ep("S7", "2022-12-25"),  # started on Christmas Day
+]
+
+
+def test_children_starting_and_ceasing_per_10000_children():
+    # Started: S1 (once, though twice), S4, S7 = 3 -> 3 / 7,000 x 10,000 = 4.2857 -> 4.3.
+    # Ceased: S1, S2 = 2 -> 2 / 7,000 x 10,000 = 2.857 -> 2.9.
+    # England 2023 (CLA 2025 edition): 28 starting and 27 ceasing per 10,000.
+    ds = dataset({"episodes": STARTS_AND_ENDS})
+    df = kpis(ds, Settings(child_population=FrozenMap({2023: 7000})))
+    assert row(df, "cla_started") == (3, None, None)
+    assert row(df, "cla_ceased") == (2, None, None)
+    assert row(df, "cla_started_per_10000") == (4.3, 3, 7000)
+    assert row(df, "cla_ceased_per_10000") == (2.9, 2, 7000)
+    assert df.loc["cla_started_per_10000", "england"] == 28
+    assert df.loc["cla_ceased_per_10000", "england"] == 27
+    # Demand, not performance: compared with England but never rated.
+    assert df.loc[["cla_started_per_10000", "cla_ceased_per_10000"], "rating"].isna().all()
+
+
 @pytest.mark.parametrize("population", [None, FrozenMap({2022: 30000})])
 def test_rates_absent_without_the_years_population(population):
     ds = dataset({"episodes": EPISODES, "cp_plans": CP_PLANS})
     settings = Settings() if population is None else Settings(child_population=population)
     df = kpis(ds, settings)
-    assert "cla_per_10000" not in df.index and "cp_per_10000" not in df.index
+    assert not set(population_rate_kpis()) & set(df.index)
+    assert set(population_rate_kpis()) >= {"cla_per_10000", "cp_per_10000"}
     assert "cla_at_31_march" in df.index

@@ -165,6 +165,11 @@ HAND_CHECKED = [
     # CLA 2025 release page, 'CLA on 31 March': rate per 10,000 2021..2025 = 69 70 70 69 67
     ("cla_per_10000", 2025, 67),
     ("cla_per_10000", 2023, 70),
+    # CLA data file national rows 'Children starting/ceasing to be looked after each year'
+    ("cla_started_per_10000", 2019, 27),  # 2023 edition: 31,780 children
+    ("cla_started_per_10000", 2022, 26),  # 2025 edition: 31,100 children
+    ("cla_ceased_per_10000", 2020, 25),  # 2024 edition: 29,710 children
+    ("cla_ceased_per_10000", 2025, 28),  # 2025 edition: 34,450 children
     # CIN 2020 A2 national row 'CPP at 31 March': 51510, rate 42.8
     ("cp_per_10000", 2020, 42.8),
     # CIN 2025 D3 national rows (2022 revised from 23.3 in the 2024 edition)
@@ -196,6 +201,7 @@ def test_missing_figures_are_none_not_zero():
     assert national.national_value("cp_per_10000", 2019) is None
     assert national.national_value("health_assessment_pct", 2018) is None
     assert national.national_value("cla_per_10000", 2017) is None
+    assert national.national_value("cla_started_per_10000", 2018) is None
     assert national.national_value("no_such_measure", 2022) is None
 
 

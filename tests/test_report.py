@@ -354,12 +354,13 @@ def test_contents_come_from_the_catalogue(soup, annex_soup):
 def test_every_kpi_runs_on_every_demo_year(build_root):
     from iro_analysis.ingest.clean import load_processed
     from iro_analysis.kpis import KPI_DEFINITIONS, compute_kpis
+    from iro_analysis.kpis.definitions import population_rate_kpis
 
     ds = load_processed(REPORT_YEAR, build_root / "processed")
     themes = {k for k in KPI_DEFINITIONS if k.startswith("drp_theme_")}
     # KPIs that need more than the year's data: a narrative (progress against last year's
     # priorities; the demo has 2022's only) or the child population setting for the year
-    needs = {"priorities_met", "cla_per_10000", "cp_per_10000"}
+    needs = {"priorities_met", *population_rate_kpis()}
     for year in ds.years:
         ids = set(compute_kpis(ds, year)["kpi_id"])
         # every KPI of the spec, except dispute themes that did not occur that year

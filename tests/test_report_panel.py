@@ -209,6 +209,17 @@ def test_each_panel_section_shows_its_figures_equal_to_kpis_csv(soup, built_repo
             assert shown[kpi_id] == format_value(float(row["value"]), KPI_DEFINITIONS[kpi_id].unit)
 
 
+def test_kpis_csv_has_england_beside_at_least_eight_rates(built_report):
+    """Issue #15, done when: the 2021/22 kpis.csv has an England figure for at least 8 rates
+    (and none for a count)."""
+    rows = _rows(built_report)
+    compared = {k for k, r in rows.items() if r["england"] not in ("", "c")}
+    assert len(compared) >= 8, sorted(compared)
+    assert all(KPI_DEFINITIONS[k].unit != "count" for k in compared)
+    assert {"cla_started_per_10000", "cla_ceased_per_10000"} <= compared
+    assert rows["cla_started_per_10000"]["england"] == "26"  # CLA 2025 edition, 2022 row
+
+
 def test_the_caseload_page_compares_50_to_70_with_looked_after_children_only(soup, built_report):
     rows = _rows(built_report)
     text = " ".join(_section(soup, "iro_service").get_text(" ").split())

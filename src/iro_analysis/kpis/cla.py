@@ -128,10 +128,50 @@ def cla_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
     population aged 0 to 17 (the child_population setting for the year) × 10,000, rounded
     half up to 1 decimal place (DfE publishes whole numbers). Not produced when the
     population for the year is not set."""
+    return per_child_population(ctx, int(ctx.cla_at_end["CHILD"].nunique()))
+
+
+def per_child_population(ctx: KpiContext, children: int) -> tuple[int, int] | None:
+    """(children, the year's child_population) for a rate per 10,000 children aged 0 to
+    17, or None when the population for the year is not set (the KPI is then absent)."""
     pop = child_population(ctx)
-    if pop is None:
-        return None
-    return int(ctx.cla_at_end["CHILD"].nunique()), pop
+    return None if pop is None else (children, pop)
+
+
+@kpi(
+    "cla_started_per_10000",
+    title="Children who started to be looked after in the year per 10,000 children",
+    family=FAMILY_CLA,
+    section="looked_after",
+    england="cla_started_per_10000",
+    unit="ratio",
+    source=SOURCE_POPULATION,
+    inputs=_INPUTS,
+)
+def cla_started_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
+    """Children who started to be looked after in the year (cla_started) / the council's
+    mid-year population aged 0 to 17 × 10,000, rounded half up to 1 decimal place: DfE's
+    "children starting to be looked after each year" rate. Not produced when the
+    population for the year is not set."""
+    return per_child_population(ctx, cla_started(ctx))
+
+
+@kpi(
+    "cla_ceased_per_10000",
+    title="Children who ceased to be looked after in the year per 10,000 children",
+    family=FAMILY_CLA,
+    section="looked_after",
+    england="cla_ceased_per_10000",
+    unit="ratio",
+    source=SOURCE_POPULATION,
+    inputs=_INPUTS,
+)
+def cla_ceased_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
+    """Children who ceased to be looked after in the year (cla_ceased) / the council's
+    mid-year population aged 0 to 17 × 10,000, rounded half up to 1 decimal place: DfE's
+    "children ceasing to be looked after each year" rate. Not produced when the
+    population for the year is not set."""
+    return per_child_population(ctx, cla_ceased(ctx))
 
 
 # --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import pandas as pd
 
 from iro_analysis.contract.schema import CP_CATEGORIES, CP_CATEGORY_LABELS
 from iro_analysis.kpis import timescales as ts
-from iro_analysis.kpis.cla import child_population, tally
+from iro_analysis.kpis.cla import per_child_population, tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
 from iro_analysis.kpis.definitions import FAMILY_CP, family_frame, kpi
 
@@ -216,10 +216,7 @@ def cp_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
     the council's mid-year population aged 0 to 17 (the child_population setting for the
     year) × 10,000, rounded half up to 1 decimal place. Not produced when the population
     for the year is not set."""
-    pop = child_population(ctx)
-    if pop is None:
-        return None
-    return int(ctx.cp_open_at_end["LAchildID"].nunique()), pop
+    return per_child_population(ctx, int(ctx.cp_open_at_end["LAchildID"].nunique()))
 
 
 @kpi(

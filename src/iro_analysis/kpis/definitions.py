@@ -268,8 +268,17 @@ def make_row(kpi_id: str, year: int, result: Any) -> dict[str, Any] | None:
 _RATIO_PER: dict[str, int] = {
     "drp_raised_per_100_cla": 100,
     "cla_per_10000": 10_000,
+    "cla_started_per_10000": 10_000,
+    "cla_ceased_per_10000": 10_000,
     "cp_per_10000": 10_000,
 }
+CHILD_POPULATION_PER = 10_000
+
+
+def population_rate_kpis() -> tuple[str, ...]:
+    """The rates per 10,000 children aged 0 to 17: their denominator is the council's
+    `child_population` setting, not a figure from its returns (registry order)."""
+    return tuple(k for k in KPI_DEFINITIONS if _RATIO_PER.get(k) == CHILD_POPULATION_PER)
 
 
 def ratio_per(kpi_id: str) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from iro_analysis import paths
 from iro_analysis.kpis import KPI_DEFINITIONS, KpiDefinition
+from iro_analysis.kpis.definitions import population_rate_kpis
 from iro_analysis.kpis.national import national_figures
 
 DOCS_FILE = paths.DOCS_DIR / "kpis.md"
@@ -49,7 +50,7 @@ Conventions:
 - **England**: the measure of `src/iro_analysis/data/national_figures.csv` the KPI is
   compared with (see `docs/national-figures.md`); kpis.csv's `england` column holds its
   figure for the year where DfE published one. Counts have no England figure.
-- Rates per 10,000 children (`cla_per_10000`, `cp_per_10000`) divide by the council's
+- Rates per 10,000 children ({population_rates}) divide by the council's
   mid-year population aged 0 to 17, the `child_population` setting for the year; without
   it they are not produced.
 
@@ -158,7 +159,8 @@ def render() -> str:
     section's table order, then its per-code KPIs grouped by pattern."""
     from iro_analysis.report.catalogue import SECTIONS
 
-    parts = [_PREAMBLE]
+    rates = ", ".join(f"`{k}`" for k in population_rate_kpis())
+    parts = [_PREAMBLE.replace("{population_rates}", rates)]
     known = {s.key for s in SECTIONS}
     others = sorted({d.section for d in KPI_DEFINITIONS.values()} - known)
     sections = [(s.key, s.title) for s in SECTIONS] + [(k, f"Section {k}") for k in others]

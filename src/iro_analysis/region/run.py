@@ -38,12 +38,13 @@ import pandas as pd
 
 from iro_analysis import paths
 from iro_analysis.errors import InputError, IroAnalysisError
+from iro_analysis.kpis.definitions import population_rate_kpis
 from iro_analysis.region.councils import REGION, council_folders, la_names
 
 REGION_COLUMNS = ("la_code", "kpi_id", "year", "value", "numerator", "denominator")
 REGION_FILE = "region_kpis.csv"
 
-HOME_COUNCIL_KPIS = frozenset({"cla_per_10000", "cp_per_10000", "priorities_met"})
+HOME_COUNCIL_KPIS = frozenset({*population_rate_kpis(), "priorities_met"})
 """KPIs computed from one council's settings (child_population) or narrative, not from
 its returns: they would be wrong for every other council, so the region leaves them out."""
 
