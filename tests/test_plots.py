@@ -81,7 +81,7 @@ def test_a_percentage_axis_that_does_not_start_at_zero_says_so(monkeypatch):
     high = pd.DataFrame({"year_label": ["a", "b"], "series": ["C"] * 2, "value": [91.0, 93.0]})
     low = pd.DataFrame({"year_label": ["a", "b"], "series": ["C"] * 2, "value": [11.0, 13.0]})
     captured: list[str] = []
-    original = plots._png
+    original = plots.png
 
     def spy(fig):
         captured.append(fig.axes[0].get_ylabel())
@@ -89,7 +89,7 @@ def test_a_percentage_axis_that_does_not_start_at_zero_says_so(monkeypatch):
         captured.append(f"{lo:.0f}")
         return original(fig)
 
-    monkeypatch.setattr(plots, "_png", spy)
+    monkeypatch.setattr(plots, "png", spy)
     plots.trend_chart(high, "Percent", "alt", "caption", percent=True)
     plots.trend_chart(low, "Percent", "alt", "caption", percent=True)
     assert captured[:2] == ["Percent (axis starts at 80%, not zero)", "80"]

@@ -10,37 +10,14 @@ timestamp or software metadata so a rebuild is byte-identical.
 
 from __future__ import annotations
 
-import io
 import textwrap
 
 import pandas as pd
 
 from iro_analysis.kpis import KPI_DEFINITIONS
-from iro_analysis.report.plots import Chart
+from iro_analysis.report.plots import DPI, INK, PALETTE, Chart, png, theme
 from iro_analysis.report.suppression import SUPPRESSED
 from iro_analysis.years import ReportingYear
-
-PALETTE = "colorblind"
-DPI = 110
-INK = "#222222"
-
-
-def _theme() -> dict:
-    import matplotlib as mpl
-    import seaborn as sns
-
-    return {
-        **sns.axes_style("whitegrid"),
-        **sns.plotting_context("notebook", font_scale=0.95),
-        "font.family": ["DejaVu Sans"],
-        "axes.prop_cycle": mpl.cycler(color=sns.color_palette(PALETTE)),
-    }
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return buf.getvalue()
 
 
 def dot_plot(
@@ -65,7 +42,7 @@ def dot_plot(
     import seaborn as sns
     from matplotlib.figure import Figure
 
-    with mpl.rc_context(_theme()):
+    with mpl.rc_context(theme()):
         n = len(dots)
         fig = Figure(figsize=(7.0, max(2.4, 0.34 * n + 1.7)), dpi=DPI, layout="constrained")
         ax = fig.add_subplot(1, 1, 1)
@@ -73,27 +50,24 @@ def dot_plot(
         y = list(range(n))
         values = dots["value"].astype("float64").tolist()
         hl = dots["highlight"].astype(bool).tolist()
-        ax.scatter(
-            [v for v, h in zip(values, hl, strict=True) if not h],
-            [i for i, h in zip(y, hl, strict=True) if not h],
-            marker="o",
-            s=55,
-            color=colours[0],
-            edgecolor=INK,
-            zorder=3,
-            label="Council",
-        )
-        if any(hl):
-            ax.scatter(
-                [v for v, h in zip(values, hl, strict=True) if h],
-                [i for i, h in zip(y, hl, strict=True) if h],
-                marker="D",
-                s=110,
-                color=colours[1],
-                edgecolor=INK,
-                zorder=4,
-                label="This council",
-            )
+        # Every council a circle; the page's own council a larger diamond in another
+        # colour (shape and size as well as colour).
+        for own, marker, size, colour, label in (
+            (False, "o", 55, colours[0], "Council"),
+            (True, "D", 110, colours[1], "This council"),
+        ):
+            points = [(v, i) for i, (v, h) in enumerate(zip(values, hl, strict=True)) if h == own]
+            if points:
+                ax.scatter(
+                    [v for v, _ in points],
+                    [i for _, i in points],
+                    marker=marker,
+                    s=size,
+                    color=colour,
+                    edgecolor=INK,
+                    zorder=4 if own else 3,
+                    label=label,
+                )
         for i, (v, text, h) in enumerate(zip(values, dots["text"], hl, strict=True)):
             ax.annotate(
                 text,
@@ -132,7 +106,7 @@ def dot_plot(
         ax.set_xlabel(textwrap.fill(value_label, 60))
         ax.grid(axis="y", visible=False)
         fig.legend(loc="outside lower center", ncols=4, frameon=False, fontsize=8)
-        return Chart(_png(fig), alt, caption, data)
+        return Chart(png(fig, tight=False), alt, caption, data)
 
 
 def direction_text(kpi_id: str) -> str:

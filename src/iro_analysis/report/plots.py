@@ -84,14 +84,15 @@ def _figure(width: float, height: float):
     return fig, fig.add_subplot(1, 1, 1), sns
 
 
-def _png(fig) -> bytes:
+def png(fig, *, tight: bool = True) -> bytes:
     """The figure as a PNG of at most 256 colours (median cut, no dithering: a third of the
     size of matplotlib's RGBA, the same to the eye), with no metadata, so the same chart is
-    the same bytes."""
+    the same bytes. `tight=False` keeps a figure's own layout engine (constrained)."""
     from PIL import Image
 
     buf = io.BytesIO()
-    fig.tight_layout()
+    if tight:
+        fig.tight_layout()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     rgb = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     small = rgb.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
@@ -205,7 +206,7 @@ def _trend_png(data: pd.DataFrame, value_label: str, percent: bool, narrow: bool
             frameon=False,
             fontsize=size if narrow else None,
         )
-    return _png(fig)
+    return png(fig)
 
 
 @_styled
@@ -285,4 +286,4 @@ def _bar_png(
             fontsize=size,
             color=INK,
         )
-    return _png(fig)
+    return png(fig)
