@@ -250,6 +250,20 @@ def _figure(
     )
 
 
+def _section(anchor: str, title: str, body: Markup) -> dict:
+    """One section of a region page (`region_page.html.j2`)."""
+    return {"anchor": anchor, "title": title, "body": body}
+
+
+def _measure_sections(
+    bench: pd.DataFrame, refs: pd.DataFrame, ms: list[str], year: int, highlight: str | None
+) -> list[dict]:
+    """A section per measure, its ranked dot plot (the council `highlight` marked)."""
+    return [
+        _section(k, KPI_DEFINITIONS[k].title, _figure(bench, refs, k, year, highlight)) for k in ms
+    ]
+
+
 def _table(df: pd.DataFrame, caption: str) -> Markup:
     """An accessible table of `df` (its first column as row headers), missing cells blank."""
     rows = df.astype("object").where(df.notna(), "").to_numpy().tolist()
@@ -291,28 +305,17 @@ def build_region_report(
     label = ReportingYear(year).label
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    method = {"anchor": "about", "title": "About these figures", "body": _method(threshold)}
+    method = _section("about", "About these figures", _method(threshold))
     sits = where_each_council_sits(bench)
     caption = f"Where each council sits among the region's councils, {label}"
     index_sections = [
-        {
-            "anchor": "where-each-council-sits",
-            "title": "Where each council sits",
-            "body": _table(sits, caption),
-        },
-        *(
-            {
-                "anchor": k,
-                "title": KPI_DEFINITIONS[k].title,
-                "body": _figure(bench, refs, k, year, None),
-            }
-            for k in ms
+        _section("where-each-council-sits", "Where each council sits", _table(sits, caption)),
+        *_measure_sections(bench, refs, ms, year, None),
+        _section(
+            "councils",
+            "Each council's page",
+            _part("links")([(council_page_name(c), councils[c]) for c in sorted(councils)]),
         ),
-        {
-            "anchor": "councils",
-            "title": "Each council's page",
-            "body": _part("links")([(council_page_name(c), councils[c]) for c in sorted(councils)]),
-        },
         method,
     ]
     pages = {council_page_name(c) for c in councils}
@@ -331,10 +334,10 @@ def build_region_report(
         )
     )
     own_charts = len(councils) <= council_charts_up_to
-    plots_elsewhere = {
-        "anchor": "dot-plots",
-        "title": "The dot plots",
-        "body": join(
+    plots_elsewhere = _section(
+        "dot-plots",
+        "The dot plots",
+        join(
             [
                 _part("paragraph")(
                     f"With {len(councils)} councils, each measure's ranked dot plot is on the "
@@ -343,30 +346,15 @@ def build_region_report(
                 _part("links")([(f"index.html#{k}", KPI_DEFINITIONS[k].title) for k in ms]),
             ]
         ),
-    }
+    )
     lead_charts = " Its own figure is the highlighted diamond in each chart." if own_charts else ""
     for code in sorted(councils):
         name = councils[code]
         summary = council_summary(bench, refs, code)
         cap = f"{name}: headline measures compared with the region and England, {label}"
         sections = [
-            {
-                "anchor": "summary",
-                "title": "At a glance",
-                "body": _table(summary, cap),
-            },
-            *(
-                (
-                    {
-                        "anchor": k,
-                        "title": KPI_DEFINITIONS[k].title,
-                        "body": _figure(bench, refs, k, year, code),
-                    }
-                    for k in ms
-                )
-                if own_charts
-                else [plots_elsewhere]
-            ),
+            _section("summary", "At a glance", _table(summary, cap)),
+            *(_measure_sections(bench, refs, ms, year, code) if own_charts else [plots_elsewhere]),
             method,
         ]
         (out_dir / council_page_name(code)).write_bytes(
