@@ -24,11 +24,9 @@ from iro_analysis.contract.schema import (
 )
 from iro_analysis.errors import InputError
 from iro_analysis.ingest.bookkeeping import LINE, _no_gc
+from iro_analysis.ingest.xml_root import CHUNK, local_name, parse_error, root_element
 
-
-def local_name(tag: str) -> str:
-    """An element's name without its namespace ("{urn:x}Child" -> "Child")."""
-    return tag.rsplit("}", 1)[-1] if tag[:1] == "{" else tag
+EXPECTED = "a DfE CIN census <Message>"
 
 
 @dataclass
@@ -54,7 +52,6 @@ CHILD_ID = "LAchildID"
 SEX_ELEMENTS = ("Sex", "GenderCurrent")
 PARENT_CHILD = "_child"
 PARENT_PLAN = "_plan"
-CHUNK = 1 << 20
 
 
 def _fields(el: ET.Element) -> dict[str, str]:
@@ -78,23 +75,7 @@ def iter_cin_children(path: Path, collection: dict[str, str] | None = None) -> I
                 elif collection is not None and local_name(tag) == "CollectionDetails":
                     collection.update((k, v.strip()) for k, v in _fields(el).items())
     except ET.ParseError as exc:
-        line, col = exc.position
-        raise InputError(
-            f"{path}, line {line}, column {col}: not well-formed XML (truncated or corrupt): {exc}"
-        ) from None
-
-
-def _root_of(path: Path) -> tuple[str, str]:
-    """(local name, namespace) of the root element; InputError if the start is not XML."""
-    try:
-        with path.open("rb") as fh:
-            for _, el in ET.iterparse(fh, events=("start",)):
-                ns = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else ""
-                return local_name(el.tag), ns
-    except ET.ParseError as exc:
-        line, col = exc.position
-        raise InputError(f"{path}, line {line}, column {col}: not well-formed XML: {exc}") from None
-    raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
+        raise parse_error(path, exc) from None
 
 
 def read_cin_census(path: Path) -> CinRaw:
@@ -103,9 +84,7 @@ def read_cin_census(path: Path) -> CinRaw:
     Elements are matched on their local names, so a file with a namespace (or an unexpected
     one) reads the same as one without; the namespace found is returned in `namespace`.
     """
-    if not path.stat().st_size:
-        raise InputError(f"{path}: the file is empty (expected a DfE CIN census <Message>)")
-    root, namespace = _root_of(path)
+    root, namespace = root_element(path, EXPECTED)
     if root != "Message":
         raise InputError(
             f"{path}: the root element is <{root}>, expected <Message> (DfE CIN census)"

@@ -21,8 +21,8 @@ from pathlib import Path
 from iro_analysis.contract import load_contract
 from iro_analysis.contract import schema as S
 from iro_analysis.errors import InputError
-from iro_analysis.ingest.cin_census import _root_of
 from iro_analysis.ingest.read import read_csv_header
+from iro_analysis.ingest.xml_root import root_element
 
 SSDA903_XML = "ssda903_xml"
 CIN_CENSUS = "cin_census"
@@ -94,7 +94,7 @@ def _files(folder: Path) -> list[Path]:
 
 def _xml_root(path: Path) -> str:
     """The root element's local name; an XML file that cannot be read at all is an error."""
-    return _root_of(path)[0]
+    return root_element(path, "an SSDA903 <EXPSSDA903> or CIN census <Message> XML file")[0]
 
 
 def discover_year(year_dir: Path, year: int) -> YearFiles:

@@ -85,7 +85,6 @@ stub header rows described above.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 import xml.parsers.expat
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +95,7 @@ import pyarrow as pa
 
 from iro_analysis.contract.schema import RAW_CSVS
 from iro_analysis.errors import InputError
+from iro_analysis.ingest.xml_root import CHUNK, root_element
 
 ROOT = "EXPSSDA903"
 CHILD_ELEMENT = "CHILD"  # the per-child wrapper (also the CSV name of the child id column)
@@ -201,7 +201,6 @@ OTHER_903_ELEMENTS: dict[str, frozenset[str]] = {
 }
 
 EXPECTED = f"an SSDA903 XML return with root element <{ROOT}>"
-CHUNK = 1 << 20
 _TEXT = pa.large_string()
 
 _WIDTH = {t: len(RAW_CSVS[t].columns) for t in TABLES}
@@ -222,38 +221,10 @@ class Xml903Table:
     unknown: tuple[str, ...]  # element names in this table's records that map to no column
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[1] if tag[:1] == "{" else tag
-
-
-def _parse_error(path: Path, exc: ET.ParseError) -> InputError:
-    line, col = exc.position
-    return InputError(
-        f"{path}, line {line}, column {col}: not well-formed XML (truncated or corrupt): {exc}"
-    )
-
-
-def _root_name(path: Path) -> str:
-    """Local name of the root element; InputError for an empty file or a start that is not XML."""
-    with path.open("rb") as fh:
-        while data := fh.read(CHUNK):
-            if data.strip():
-                break
-        else:
-            raise InputError(f"{path}: the file is empty (expected {EXPECTED})")
-    try:
-        with path.open("rb") as fh:
-            for _, el in ET.iterparse(fh, events=("start",)):
-                return _local(el.tag)
-    except ET.ParseError as exc:
-        raise _parse_error(path, exc) from None
-    raise InputError(f"{path}: no XML element found (expected {EXPECTED})")  # pragma: no cover
-
-
 def is_903_xml(path: Path) -> bool:
     """True if the file's root element is <EXPSSDA903> (any namespace); False otherwise."""
     try:
-        return _root_name(Path(path)) == ROOT
+        return root_element(Path(path), EXPECTED)[0] == ROOT
     except InputError:
         return False
 

@@ -26,7 +26,6 @@ from iro_analysis.ingest.ssda903_layout import (
     _TEXT,
     _WIDTH,
     CHILD_ELEMENT,
-    CHUNK,
     CSV_TO_XML,
     EXPECTED,
     INHERITED,
@@ -38,14 +37,12 @@ from iro_analysis.ingest.ssda903_layout import (
     TABLES,
     XML_TO_CSV,
     Xml903Table,
-    _local,
-    _parse_error,
     _record_lines_expat,
     _record_lines_scan,
-    _root_name,
     is_903_xml,
 )
 from iro_analysis.ingest.ssda903_writer import write_903_xml
+from iro_analysis.ingest.xml_root import CHUNK, local_name, parse_error, root_element
 
 _BATCH_ROWS = 1 << 16  # rows a table keeps as Python objects before they move to Arrow
 
@@ -132,7 +129,7 @@ class _Parsed:
         else:
             values, own, nested = self._row_carefully(el, table, i)
         if not len(el) and el.text and not el.text.isspace():
-            self.malformed[table][i] = f"<{_local(el.tag)}> holds text but no elements"
+            self.malformed[table][i] = f"<{local_name(el.tag)}> holds text but no elements"
             self.raw[table][i] = el.text
         return values, own, nested
 
@@ -143,7 +140,7 @@ class _Parsed:
         repeated: list[tuple[str, str]] = []
         nested = False
         for field in el:
-            name = _local(field.tag)
+            name = local_name(field.tag)
             j = position.get(name)
             if j is None:
                 if name in _RECORD_NAMES:
@@ -170,7 +167,7 @@ class _Parsed:
 
 def _holds_records(el: ET.Element) -> bool:
     """True if a record element (HEADER, EPISODE, AREVIEW, OC2) is inside `el`."""
-    return len(el) > 0 and any(_local(x.tag) in _RECORD_NAMES for x in el.iter())
+    return len(el) > 0 and any(local_name(x.tag) in _RECORD_NAMES for x in el.iter())
 
 
 def _take(el: ET.Element, table: str, link: int, out: _Parsed) -> int:
@@ -193,7 +190,7 @@ def _take(el: ET.Element, table: str, link: int, out: _Parsed) -> int:
         if table != "header":
             raise _Unusual
         for sub in el:
-            inner = TABLE_OF_ELEMENT.get(_local(sub.tag))
+            inner = TABLE_OF_ELEMENT.get(local_name(sub.tag))
             if inner is None:
                 if _holds_records(sub):
                     raise _Unusual  # records inside an unknown element
@@ -248,12 +245,12 @@ def _parse_fast(path: Path) -> _Parsed:
                         if len(out.values[table]) >= _BATCH_ROWS * _WIDTH[table]:
                             out.flush(table)
         except ET.ParseError as exc:
-            raise _parse_error(path, exc) from None
+            raise parse_error(path, exc) from None
         root = events.root
     for sub in root:
-        name = _local(sub.tag)
+        name = local_name(sub.tag)
         if name in _RECORD_NAMES or (
-            len(sub) and any(_local(x.tag) in _RECORD_NAMES for x in sub.iter())
+            len(sub) and any(local_name(x.tag) in _RECORD_NAMES for x in sub.iter())
         ):
             raise _Unusual  # records outside a <CHILD>
         if name != CHILD_ELEMENT:
@@ -279,7 +276,7 @@ def _parse_generic(path: Path) -> _Parsed:
         try:
             for event, el in ET.iterparse(fh, events=("start", "end")):
                 if event == "start":
-                    name = _local(el.tag)
+                    name = local_name(el.tag)
                     if root is None:
                         root = el
                         stack.append(("ROOT",))
@@ -323,14 +320,14 @@ def _parse_generic(path: Path) -> _Parsed:
                     for table, i in pending:
                         out.link[table][i] = header_row
                     for sub in el:
-                        name = _local(sub.tag)
+                        name = local_name(sub.tag)
                         if name not in _RECORD_NAMES and name != CHILD_ELEMENT:
                             out.unknown["header"].add(name)
                 el.clear()
                 if len(stack) == 1 and root is not None:
                     del root[:]  # the element just read was a direct child of the root
         except ET.ParseError as exc:
-            raise _parse_error(path, exc) from None
+            raise parse_error(path, exc) from None
     return out
 
 
@@ -375,7 +372,7 @@ def read_903_xml(path: Path) -> dict[str, Xml903Table]:
     is not well formed or is truncated (with the line and column).
     """
     path = Path(path)
-    root = _root_name(path)
+    root, _ = root_element(path, EXPECTED)
     if root != ROOT:
         raise InputError(
             f"{path}: the root element is <{root}>, expected <{ROOT}> (an SSDA903 XML return)"
