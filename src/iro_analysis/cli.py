@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("years", help="list the years with raw data")
-    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
+    _folder_options(p, "raw")
 
     p = sub.add_parser("demo-data", help="generate the synthetic demo council's raw data")
     p.add_argument("--out", type=Path, default=None, help="output folder (default data/raw)")
@@ -125,25 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
-        p.add_argument(
-            "--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)"
-        )
-        p.add_argument(
-            "--processed-dir",
-            type=Path,
-            default=None,
-            help="processed folder (default data/processed)",
-        )
-        if name == "validate":
-            p.add_argument(
-                "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
-            )
+        _folder_options(p, "raw", "processed", *(("reports",) if name == "validate" else ()))
 
     p = sub.add_parser(
         "kpis", help="compute the year's KPIs (clean, validate, KPIs) without notebooks"
     )
     p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
-    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
+    _folder_options(p, "raw")
     p.add_argument("--out", type=Path, default=None, help="output file (default: standard output)")
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format")
 
@@ -172,15 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="the date the lists are taken at, in the reporting year (default 31 March YEAR)",
     )
-    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default data/raw)")
-    p.add_argument(
-        "--processed-dir", type=Path, default=None, help="processed folder (default data/processed)"
-    )
-    p.add_argument(
-        "--restricted-dir",
-        type=Path,
-        default=None,
-        help="folder of the never-published outputs (default restricted; never under reports)",
+    _folder_options(
+        p,
+        "raw",
+        "processed",
+        "restricted",
+        restricted="folder of the never-published outputs (default restricted; never under reports)",
     )
 
     p = sub.add_parser(
@@ -208,9 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="open a built report in headless Chromium: offline, images, links, accessibility",
     )
     p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
-    p.add_argument(
-        "--reports-dir", type=Path, default=None, help="reports folder (default reports)"
-    )
+    _folder_options(p, "reports")
 
     p = sub.add_parser("paths", help="print a folder as the settings give it (used by make)")
     p.add_argument("kind", choices=FOLDER_KINDS, help="which folder")
