@@ -159,6 +159,18 @@ def test_the_narrative_check_passes_what_the_figures_support(sentence):
     assert claims.contradictions({"Key messages": sentence}, VALUES) == []
 
 
+@pytest.mark.parametrize(("caseload", "warns"), [(38.2, False), (60.0, True), (75.0, True)])
+def test_the_caseload_band_is_checked_when_words_stand_between_fewer_and_than(caseload, warns):
+    """The demo narrative's wording: "fewer children than the IRO Handbook's 50 to 70"."""
+    sentence = "Each full-time IRO looks after fewer children than the IRO Handbook's 50 to 70."
+    found = claims.contradictions(
+        {"What is working well": sentence}, {"cla_caseload_per_iro_fte": caseload}
+    )
+    assert bool(found) is warns, found
+    if warns:
+        assert "says caseloads are below" in found[0][2]
+
+
 def test_the_check_warns_through_the_report():
     ctx = _ctx(
         [["cla_caseload_per_iro_fte", 2022, 38.2, 1200, 31.4]],

@@ -115,7 +115,7 @@ def test_child_population_and_targets_are_read_and_checked():
     s = settings_from_dict(
         {
             "child_population": {2022: 160900, "2023": 161600},
-            "targets": {"cla_reviews_on_time_pct": 95, "iro_caseload_per_fte": 62.5},
+            "targets": {"cla_reviews_on_time_pct": 95, "cla_caseload_per_iro_fte": 62.5},
         }
     )
     assert dict(s.child_population) == {2022: 160900, 2023: 161600}
@@ -145,6 +145,10 @@ def test_the_project_settings_give_a_plausible_demo_population():
         ({"child_population": {"22": 1000}}, "is not a year"),
         ({"child_population": [2022, 1000]}, "'child_population' must be dict"),
         ({"targets": {"no_such_kpi": 5}}, "'no_such_kpi' is not a KPI id"),
+        # iro_caseload_per_fte is not a headline measure, cla_at_31_march has no direction:
+        # neither is ever rated, so a target on it would silently change nothing.
+        ({"targets": {"iro_caseload_per_fte": 70}}, "'iro_caseload_per_fte' is never rated"),
+        ({"targets": {"cla_at_31_march": 1000}}, "neither better higher nor lower"),
         ({"targets": {"cla_reviews_on_time_pct": "95%"}}, "must be int or float"),
         ({"targets": {"cla_reviews_on_time_pct": -1}}, "of 0 or more"),
         ({"targets": {"cla_reviews_on_time_pct": True}}, "of 0 or more"),

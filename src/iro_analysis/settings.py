@@ -292,7 +292,9 @@ def _child_population(where: str, value: Any) -> Mapping[int, int]:
 
 
 def _targets(where: str, value: Any) -> Mapping[str, float]:
-    """`targets`: a KPI id of the registry -> a number (the council's own target)."""
+    """`targets`: the id of a rated KPI (a headline measure with a direction) -> a number,
+    the council's own target. A target on a KPI that is never rated is an error, not a
+    setting silently ignored."""
     value = {} if value is None else value
     _expect(where, "targets", value, dict)
     if not value:
@@ -306,6 +308,16 @@ def _targets(where: str, value: Any) -> Mapping[str, float]:
             raise SettingsError(
                 f"{at}: {kpi_id!r} is not a KPI id (docs/kpis.md lists them, e.g. "
                 f"{', '.join(list(KPI_DEFINITIONS)[:3])})"
+            )
+        d = KPI_DEFINITIONS[kpi_id]
+        if not d.headline or d.direction is None:
+            rated = [
+                k for k, x in KPI_DEFINITIONS.items() if x.headline and x.direction is not None
+            ]
+            why = "not a headline measure" if not d.headline else "neither better higher nor lower"
+            raise SettingsError(
+                f"{at}: {kpi_id!r} is never rated ({why}), so a target would change nothing; "
+                f"targets rate the headline measures: {', '.join(rated)}"
             )
         _expect(at, kpi_id, target, (int, float))
         if isinstance(target, bool) or not 0 <= target < float("inf"):

@@ -33,8 +33,11 @@ _FUTURE = re.compile(
     r"\b(will|would|aim|aims|bring|target|plan to|plans to|priority|should|by next)\b", re.I
 )
 _BAND = re.compile(r"\b50\s*(?:to|-|\u2013|and)\s*70\b")
-_ABOVE = re.compile(r"\b(above|over|exceed\w*|higher than|more than|beyond)\b", re.I)
-_BELOW = re.compile(r"\b(below|under|fewer than|less than|lower than)\b", re.I)
+# "more than", and "more <up to two words> than" ("fewer children than the Handbook's ...").
+_ABOVE = re.compile(
+    r"\b(above|over|exceed\w*|higher than|beyond|more\s+(?:[\w-]+\s+){0,2}?than)\b", re.I
+)
+_BELOW = re.compile(r"\b(below|under|lower than|(?:fewer|less)\s+(?:[\w-]+\s+){0,2}?than)\b", re.I)
 _WITHIN = re.compile(r"\b(within|in line with|inside|in the range|meets?|met)\b", re.I)
 _THRESHOLD = re.compile(
     r"\b(over|more than|above|exceeding|at least|under|below|less than|fewer than)\s+"
