@@ -12,13 +12,14 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from iro_analysis.errors import InputError, ValidationFailed
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.settings import AcceptedAnomaly, Settings
 from iro_analysis.validate.gates import GATES, GateLimits, file_facts, reconcile, reconcile_off
-from iro_analysis.validate.suites import validate_dataset
+from iro_analysis.validate.suites import validate_dataset, validate_years
 
 KPI_RAW = Path(__file__).parent / "fixtures" / "kpis" / "raw"
 # The fixture's files are tiny: compare them as if they were large.
@@ -99,6 +100,31 @@ def test_a_table_that_lost_half_its_rows_stops_the_build(tmp_path):
     p.write_text("\n".join(lines[: 1 + keep]) + "\n")
     msg = stops(raw, 2023)
     assert "iro/meetings.csv: the number of rows moved more than the limit" in msg
+
+
+def test_years_validated_together_keep_their_own_gates(tmp_path):
+    """`make reports` runs the table suites once for every year (validate_years): a gate
+    that fails on 2023's files fails 2023 only, and the GX projects hold their own year's."""
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "iro" / "meetings.csv"
+    lines = p.read_text().splitlines()
+    p.write_text("\n".join(lines[: 1 + len(lines) // 3]) + "\n")
+    ds = build_dataset(raw)
+    roots = {y: tmp_path / "restricted" / str(y) for y in (2022, 2023)}
+    reports = validate_years(ds, [2022, 2023], SMALL, roots)
+    reports[2022].raise_for_critical()
+    with pytest.raises(ValidationFailed, match="iro/meetings.csv: the number of rows moved"):
+        reports[2023].raise_for_critical()
+    for y in (2022, 2023):
+        alone = validate_dataset(ds, y, SMALL)
+        pd.testing.assert_frame_equal(reports[y].results, alone.results)
+
+    # The table suites ran in the latest year's project; the earlier year's has its gates.
+    def stored(y: int) -> set[str]:
+        return {p.name for p in (roots[y] / "gx" / "uncommitted" / "validations").rglob("*.json")}
+
+    assert stored(2022) == {"iro_analysis-file_facts.json"}
+    assert {"iro_analysis-file_facts.json", "iro_analysis-episodes.json"} <= stored(2023)
 
 
 def test_a_table_that_lost_half_its_children_stops_the_build(tmp_path):

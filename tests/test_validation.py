@@ -20,6 +20,7 @@ from iro_analysis.validate.suites import (
     WARNING,
     suite_checks,
     validate_dataset,
+    validate_years,
 )
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
@@ -104,6 +105,19 @@ def test_wrong_dtype_and_missing_column_are_critical(ds):
     assert "dtype_is_datetime" in set(pep["expectation"])
     cols = pep[pep["expectation"] == "expect_table_columns_to_match_set"].iloc[0]
     assert cols["sample"] == [S.SOURCE_YEAR]
+
+
+def test_several_years_at_once_give_each_year_what_it_gives_alone(ds, report):
+    """`make reports` validates every year of one history with the table suites run once:
+    each year's results are exactly those of validating that year alone (the gates differ
+    by year: 2021's files are not 2022's)."""
+    both = validate_years(ds, [2022, 2021])
+    assert list(both) == [2021, 2022]
+    alone = {2021: validate_dataset(ds, 2021), 2022: report}
+    for y in (2021, 2022):
+        pd.testing.assert_frame_equal(both[y].results, alone[y].results)
+        assert both[y].year == y
+        pd.testing.assert_frame_equal(both[y].accounting, alone[y].accounting)
 
 
 def test_json_and_html_are_written(report, tmp_path):

@@ -80,24 +80,54 @@ def validate_dataset(
     analyst accepted. With `project_root` (a restricted folder) the suites run through GX
     Checkpoints in a file project there, which keeps the results and builds Data Docs.
     """
+    roots = None if project_root is None else {year: project_root}
+    return validate_years(ds, [year], settings, roots)[year]
+
+
+def validate_years(
+    ds: Dataset,
+    years,
+    settings=None,
+    project_roots: dict[int, Path] | None = None,
+) -> dict[int, ValidationReport]:
+    """`validate_dataset` for several years of one clean history, each year's report the
+    same as `validate_dataset(ds, year, ...)` gives, with the year-independent work done
+    once: the table suites and the pandas checks look only at the clean tables, which every
+    year shares, so they run once, with the latest year's gates, in the latest year's GX
+    project; each earlier year runs only its own gates (its `file_facts`) in its project.
+    `project_roots` maps a year to its GX project folder (None: an ephemeral context)."""
     if settings is None:
         from iro_analysis.settings import load_settings
 
         settings = load_settings()
+    years = sorted({int(y) for y in years})
+    if not years:
+        return {}
     limits = settings.gates
-    tables = {**ds.tables, FACTS_TABLE: file_facts(ds, year, limits)}
-    results = pd.concat(
-        [run_gx_suites(tables, limits, project_root), pandas_checks(ds)], ignore_index=True
+    roots = project_roots or {}
+    latest = years[-1]
+    first = run_gx_suites(
+        {**ds.tables, FACTS_TABLE: file_facts(ds, latest, limits)}, limits, roots.get(latest)
     )
-    results["success"] = results["success"].astype(bool)
-    results["unexpected_count"] = results["unexpected_count"].astype("int64")
-    results = accept_anomalies(results, year, settings.accepted_anomalies)
-    return ValidationReport(
-        year=year,
-        results=results,
-        accounting=ds.accounting.copy(),
-        quarantine=quarantine_summary(ds),
-    )
+    shared = first[first["table"] != FACTS_TABLE]
+    gates = {latest: first[first["table"] == FACTS_TABLE]}
+    for y in years[:-1]:
+        gates[y] = run_gx_suites({FACTS_TABLE: file_facts(ds, y, limits)}, limits, roots.get(y))
+    checks = pandas_checks(ds)
+    quarantine = quarantine_summary(ds)
+    out = {}
+    for y in years:
+        results = pd.concat([shared, gates[y], checks], ignore_index=True)
+        results["success"] = results["success"].astype(bool)
+        results["unexpected_count"] = results["unexpected_count"].astype("int64")
+        results = accept_anomalies(results, y, settings.accepted_anomalies)
+        out[y] = ValidationReport(
+            year=y,
+            results=results,
+            accounting=ds.accounting.copy(),
+            quarantine=quarantine.copy(),
+        )
+    return out
 
 
 def write_restricted(report: ValidationReport, restricted_dir: Path) -> Path:
@@ -162,6 +192,7 @@ __all__ = [
     "run_gx_suites",
     "suite_checks",
     "validate_dataset",
+    "validate_years",
     "write_report",
     "write_restricted",
 ]
