@@ -20,6 +20,8 @@ from iro_analysis.report.narrative import format_value
 from iro_analysis.settings import Settings
 from iro_analysis.years import ReportingYear
 
+from .conftest import REPORT_YEAR
+
 
 class _Data:
     def __init__(self, tables):
@@ -230,6 +232,34 @@ def test_kpis_csv_has_england_beside_at_least_eight_rates(built_report):
     assert all(KPI_DEFINITIONS[k].unit != "count" for k in compared)
     assert {"cla_started_per_10000", "cla_ceased_per_10000"} <= compared
     assert rows["cla_started_per_10000"]["england"] == "26"  # CLA 2025 edition, 2022 row
+
+
+def test_the_annex_cites_the_publication_of_every_england_figure(built_report):
+    """Each England figure kpis.csv holds is in the technical annex with the DfE
+    publication and edition it comes from and the table it was read from."""
+    from iro_analysis.build.publish import annex_filename
+
+    rows = _rows(built_report)
+    annex = BeautifulSoup(
+        (built_report.parent / annex_filename(REPORT_YEAR)).read_text(encoding="utf-8"),
+        "html.parser",
+    )
+    table = next(
+        t for t in annex.find_all("table") if "where they come from" in t.caption.get_text()
+    )
+    cited = {
+        tr.find_all(["th", "td"])[0].get_text(strip=True): [
+            c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])[1:]
+        ]
+        for tr in table.find("tbody").find_all("tr")
+    }
+    compared = {k: r for k, r in rows.items() if r["england"] not in ("", "c")}
+    assert len(cited) == len(compared) >= 8
+    for kpi_id, r in compared.items():
+        england, publication, source = cited[KPI_DEFINITIONS[kpi_id].title]
+        assert england == format_value(float(r["england"]), KPI_DEFINITIONS[kpi_id].unit)
+        assert "reporting year" in publication and "published" in publication, publication
+        assert source, kpi_id
 
 
 def test_the_caseload_page_compares_50_to_70_with_looked_after_children_only(soup, built_report):

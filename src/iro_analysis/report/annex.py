@@ -200,6 +200,41 @@ def _assumptions() -> Markup:
     return _markdown(text)
 
 
+def _england_sources(ctx: ReportContext) -> Markup:
+    """England's figure beside each of the year's measures, with the DfE publication and
+    edition it comes from and the table or data file it was read from
+    (`data/national_figures.csv`, documented in docs/national-figures.md)."""
+    from iro_analysis.kpis.national import national_figures
+    from iro_analysis.report.narrative import format_value
+
+    nf = national_figures()
+    nf = nf[nf["year"] == ctx.year.year].set_index("measure")
+    rows = []
+    for kpi_id in ctx.kpis["kpi_id"]:
+        d = ctx.definitions.get(kpi_id)
+        if d is None or d.england is None or d.england not in nf.index:
+            continue
+        r = nf.loc[d.england]
+        rows.append(
+            [
+                d.title,
+                format_value(float(r["value"]), d.unit),
+                f"{r['source']} (published {r['published']})",
+                r["table"],
+            ]
+        )
+    if not rows:
+        return html.paragraph(
+            f"DfE has published no England figure for this report's measures in {ctx.year.label}."
+        )
+    return html.raw_table(
+        ["Measure", "England", "Publication (edition)", "Table or data file"],
+        rows,
+        f"England's figures for {ctx.year.label} and where they come from",
+        css="data text",
+    )
+
+
 def _section_appendix(ctx: ReportContext) -> Markup:
     """Every measure with its definition, the assumptions, provenance (`appendix.html.j2`)."""
     from iro_analysis.build import manifest
@@ -236,6 +271,7 @@ def _section_appendix(ctx: ReportContext) -> Markup:
             "KPI values and definitions",
             css="data text",
         ),
+        england=_england_sources(ctx),
         assumptions=_assumptions(),
         provenance=f"Built by iro-analysis {code['package_version']}"
         + (f" at commit {str(code['git_commit'])[:12]}" if code.get("git_commit") else "")
