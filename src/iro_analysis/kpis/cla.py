@@ -128,7 +128,7 @@ def cla_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
     population aged 0 to 17 (the child_population setting for the year) × 10,000, rounded
     half up to 1 decimal place (DfE publishes whole numbers). Not produced when the
     population for the year is not set."""
-    return per_child_population(ctx, int(ctx.cla_at_end["CHILD"].nunique()))
+    return per_child_population(ctx, cla_at_31_march(ctx))
 
 
 def per_child_population(ctx: KpiContext, children: int) -> tuple[int, int] | None:

@@ -216,7 +216,7 @@ def cp_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
     the council's mid-year population aged 0 to 17 (the child_population setting for the
     year) × 10,000, rounded half up to 1 decimal place. Not produced when the population
     for the year is not set."""
-    return per_child_population(ctx, int(ctx.cp_open_at_end["LAchildID"].nunique()))
+    return per_child_population(ctx, cp_plans_at_31_march(ctx))
 
 
 @kpi(
