@@ -10,7 +10,7 @@ import pytest
 
 from iro_analysis.kpis import KPI_DEFINITIONS, headline_kpis, national, section_kpis
 from iro_analysis.kpis import docs as kpi_docs
-from iro_analysis.kpis.definitions import _REGISTRY, kpi
+from iro_analysis.kpis.definitions import _REGISTRY, kpi, rated_kpis
 from iro_analysis.report import narrative
 from iro_analysis.report.catalogue import SECTION_BY_KEY, SECTIONS, misplaced_kpis
 
@@ -173,6 +173,19 @@ def test_headline_kpis():
     d = KPI_DEFINITIONS
     assert (d["cla_per_10000"].unit, d["cp_per_10000"].unit) == ("ratio", "ratio")
     assert d["cla_caseload_per_iro_fte"].direction is False
+
+
+def test_rated_kpis_are_the_headline_kpis_with_a_direction():
+    # The neutral headline measures: the two 31 March counts, the two rates per 10,000
+    # children and the disputes raised (context, neither better higher nor lower).
+    neutral = {
+        "cla_at_31_march",
+        "cla_per_10000",
+        "cp_plans_at_31_march",
+        "cp_per_10000",
+        "drp_raised",
+    }
+    assert rated_kpis() == tuple(k for k in HEADLINE if k not in neutral)
 
 
 def test_headline_and_direction_agree_with_the_key_messages():

@@ -300,6 +300,7 @@ def _targets(where: str, value: Any) -> Mapping[str, float]:
     if not value:
         return FrozenMap()
     from iro_analysis.kpis import KPI_DEFINITIONS  # the registry imports much: only if used
+    from iro_analysis.kpis.definitions import rated_kpis
 
     at = f"{where}: targets"
     out: dict[str, float] = {}
@@ -309,15 +310,15 @@ def _targets(where: str, value: Any) -> Mapping[str, float]:
                 f"{at}: {kpi_id!r} is not a KPI id (docs/kpis.md lists them, e.g. "
                 f"{', '.join(list(KPI_DEFINITIONS)[:3])})"
             )
-        d = KPI_DEFINITIONS[kpi_id]
-        if not d.headline or d.direction is None:
-            rated = [
-                k for k, x in KPI_DEFINITIONS.items() if x.headline and x.direction is not None
-            ]
-            why = "not a headline measure" if not d.headline else "neither better higher nor lower"
+        if kpi_id not in rated_kpis():
+            why = (
+                "not a headline measure"
+                if not KPI_DEFINITIONS[kpi_id].headline
+                else "neither better higher nor lower"
+            )
             raise SettingsError(
                 f"{at}: {kpi_id!r} is never rated ({why}), so a target would change nothing; "
-                f"targets rate the headline measures: {', '.join(rated)}"
+                f"targets rate the headline measures: {', '.join(rated_kpis())}"
             )
         _expect(at, kpi_id, target, (int, float))
         if isinstance(target, bool) or not 0 <= target < float("inf"):

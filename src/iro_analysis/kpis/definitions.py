@@ -191,6 +191,12 @@ def headline_kpis() -> tuple[str, ...]:
     return tuple(d.id for d in KPI_DEFINITIONS.values() if d.headline)
 
 
+def rated_kpis() -> tuple[str, ...]:
+    """The ids of the KPIs that carry a rating (kpis/ratings.py): headline KPIs with a
+    direction (a neutral headline count or rate has no better or worse)."""
+    return tuple(d.id for d in KPI_DEFINITIONS.values() if d.headline and d.direction is not None)
+
+
 def order_by_family() -> None:
     """Put KPI_DEFINITIONS in family order (FAMILIES), registration order within a family."""
     rank = {f: i for i, f in enumerate(FAMILIES)}
