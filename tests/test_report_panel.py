@@ -234,6 +234,19 @@ def test_kpis_csv_has_england_beside_at_least_eight_rates(built_report):
     assert rows["cla_started_per_10000"]["england"] == "26"  # CLA 2025 edition, 2022 row
 
 
+def test_the_demo_rates_disputes_on_its_target_and_lists_it_as_a_worry(soup, built_report):
+    """config/settings.yaml sets the dispute protocol's 75% as the demo's target: the
+    narrative says disputes take too long, so the rating must not call them working well
+    (rated on last year it was GREEN: up from 51.7%)."""
+    r = _rows(built_report)["drp_resolved_within_20wd_pct"]
+    assert r["rating_basis"] == "target 75%"
+    assert float(r["value"]) < 73  # more than 2 points short of 75%: RED
+    assert r["rating"] == "RED"
+    measure = "Disputes resolved within 20 working days"
+    assert measure in soup.select_one("div.summary-worried").get_text()
+    assert measure not in soup.select_one("div.summary-well").get_text()
+
+
 def test_the_annex_cites_the_publication_of_every_england_figure(built_report):
     """Each England figure kpis.csv holds is in the technical annex with the DfE
     publication and edition it comes from and the table it was read from."""
