@@ -31,15 +31,18 @@ $(STAMP): requirements.lock pyproject.toml
 setup: $(STAMP) ## create .venv from requirements.lock, install the package and its python3 kernel
 
 data: $(STAMP) ## generate the demo council's raw data into data/raw (if none there yet)
-	@if [ -n "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then \
-	  echo "$(RAW) already has years: $$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] | xargs -n1 basename | tr '\n' ' ')"; \
-	else $(BIN)/iro-analysis demo-data --out $(RAW); fi
+	@raw="$$($(BIN)/iro-analysis paths raw)"; \
+	if [ -n "$$(ls -d $$raw/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then \
+	  echo "$$raw already has years: $$(ls -d $$raw/[0-9][0-9][0-9][0-9] | xargs -n1 basename | tr '\n' ' ')"; \
+	else $(BIN)/iro-analysis demo-data --out "$$raw"; fi
 
 years: $(STAMP) ## list the years with raw data
 	@$(BIN)/iro-analysis years
 
-# Folders come from config/settings.yaml through the CLI (one source for folders); before
-# .venv exists, the defaults.
+# Folders come from config/settings.yaml through the CLI (one source for folders). Make
+# computes these when it starts, which on a fresh clone is before .venv exists: so they are
+# used only in rules that a sub-make runs after setup (report-file), never by a front-door
+# target, whose recipes ask the CLI when they run (HAS_YEARS).
 RAW := $(shell $(BIN)/iro-analysis paths raw 2>/dev/null || echo data/raw)
 REPORTS := $(shell $(BIN)/iro-analysis paths reports 2>/dev/null || echo reports)
 
@@ -53,21 +56,29 @@ REPORT_DEPS := $(STAMP) $(PKG_FILES) $(NB_FILES) config/settings.yaml $(RAW_FILE
 $(REPORTS)/%/manifest.json: $(REPORT_DEPS)
 	$(BIN)/iro-analysis report --year $*
 
+# A recipe's test for "the raw folder has a year folder", asking the CLI where it is.
+HAS_YEARS = [ -n "$$(ls -d "$$($(BIN)/iro-analysis paths raw)"/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]
+
 report: $(STAMP) ## build one year's report: make report YEAR=2022 [FORMAT=pdf]
 	@if [ -z "$(YEAR)" ]; then \
 	  $(BIN)/iro-analysis years || true; \
 	  echo "Choose a year: make report YEAR=<year> (the year the reporting year ends, 2022 = 2021/22)"; exit 2; fi
-	@if [ -z "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	@$(HAS_YEARS) || $(MAKE) --no-print-directory data
 	@if [ "$(FORMAT)" = "pdf" ]; then $(BIN)/iro-analysis report --year $(YEAR) --pdf; \
-	else $(MAKE) --no-print-directory $(REPORTS)/$(YEAR)/manifest.json && \
-	  echo "Report: $$(ls $(REPORTS)/$(YEAR)/iro-annual-report-*.html)"; fi
+	else $(MAKE) --no-print-directory report-file YEAR=$(YEAR); fi
+
+# Run by `report` in a sub-make, which starts after setup and so computes REPORTS and
+# RAW_FILES from the CLI as every later run does (issue #27: a fresh clone's first run).
+.PHONY: report-file
+report-file: $(REPORTS)/$(YEAR)/manifest.json
+	@echo "Report: $$(ls $(REPORTS)/$(YEAR)/iro-annual-report-*.html)"
 
 check: $(STAMP) $(AXE) ## open the built report in headless Chromium (offline, images, links, axe): make check YEAR=2022
 	@if [ -z "$(YEAR)" ]; then echo "Choose a year: make check YEAR=<year>"; exit 2; fi
 	$(BIN)/iro-analysis check --year $(YEAR)
 
 reports: $(STAMP) ## build every year's report, the trends report and reports/index.html (history cleaned and validated once)
-	@if [ -z "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	@$(HAS_YEARS) || $(MAKE) --no-print-directory data
 	$(BIN)/iro-analysis reports
 
 .PHONY: region
@@ -128,5 +139,5 @@ exceptions: $(STAMP) ## managers' child-level exception lists in restricted/<YEA
 	@if [ -z "$(YEAR)" ]; then \
 	  $(BIN)/iro-analysis years || true; \
 	  echo "Choose a year: make exceptions YEAR=<year> [AS_AT=YYYY-MM-DD] (default as at 31 March)"; exit 2; fi
-	@if [ -z "$$(ls -d $(RAW)/[0-9][0-9][0-9][0-9] 2>/dev/null)" ]; then $(MAKE) --no-print-directory data; fi
+	@$(HAS_YEARS) || $(MAKE) --no-print-directory data
 	$(BIN)/iro-analysis exceptions --year $(YEAR)$(if $(AS_AT), --as-at $(AS_AT))
