@@ -36,8 +36,9 @@ def demo_raw(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory, demo_raw) -> Path:
     """A workspace with its own raw, processed, reports and restricted folders and one built
-    report."""
+    report, with its committee PDF where headless Chromium is installed (tests/_env.py)."""
     from iro_analysis.build import build_report
+    from tests._env import HAVE_CHROMIUM
 
     root = tmp_path_factory.mktemp("build")
     shutil.copytree(demo_raw, root / "raw")
@@ -47,7 +48,7 @@ def build_root(tmp_path_factory, demo_raw) -> Path:
         reports_dir=root / "reports",
         processed_dir=root / "processed",
         restricted_dir=root / "restricted",
-        pdf=True,
+        pdf=HAVE_CHROMIUM,
         log=lambda *a: None,
     )
     return root
@@ -59,3 +60,32 @@ def built_report(build_root) -> Path:
     from iro_analysis.build import report_filename
 
     return build_root / "reports" / str(REPORT_YEAR) / report_filename(REPORT_YEAR)
+
+
+# Fixtures that build the demo council or its report: a test that uses one is `slow`, and
+# the report's tests run on one worker (`xdist_group`), so under pytest-xdist the report
+# is built once (`make test` runs `-n 2 --dist loadgroup`).
+SLOW_FIXTURES = frozenset({"demo_raw", "build_root", "built_report"})
+BUILD_FIXTURES = frozenset({"build_root", "built_report"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SLOW_FIXTURES or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+        if used & BUILD_FIXTURES:
+            item.add_marker(pytest.mark.xdist_group("demo-report"))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Skips grouped by reason, one line each: the browser tests skipped for want of tools
+    are one line saying how to enable them, not one per test (addopts has -rfE, not -ra)."""
+    from collections import Counter
+
+    reasons: Counter[str] = Counter()
+    for r in terminalreporter.stats.get("skipped", []):
+        reason = r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    for reason, n in sorted(reasons.items()):
+        terminalreporter.write_line(f"SKIPPED {n}: {reason}")

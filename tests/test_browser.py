@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
 
 from iro_analysis.build.browser import check_report
-
-HAVE_CHROMIUM = bool(
-    shutil.which("chromium") or shutil.which("chromium-browser") or os.environ.get("CHROMIUM_PATH")
-)
-# On CI a missing browser is a failure, not a skip: .ci/run installs it.
-needs_browser = pytest.mark.skipif(
-    not HAVE_CHROMIUM and os.environ.get("CI") != "true",
-    reason="headless Chromium not installed (apt-get install chromium)",
-)
+from tests._env import needs_browser
 
 
 @pytest.fixture(scope="module")

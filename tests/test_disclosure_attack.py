@@ -23,7 +23,6 @@ themes) that are cells of breakdown tables: the attacker merges both before atta
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -32,7 +31,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from iro_analysis import build, report
+from iro_analysis import report
 from iro_analysis.build.publish import annex_filename
 from iro_analysis.report.suppression import SUPPRESSED
 from iro_analysis.settings import Settings
@@ -208,30 +207,11 @@ def attack(
 
 
 @pytest.fixture(scope="module")
-def report_html(request, tmp_path_factory) -> str:
-    """The session's built report (`built_report`); where headless Chromium is missing (the
-    session build makes a PDF too), the same demo report built here without its PDF."""
-    from iro_analysis.build.browser import chromium_path
-    from iro_analysis.errors import IroAnalysisError
-
-    try:
-        chromium_path()
-    except IroAnalysisError:
-        root = tmp_path_factory.mktemp("attack")
-        shutil.copytree(request.getfixturevalue("demo_raw"), root / "raw")
-        build.build_report(
-            REPORT_YEAR,
-            raw_dir=root / "raw",
-            reports_dir=root / "reports",
-            processed_dir=root / "processed",
-            restricted_dir=root / "restricted",
-            pdf=False,
-            log=lambda *a: None,
-        )
-        path = root / "reports" / str(REPORT_YEAR) / build.report_filename(REPORT_YEAR)
-    else:
-        path = request.getfixturevalue("built_report")
-    # the report and its technical annex (the appendix's KPI values) as one page to attack
+def report_html(built_report) -> str:
+    """The session's built report (`built_report`, built without its PDF where headless
+    Chromium is missing) and its technical annex (the appendix's KPI values), as one page to
+    attack."""
+    path = built_report
     annex = Path(path).with_name(annex_filename(REPORT_YEAR))
     return Path(path).read_text(encoding="utf-8") + annex.read_text(encoding="utf-8")
 

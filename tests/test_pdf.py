@@ -12,7 +12,7 @@ import unicodedata
 
 import pytest
 
-from tests.test_browser import needs_browser
+from tests._env import needs_browser
 
 MAX_PAGES = 24  # issue #16: the councillors' report on the demo council
 MM = 72 / 25.4  # PDF points per millimetre

@@ -3,26 +3,18 @@ fixture tests/fixtures/region/ (its README works every rank and pooled figure ou
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from iro_analysis.region import report as rr
+from tests._env import needs_browser
 
 FIXTURE = Path(__file__).parent / "fixtures" / "region"
 YEAR = 2022
 HOSTILE = '<script>alert("x")</script> & Co'
-HAVE_CHROMIUM = bool(
-    shutil.which("chromium") or shutil.which("chromium-browser") or os.environ.get("CHROMIUM_PATH")
-)
-needs_browser = pytest.mark.skipif(
-    not HAVE_CHROMIUM and os.environ.get("CI") != "true",
-    reason="headless Chromium not installed (apt-get install chromium)",
-)
 
 
 def _kpis() -> pd.DataFrame:
