@@ -84,6 +84,11 @@ def test_quarantine_finds_every_broken_row(ds):
             (2022, "ssda903/episodes.csv", 11, "", "malformed_record"),
             (2022, "ssda903/header.csv", 6, "DOB", "unparseable_date"),
             (2022, "ssda903/reviews.csv", 5, "REVIEW", "impossible_date"),
+            # reviews dated before 2022's collection year (1 April 2021 to 31 March 2022)
+            (2022, "ssda903/reviews.csv", 2, "REVIEW", "outside_collection_year"),
+            (2022, "ssda903/reviews.csv", 3, "REVIEW", "outside_collection_year"),
+            (2022, "ssda903/reviews.csv", 4, "REVIEW", "outside_collection_year"),
+            (2022, "ssda903/reviews.csv", 5, "REVIEW", "outside_collection_year"),
         ]
     )
     assert set(q["rule"]) <= set(S.QUARANTINE_RULES)
@@ -144,7 +149,9 @@ def test_latest_year_wins_across_years(ds):
     assert c1["DEC"] == pd.Timestamp(2021, 9, 15) and c1["REC"] == "E13"
     assert len(ds["episodes"]) == 3  # C1, C2, C3 (C3 appears in both years once)
     rv = ds["reviews"].set_index(["CHILD", "REVIEW"])["REVIEW_CODE"]
-    assert rv.loc[("C1", pd.Timestamp(2020, 9, 20))] == "PN3"  # 2022 overrides PN2
+    # 2022's PN3 row is dated outside 2022's collection year: quarantined, and not the
+    # 2022 version of the review, so 2021's own row stands (docs/kpis.md, revised reading)
+    assert rv.loc[("C1", pd.Timestamp(2020, 9, 20))] == "PN2"
     assert rv.loc[("C1", pd.Timestamp(2020, 6, 25))] == "PN1"  # 2021 only
     wf = ds["workforce"]
     assert sorted(wf["iro_id"]) == ["I1", "I2", "I3"]
@@ -385,7 +392,8 @@ def test_cli_main_cleans_and_reports(tmp_path, capsys):
     args = argparse.Namespace(year=2022, raw_dir=RAW, processed_dir=tmp_path)
     assert clean.cli_main(args) == 0
     out = capsys.readouterr().out
-    assert "51 rows read" in out and "18 quarantined" in out
+    # 18 rows broke a row rule, and 3 more 2022 reviews lie outside 2022's collection year
+    assert "51 rows read" in out and "21 quarantined" in out
     assert (tmp_path / "2022" / "episodes.parquet").is_file()
 
 

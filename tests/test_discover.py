@@ -24,6 +24,7 @@ from iro_analysis.ingest.discover import discover_year, match_csv
 from iro_analysis.kpis import compute_kpis
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ONLY_903 = FIXTURES / "returns" / "settings-903-only.yaml"  # no CIN census there
 KPI_RAW = FIXTURES / "kpis" / "raw"
 YEARS = (2022, 2023, 2024)
 
@@ -166,7 +167,28 @@ def test_census_from_another_year_is_refused_naming_both(tmp_path):
     msg = str(exc.value)
     assert str(p) in msg
     assert "collection year 2019 with ReferenceDate 2019-03-31" in msg
-    assert "2022/23" in msg and "Year 2023 and ReferenceDate 2023-03-31" in msg
+    assert "2022/23" in msg and "ReferenceDate 2023-03-31 (and Year 2023)" in msg
+
+
+def test_census_reference_date_decides_its_year_and_a_year_that_disagrees_warns(tmp_path):
+    """DfE's CIN validator takes the collection year from ReferenceDate; two of DfE's own
+    published samples give `Year` as the year before (issue #25)."""
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "cin_census.xml"
+    p.write_text(p.read_text().replace("<Year>2023</Year>", "<Year>2022</Year>"))
+    ds = build_dataset(raw)
+    assert ds.has_input("cin_census", 2023)
+    w = ds.warnings[ds.warnings["rule"] == "census_year_differs"]
+    assert w[["year", "file", "column"]].values.tolist() == [[2023, "cin_census.xml", "Year"]]
+    assert w["value"].iloc[0].startswith("Year 2022 with ReferenceDate 2023-03-31")
+
+
+def test_census_with_the_right_year_but_another_reference_date_is_refused(tmp_path):
+    raw = copy_raw(tmp_path)
+    p = raw / "2023" / "cin_census.xml"
+    p.write_text(p.read_text().replace("<ReferenceDate>2023-03-31", "<ReferenceDate>2022-03-31"))
+    with pytest.raises(InputError, match="collection year 2023 with ReferenceDate 2022-03-31"):
+        build_dataset(raw)
 
 
 def test_census_named_otherwise_is_found_by_its_root(tmp_path, reference):
@@ -189,7 +211,8 @@ def test_a_2025_return_with_sex_m_reads(tmp_path, capsys):
     assert ds.quarantine.empty
     assert ds["header"]["SEX"].tolist() == ["1"]  # M: the analysis code for male
     out = tmp_path / "kpis.csv"
-    assert main(["kpis", "--year", "2025", "--raw-dir", str(raw), "--out", str(out)]) == 0
+    args = ["kpis", "--year", "2025", "--raw-dir", str(raw), "--out", str(out)]
+    assert main([*args, "--settings", str(ONLY_903)]) == 0
     kpis = pd.read_csv(out).set_index("kpi_id")
     assert kpis.loc["cla_at_31_march", "value"] == 1
     assert kpis.loc["cla_reviews_held", "value"] == 2
@@ -205,7 +228,7 @@ def test_every_header_row_quarantined_gives_no_traceback(tmp_path, capsys):
         ["header", "SEX", "unknown_code"]
     ]
     assert len(ds["header"]) == 0 and len(ds["episodes"]) == 1
-    assert main(["kpis", "--year", "2025", "--raw-dir", str(raw)]) == 0
+    assert main(["kpis", "--year", "2025", "--raw-dir", str(raw), "--settings", str(ONLY_903)]) == 0
 
 
 # Any header a council's export might have: the build reads it, lists it as not read, or
@@ -267,7 +290,9 @@ def test_a_review_before_birth_is_quarantined_when_its_row_has_no_dob(tmp_path):
     ds = build_dataset(raw)
     q = ds.quarantine
     assert q[["file", "line", "column", "rule", "value"]].values.tolist() == [
-        ["ssda903/reviews.csv", 4, "REVIEW", "impossible_date", "01/01/2011"]
+        ["ssda903/reviews.csv", 4, "REVIEW", "impossible_date", "01/01/2011"],
+        # and, dated years before 2024/25, outside the file's collection year (issue #25)
+        ["ssda903/reviews.csv", 4, "REVIEW", "outside_collection_year", "01/01/2011"],
     ]
 
 

@@ -102,14 +102,14 @@ def test_load_year_cleans_again_when_the_raw_data_changed(demo, tmp_path):
     shutil.copytree(demo["raw"], raw)
     processed = tmp_path / "processed"
     first = explore.load_year(YEAR, raw, processed)
-    assert explore.processed_is_current(first, raw)
+    assert explore.processed_is_current(YEAR, raw, processed)
     pep = raw / "2022" / "iro" / "pep.csv"
     lines = pep.read_text(encoding="utf-8").splitlines(keepends=True)
     pep.write_text("".join(lines[:-1]), encoding="utf-8")  # drop one PEP
-    assert not explore.processed_is_current(first, raw)
+    assert not explore.processed_is_current(YEAR, raw, processed)
     again = explore.load_year(YEAR, raw, processed)
     assert len(again.tables["pep"]) == len(first.tables["pep"]) - 1
-    assert explore.processed_is_current(again, raw)
+    assert explore.processed_is_current(YEAR, raw, processed)
 
 
 def test_check_kpi_and_drills_agree_with_the_package(ds):

@@ -7,6 +7,8 @@ the check named, unless an analyst accepted that anomaly for the year in setting
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 from dataclasses import replace
@@ -26,12 +28,48 @@ KPI_RAW = Path(__file__).parent / "fixtures" / "kpis" / "raw"
 SMALL = Settings(gates=GateLimits(min_rows_for_change=1))
 
 
+def _a_year_earlier(text: str) -> str:
+    """Every DD/MM/YYYY and YYYY-MM-DD date in `text` a year earlier (29 Feb -> 28 Feb)."""
+
+    def dmy(m: re.Match) -> str:
+        d, mo, y = m.groups()
+        return f"{'28' if (d, mo) == ('29', '02') else d}/{mo}/{int(y) - 1}"
+
+    def iso(m: re.Match) -> str:
+        y, mo, d = m.groups()
+        return f"{int(y) - 1}-{mo}-{'28' if (mo, d) == ('02', '29') else d}"
+
+    text = re.sub(r"\b(\d{2})/(\d{2})/(\d{4})\b", dmy, text)
+    return re.sub(r"\b(\d{4})-(\d{2})-(\d{2})\b", iso, text)
+
+
 def copy_raw(tmp_path: Path) -> Path:
-    """Two like years: the fixture's 2023 files as 2022 and 2023 (the same counts, so no
-    gate fires until a test changes 2023)."""
+    """Two like years: the fixture's 2023 files as 2023 and, every date a year earlier, as
+    2022 (the same counts, so no gate fires until a test changes 2023; a year's file holds
+    only its own year's rows, issue #25)."""
     raw = tmp_path / "raw"
     for year in (2022, 2023):
         shutil.copytree(KPI_RAW / "2023", raw / str(year))
+    for f in (raw / "2022").rglob("*"):
+        if f.suffix == ".csv":  # dates of birth stay: the same children, a year younger
+            rows = list(csv.reader(io.StringIO(f.read_text())))
+            keep = {i for i, c in enumerate(rows[0]) if c in ("DOB", "MC_DOB")}
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows(
+                [rows[0]]
+                + [
+                    [c if i in keep else _a_year_earlier(c) for i, c in enumerate(r)]
+                    for r in rows[1:]
+                ]
+            )
+            f.write_text(out.getvalue())
+        elif f.suffix == ".xml":
+            parts = re.split(r"(<PersonBirthDate>[^<]*</PersonBirthDate>)", f.read_text())
+            f.write_text(
+                "".join(
+                    p if p.startswith("<PersonBirthDate>") else _a_year_earlier(p) for p in parts
+                )
+            )
     census = raw / "2022" / "cin_census.xml"
     census.write_text(
         census.read_text()
@@ -181,10 +219,18 @@ def test_gates_skip_small_tables_with_the_default_limits():
 
 
 def test_a_census_of_another_year_stops_cleaning_naming_both(tmp_path):
+    """The ReferenceDate decides the census's year, as DfE's CIN validator does (a `Year`
+    alone that disagrees is a warning: tests/test_discover.py)."""
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "cin_census.xml"
-    p.write_text(p.read_text().replace("<Year>2023</Year>", "<Year>2019</Year>"))
-    with pytest.raises(InputError, match="collection year 2019.*Year 2023"):
+    p.write_text(
+        p.read_text()
+        .replace("<Year>2023</Year>", "<Year>2019</Year>")
+        .replace("<ReferenceDate>2023-03-31", "<ReferenceDate>2019-03-31")
+    )
+    with pytest.raises(
+        InputError, match="collection year 2019 with ReferenceDate 2019-03-31.*ReferenceDate 2023"
+    ):
         build_dataset(raw)
 
 

@@ -22,6 +22,7 @@ from tests.fixtures.kpis import scenario
 from tests.test_kpis import CLA_2023, CP_2023, OTHER_2023, REVIEWS_2023, row
 
 RAW = Path(__file__).parent / "fixtures" / "kpis" / "raw"
+SETTINGS = RAW.parent / "settings.yaml"
 
 
 def test_committed_raw_folder_is_the_scenario(tmp_path):
@@ -77,17 +78,39 @@ def test_cli_fails_clearly_without_the_year(capsys):
 
 
 def test_cli_fails_clearly_when_the_year_supports_no_kpi(tmp_path, capsys):
-    # A 2025 folder with no input files (2024's files give history only).
+    # A 2025 folder with no input files (2024's files give history only), from a council
+    # whose settings say it supplies none of the core returns (issue #25: otherwise each
+    # missing core return stops the build, below).
+    shutil.copytree(RAW / "2024", tmp_path / "2024")
+    (tmp_path / "2025").mkdir()
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("not_supplied: [header, episodes, reviews, cin_census]\n")
+    args = ["kpis", "--year", "2025", "--raw-dir", str(tmp_path), "--settings", str(settings)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "supports no KPI for 2025" in err and "Children looked after: episodes" in err
+
+
+def test_cli_names_each_missing_core_return_and_where_it_belongs(tmp_path, capsys):
     shutil.copytree(RAW / "2024", tmp_path / "2024")
     (tmp_path / "2025").mkdir()
     assert main(["kpis", "--year", "2025", "--raw-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert "supports no KPI for 2025" in err and "Children looked after: episodes" in err
+    assert "4 critical data-quality check(s) failed for 2025" in err
+    for name, where in (
+        ("header", "2025/ssda903/header.csv"),
+        ("episodes", "2025/ssda903/episodes.csv"),
+        ("reviews", "2025/ssda903/reviews.csv"),
+        ("cin_census", "2025/cin_census.xml"),
+    ):
+        assert f"no {name} for 2025 (expected at {tmp_path / where})" in err
+        assert f"list '{name}' under not_supplied in the settings" in err
 
 
 def test_cli_json(tmp_path):
     out = tmp_path / "kpis.json"
     args = ["kpis", "--year", "2024", "--raw-dir", str(RAW), "--out", str(out), "--format", "json"]
+    args += ["--settings", str(SETTINGS)]  # 2024 supplies no CIN census
     assert main(args) == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     got = {r["kpi_id"]: r["value"] for r in data}

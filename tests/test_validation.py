@@ -14,6 +14,8 @@ from iro_analysis.contract import schema as S
 from iro_analysis.errors import ValidationFailed
 from iro_analysis.ingest.clean import build_dataset, write_processed
 from iro_analysis.ingest.dataset import Dataset
+from iro_analysis.ingest.processed import clean_key
+from iro_analysis.settings import Settings, load_settings
 from iro_analysis.validate.suites import (
     CRITICAL,
     RESULT_COLUMNS,
@@ -24,6 +26,9 @@ from iro_analysis.validate.suites import (
 )
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
+# The fixture's small files are mostly quarantined on purpose (its settings say why).
+SETTINGS_FILE = RAW.parent / "settings.yaml"
+SETTINGS = load_settings(SETTINGS_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +38,20 @@ def ds() -> Dataset:
 
 @pytest.fixture(scope="module")
 def report(ds):
-    return validate_dataset(ds, 2022)
+    return validate_dataset(ds, 2022, SETTINGS)
+
+
+def test_the_default_quarantine_gate_stops_the_fixtures_mostly_quarantined_small_files(ds):
+    """Issue #25: a file with at least 3 quarantined rows and a share above 5% stops the
+    build however few rows it has; the fixture's three such files are named."""
+    rep = validate_dataset(ds, 2022, Settings())
+    crit = rep.critical_failures
+    assert crit[["table", "column"]].values.tolist() == [["file_facts", "quarantined_share"]]
+    assert sorted(crit["sample"].iloc[0]) == [
+        "iro/disputes.csv",
+        "ssda903/episodes.csv",
+        "ssda903/reviews.csv",
+    ]
 
 
 def broken(ds: Dataset) -> Dataset:
@@ -75,7 +93,7 @@ def test_clean_fixture_passes_every_critical_check(report):
 
 
 def test_faults_fail_critical_checks_with_a_useful_message(ds):
-    rep = validate_dataset(broken(ds), 2022)
+    rep = validate_dataset(broken(ds), 2022, SETTINGS)
     crit = rep.critical_failures
     got = {(r.table, r.column, r.expectation, r.unexpected_count) for r in crit.itertuples()}
     assert got == {
@@ -99,7 +117,7 @@ def test_faults_fail_critical_checks_with_a_useful_message(ds):
 def test_wrong_dtype_and_missing_column_are_critical(ds):
     tables = dict(ds.tables)
     tables["pep"] = tables["pep"].astype({"pep_date": "str"}).drop(columns=[S.SOURCE_YEAR])
-    rep = validate_dataset(replace(ds, tables=tables), 2022)
+    rep = validate_dataset(replace(ds, tables=tables), 2022, SETTINGS)
     crit = rep.critical_failures
     pep = crit[crit["table"] == "pep"]
     assert "dtype_is_datetime" in set(pep["expectation"])
@@ -111,9 +129,9 @@ def test_several_years_at_once_give_each_year_what_it_gives_alone(ds, report):
     """`make reports` validates every year of one history with the table suites run once:
     each year's results are exactly those of validating that year alone (the gates differ
     by year: 2021's files are not 2022's)."""
-    both = validate_years(ds, [2022, 2021])
+    both = validate_years(ds, [2022, 2021], SETTINGS)
     assert list(both) == [2021, 2022]
-    alone = {2021: validate_dataset(ds, 2021), 2022: report}
+    alone = {2021: validate_dataset(ds, 2021, SETTINGS), 2022: report}
     for y in (2021, 2022):
         pd.testing.assert_frame_equal(both[y].results, alone[y].results)
         assert both[y].year == y
@@ -145,6 +163,8 @@ def test_cli_validate_cleans_first_then_writes_reports(tmp_path, capsys):
             str(tmp_path / "processed"),
             "--reports-dir",
             str(tmp_path / "reports"),
+            "--settings",
+            str(SETTINGS_FILE),
         ]
     )
     assert code == 0
@@ -154,12 +174,18 @@ def test_cli_validate_cleans_first_then_writes_reports(tmp_path, capsys):
 
 
 def test_cli_validate_exits_non_zero_on_a_critical_failure(ds, tmp_path, capsys):
-    write_processed(broken(ds), tmp_path / "processed" / "2022")
+    # faults the cleaner would have quarantined, in a processed folder that claims to be
+    # current for RAW (its freshness key forged), so the loader reads it as it stands
+    write_processed(broken(ds), tmp_path / "processed" / "2022", key=clean_key(2022, RAW))
     code = main(
         [
             "validate",
             "--year",
             "2022",
+            "--raw-dir",
+            str(RAW),
+            "--settings",
+            str(SETTINGS_FILE),
             "--processed-dir",
             str(tmp_path / "processed"),
             "--reports-dir",

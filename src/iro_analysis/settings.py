@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from iro_analysis import paths
+from iro_analysis.contract.tables import CORE_INPUTS
 from iro_analysis.errors import IroAnalysisError
 from iro_analysis.validate.gates import GATES, GateLimits
 
@@ -116,6 +117,9 @@ class Settings:
     # The council's own targets, kpi_id -> number, used first when rating a KPI.
     targets: Mapping[str, float] = field(default_factory=FrozenMap)
     committee: CommitteeSettings = field(default_factory=CommitteeSettings)
+    # Core returns the council does not supply (CORE_INPUTS names): without this, a core
+    # return missing from the reporting year's folder stops the build (issue #25).
+    not_supplied: tuple[str, ...] = ()
 
     def population(self, year: int) -> int | None:
         """The child population of reporting year `year`, or None if the settings have none."""
@@ -240,7 +244,27 @@ def settings_from_dict(
         kw["targets"] = _targets(where, data["targets"])
     if "committee" in data:
         kw["committee"] = _committee(f"{where}: committee", data["committee"] or {})
+    if "not_supplied" in data:
+        kw["not_supplied"] = _not_supplied(where, data["not_supplied"])
     return Settings(**kw)
+
+
+def _not_supplied(where: str, value: Any) -> tuple[str, ...]:
+    """`not_supplied`: a list of CORE_INPUTS names, each at most once."""
+    items = [] if value is None else value
+    _expect(where, "not_supplied", items, list)
+    out: list[str] = []
+    for item in items:
+        name = _expect(f"{where}: not_supplied", "item", item, str)
+        if name not in CORE_INPUTS:
+            raise SettingsError(
+                f"{where}: not_supplied: {name!r} is not a core return; the core returns are "
+                f"{', '.join(CORE_INPUTS)} (the IRO extracts are optional already)"
+            )
+        if name in out:
+            raise SettingsError(f"{where}: not_supplied: {name!r} is listed twice")
+        out.append(name)
+    return tuple(out)
 
 
 def _committee(where: str, c: Any) -> CommitteeSettings:
@@ -332,7 +356,7 @@ def _gates(where: str, g: Any) -> GateLimits:
     _check_keys(where, g, GateLimits)
     kw: dict[str, Any] = {}
     for key, value in g.items():
-        if key.startswith("min_rows"):
+        if key.startswith("min_"):
             kw[key] = _expect(where, key, value, int)
             ok = kw[key] >= 0
         else:

@@ -48,51 +48,30 @@ EXPLORE_PARAMETERS = ("year", "raw_dir", "processed_dir")
 # --------------------------------------------------------------------------------------
 
 
-def processed_is_current(ds: Dataset, raw_dir: Path | None = None) -> bool:
-    """Whether a processed Dataset was cleaned from the raw folders as they are now: the same
-    year folders and the same files (by sha256) supplying each year's inputs."""
-    from iro_analysis.build.manifest import sha256_file
-    from iro_analysis.contract.schema import SUPPLIED_INPUTS
-    from iro_analysis.ingest.discover import discover_year
+def processed_is_current(
+    year: int, raw_dir: Path | None = None, processed_dir: Path | None = None
+) -> bool:
+    """Whether `processed_dir/<year>/` was cleaned from the raw folders as they are now
+    (the one freshness rule of `ingest.clean.load_clean`: every raw file up to the year by
+    sha256, the cleaner's code and contract)."""
+    from iro_analysis.ingest.processed import clean_key, recorded_key
 
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
-    years = paths.available_years(raw_dir)
-    if years != ds.years:
-        return False
-    s = ds.supplied.loc[ds.supplied["present"].astype(bool)]
-    then = {(int(y), str(h)) for y, h in zip(s["year"], s["sha256"], strict=True)}
-    now = set()
-    for y in years:
-        found = discover_year(paths.raw_year_dir(y, raw_dir), y)
-        for name in SUPPLIED_INPUTS:
-            p = found.path_of(name)
-            if p is not None:
-                now.add((y, sha256_file(p)))
-    return then == now
+    return recorded_key(int(year), processed_dir) == clean_key(int(year), raw_dir)
 
 
 def load_year(
     year: int, raw_dir: Path | str | None = None, processed_dir: Path | str | None = None
 ) -> Dataset:
-    """The clean Dataset of `year` (every year folder, deduplicated: history included).
-
-    Reads `processed_dir/<year>/` (default data/processed) when it was cleaned from the raw
-    folders as they are now (`processed_is_current`); otherwise cleans `raw_dir` (default
-    data/raw) again and writes it there (`clean.run_clean`).
-    """
-    from iro_analysis.ingest.clean import load_processed, run_clean
+    """The clean Dataset of `year` (the folders up to the year, deduplicated: history
+    included), from `ingest.clean.load_clean`: `processed_dir/<year>/` (default
+    data/processed) when it was cleaned from the raw folders as they are now, otherwise
+    cleaned again from `raw_dir` (default data/raw) and written there."""
+    from iro_analysis.ingest.clean import load_clean
 
     raw = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
     processed = Path(processed_dir) if processed_dir is not None else None
-    folder = paths.processed_year_dir(int(year), processed)
-    if (folder / "supplied.parquet").is_file():
-        try:
-            ds = load_processed(int(year), processed)
-        except Exception:  # an incomplete or older processed folder: clean again
-            ds = None
-        if ds is not None and processed_is_current(ds, raw):
-            return ds
-    return run_clean(int(year), raw, processed)
+    return load_clean(int(year), raw, processed)
 
 
 def context(

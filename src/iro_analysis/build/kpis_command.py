@@ -48,18 +48,19 @@ def cli_main(args: argparse.Namespace) -> int:
     settings_sha = _settings_sha256(settings_path)
     processed, restricted = settings.paths.processed, settings.paths.restricted
     key = reuse.key_of(year, hash_inputs(raw_dir), settings_sha) if settings_sha else None
-    if key and reuse.recorded(year, processed, restricted, key):
-        from iro_analysis.ingest.clean import load_processed
+    from iro_analysis.ingest.clean import load_clean
 
-        ds = load_processed(year, processed)
-    else:
-        from iro_analysis.ingest.cache import cache_dir_of
-        from iro_analysis.ingest.clean import build_dataset
+    # the one loader of a year's clean data (current by its raw files, else cleaned again);
+    # the checks are skipped only after a build of exactly these inputs and settings
+    ds = load_clean(year, raw_dir, processed)
+    if not (key and reuse.recorded(year, processed, restricted, key)):
         from iro_analysis.validate.suites import validate_dataset
 
-        ds = build_dataset(raw_dir, cache_dir=cache_dir_of(processed))
         validate_dataset(ds, year, settings).raise_for_critical()
     df = compute_kpis(ds, year, settings)
+    from iro_analysis.kpis.reconcile import check_reconciliation, reconciliation
+
+    check_reconciliation(reconciliation(ds, year, df), year)
     if df.empty:
         gaps = "; ".join(f"{k}: {', '.join(v)}" for k, v in missing_inputs(ds, year).items())
         raise InputError(

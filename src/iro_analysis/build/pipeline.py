@@ -27,7 +27,6 @@ from iro_analysis.build.publish import (
     PUBLISHED,
     _carry_over,
     _keep_pdf_if_current,
-    _link_or_copy,
     _publish,
     clean_stale_staging,
     document_filenames,
@@ -265,11 +264,11 @@ def _log_clean_warnings(run: Run, log) -> None:
 
 
 def prepare_history(run: Run, log=print) -> Prepared:
-    """Clean the whole history once and validate every year of `run.validate_years` in
-    one kernel (Great Expectations imported once), into the Run's staging folders; then
-    give every year the same clean data in `processed/<YEAR>/` (the cleaner reads every
-    year folder, so each year's clean data is the same). A failure raises BuildError
-    naming the step; its files are kept in `restricted/.failed-history/`."""
+    """Clean every year of `run.validate_years` into its own `processed/<YEAR>/` (a year's
+    clean data reads only the folders up to it; each raw file is parsed once) and validate
+    each in one kernel (Great Expectations imported once), into the Run's staging folders.
+    A failure raises BuildError naming the step; its files are kept in
+    `restricted/.failed-history/`."""
     for folder in (run.reports_dir, run.restricted_dir):
         folder.mkdir(parents=True, exist_ok=True)
         clean_stale_staging(folder, log=lambda m: log(f"[all years] {m}"))
@@ -287,8 +286,6 @@ def prepare_history(run: Run, log=print) -> Prepared:
             run_notebook(step, notebook, output, {"run_path": run_path})
             if step == "clean":
                 _log_clean_warnings(run, log)
-        step = "processed"
-        _share_processed(run.processed_dir, run.year, run.years_to_validate)
     except BaseException:
         failed = run.restricted_dir / ".failed-history"
         shutil.rmtree(failed, ignore_errors=True)
@@ -299,23 +296,6 @@ def prepare_history(run: Run, log=print) -> Prepared:
         raise
     shutil.rmtree(run.restricted_dir / ".failed-history", ignore_errors=True)
     return prepared
-
-
-def _share_processed(processed_dir: Path, source: int, years: tuple[int, ...]) -> None:
-    """Copy (hard-link: parquet files are never changed in place) `processed/<source>/`
-    to every other year's folder, each replaced by a rename."""
-    src = paths.processed_year_dir(source, processed_dir)
-    for y in years:
-        dst = paths.processed_year_dir(y, processed_dir)
-        if y == source:
-            continue
-        tmp, old = (dst.with_name(f".{dst.name}.{k}-{os.getpid()}") for k in ("tmp", "old"))
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(src, tmp, copy_function=_link_or_copy)
-        if dst.exists():
-            dst.rename(old)
-        tmp.rename(dst)
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def cli_main(args) -> int:

@@ -38,6 +38,8 @@ QUARANTINE_RULES: dict[str, str] = {
     "malformed_record": "an XML element or CSV line that cannot be read as a record",
     "duplicate_key": "a second row with the key of an earlier row of the same file (first kept)",
     "parent_quarantined": "an XML element whose parent element (Child or plan) was quarantined",
+    "outside_collection_year": "a row dated outside its folder's collection year (1 April to "
+    "31 March), as DfE's validators reject it: a file from another year in this folder",
 }
 
 # DfE columns that no KPI or breakdown reads. A code outside the year's list in one of them
@@ -70,6 +72,13 @@ WARNING_RULES: dict[str, str] = {
     "unknown_column": "a column the table does not have (ignored)",
     "absent_column": "an optional column the file leaves out (read as blank)",
     "file_not_read": "a file present in the year folder that the project does not read",
+    "census_year_differs": "the CIN census header's Year disagrees with its ReferenceDate, "
+    "which decides the collection year (as DfE's CIN validator does)",
+    "missing_year_folder": "a year folder missing between the earliest folder and the year: "
+    "the history of timeliness measures is cut there",
+    "input_gap": "an input supplied one year and absent the next: its history is cut there",
+    "history_gap": "records an earlier folder left open that the year's own file does not "
+    "hold: taken to have ended before the year began (never counted in the year)",
 }
 
 # Columns whose values identify a child (ids, dates of birth, postcodes). Their values never

@@ -184,6 +184,9 @@ FACT_COLUMNS = (
 
 # Which raw input gates which KPI family (a family is produced only when its input file
 # exists in YEAR's own folder). Keys are the supplied-input names recorded by the cleaner.
+# The returns every year's build needs unless the settings' `not_supplied` names them
+# (issue #25: a core return must never go missing quietly).
+CORE_INPUTS = ("header", "episodes", "reviews", "cin_census")
 SUPPLIED_INPUTS = (
     "header",
     "episodes",

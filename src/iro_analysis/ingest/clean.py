@@ -2,14 +2,16 @@
 
 Rules (the data contract, docs/data-dictionary.md, and the conventions and readings of
 `docs/kpis.md`):
-- Every year folder is read; values are stripped, codes upper-cased, dates parsed from
+- The year folders up to the reporting year are read; values are stripped, codes upper-cased, dates parsed from
   DD/MM/YYYY or YYYY-MM-DD, Y/N and 0/1 flags made booleans, numbers typed.
 - A row (CSV line or XML element) that breaks a row-level rule goes to the quarantine table
   with its file, line, column, rule and raw value; the rest of the file still counts.
 - Exact duplicate rows within a file are removed and counted. For every raw file
   rows read = rows kept + duplicates removed + rows quarantined; this is checked here.
-- Across years the latest year's row wins on each table's key (`schema.CLEAN_TABLES`);
-  CP review dates are unioned; OC2 is kept per year.
+- A row dated outside its own folder's collection year is quarantined; across years the
+  latest year's row wins on each table's key (`schema.CLEAN_TABLES`), a quarantined row
+  never letting an older version win; CP review dates are unioned; OC2 is kept per year.
+  The reporting year's own file is the authority for the year (`ingest.authority`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from iro_analysis.build.manifest import sha256_file
 from iro_analysis.contract import schema as S
 from iro_analysis.errors import InputError
 from iro_analysis.ingest import cache, discover
+from iro_analysis.ingest.authority import history_warnings, return_counts
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.parts import (
     RAW_KEPT,
@@ -45,8 +48,10 @@ from iro_analysis.ingest.parts import (
 )
 from iro_analysis.ingest.processed import (
     EXTRA_TABLES,
+    clean_key,
     load_processed,
     load_warnings,
+    recorded_key,
     write_processed,
 )
 from iro_analysis.ingest.quarantine import (
@@ -57,6 +62,7 @@ from iro_analysis.ingest.quarantine import (
     AccountingError,
     accounting_of,
     apply_cross_file_rules,
+    apply_window_rules,
     check_accounting,
     coerce_table,
     dedup_latest,
@@ -123,6 +129,7 @@ __all__ = [
     "accounting_of",
     "add_failures",
     "apply_cross_file_rules",
+    "apply_window_rules",
     "build_dataset",
     "check_accounting",
     "check_census_year",
@@ -134,6 +141,7 @@ __all__ = [
     "fill_xml_lines",
     "isin_ids",
     "key_duplicates",
+    "load_clean",
     "load_processed",
     "load_warnings",
     "make_part",
@@ -146,6 +154,7 @@ __all__ = [
     "read_csv_parts",
     "read_year",
     "run_clean",
+    "run_clean_years",
     "supplied_inputs",
     "type_frame",
     "warning_lines",
@@ -230,18 +239,28 @@ def _read_years(raw_dir: Path, years: list[int], cache_dir: Path | None = None):
 
 
 def build_dataset(
-    raw_dir: Path | None = None, progress: bool = False, cache_dir: Path | None = None
+    raw_dir: Path | None = None,
+    progress: bool = False,
+    cache_dir: Path | None = None,
+    year: int | None = None,
 ) -> Dataset:
-    """Read every year folder of `raw_dir` (default data/raw) into a clean Dataset.
+    """Read the year folders of `raw_dir` (default data/raw) into a clean Dataset: those up
+    to `year` only (a later year's files never change a year's figures), or every folder
+    when `year` is None.
 
     `cache_dir` (None: no cache) keeps each raw file's parsed Parts between builds
-    (`ingest.cache`); the cross-file and cross-year rules always run.
+    (`ingest.cache`); the cross-file, collection-window and cross-year rules always run.
+    With `year`, its history is checked too (`authority.history_warnings`).
     """
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
-    years = paths.available_years(raw_dir)
+    available = paths.available_years(raw_dir)
+    years = [y for y in available if year is None or y <= int(year)]
     if not years:
         raise InputError(
-            f"no year folders (named like 2022) in {raw_dir}; put each year's files in "
+            f"no year folders (named like 2022) up to {year} in {raw_dir}; put each year's "
+            f"files in {raw_dir}/<YEAR>/ or run `make data` for the demo council"
+            if year is not None and available
+            else f"no year folders (named like 2022) in {raw_dir}; put each year's files in "
             f"{raw_dir}/<YEAR>/ or run `make data` for the demo council"
         )
     parts: list[Part] = []
@@ -254,16 +273,21 @@ def build_dataset(
         parts.extend(year_parts)
         file_warnings.extend(year_warnings)
     apply_cross_file_rules(parts)
+    apply_window_rules(parts)
     fill_xml_lines(parts)
     accounting = accounting_of(parts)
     tables = {t: dedup_latest([p for p in parts if p.table == t], t) for t in S.CLEAN_TABLES}
+    supplied_all = pd.concat(supplied, ignore_index=True)
+    if year is not None:
+        file_warnings.extend(history_warnings(tables, supplied_all, years, int(year)))
     return Dataset(
         tables=tables,
-        supplied=pd.concat(supplied, ignore_index=True),
+        supplied=supplied_all,
         quarantine=quarantine_of(parts),
         accounting=accounting,
         warnings=warnings_of(parts, file_warnings),
         facts=facts_of(parts),
+        return_counts=return_counts(parts),
     )
 
 
@@ -274,7 +298,7 @@ def run_clean(
     progress: bool = False,
     use_cache: bool = True,
 ) -> Dataset:
-    """Clean every year folder and write the Dataset to `processed_dir/<year>/` as parquet.
+    """Clean the year folders up to `year` and write the Dataset to `processed_dir/<year>/` as parquet.
 
     Each raw file's parse is cached in `processed_dir/_cache/` (`ingest.cache`), so a
     rebuild re-reads only the files that changed; `use_cache=False` reads every file.
@@ -287,9 +311,37 @@ def run_clean(
     cache_dir = cache.cache_dir_of(processed) if use_cache else None
     if cache_dir is not None:
         cache.remove_stale_tmp(cache_dir)
-    ds = build_dataset(raw_dir, progress=progress, cache_dir=cache_dir)
-    write_processed(ds, paths.processed_year_dir(year, processed))
+    key = clean_key(year, raw_dir)
+    ds = build_dataset(raw_dir, progress=progress, cache_dir=cache_dir, year=year)
+    write_processed(ds, paths.processed_year_dir(year, processed), key=key)
     return ds
+
+
+def load_clean(
+    year: int, raw_dir: Path | None = None, processed_dir: Path | None = None
+) -> Dataset:
+    """The clean Dataset of `year`: the one loader of a year's clean data, with one
+    freshness rule. `processed_dir/<year>/` is read only when it was written from the raw
+    files as they are now (every file of the folders up to the year, by sha256), with the
+    same cleaner code and contract (`processed.clean_key`); otherwise the year is cleaned
+    again and written there. A stale clean folder is never read."""
+    raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
+    year = int(year)
+    if recorded_key(year, processed_dir) == clean_key(year, raw_dir):
+        try:
+            return load_processed(year, processed_dir)
+        except (InputError, OSError, ValueError):
+            pass  # an incomplete folder: clean again
+    return run_clean(year, raw_dir, processed_dir)
+
+
+def run_clean_years(
+    years, raw_dir: Path | None = None, processed_dir: Path | None = None, progress: bool = False
+) -> dict[int, Dataset]:
+    """`run_clean` for each year (`make reports`): each year's clean data reads only the
+    folders up to it, so a year's figures are the same whether it is built alone or with
+    later years. Each raw file is parsed once (the parse cache); the rules run per year."""
+    return {int(y): run_clean(int(y), raw_dir, processed_dir, progress) for y in sorted(years)}
 
 
 def quarantine_summary(ds: Dataset) -> pd.DataFrame:

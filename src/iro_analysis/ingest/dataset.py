@@ -13,6 +13,7 @@ import pandas as pd
 from iro_analysis.contract.schema import ACCOUNTING_COLUMNS, FACT_COLUMNS, QUARANTINE_COLUMNS
 
 SUPPLIED_COLUMNS = ("year", "input", "path", "present", "sha256")
+RETURN_COUNT_COLUMNS = ("year", "file", "measure", "count", "rows_quarantined")
 
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
@@ -30,6 +31,8 @@ class Dataset:
     - `warnings`: what was kept or passed over with a warning (`schema.WARNING_RULES`):
       codes kept in columns no figure uses, unknown and absent columns, files not read.
     - `facts`: per raw source, what the plausibility gates compare (`schema.FACT_COLUMNS`).
+    - `return_counts`: what each year's episodes and CP plans say alone, for the
+      reconciliation with the report's figures (`ingest.authority.return_counts`).
     """
 
     tables: dict[str, pd.DataFrame]
@@ -38,6 +41,7 @@ class Dataset:
     accounting: pd.DataFrame = field(default_factory=lambda: _empty(ACCOUNTING_COLUMNS))
     warnings: pd.DataFrame = field(default_factory=lambda: _empty(QUARANTINE_COLUMNS))
     facts: pd.DataFrame = field(default_factory=lambda: _empty(FACT_COLUMNS))
+    return_counts: pd.DataFrame = field(default_factory=lambda: _empty(RETURN_COUNT_COLUMNS))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

@@ -85,11 +85,18 @@ def match_csv(path: Path, folder: str, year: int) -> str | None:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and p.name.lower() not in IGNORED
-    )
+    """Every file under `folder`. A symbolic link (to a file or a folder) is refused, never
+    skipped: raw data is copied in, so what was read is what is hashed and kept."""
+    out = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_symlink():
+            raise InputError(
+                f"{p} is a symbolic link; the raw folder must hold the files themselves: "
+                "copy the file or folder in instead of linking it"
+            )
+        if p.is_file() and not p.name.startswith(".") and p.name.lower() not in IGNORED:
+            out.append(p)
+    return out
 
 
 def _xml_root(path: Path) -> str:
@@ -123,6 +130,7 @@ def discover_year(year_dir: Path, year: int) -> YearFiles:
         elif folder is not None and suffix == ".csv":
             table = match_csv(path, folder, year)
             if table is None:
+                _refuse_misplaced(path, rel, year_dir, year)
                 kind = "SSDA903" if folder == "ssda903" else "IRO extract"
                 found.unread.append((rel, f"its columns match no {kind} table"))
             elif table in found.csvs:
@@ -133,6 +141,7 @@ def discover_year(year_dir: Path, year: int) -> YearFiles:
             else:
                 found.csvs[table] = path
         else:
+            _refuse_misplaced(path, rel, year_dir, year)
             found.unread.append((rel, _why_unread(parts, suffix)))
     if found.ssda903_xml is not None:
         both = [found.relpath(found.csvs[t]) for t in S.SSDA903_TABLES if t in found.csvs]
@@ -143,6 +152,33 @@ def discover_year(year_dir: Path, year: int) -> YearFiles:
                 "keep one form"
             )
     return found
+
+
+def _refuse_misplaced(path: Path, rel: str, year_dir: Path, year: int) -> None:
+    """A file not read where it lies, but which is a return the project reads elsewhere
+    (its columns, name or XML root say so), stops the build saying where it belongs: a core
+    return left at the top of the year folder must never read as "not supplied"."""
+    suffix, where = path.suffix.lower(), None
+    if suffix == ".xml":
+        try:
+            root = _xml_root(path)
+        except InputError:
+            return  # an XML file that cannot be read is listed as not read
+        where = {SSDA903_XML_ROOT: "ssda903/", CIN_ROOT: "the top of the year folder"}.get(root)
+        what = "the SSDA903 return" if root == SSDA903_XML_ROOT else "the CIN census"
+    elif suffix == ".csv":
+        for folder in ("ssda903", "iro"):
+            table = match_csv(path, folder, year)
+            if table is not None:
+                where, what = f"{folder}/", f"the {table} table"
+                break
+    if where is None:
+        return
+    target = f"{year_dir.name}/{where}" if where.endswith("/") else where
+    raise InputError(
+        f"{year_dir / rel} holds {what} but lies where the project does not read it: "
+        f"move it into {target}"
+    )
 
 
 def _why_unread(parts: list[str], suffix: str) -> str:

@@ -237,14 +237,32 @@ def _replace_failures(part: Part, lost: pd.Series, column: str, values: pd.Serie
     part.failures = _concat_failures([keep, _failures(lost, column, "parent_quarantined", values)])
 
 
-def check_census_year(collection: Mapping[str, str], path: Path, year: int) -> None:
-    """The census's Header/CollectionDetails must be the folder's collection: Year YEAR and
-    ReferenceDate 31 March YEAR (DfE CIN census XSD). Otherwise InputError naming both."""
+def check_census_year(
+    collection: Mapping[str, str], path: Path, year: int, rel: str | None = None
+) -> list[tuple]:
+    """The census's Header/CollectionDetails ReferenceDate must be 31 March of the folder's
+    year: it decides the collection year, as DfE's CIN validator does (`Year` is the year
+    before in two of DfE's own published samples). Otherwise InputError naming both values.
+    A `Year` that disagrees with a right ReferenceDate is a warning naming both (returned
+    as a file-warning tuple, `census_year_differs`)."""
     got_year = collection.get("Year", "")
     got_ref = collection.get("ReferenceDate", "")
     want_ref = f"{year}-03-31"
-    if got_year == str(year) and got_ref == want_ref:
-        return
+    if got_ref == want_ref:
+        if got_year == str(year):
+            return []
+        return [
+            (
+                year,
+                rel or path.name,
+                1,
+                "cin_children",
+                "Year",
+                "census_year_differs",
+                f"Year {got_year or '(none)'} with ReferenceDate {got_ref}: the ReferenceDate "
+                f"decides, so the census is read as {year - 1}/{str(year)[2:]}'s",
+            )
+        ]
     said = (
         f"collection year {got_year or '(none)'} with ReferenceDate {got_ref or '(none)'}"
         if collection
@@ -252,8 +270,8 @@ def check_census_year(collection: Mapping[str, str], path: Path, year: int) -> N
     )
     raise InputError(
         f"{path}: the census header gives {said}, but the file is in the folder for "
-        f"{year - 1}/{str(year)[2:]}, whose census has Year {year} and ReferenceDate "
-        f"{want_ref}. Put each census in the folder of its own year."
+        f"{year - 1}/{str(year)[2:]}, whose census has ReferenceDate {want_ref} (and Year "
+        f"{year}). Put each census in the folder of its own year."
     )
 
 
@@ -271,10 +289,10 @@ def read_cin_parts(found: YearFiles, year: int) -> list[Part]:
 
 
 def cin_file_parts(p: Path, rel: str, year: int) -> tuple[list[Part], list[tuple]]:
-    """One CIN census file as Parts, one per element kind (labelled `rel#Element`); no file
-    warnings (the pair's second item is empty). See `read_cin_parts`."""
+    """One CIN census file as Parts, one per element kind (labelled `rel#Element`), and its
+    file warnings (a `Year` the ReferenceDate overrules). See `read_cin_parts`."""
     cin = read_cin_census(p)
-    check_census_year(cin.collection, p, year)
+    warns = check_census_year(cin.collection, p, year, rel)
     ids = cin.children["LAchildID"].str.strip()
     child_ok = (ids.str.len() > 0).to_numpy()
     child_ids = cin.children["LAchildID"].to_numpy()
@@ -306,7 +324,7 @@ def cin_file_parts(p: Path, rel: str, year: int) -> tuple[list[Part], list[tuple
     for table, part in parts.items():
         part.extra.update(path=p, element=CIN_ELEMENTS[table])
     fill_xml_lines(list(parts.values()))  # here, so that it runs in the year's process
-    return list(parts.values()), []
+    return list(parts.values()), warns
 
 
 def fill_xml_lines(parts: list[Part]) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import uuid
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +14,7 @@ import pandas as pd
 from iro_analysis import paths
 from iro_analysis.contract import schema as S
 from iro_analysis.errors import InputError
+from iro_analysis.ingest.authority import RETURN_COUNT_DTYPES
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.quarantine import (
     ACCOUNTING_DTYPES,
@@ -19,11 +23,15 @@ from iro_analysis.ingest.quarantine import (
     coerce_table,
 )
 
-EXTRA_TABLES = ("supplied", "quarantine", "accounting", "warnings", "facts")
+EXTRA_TABLES = ("supplied", "quarantine", "accounting", "warnings", "facts", "return_counts")
 
 
-def write_processed(ds: Dataset, out_dir: Path) -> Path:
-    """Write a Dataset as parquet to `out_dir` atomically (temporary folder, then rename).
+CLEAN_KEY = "clean-key.json"  # beside the parquet: what the clean data was made from
+
+
+def write_processed(ds: Dataset, out_dir: Path, key: str | None = None) -> Path:
+    """Write a Dataset as parquet to `out_dir` atomically (temporary folder, then rename),
+    with its freshness `key` (`clean_key`) when given.
 
     A failure before the final rename leaves any previous `out_dir` untouched.
     """
@@ -37,6 +45,8 @@ def write_processed(ds: Dataset, out_dir: Path) -> Path:
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         for name in EXTRA_TABLES:
             getattr(ds, name).to_parquet(tmp / f"{name}.parquet", index=False)
+        if key is not None:
+            (tmp / CLEAN_KEY).write_text(json.dumps({"key": key}) + "\n", encoding="utf-8")
         if out_dir.exists():
             out_dir.rename(old)
         try:
@@ -81,6 +91,7 @@ def load_processed(year: int, processed_dir: Path | None = None) -> Dataset:
         accounting=accounting,
         warnings=warnings,
         facts=pd.read_parquet(folder / "facts.parquet").astype(FACT_DTYPES),
+        return_counts=pd.read_parquet(folder / "return_counts.parquet").astype(RETURN_COUNT_DTYPES),
     )
 
 
@@ -88,3 +99,62 @@ def load_warnings(year: int, processed_dir: Path | None = None) -> pd.DataFrame:
     """The warnings table `run_clean` wrote for `year` (without loading the clean tables)."""
     folder = paths.processed_year_dir(year, Path(processed_dir) if processed_dir else None)
     return pd.read_parquet(folder / "warnings.parquet").astype(QUARANTINE_DTYPES)
+
+
+# --------------------------------------------------------------------------------------
+# Freshness: one rule for every reader of a year's clean data (issue #25)
+# --------------------------------------------------------------------------------------
+
+# Libraries whose versions decide how a raw file is parsed and typed.
+KEYED_LIBRARIES = ("pandas", "numpy", "pyarrow")
+
+
+def raw_inputs(raw_dir: Path, year: int) -> list[tuple[str, str]]:
+    """(path relative to `raw_dir`, sha256) of every file in the year folders up to `year`,
+    sorted: what a year's clean data is made from (a file added, changed, moved or removed
+    changes it)."""
+    from iro_analysis.build.manifest import sha256_file
+
+    raw_dir = Path(raw_dir)
+    out = []
+    for y in paths.available_years(raw_dir):
+        if y > int(year):
+            continue
+        for f in sorted(paths.raw_year_dir(y, raw_dir).rglob("*")):
+            if f.is_file() or f.is_symlink():
+                rel = f.relative_to(raw_dir).as_posix()
+                out.append((rel, sha256_file(f) if f.is_file() and not f.is_symlink() else "link"))
+    return out
+
+
+def clean_key(year: int, raw_dir: Path) -> str:
+    """sha256 over the year, the raw folder, every raw input up to it (`raw_inputs`), the
+    cleaner's code and contract (`ingest.cache`) and the library versions: equal keys,
+    equal clean data."""
+    from iro_analysis.ingest.cache import _code_digest
+
+    versions = {lib: _version(lib) for lib in KEYED_LIBRARIES}
+    doc = {
+        "year": int(year),
+        "raw_dir": str(Path(raw_dir).resolve()),  # the clean data records the files' paths
+        "inputs": raw_inputs(raw_dir, year),
+        "code": _code_digest(),
+        "libraries": versions,
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def _version(lib: str) -> str:
+    try:
+        return metadata.version(lib)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def recorded_key(year: int, processed_dir: Path | None = None) -> str | None:
+    """The key the clean data of `year` was written with, or None (none, or unreadable)."""
+    folder = paths.processed_year_dir(year, Path(processed_dir) if processed_dir else None)
+    try:
+        return json.loads((folder / CLEAN_KEY).read_text(encoding="utf-8"))["key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

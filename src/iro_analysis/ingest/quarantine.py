@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iro_analysis.contract import schema as S
+from iro_analysis.ingest.authority import OUTSIDE_YEAR, WINDOW_RULES, blocked_older, window_masks
 from iro_analysis.ingest.parts import Part, add_failures, key_duplicates
 from iro_analysis.ingest.read import (
     LINE,
@@ -200,17 +201,41 @@ def coerce_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 
 def dedup_latest(parts: list[Part], table: str) -> pd.DataFrame:
-    """Kept rows of every year, latest year winning on the table's key (CP reviews unioned)."""
+    """Kept rows of every year, latest year winning on the table's key (CP reviews unioned).
+
+    A quarantined row whose key could be read never lets an older folder's version of the
+    same record win: that record is left out (docs/kpis.md, "Input and history").
+    """
     clean = S.CLEAN_TABLES[table]
+    key = list(clean.key)
+    blockable = table != "cp_reviews" and S.SOURCE_YEAR not in key
     frames = []
     for p in sorted(parts, key=lambda p: p.year):
         k = p.kept()
         if S.SOURCE_YEAR in clean.columns:
             k = k.assign(**{S.SOURCE_YEAR: p.year})
-        frames.append(k)
+        # a row outside its folder's collection year is not that year's version of the
+        # record: the earlier folder's own row stands (docs/assumptions.md)
+        f = p.failures
+        outside = pd.Index(f.loc[f["rule"].eq(OUTSIDE_YEAR), "row"].unique())
+        failed = p.typed.loc[p.typed.index.intersection(p.failed_rows().difference(outside))]
+        q = failed[key] if blockable and set(key) <= set(failed.columns) else failed.iloc[:0, :0]
+        frames.append((p.year, k, q))
     if not frames:
         return coerce_table(pd.DataFrame(columns=list(clean.columns)), table)
-    df = pd.concat(frames, ignore_index=True)
-    df = df.drop_duplicates(subset=list(clean.key), keep="last")
+    kept = blocked_older(frames, key) if blockable else [k for _, k, _ in frames]
+    df = pd.concat(kept, ignore_index=True)
+    df = df.drop_duplicates(subset=key, keep="last")
     df = coerce_table(df, table)
-    return df.sort_values(list(clean.key), kind="stable").reset_index(drop=True)
+    return df.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def apply_window_rules(parts: list[Part]) -> None:
+    """Rows dated outside their own folder's collection year are quarantined
+    (`outside_collection_year`, `ingest.authority.WINDOW_RULES`)."""
+    for p in parts:
+        if p.table not in WINDOW_RULES or not len(p.typed):
+            continue
+        for column, mask in window_masks(p.table, p.typed, p.year):
+            values = p.raw.loc[p.typed.index, column] if column in p.raw else p.typed[column]
+            add_failures(p, _failures(mask, column, OUTSIDE_YEAR, values))

@@ -12,6 +12,7 @@ import pandas as pd
 
 from iro_analysis import paths
 from iro_analysis.contract.schema import AGE_BANDS, CLEAN_TABLES, SOURCE_YEAR, clean_dtype
+from iro_analysis.ingest.authority import year_view
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.settings import Settings
@@ -20,17 +21,13 @@ from iro_analysis.years import ReportingYear
 UNKNOWN = "Not known"
 
 # Derived tables that do not depend on the reporting year: a sibling context (another year
-# of the same dataset, `KpiContext.sibling`) reuses them.
+# of the same dataset, `KpiContext.sibling`) reuses them. The tables of episodes, plans,
+# disputes and the workforce do: each year sees them through its own file
+# (`ingest.authority.year_view`), and so do the tables derived from them.
 _YEAR_FREE = (
-    "_tables",
-    "cla_episodes",
-    "periods",
     "header",
     "review_ordinals_from",
-    "timed_reviews",
-    "cp_plans",
     "cp_ordinals_from",
-    "disputes",
 )
 
 
@@ -103,12 +100,14 @@ class KpiContext:
     # -- raw access ---------------------------------------------------------------------
 
     def table(self, name: str) -> pd.DataFrame:
-        """A clean table (all years) with its date columns as datetime64[s]; never mutated."""
+        """A clean table (all years read) as the year sees it (`authority.year_view`: a
+        record the year's own file does not hold ended before the year), with its date
+        columns as datetime64[s]; never mutated."""
         return self._tables[name]
 
     @cached_property
     def _tables(self) -> dict[str, pd.DataFrame]:
-        return _LazyTables(self.ds)
+        return _LazyTables(self.ds, self.year)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """`compute()` once per context (derived tables several KPIs of an area share)."""
@@ -250,9 +249,10 @@ class KpiContext:
 class _LazyTables(dict):
     """Clean tables converted on first use (dates to datetime64[s]); missing ones empty."""
 
-    def __init__(self, ds: Dataset) -> None:
+    def __init__(self, ds: Dataset, year: int) -> None:
         super().__init__()
         self._ds = ds
+        self._year = int(year)
 
     def __missing__(self, name: str) -> pd.DataFrame:
         df = self._ds.tables.get(name)
@@ -262,5 +262,6 @@ class _LazyTables(dict):
                 df[c] = ts.as_dates(df[c])
         if SOURCE_YEAR in df.columns and len(df):
             df[SOURCE_YEAR] = df[SOURCE_YEAR].astype("int64")
+        df = year_view(df, name, self._year, self._ds.supplied)
         self[name] = df
         return df

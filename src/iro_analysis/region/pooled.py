@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from iro_analysis.contract import schema as S
+from iro_analysis.ingest.authority import AUTHORITY, AUTHORITY_INPUT
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis.calendar import england_holidays
 from iro_analysis.kpis.definitions import KPI_DEFINITIONS, ratio_per
@@ -202,6 +203,27 @@ def _empty(table: str) -> str:
     return f"SELECT {', '.join(cols)} WHERE FALSE"
 
 
+def _year_view_sql(table: str, end: str, input_name: str) -> str:
+    """`ingest.authority.year_view` in SQL: when a council's own folder of the year supplied
+    the table, a record whose latest version comes from an earlier folder (partition `year`
+    before the year's) ended before the year began: an end that is blank or on or after
+    1 April becomes 31 March of the year before."""
+    return f"""
+        CREATE TEMPORARY TABLE _year_view AS
+        SELECT t.* REPLACE (
+            CASE WHEN t.year < p.year
+                  AND t.la_code IN (SELECT s.la_code FROM supplied AS s
+                                    WHERE s.input = '{input_name}' AND s.present
+                                      AND s.year = p.year)
+                  AND (t."{end}" IS NULL OR t."{end}" >= p.year_start)
+                 THEN CAST(p.year_start - INTERVAL 1 DAY AS DATE)
+                 ELSE t."{end}" END AS "{end}")
+        FROM {table} AS t CROSS JOIN params AS p;
+        DROP TABLE {table};
+        ALTER TABLE _year_view RENAME TO {table};
+    """
+
+
 def connect(
     root: Path,
     year: int,
@@ -235,6 +257,9 @@ def connect(
             POOLED,
         ],
     )
+    for table, (_, end) in AUTHORITY.items():
+        if table in SQL_TABLES:
+            con.execute(_year_view_sql(table, end, AUTHORITY_INPUT[table]))
     first, last = _date_span(con, int(year))
     cal = calendar_frame(first, last)
     con.register("_calendar", cal)

@@ -116,7 +116,7 @@ def council_kpis(
     from iro_analysis.validate.suites import validate_dataset
 
     settings = settings_or_defaults(settings_path)
-    ds = build_dataset(raw_dir, cache_dir=cache_dir_of(processed_dir))
+    ds = build_dataset(raw_dir, cache_dir=cache_dir_of(processed_dir), year=year)
     validate_dataset(ds, year, settings).raise_for_critical()
     kpis = compute_kpis(ds, year, settings)
     if kpis.empty:

@@ -37,9 +37,12 @@ def _section_data_quality(ctx: ReportContext) -> Markup:
         grid.append(row)
     return render(
         "data_quality.html.j2",
-        intro=f"The pipeline read every year folder supplied ({', '.join(_year_label(y) for y in ds.years)}); "
-        f"earlier years give the history that timeliness measures need. Figures for {label} use "
-        "only inputs present in that year's own folder. Rows that broke the data contract were quarantined "
+        intro=f"The pipeline read the year folders up to {label} "
+        f"({', '.join(_year_label(y) for y in ds.years)}); later years' files are never read, so "
+        "these figures can be rebuilt from the same folders at any later date. The year's own "
+        "files say who was looked after, on a plan or in dispute in the year; earlier years give "
+        f"only the history that timeliness measures need. Figures for {label} use only inputs "
+        "present in that year's own folder. Rows that broke the data contract were quarantined "
         "and left out of every figure; nothing was dropped silently.",
         label=label,
         supplied=html.raw_table(
@@ -53,6 +56,15 @@ def _section_data_quality(ctx: ReportContext) -> Markup:
         unread=_unread_table(ds, ctx.year.year, label),
         warnings=_warnings_table(ds, ctx.year.year, label),
         reconciliation=_reconciliation_table(ds, ctx.year.year, label),
+        own_return=_own_return_table(ctx),
+        history=_history_table(ds, ctx.year.year),
+        not_supplied=(
+            "The council does not supply these returns (settings, not_supplied): "
+            + ", ".join(ctx.settings.not_supplied)
+            + '; their measures read "not supplied".'
+            if ctx.settings.not_supplied
+            else ""
+        ),
         validation=validation_html(ctx.validation),
     )
 
@@ -138,6 +150,69 @@ def _reconciliation_table(ds: Dataset, year: int, label: str) -> Markup:
     return html.table(t, f"The same events counted in two returns, {label}")
 
 
+# Warning rules shown in the history table rather than among the files' warnings.
+HISTORY_RULES = ("missing_year_folder", "input_gap", "history_gap")
+
+
+def _own_return_table(ctx: ReportContext) -> Markup:
+    """The report's figures beside what the year's own 903 and census say alone
+    (`kpis.reconcile`; a difference its quarantined rows do not explain stopped the build)."""
+    r = ctx.reconciliation
+    if r is None or not len(r):
+        return Markup()
+    t = pd.DataFrame(
+        {
+            "Measure": [ctx.title(k) for k in r["kpi_id"]],
+            "The year's own return": [f"{int(v):,}" for v in r["return_count"]],
+            "File": r["file"].tolist(),
+            "This report": [f"{int(v):,}" for v in r["report"]],
+            "Difference": [f"{int(v):+,}" if v else "0" for v in r["difference"]],
+            "Why": [
+                "agrees"
+                if d == 0
+                else f"rows of the file quarantined ({q:,}) and left out of the report"
+                for d, q in zip(r["difference"], r["rows_quarantined"], strict=True)
+            ],
+        }
+    )
+    return html.table(t, f"The {ctx.year.label} figures beside the year's own return")
+
+
+def _history_table(ds: Dataset, year: int) -> Markup:
+    """Gaps in the history the year's figures read: a year folder missing, an input
+    supplied one year and not the next, records an earlier folder left open that the year's
+    file does not hold (children counted, never named), and the measures they affect."""
+    from iro_analysis.contract.schema import WARNING_RULES
+    from iro_analysis.ingest.authority import AUTHORITY_INPUT
+    from iro_analysis.kpis.definitions import KPI_DEFINITIONS
+
+    w = _year_warnings(ds, year)
+    h = w[w["rule"].isin(HISTORY_RULES)] if len(w) else w
+    if not len(h):
+        return Markup()
+
+    def families(inputs: set[str]) -> str:
+        fam = [d.family for d in KPI_DEFINITIONS.values() if inputs & set(d.inputs)]
+        return ", ".join(dict.fromkeys(fam)) or "none"
+
+    timeliness = {"reviews", "cin_census", "episodes"}
+    rows = []
+    for r in h.itertuples(index=False):
+        if r.rule == "history_gap":
+            affected = families({AUTHORITY_INPUT.get(r.table, r.table)})
+        elif r.rule == "input_gap":
+            affected = families({r.table})
+        else:
+            affected = families(timeliness)
+        rows.append([str(r.value), WARNING_RULES.get(r.rule, r.rule), affected])
+    return html.raw_table(
+        ["What", "Meaning", "Measures whose history it affects"],
+        rows,
+        f"Gaps in the history read for {_year_label(year)}",
+        css="data text",
+    )
+
+
 def _year_warnings(ds: Dataset, year: int) -> pd.DataFrame:
     """The warnings raised on the year's files."""
     w = ds.warnings
@@ -172,7 +247,7 @@ def _warnings_table(ds: Dataset, year: int, label: str) -> Markup:
     from iro_analysis.contract.schema import WARNING_RULES
 
     w = _year_warnings(ds, year)
-    rest = w[w["rule"] != "file_not_read"]
+    rest = w[(w["rule"] != "file_not_read") & ~w["rule"].isin(HISTORY_RULES)]
     if not len(rest):
         return Markup()
     t = (

@@ -37,6 +37,8 @@ class ReportContext:
     output_dir: Path | None = None
     definitions: dict = field(default_factory=dict)
     restricted_dir: Path | None = None  # exact KPIs (never published); default restricted/<YEAR>
+    # the year's figures beside its own return's (kpis.reconcile), checked in _prepare
+    reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -284,6 +286,10 @@ def _prepare(
         definitions=dict(KPI_DEFINITIONS),
         restricted_dir=restricted_dir,
     )
+    from iro_analysis.kpis.reconcile import check_reconciliation, reconciliation
+
+    ctx.reconciliation = reconciliation(ds, year, ctx.kpis)
+    check_reconciliation(ctx.reconciliation, year)
     if ctx.validation is None:  # run by hand: validate here rather than show nothing
         from iro_analysis.validate.suites import validate_dataset
 

@@ -50,6 +50,9 @@ class GateLimits:
     max_change_share: float = 0.40  # rows or children against the previous year, either way
     min_rows_for_change: int = 100  # smaller tables vary too much year to year to compare
     min_rows_for_share: int = 20  # in a smaller file one bad row is already 5%
+    # ... but this many quarantined rows make the share count however small the file
+    # (issue #25: 5 of a 7-row disputes.csv unreadable passed silently)
+    min_quarantined_for_share: int = 3
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,9 @@ def file_facts(ds: Dataset, year: int, limits: GateLimits) -> pd.DataFrame:
     top = cur["table"].isin(TOP_LEVEL_TABLES)
     out["rows_read"] = cur["rows_read"].astype("float64").where(top)
     out["stray_quotes"] = cur["stray_quotes"].astype("float64")
-    enough = cur["rows_read"] >= limits.min_rows_for_share
+    enough = (cur["rows_read"] >= limits.min_rows_for_share) | (
+        cur["rows_quarantined"] >= limits.min_quarantined_for_share
+    )
     out["quarantined_share"] = _ratio(cur["rows_quarantined"], cur["rows_read"]).where(enough)
     out["month_first_share"] = _ratio(cur["month_first_dates"], cur["dates"])
     before = cur["table"].map(prev["rows_kept"]).astype("float64")
@@ -102,6 +107,48 @@ def file_facts(ds: Dataset, year: int, limits: GateLimits) -> pd.DataFrame:
     kids = cur["table"].isin(CHILDREN_TABLES) & (kids_before >= limits.min_rows_for_change)
     out["children_change"] = (_ratio(cur["children"], kids_before) - 1).where(kids)
     return out.replace([np.inf, -np.inf], np.nan)
+
+
+INPUTS_TABLE = "inputs"  # the results' table name of the core-returns check
+
+
+def core_inputs_check(ds: Dataset, year: int, not_supplied=()) -> pd.DataFrame:
+    """One critical result per core return (`schema.CORE_INPUTS`: the 903 header, episodes
+    and reviews, the CIN census): supplied in `year`'s own folder, or named in the settings'
+    `not_supplied` (printed in the annex). A core return missing quietly would read as
+    "not supplied" in the report (issue #25). The sample says where it belongs."""
+    from iro_analysis.contract.schema import CORE_INPUTS
+
+    s = ds.supplied
+    rows = []
+    for name in CORE_INPUTS:
+        hit = s[(s["year"].astype(int) == int(year)) & (s["input"] == name)]
+        present = bool(len(hit)) and bool(hit["present"].iloc[0])
+        ok = present or name in set(not_supplied)
+        where = str(hit["path"].iloc[0]) if len(hit) else f"{year}/"
+        sample = (
+            []
+            if ok
+            else [
+                f"no {name} for {year} (expected at {where}): add the year's file, or list "
+                f"{name!r} under not_supplied in the settings if the council does not supply it"
+            ]
+        )
+        rows.append(
+            (INPUTS_TABLE, name, "core_return_supplied", "critical", ok, int(not ok), sample)
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "table",
+            "column",
+            "expectation",
+            "severity",
+            "success",
+            "unexpected_count",
+            "sample",
+        ],
+    )
 
 
 def gate_kwargs(limits: GateLimits) -> dict[str, dict]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +38,7 @@ from iro_analysis.validate.checks import (
     gate_checks,
     suite_checks,
 )
-from iro_analysis.validate.gates import FACTS_TABLE, file_facts
+from iro_analysis.validate.gates import FACTS_TABLE, core_inputs_check, file_facts
 from iro_analysis.validate.gx_run import (
     run_gx_suites,
 )
@@ -85,7 +86,7 @@ def validate_dataset(
 
 
 def validate_years(
-    ds: Dataset,
+    ds: Dataset | Mapping[int, Dataset],
     years,
     settings=None,
     project_roots: dict[int, Path] | None = None,
@@ -95,7 +96,9 @@ def validate_years(
     once: the table suites and the pandas checks look only at the clean tables, which every
     year shares, so they run once, with the latest year's gates, in the latest year's GX
     project; each earlier year runs only its own gates (its `file_facts`) in its project.
-    `project_roots` maps a year to its GX project folder (None: an ephemeral context)."""
+    `project_roots` maps a year to its GX project folder (None: an ephemeral context).
+    `ds` may instead map each year to its own Dataset (`make reports`: a year's clean data
+    reads only the folders up to it), and then each year is validated on its own."""
     if settings is None:
         from iro_analysis.settings import load_settings
 
@@ -103,6 +106,9 @@ def validate_years(
     years = sorted({int(y) for y in years})
     if not years:
         return {}
+    if isinstance(ds, Mapping):
+        # each year validated on its own clean data (the folders up to the year)
+        return {y: validate_years(ds[y], [y], settings, project_roots)[y] for y in years}
     limits = settings.gates
     roots = project_roots or {}
     latest = years[-1]
@@ -117,7 +123,8 @@ def validate_years(
     quarantine = quarantine_summary(ds)
     out = {}
     for y in years:
-        results = pd.concat([shared, gates[y], checks], ignore_index=True)
+        core = core_inputs_check(ds, y, settings.not_supplied)
+        results = pd.concat([shared, gates[y], checks, core], ignore_index=True)
         results["success"] = results["success"].astype(bool)
         results["unexpected_count"] = results["unexpected_count"].astype("int64")
         results = accept_anomalies(results, y, settings.accepted_anomalies)
@@ -148,13 +155,11 @@ def write_report(report: ValidationReport, reports_dir: Path | None = None) -> t
 def load_or_clean(
     year: int, raw_dir: Path | None = None, processed_dir: Path | None = None
 ) -> Dataset:
-    """The processed Dataset of `year`, running the cleaner first when there is none."""
-    from iro_analysis.ingest.clean import load_processed, run_clean
+    """The clean Dataset of `year` (`ingest.clean.load_clean`: the processed folder when it
+    is current, else cleaned again)."""
+    from iro_analysis.ingest.clean import load_clean
 
-    processed = paths.processed_year_dir(year, processed_dir)
-    if (processed / "accounting.parquet").is_file():
-        return load_processed(year, processed_dir)
-    return run_clean(year, raw_dir, processed_dir)
+    return load_clean(year, raw_dir, processed_dir)
 
 
 def cli_main(args) -> int:

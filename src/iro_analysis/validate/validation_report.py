@@ -14,7 +14,7 @@ import pandas as pd
 from iro_analysis.contract import schema as S
 from iro_analysis.errors import ValidationFailed
 from iro_analysis.validate.checks import CRITICAL, WARNING
-from iro_analysis.validate.gates import FACTS_TABLE, GATES
+from iro_analysis.validate.gates import FACTS_TABLE, GATES, INPUTS_TABLE
 
 # --------------------------------------------------------------------------------------
 # The report
@@ -60,6 +60,8 @@ class ValidationReport:
         lines = [
             f"{', '.join(r.sample)}: {GATES[r.column].meaning} (check {r.column}, {self.year})"
             if r.table == FACTS_TABLE
+            else f"{', '.join(r.sample)}"
+            if r.table == INPUTS_TABLE
             else f"table {r.table}, column {r.column}, expectation {r.expectation}: "
             f"{r.unexpected_count} row(s) failed, e.g. {', '.join(map(str, r.sample)) or '-'}"
             for r in self.critical_failures.itertuples()
