@@ -349,7 +349,7 @@ def test_run_clean_writes_parquet_that_loads_back_identically(tmp_path, ds):
     assert sorted(p.name for p in (out / "2022").iterdir()) == sorted(
         [f"{t}.parquet" for t in S.CLEAN_TABLES]
         + ["supplied.parquet", "quarantine.parquet", "accounting.parquet", "warnings.parquet"]
-        + ["facts.parquet"]
+        + ["facts.parquet", "return_counts.parquet", "clean-key.json"]
     )
     back = load_processed(2022, out)
     for t in S.CLEAN_TABLES:
@@ -359,6 +359,7 @@ def test_run_clean_writes_parquet_that_loads_back_identically(tmp_path, ds):
     pd.testing.assert_frame_equal(back.supplied, ds.supplied)
     pd.testing.assert_frame_equal(back.warnings, ds.warnings)
     pd.testing.assert_frame_equal(back.facts, ds.facts)
+    pd.testing.assert_frame_equal(back.return_counts, ds.return_counts)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp folders left
 
 

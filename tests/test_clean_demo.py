@@ -61,9 +61,12 @@ def test_quarantined_faults_are_found_at_their_file_and_line(demo):
             continue
         expected = {(e["year"], e["file"], e["line"]) for e in manifest if e["kind"] == kind}
         assert found[kind] == expected, kind  # same lines, so the counts by kind match too
-    # nothing else is quarantined, except elements whose parent element was
+    # nothing else is quarantined, except elements whose parent element was, and injected
+    # faults whose broken date also falls outside the file's collection year (issue #25)
     faults = {k for k, what in S.FAULT_KINDS.items() if what == "quarantined"}
-    assert set(q["rule"]) <= faults | {"parent_quarantined"}
+    assert set(q["rule"]) <= faults | {"parent_quarantined", "outside_collection_year"}
+    injected = {(e["year"], e["file"], e["line"]) for e in manifest}
+    assert found["outside_collection_year"] <= injected
 
 
 def test_exact_duplicates_are_counted_per_file(demo):

@@ -49,6 +49,7 @@ def _run_file(tmp_path: Path) -> Path:
         processed_dir=tmp_path / "processed",
         reports_dir=tmp_path / "reports",
         restricted_dir=tmp_path / "restricted",
+        settings_path=RAW.parent / "settings.yaml",  # its small files are mostly quarantined
         tag="test",
     )
     return run.write()

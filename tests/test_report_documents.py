@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
@@ -187,3 +188,59 @@ def test_export_drops_the_other_documents_cells(tmp_path):
     assert made["annex"].h1.get_text().endswith(": technical annex")
     with pytest.raises(ValueError, match="unknown document"):
         export_html(path, tmp_path / "x.html", 2022, settings, document="summary")
+
+
+def test_the_annex_sets_the_years_figures_beside_its_own_return(annex, build_root):
+    """Issue #25: the reconciliation of the year's figures with what its own 903 and census
+    say alone, and the history read, in the technical annex; counts only, never ids."""
+    from iro_analysis.ingest.clean import load_processed
+    from iro_analysis.kpis.reconcile import reconciliation
+
+    soup = BeautifulSoup(annex.read_text(encoding="utf-8"), "html.parser")
+    caption = "The 2021/22 figures beside the year's own return"
+    table = next(
+        t for t in soup.find_all("table") if t.caption.get_text(" ", strip=True) == caption
+    )
+    rows = [
+        [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+        for tr in table.find_all("tr")
+    ]
+    assert rows[0] == [
+        "Measure",
+        "The year's own return",
+        "File",
+        "This report",
+        "Difference",
+        "Why",
+    ]
+    ds = load_processed(REPORT_YEAR, build_root / "processed")
+    kpis = pd.read_csv(build_root / "restricted" / str(REPORT_YEAR) / "kpis.csv")
+    expected = reconciliation(ds, REPORT_YEAR, kpis)
+    assert len(rows) - 1 == len(expected) == 5
+    for row, r in zip(rows[1:], expected.itertuples(), strict=True):
+        assert row[1] == f"{r.return_count:,}" and row[3] == f"{r.report:,}" and row[2] == r.file
+        assert row[5] == (
+            "agrees"
+            if r.difference == 0
+            else f"rows of the file quarantined ({r.rows_quarantined:,}) and left out of the report"
+        )
+    assert expected["ok"].all()
+    # the gaps in the history read: the demo's faults leave records open (a quarantined
+    # row of a later year); each is a count in the annex, as the clean data says
+    text = soup.get_text(" ", strip=True)
+    assert "Gaps in the history" in text
+    w = ds.warnings[(ds.warnings["year"] == REPORT_YEAR)]
+    gaps = w[w["rule"].isin(["history_gap", "missing_year_folder", "input_gap"])]
+    caption = "Gaps in the history read for 2021/22"
+    tables = [t for t in soup.find_all("table") if t.caption.get_text(" ", strip=True) == caption]
+    if len(gaps):
+        body = tables[0].find("tbody").find_all("tr")
+        assert [tr.find(["th", "td"]).get_text(" ", strip=True) for tr in body] == list(
+            gaps["value"]
+        )
+        assert all(
+            v.split(" ")[0].isdigit() for v in gaps.loc[gaps["rule"] == "history_gap", "value"]
+        )
+    else:
+        assert not tables
+        assert "No year folder, input or record is missing from the history read" in text

@@ -158,3 +158,18 @@ def test_the_project_settings_give_a_plausible_demo_population():
 def test_child_population_and_targets_are_validated_at_the_door(data, fragment):
     with pytest.raises(SettingsError, match=fragment):
         settings_from_dict(data)
+
+
+def test_not_supplied_names_core_returns_only_once_each():
+    """Issue #25: a council that does not supply a core return says so; anything else is a
+    settings error naming the value."""
+    from iro_analysis.settings import SettingsError, settings_from_dict
+
+    assert settings_from_dict({"not_supplied": ["cin_census"]}).not_supplied == ("cin_census",)
+    assert settings_from_dict({}).not_supplied == ()
+    with pytest.raises(SettingsError, match="'pep' is none of"):
+        settings_from_dict({"not_supplied": ["pep"]})
+    with pytest.raises(SettingsError, match="listed twice"):
+        settings_from_dict({"not_supplied": ["reviews", "reviews"]})
+    with pytest.raises(SettingsError, match="'not_supplied' must be list"):
+        settings_from_dict({"not_supplied": "reviews"})

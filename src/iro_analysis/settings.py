@@ -117,8 +117,7 @@ class Settings:
     # The council's own targets, kpi_id -> number, used first when rating a KPI.
     targets: Mapping[str, float] = field(default_factory=FrozenMap)
     committee: CommitteeSettings = field(default_factory=CommitteeSettings)
-    # Core returns the council does not supply (CORE_INPUTS names): without this, a core
-    # return missing from the reporting year's folder stops the build (issue #25).
+    # Core returns (CORE_INPUTS) the council does not supply; any other missing stops a build.
     not_supplied: tuple[str, ...] = ()
 
     def population(self, year: int) -> int | None:
@@ -250,21 +249,14 @@ def settings_from_dict(
 
 
 def _not_supplied(where: str, value: Any) -> tuple[str, ...]:
-    """`not_supplied`: a list of CORE_INPUTS names, each at most once."""
-    items = [] if value is None else value
-    _expect(where, "not_supplied", items, list)
-    out: list[str] = []
-    for item in items:
-        name = _expect(f"{where}: not_supplied", "item", item, str)
-        if name not in CORE_INPUTS:
-            raise SettingsError(
-                f"{where}: not_supplied: {name!r} is not a core return; the core returns are "
-                f"{', '.join(CORE_INPUTS)} (the IRO extracts are optional already)"
-            )
-        if name in out:
-            raise SettingsError(f"{where}: not_supplied: {name!r} is listed twice")
-        out.append(name)
-    return tuple(out)
+    """`not_supplied`: a list of distinct CORE_INPUTS names."""
+    items = _expect(where, "not_supplied", [] if value is None else value, list)
+    for name in items:
+        if _expect(f"{where}: not_supplied", "item", name, str) not in CORE_INPUTS:
+            raise SettingsError(f"{where}: not_supplied: {name!r} is none of {CORE_INPUTS}")
+    if len(set(items)) < len(items):
+        raise SettingsError(f"{where}: not_supplied: a return is listed twice: {items!r}")
+    return tuple(items)
 
 
 def _committee(where: str, c: Any) -> CommitteeSettings:

@@ -69,6 +69,7 @@ from iro_analysis.ingest.quarantine import (
     facts_of,
     quarantine_of,
     warnings_of,
+    without_left_out_plans,
 )
 from iro_analysis.ingest.rules import (
     CIN_ELEMENTS,
@@ -277,6 +278,7 @@ def build_dataset(
     fill_xml_lines(parts)
     accounting = accounting_of(parts)
     tables = {t: dedup_latest([p for p in parts if p.table == t], t) for t in S.CLEAN_TABLES}
+    tables["cp_reviews"] = without_left_out_plans(tables["cp_reviews"], tables["cp_plans"], parts)
     supplied_all = pd.concat(supplied, ignore_index=True)
     if year is not None:
         file_warnings.extend(history_warnings(tables, supplied_all, years, int(year)))

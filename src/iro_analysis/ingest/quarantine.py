@@ -230,6 +230,23 @@ def dedup_latest(parts: list[Part], table: str) -> pd.DataFrame:
     return df.sort_values(key, kind="stable").reset_index(drop=True)
 
 
+def without_left_out_plans(cp_reviews: pd.DataFrame, cp_plans: pd.DataFrame, parts) -> pd.DataFrame:
+    """CP reviews (unioned over the years) without those of a plan that was left out
+    because a later census quarantined it (`dedup_latest`): the plan's record goes, with
+    its review conferences, rather than an older version standing in."""
+    key = ["LAchildID", "CPPstartDate"]
+    kept = [p.kept()[key] for p in parts if p.table == "cp_plans" and len(p.typed)]
+    if not kept or not len(cp_reviews):
+        return cp_reviews
+    ever = pd.MultiIndex.from_frame(pd.concat(kept, ignore_index=True).drop_duplicates())
+    now = pd.MultiIndex.from_frame(cp_plans[key])
+    left_out = ever.difference(now)
+    if not len(left_out):
+        return cp_reviews
+    mine = pd.MultiIndex.from_frame(cp_reviews[key])
+    return cp_reviews.loc[~mine.isin(left_out)].reset_index(drop=True)
+
+
 def apply_window_rules(parts: list[Part]) -> None:
     """Rows dated outside their own folder's collection year are quarantined
     (`outside_collection_year`, `ingest.authority.WINDOW_RULES`)."""

@@ -13,6 +13,7 @@ from iro_analysis.report import html
 from iro_analysis.report.breakdowns import BREAKDOWNS, breakdown_mask
 from iro_analysis.report.context import ReportContext, manifest_parameters
 from iro_analysis.report.format import _fmt, _markdown, _year_label
+from iro_analysis.report.history import HISTORY_RULES, history_table, own_return_table
 from iro_analysis.report.templating import render
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ def _section_data_quality(ctx: ReportContext) -> Markup:
         unread=_unread_table(ds, ctx.year.year, label),
         warnings=_warnings_table(ds, ctx.year.year, label),
         reconciliation=_reconciliation_table(ds, ctx.year.year, label),
-        own_return=_own_return_table(ctx),
-        history=_history_table(ds, ctx.year.year),
+        own_return=own_return_table(ctx),
+        history=history_table(ds, ctx.year.year),
         not_supplied=(
             "The council does not supply these returns (settings, not_supplied): "
             + ", ".join(ctx.settings.not_supplied)
@@ -148,69 +149,6 @@ def _reconciliation_table(ds: Dataset, year: int, label: str) -> Markup:
     t = t[["measure", "first_source", "first", "second_source", "second", "difference", "note"]]
     t.columns = ["Measure", "Source", "Count", "Compared with", "Count", "Difference", "Note"]
     return html.table(t, f"The same events counted in two returns, {label}")
-
-
-# Warning rules shown in the history table rather than among the files' warnings.
-HISTORY_RULES = ("missing_year_folder", "input_gap", "history_gap")
-
-
-def _own_return_table(ctx: ReportContext) -> Markup:
-    """The report's figures beside what the year's own 903 and census say alone
-    (`kpis.reconcile`; a difference its quarantined rows do not explain stopped the build)."""
-    r = ctx.reconciliation
-    if r is None or not len(r):
-        return Markup()
-    t = pd.DataFrame(
-        {
-            "Measure": [ctx.title(k) for k in r["kpi_id"]],
-            "The year's own return": [f"{int(v):,}" for v in r["return_count"]],
-            "File": r["file"].tolist(),
-            "This report": [f"{int(v):,}" for v in r["report"]],
-            "Difference": [f"{int(v):+,}" if v else "0" for v in r["difference"]],
-            "Why": [
-                "agrees"
-                if d == 0
-                else f"rows of the file quarantined ({q:,}) and left out of the report"
-                for d, q in zip(r["difference"], r["rows_quarantined"], strict=True)
-            ],
-        }
-    )
-    return html.table(t, f"The {ctx.year.label} figures beside the year's own return")
-
-
-def _history_table(ds: Dataset, year: int) -> Markup:
-    """Gaps in the history the year's figures read: a year folder missing, an input
-    supplied one year and not the next, records an earlier folder left open that the year's
-    file does not hold (children counted, never named), and the measures they affect."""
-    from iro_analysis.contract.schema import WARNING_RULES
-    from iro_analysis.ingest.authority import AUTHORITY_INPUT
-    from iro_analysis.kpis.definitions import KPI_DEFINITIONS
-
-    w = _year_warnings(ds, year)
-    h = w[w["rule"].isin(HISTORY_RULES)] if len(w) else w
-    if not len(h):
-        return Markup()
-
-    def families(inputs: set[str]) -> str:
-        fam = [d.family for d in KPI_DEFINITIONS.values() if inputs & set(d.inputs)]
-        return ", ".join(dict.fromkeys(fam)) or "none"
-
-    timeliness = {"reviews", "cin_census", "episodes"}
-    rows = []
-    for r in h.itertuples(index=False):
-        if r.rule == "history_gap":
-            affected = families({AUTHORITY_INPUT.get(r.table, r.table)})
-        elif r.rule == "input_gap":
-            affected = families({r.table})
-        else:
-            affected = families(timeliness)
-        rows.append([str(r.value), WARNING_RULES.get(r.rule, r.rule), affected])
-    return html.raw_table(
-        ["What", "Meaning", "Measures whose history it affects"],
-        rows,
-        f"Gaps in the history read for {_year_label(year)}",
-        css="data text",
-    )
 
 
 def _year_warnings(ds: Dataset, year: int) -> pd.DataFrame:
