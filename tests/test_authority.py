@@ -40,6 +40,7 @@ def _warnings(ds, rule: str) -> pd.DataFrame:
     return w[w["rule"] == rule].reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_the_years_own_file_says_who_was_looked_after(raw, tmp_path):
     """A3, open in 2020's file and absent since, is not looked after at 31 March 2022."""
     assert _cla(raw, tmp_path) == {
@@ -58,6 +59,7 @@ def test_a_record_left_open_by_an_earlier_folder_is_a_history_gap(raw):
     assert "A3" not in " ".join(ds.warnings["value"].astype(str))  # counts, never ids
 
 
+@pytest.mark.slow
 def test_a_missing_middle_year_moves_no_figure(raw, tmp_path):
     """Issue row 1: the 2021 ssda903/ folder missing. 2020's open episodes (A2, A3) never
     close, but the 2022 file does not hold them: still 2 at 31 March (the old reading: 4)."""
@@ -101,6 +103,7 @@ def test_a_symlinked_file_is_refused_without_reading_it(raw, tmp_path):
     assert "first line" not in str(err.value)
 
 
+@pytest.mark.slow
 def test_a_quarantined_older_row_never_lets_an_older_version_stand_in(raw, tmp_path):
     """Issue row 2: A2's 2021 row (DEC 15/10/2020) has an impossible DECOM and is
     quarantined; 2020's open version of A2 must not count A2 at 31 March 2022."""
@@ -114,6 +117,7 @@ def test_a_quarantined_older_row_never_lets_an_older_version_stand_in(raw, tmp_p
     assert _cla(raw, tmp_path)["cla_at_31_march"] == 2
 
 
+@pytest.mark.slow
 def test_a_quarantined_row_with_a_readable_key_blocks_the_older_version(raw, tmp_path):
     """A2's 2021 row keeps its key (CHILD, DECOM) but has an unknown REC: the record is left
     out of 2021 rather than 2020's open version standing in (2021: A1 only at 31 March)."""
@@ -127,6 +131,7 @@ def test_a_quarantined_row_with_a_readable_key_blocks_the_older_version(raw, tmp
     assert k["cla_at_31_march"] == 1  # A1; A2 neither counted open nor as its 2020 self
 
 
+@pytest.mark.slow
 def test_a_later_years_files_change_nothing(raw, tmp_path):
     """Issue row 4: 2023's folder (a late correction ceasing A1 on 31 March 2022) arrives;
     2022's figures and clean tables are those built before it arrived."""
@@ -224,6 +229,7 @@ def test_an_iro_extract_in_the_903_folder_is_named_with_where_it_belongs(raw):
         build_dataset(raw, year=2022)
 
 
+@pytest.mark.slow
 def test_one_loader_never_reads_a_stale_clean_year(raw, tmp_path):
     """Issue row 8: after a raw edit, every reader of a clean year (the analysts' API, the
     validate step's loader, the KPI command's) sees the edit: one freshness rule, the raw
@@ -251,6 +257,7 @@ def test_one_loader_never_reads_a_stale_clean_year(raw, tmp_path):
     assert explore.processed_is_current(2022, raw, processed)
 
 
+@pytest.mark.slow
 def test_a_small_file_mostly_quarantined_fails_the_quarantine_gate(raw):
     """Issue row 7: a disputes.csv of 7 rows, 5 unreadable, passed because the gate ignored
     files under 20 rows. At least 3 quarantined rows make the share count."""

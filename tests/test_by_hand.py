@@ -68,6 +68,7 @@ def test_notebooks_run_by_hand_with_defaults_leave_the_published_report_unchange
     assert (tmp_path / "processed" / "2022").is_dir()  # cleaned from the settings' raw folder
 
 
+@pytest.mark.slow
 def test_settings_decide_every_folder_and_go_before_or_after_the_command(tmp_path, capsys):
     raw = tmp_path / "elsewhere" / "raw"
     shutil.copytree(Path(__file__).parent / "fixtures" / "kpis" / "raw", raw)

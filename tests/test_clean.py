@@ -57,6 +57,7 @@ def test_parse_dates_accepts_uk_and_iso_only():
     assert got.iloc[3:].isna().all()
 
 
+@pytest.mark.slow
 def test_quarantine_finds_every_broken_row(ds):
     q = ds.quarantine
     got = sorted(
@@ -161,6 +162,7 @@ def test_latest_year_wins_across_years(ds):
     ]
 
 
+@pytest.mark.slow
 def test_oc2_is_kept_per_year(tmp_path):
     raw = copy_raw(tmp_path)
     (raw / "2021" / "ssda903" / "oc2.csv").write_text(
@@ -222,6 +224,7 @@ def test_empty_or_binary_csv_is_an_error_naming_the_file(tmp_path, content, mess
     assert str(p) in str(exc.value)
 
 
+@pytest.mark.slow
 def test_header_only_file_is_supplied_with_no_rows(tmp_path):
     raw = copy_raw(tmp_path)
     (raw / "2022" / "iro" / "meetings.csv").write_text(",".join(S.MEETINGS.columns) + "\n")
@@ -232,6 +235,7 @@ def test_header_only_file_is_supplied_with_no_rows(tmp_path):
     assert acc.tolist() == [0, 0, 0, 0]
 
 
+@pytest.mark.slow
 def test_garbage_in_every_date_and_code_column_is_all_quarantined(tmp_path):
     raw = copy_raw(tmp_path)
     rows = [",".join(["C1" if c == "CHILD" else "??" for c in S.EPISODES.columns])] * 1
@@ -249,6 +253,7 @@ def test_garbage_in_every_date_and_code_column_is_all_quarantined(tmp_path):
     assert set(q.loc[q["rule"] == "unparseable_date", "column"]) == {"DECOM", "DEC"}
 
 
+@pytest.mark.slow
 def test_duplicated_header_rows_are_quarantined_as_malformed(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2022" / "iro" / "pep.csv"
@@ -259,6 +264,7 @@ def test_duplicated_header_rows_are_quarantined_as_malformed(tmp_path):
     assert len(d["pep"]) == 2
 
 
+@pytest.mark.slow
 def test_cp1252_file_is_read(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2022" / "ssda903" / "header.csv"
@@ -275,6 +281,7 @@ def test_truncated_census_is_an_error(tmp_path):
         build_dataset(raw)
 
 
+@pytest.mark.slow
 def test_unexpected_namespace_reads_the_same(tmp_path, ds):
     raw = copy_raw(tmp_path)
     p = raw / "2022" / "cin_census.xml"
@@ -291,6 +298,7 @@ def test_unexpected_namespace_reads_the_same(tmp_path, ds):
 TEXT = st.text(max_size=12)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(TEXT, TEXT, TEXT, TEXT, TEXT, TEXT), min_size=0, max_size=8))
 def test_arbitrary_text_rows_are_kept_or_quarantined(rows):
@@ -314,6 +322,7 @@ def test_arbitrary_text_rows_are_kept_or_quarantined(rows):
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 @given(st.lists(st.tuples(TEXT, TEXT), min_size=0, max_size=6))
 def test_arbitrary_text_in_a_csv_file_balances(tmp_path_factory, rows):
     base = tmp_path_factory.mktemp("prop")
@@ -343,6 +352,7 @@ def test_arbitrary_text_in_a_csv_file_balances(tmp_path_factory, rows):
 # --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_clean_writes_parquet_that_loads_back_identically(tmp_path, ds):
     out = tmp_path / "processed"
     run_clean(2022, RAW, out)
@@ -363,6 +373,7 @@ def test_run_clean_writes_parquet_that_loads_back_identically(tmp_path, ds):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp folders left
 
 
+@pytest.mark.slow
 def test_failed_write_leaves_previous_output_untouched(tmp_path, monkeypatch):
     out = tmp_path / "processed"
     run_clean(2022, RAW, out)
@@ -389,6 +400,7 @@ def test_load_processed_missing_names_the_folder(tmp_path):
         load_processed(2022, tmp_path)
 
 
+@pytest.mark.slow
 def test_cli_main_cleans_and_reports(tmp_path, capsys):
     args = argparse.Namespace(year=2022, raw_dir=RAW, processed_dir=tmp_path)
     assert clean.cli_main(args) == 0
@@ -398,6 +410,7 @@ def test_cli_main_cleans_and_reports(tmp_path, capsys):
     assert (tmp_path / "2022" / "episodes.parquet").is_file()
 
 
+@pytest.mark.slow
 def test_parallel_reading_gives_the_same_dataset(monkeypatch, ds):
     monkeypatch.setattr(clean, "PARALLEL_BYTES", 0)
     par = build_dataset(RAW)

@@ -15,6 +15,9 @@ from iro_analysis.contract import schema as S
 from iro_analysis.ingest.clean import CIN_ELEMENTS, build_dataset
 from iro_analysis.validate.suites import validate_dataset
 
+# Great Expectations suites, a whole region or the demo council: not the unit tier.
+pytestmark = pytest.mark.slow
+
 YEARS = [2020, 2021, 2022]
 
 
@@ -35,6 +38,7 @@ def _base(file: str) -> str:
     return file.split("#", 1)[0]
 
 
+@pytest.mark.slow
 def test_every_injected_fault_kind_occurs(demo):
     _, manifest, _ = demo
     kinds = Counter(e["kind"] for e in manifest)
@@ -42,6 +46,7 @@ def test_every_injected_fault_kind_occurs(demo):
     assert not missing, f"the demo data has no fault of kind(s) {missing}: the test proves nothing"
 
 
+@pytest.mark.slow
 def test_quarantined_faults_are_found_at_their_file_and_line(demo):
     _, manifest, ds = demo
     q = ds.quarantine
@@ -78,6 +83,7 @@ def test_exact_duplicates_are_counted_per_file(demo):
     assert got == expected
 
 
+@pytest.mark.slow
 def test_kept_faults_are_normalised_and_kept(demo):
     _, manifest, ds = demo
     q = ds.quarantine
@@ -115,6 +121,7 @@ def test_cp1252_file_is_read(demo):
         assert acc.loc[(e["year"], e["file"]), "rows_read"] == len(lines)
 
 
+@pytest.mark.slow
 def test_accounting_balances_and_critical_expectations_pass(demo):
     _, _, ds = demo
     acc = ds.accounting

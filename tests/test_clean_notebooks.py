@@ -72,6 +72,7 @@ def test_clean_then_validate_notebooks_run(tmp_path):
     assert "it/s" not in outputs and "Calculating Metrics" not in outputs  # no GX progress bars
 
 
+@pytest.mark.slow
 def test_old_parameters_fail_in_the_check_cell(tmp_path):
     import papermill as pm
 

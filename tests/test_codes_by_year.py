@@ -64,6 +64,7 @@ def outcome(p) -> str:
         (2018, "REC", "E45", "quarantined"),
     ],
 )
+@pytest.mark.slow
 def test_episode_codes_by_year(year, column, code, expected):
     assert outcome(part("episodes", year, **{column: code})) == expected
 

@@ -125,6 +125,7 @@ def cin_frames(root: Path, years=YEARS) -> dict[str, pd.DataFrame]:
 # ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_contract_file_is_written_with_exact_columns(clean_dir):
     for y in YEARS:
         ydir = clean_dir / str(y)
@@ -204,6 +205,7 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     generate(a, [2021, 2022], seed=11, scale=150, fault_rate=0.02)
@@ -241,6 +243,7 @@ def test_cli_uses_settings_for_unset_options(tmp_path, capsys):
     assert doc["seed"] == 42  # config/settings.yaml demo.seed
 
 
+@pytest.mark.slow
 def test_903_format_xml_writes_one_xml_and_no_903_csvs(tmp_path):
     from iro_analysis.cli import main
     from iro_analysis.ingest.ssda903_xml import read_903_xml
@@ -548,6 +551,7 @@ def review_timeliness(root: Path, years) -> pd.DataFrame:
     return r.assign(due=due, on_time=r["review"] <= due)
 
 
+@pytest.mark.slow
 def test_reviews_follow_reg33_cadence_exactly_without_lateness(tmp_path):
     p = replace(DemoParams(), review_late_prob=0.0, rcpc_late_prob=0.0)
     generate(tmp_path, [2021, 2022], seed=9, scale=300, fault_rate=0, params=p)
@@ -567,6 +571,7 @@ def test_reviews_follow_reg33_cadence_exactly_without_lateness(tmp_path):
     assert len(rev) > 100 and (rev["date"] <= due).all()
 
 
+@pytest.mark.slow
 def test_review_lateness_matches_the_parameter(medium_dir):
     t = review_timeliness(medium_dir, list(range(2019, 2025)))
     assert len(t) > 5000
@@ -637,6 +642,7 @@ def test_advocate_involved_whenever_an_advocate_speaks(clean_dir):
     assert len(j) == len(adv) and (j["advocate_involved"] == "Y").all()
 
 
+@pytest.mark.slow
 def test_disputes_carry_forward_while_open(clean_dir):
     d21, d22 = read_csv(clean_dir, 2021, "disputes"), read_csv(clean_dir, 2022, "disputes")
     for y, d in ((2021, d21), (2022, d22)):
@@ -740,6 +746,7 @@ def test_feedback_quotes_survive_csv_quoting(clean_dir):
 # ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_medium_is_calibrated_to_national_figures(medium_dir):
     p = DemoParams()
     cp = cin_frames(medium_dir, list(range(2018, 2025)))
@@ -825,6 +832,7 @@ def manifests(root: Path) -> list[dict]:
     return out
 
 
+@pytest.mark.slow
 def test_every_fault_kind_is_injected(faulty_dir):
     kinds = {e["kind"] for e in manifests(faulty_dir)}
     assert kinds == set(S.FAULT_KINDS)
@@ -834,6 +842,7 @@ def test_every_fault_kind_is_injected(faulty_dir):
             assert e["kind"] in FAULT_SPEC[table]
 
 
+@pytest.mark.slow
 def test_every_manifest_fault_is_in_the_files(faulty_dir):
     known = set()
     for y in YEARS:
@@ -924,6 +933,7 @@ def test_no_unlisted_fault_in_the_files(faulty_dir):
                 pd.to_datetime(v, format="%d/%m/%Y")  # raises on anything else
 
 
+@pytest.mark.slow
 def test_medium_optional_extracts_are_plausible(medium_dir):
     header = all_years(medium_dir, "header", list(range(2018, 2025)))
     assert len(header)

@@ -45,6 +45,7 @@ def every_contract_year(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_demo_writes_each_years_dfe_codes(every_contract_year):
     for y in contract_years():
         c = load_contract(y)

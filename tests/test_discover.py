@@ -64,6 +64,7 @@ def assert_same_kpis(raw: Path, reference: dict[int, pd.DataFrame]):
     return ds
 
 
+@pytest.mark.slow
 def test_tables_named_anyhow_are_read_by_their_columns(tmp_path, reference):
     raw = copy_raw(tmp_path)
     names = {
@@ -85,6 +86,7 @@ def test_tables_named_anyhow_are_read_by_their_columns(tmp_path, reference):
     assert set(ds.accounting["file"]) >= {"ssda903/Reviews.csv", "ssda903/2023-header.csv"}
 
 
+@pytest.mark.slow
 def test_extra_and_absent_optional_columns_are_tolerated_with_warnings(tmp_path, reference):
     raw = copy_raw(tmp_path)
     for y in YEARS:
@@ -103,6 +105,7 @@ def test_extra_and_absent_optional_columns_are_tolerated_with_warnings(tmp_path,
     assert ds["header"]["MOTHER"].isna().all()
 
 
+@pytest.mark.slow
 def test_files_matching_no_table_are_listed_as_present_but_not_read(tmp_path, reference):
     raw = copy_raw(tmp_path)
     y = raw / "2023"
@@ -154,6 +157,7 @@ def test_the_project_s_own_files_are_not_listed(tmp_path):
     assert found.unread == []
 
 
+@pytest.mark.slow
 def test_census_from_another_year_is_refused_naming_both(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "cin_census.xml"
@@ -170,6 +174,7 @@ def test_census_from_another_year_is_refused_naming_both(tmp_path):
     assert "2022/23" in msg and "ReferenceDate 2023-03-31 (and Year 2023)" in msg
 
 
+@pytest.mark.slow
 def test_census_reference_date_decides_its_year_and_a_year_that_disagrees_warns(tmp_path):
     """DfE's CIN validator takes the collection year from ReferenceDate; two of DfE's own
     published samples give `Year` as the year before (issue #25)."""
@@ -183,6 +188,7 @@ def test_census_reference_date_decides_its_year_and_a_year_that_disagrees_warns(
     assert w["value"].iloc[0].startswith("Year 2022 with ReferenceDate 2023-03-31")
 
 
+@pytest.mark.slow
 def test_census_with_the_right_year_but_another_reference_date_is_refused(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "cin_census.xml"
@@ -191,6 +197,7 @@ def test_census_with_the_right_year_but_another_reference_date_is_refused(tmp_pa
         build_dataset(raw)
 
 
+@pytest.mark.slow
 def test_census_named_otherwise_is_found_by_its_root(tmp_path, reference):
     raw = copy_raw(tmp_path)
     (raw / "2022" / "cin_census.xml").rename(raw / "2022" / "CIN Census 2022.XML")
@@ -205,6 +212,7 @@ def test_two_census_files_are_an_error_naming_both(tmp_path):
     assert "cin_census.xml" in str(exc.value) and "census_copy.xml" in str(exc.value)
 
 
+@pytest.mark.slow
 def test_a_2025_return_with_sex_m_reads(tmp_path, capsys):
     raw = FIXTURES / "returns" / "sex_m_2025"
     ds = build_dataset(raw)
@@ -218,6 +226,7 @@ def test_a_2025_return_with_sex_m_reads(tmp_path, capsys):
     assert kpis.loc["cla_reviews_held", "value"] == 2
 
 
+@pytest.mark.slow
 def test_every_header_row_quarantined_gives_no_traceback(tmp_path, capsys):
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURES / "returns" / "sex_m_2025", raw)
@@ -264,6 +273,7 @@ HEADER_NAMES = st.sampled_from(
     st.sampled_from(["data.csv", "Episodes.CSV", "reviews_2022.csv", "x.txt"]),
     st.text(max_size=30),
 )
+@pytest.mark.slow
 def test_any_file_in_ssda903_is_read_listed_or_refused_by_name(names, filename, body):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "raw" / "2022" / "ssda903"
@@ -316,6 +326,7 @@ def _as_903_xml(raw: Path) -> None:
         write_903_xml(tables, folder / "SSDA903 return.xml")
 
 
+@pytest.mark.slow
 def test_the_same_903_as_xml_gives_identical_kpis(tmp_path, reference):
     raw = copy_raw(tmp_path)
     _as_903_xml(raw)

@@ -113,6 +113,7 @@ def test_reviews_at_31_march(ds):
     assert working_days_between(D("2023-03-31"), D("2023-05-16")) > 20
 
 
+@pytest.mark.slow
 def test_review_due_on_the_as_at_date_is_due_and_overdue_the_next_day(ds):
     # C4's review 2 is due on Wed 29 March 2023.
     on = rows(lists_at(ds, "2023-03-29")["reviews-overdue-or-due"], *REVIEW_COLS)
@@ -231,6 +232,7 @@ def test_disputes_at_31_march(ds):
     # raised 3 Mar 2023: wd(3 Mar, 31 Mar) = 20, not more than 20. D4 resolved 20 Mar.
 
 
+@pytest.mark.slow
 def test_dispute_resolved_on_the_date_and_bank_holiday_in_the_20_working_days(ds):
     # D2 (C5) raised Thu 1 Sep 2022, resolved Mon 10 Oct 2022. The State Funeral
     # (19 Sep) is not a working day: wd(1 Sep, 30 Sep) = 20, so not yet listed on
@@ -360,6 +362,7 @@ def _read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow
 def test_cli_writes_workbook_and_csvs_under_restricted(tmp_path, capsys):
     restricted = tmp_path / "restricted"
     rc = cli.main(
@@ -420,6 +423,7 @@ def test_cli_writes_workbook_and_csvs_under_restricted(tmp_path, capsys):
     assert due.number_format == "DD/MM/YYYY" and due.value.year == 2023
 
 
+@pytest.mark.slow
 def test_cli_as_at_names_the_files_and_refuses_a_date_outside_the_year(tmp_path, capsys):
     common = ["--year", "2023", "--raw-dir", str(KPI_RAW), "--processed-dir", str(tmp_path / "p")]
     restricted = ["--restricted-dir", str(tmp_path / "restricted")]
@@ -460,6 +464,7 @@ def test_cli_refuses_a_restricted_folder_inside_the_reports_folder(tmp_path, cap
     assert not (paths.REPORTS_DIR / "x").exists()
 
 
+@pytest.mark.slow
 def test_no_published_report_folder_may_hold_the_lists(tmp_path):
     # Were the lists staged for reports/<YEAR>/, the publication allow-list refuses every
     # one of them, so a report build would stop rather than publish them.
@@ -489,6 +494,7 @@ def test_no_published_report_folder_may_hold_the_lists(tmp_path):
     assert set(files) <= set(bad) and "exceptions/" in bad
 
 
+@pytest.mark.slow
 def test_rewriting_a_date_replaces_its_files(tmp_path):
     restricted = tmp_path / "restricted"
     args = [

@@ -95,6 +95,7 @@ def test_a_misspelt_parameter_fails_in_the_check_cell(demo):
         )
 
 
+@pytest.mark.slow
 def test_load_year_cleans_again_when_the_raw_data_changed(demo, tmp_path):
     import shutil
 
@@ -112,6 +113,7 @@ def test_load_year_cleans_again_when_the_raw_data_changed(demo, tmp_path):
     assert explore.processed_is_current(YEAR, raw, processed)
 
 
+@pytest.mark.slow
 def test_check_kpi_and_drills_agree_with_the_package(ds):
     ctx = explore.context(ds, YEAR)
     kpis = explore.kpis(ds, YEAR)
@@ -143,6 +145,7 @@ def test_check_kpi_and_drills_agree_with_the_package(ds):
             assert len(explore.drill(ctx, name, cat)) == n, (name, cat)
 
 
+@pytest.mark.slow
 def test_exception_lists_agree_with_the_kpis_on_the_demo(ds):
     ctx = explore.context(ds, YEAR)
     kpis = explore.kpis(ds, YEAR)
@@ -169,6 +172,7 @@ def guide_examples() -> list[str]:
     return re.findall(r"```python\n(.*?)```", GUIDE.read_text(encoding="utf-8"), flags=re.S)
 
 
+@pytest.mark.slow
 def test_the_guide_examples_run(demo, monkeypatch):
     import matplotlib.pyplot as plt
 

@@ -86,11 +86,13 @@ def stops(raw: Path, year: int, settings: Settings = SMALL) -> str:
     return str(exc.value)
 
 
+@pytest.mark.slow
 def test_two_like_years_pass_every_gate(tmp_path):
     report = validate_dataset(build_dataset(copy_raw(tmp_path)), 2023, SMALL)
     assert report.ok, report.failure_message()
 
 
+@pytest.mark.slow
 def test_the_kpi_fixture_s_empty_pep_file_is_caught():
     """The KPI fixture's 2022 pep.csv has a header and no rows: exactly what the gate is for."""
     report = validate_dataset(build_dataset(KPI_RAW), 2022, SMALL)
@@ -98,6 +100,7 @@ def test_the_kpi_fixture_s_empty_pep_file_is_caught():
     assert "iro/pep.csv: a supplied file with no data rows (check rows_read, 2022)" in msg
 
 
+@pytest.mark.slow
 def test_reviews_with_a_header_and_no_rows_stop_the_build(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "ssda903" / "reviews.csv"
@@ -106,6 +109,7 @@ def test_reviews_with_a_header_and_no_rows_stop_the_build(tmp_path):
     assert "ssda903/reviews.csv: a supplied file with no data rows (check rows_read, 2023)" in msg
 
 
+@pytest.mark.slow
 def test_a_census_with_an_empty_children_list_stops_the_build(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "cin_census.xml"
@@ -115,6 +119,7 @@ def test_a_census_with_an_empty_children_list_stops_the_build(tmp_path):
     assert "cin_census.xml#Child: a supplied file with no data rows" in msg
 
 
+@pytest.mark.slow
 def test_month_first_review_dates_stop_the_build_saying_so(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "ssda903" / "reviews.csv"
@@ -130,6 +135,7 @@ def test_month_first_review_dates_stop_the_build_saying_so(tmp_path):
     assert "ssda903/reviews.csv: dates look month-first (MM/DD/YYYY)" in msg
 
 
+@pytest.mark.slow
 def test_a_table_that_lost_half_its_rows_stops_the_build(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "iro" / "meetings.csv"
@@ -140,6 +146,7 @@ def test_a_table_that_lost_half_its_rows_stops_the_build(tmp_path):
     assert "iro/meetings.csv: the number of rows moved more than the limit" in msg
 
 
+@pytest.mark.slow
 def test_years_validated_together_keep_their_own_gates(tmp_path):
     """`make reports` runs the table suites once for every year (validate_years): a gate
     that fails on 2023's files fails 2023 only, and the GX projects hold their own year's."""
@@ -165,6 +172,7 @@ def test_years_validated_together_keep_their_own_gates(tmp_path):
     assert {"iro_analysis-file_facts.json", "iro_analysis-episodes.json"} <= stored(2023)
 
 
+@pytest.mark.slow
 def test_a_table_that_lost_half_its_children_stops_the_build(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "ssda903" / "header.csv"
@@ -174,6 +182,7 @@ def test_a_table_that_lost_half_its_children_stops_the_build(tmp_path):
     assert "ssda903/header.csv" in msg and "the number of children moved more" in msg
 
 
+@pytest.mark.slow
 def test_a_stray_quote_stops_the_build_naming_the_file(tmp_path):
     """One `"` at the start of a disputes line: the line is quarantined (the others read)
     and the build stops, since the export itself is broken."""
@@ -186,6 +195,7 @@ def test_a_stray_quote_stops_the_build_naming_the_file(tmp_path):
     assert "iro/disputes.csv: a line with an unmatched double quote" in msg
 
 
+@pytest.mark.slow
 def test_a_mostly_quarantined_file_stops_the_build(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "iro" / "pep.csv"
@@ -195,6 +205,7 @@ def test_a_mostly_quarantined_file_stops_the_build(tmp_path):
     assert "iro/pep.csv: more of the file quarantined than the limit allows" in msg
 
 
+@pytest.mark.slow
 def test_an_accepted_anomaly_lets_only_that_gate_and_file_through(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "iro" / "meetings.csv"
@@ -212,12 +223,14 @@ def test_an_accepted_anomaly_lets_only_that_gate_and_file_through(tmp_path):
     assert not report.ok  # accepted for another year only
 
 
+@pytest.mark.slow
 def test_gates_skip_small_tables_with_the_default_limits():
     facts = file_facts(build_dataset(KPI_RAW), 2023, GateLimits())
     assert facts["row_change"].isna().all() and facts["quarantined_share"].isna().all()
     assert set(GATES) <= set(facts.columns)
 
 
+@pytest.mark.slow
 def test_a_census_of_another_year_stops_cleaning_naming_both(tmp_path):
     """The ReferenceDate decides the census's year, as DfE's CIN validator does (a `Year`
     alone that disagrees is a warning: tests/test_discover.py)."""
@@ -234,6 +247,7 @@ def test_a_census_of_another_year_stops_cleaning_naming_both(tmp_path):
         build_dataset(raw)
 
 
+@pytest.mark.slow
 def test_conflicting_dates_of_birth_are_a_warning_with_a_count_only(tmp_path):
     raw = copy_raw(tmp_path)
     p = raw / "2023" / "ssda903" / "reviews.csv"
@@ -250,6 +264,7 @@ def test_conflicting_dates_of_birth_are_a_warning_with_a_count_only(tmp_path):
     assert child not in str(report.to_dict())
 
 
+@pytest.mark.slow
 def test_reconciliation_counts_the_same_events_in_two_returns():
     ds = build_dataset(KPI_RAW)
     r = reconcile(ds, 2023).set_index("measure")
@@ -271,6 +286,7 @@ def test_reconciliation_counts_the_same_events_in_two_returns():
     )
 
 
+@pytest.mark.slow
 def test_the_kpis_command_checks_with_the_gates_of_its_settings_file(tmp_path, capsys):
     """`iro-analysis kpis --settings F` applies F's gate limits: the same halved table
     passes the default limits (tiny tables are not compared) and stops under F's."""

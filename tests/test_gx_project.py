@@ -7,12 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from iro_analysis import paths
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.settings import Settings
 from iro_analysis.validate import gx_project
 from iro_analysis.validate.suites import all_suites, validate_dataset
+
+# Great Expectations suites, a whole region or the demo council: not the unit tier.
+pytestmark = pytest.mark.slow
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 
@@ -24,6 +28,7 @@ def test_committed_suites_are_current(tmp_path):
     assert len(gx_project.suite_files(paths.PROJECT_ROOT)) == len(all_suites())
 
 
+@pytest.mark.slow
 def test_checkpoints_give_the_ephemeral_results_and_keep_them(tmp_path):
     ds = build_dataset(RAW)
     quick = validate_dataset(ds, 2022, Settings())

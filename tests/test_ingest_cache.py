@@ -224,6 +224,7 @@ def test_bad_input_still_fails_naming_the_file_and_is_not_cached(tmp_path):
     assert [p for p in entries(c) if p.name.endswith(key)]  # its CSVs read fine
 
 
+@pytest.mark.slow
 def test_run_clean_caches_under_processed_and_reuses_it(tmp_path, calls):
     out = tmp_path / "processed"
     first = run_clean(2022, FIXTURE_RAW, out)
@@ -235,6 +236,7 @@ def test_run_clean_caches_under_processed_and_reuses_it(tmp_path, calls):
     assert_same_dataset(first, clean.load_processed(2022, out))
 
 
+@pytest.mark.slow
 def test_parallel_reading_with_a_warm_cache_gives_the_same_dataset(tmp_path, monkeypatch):
     c = tmp_path / "_cache"
     reference = build_dataset(FIXTURE_RAW)

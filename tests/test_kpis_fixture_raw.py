@@ -41,11 +41,13 @@ def cleaned():
     return build_dataset(RAW)
 
 
+@pytest.mark.slow
 def test_cleaner_keeps_every_row(cleaned):
     assert cleaned.quarantine.empty
     assert cleaned.years == [2022, 2023, 2024]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year", [2022, 2023, 2024])
 def test_kpis_from_raw_equal_the_hand_built_dataset(cleaned, year):
     pd.testing.assert_frame_equal(
@@ -61,6 +63,7 @@ def test_kpis_from_raw_match_hand_computed_values(cleaned):
         assert row(df, kpi_id) == want, kpi_id
 
 
+@pytest.mark.slow
 def test_cli_writes_kpis_csv(tmp_path, capsys):
     out = tmp_path / "kpis.csv"
     assert main(["kpis", "--year", "2023", "--raw-dir", str(RAW), "--out", str(out)]) == 0
@@ -77,6 +80,7 @@ def test_cli_fails_clearly_without_the_year(capsys):
     assert "no raw folder for 2019" in err and "2022, 2023, 2024" in err
 
 
+@pytest.mark.slow
 def test_cli_fails_clearly_when_the_year_supports_no_kpi(tmp_path, capsys):
     # A 2025 folder with no input files (2024's files give history only), from a council
     # whose settings say it supplies none of the core returns (issue #25: otherwise each
@@ -91,6 +95,7 @@ def test_cli_fails_clearly_when_the_year_supports_no_kpi(tmp_path, capsys):
     assert "supports no KPI for 2025" in err and "Children looked after: episodes" in err
 
 
+@pytest.mark.slow
 def test_cli_names_each_missing_core_return_and_where_it_belongs(tmp_path, capsys):
     shutil.copytree(RAW / "2024", tmp_path / "2024")
     (tmp_path / "2025").mkdir()
@@ -107,6 +112,7 @@ def test_cli_names_each_missing_core_return_and_where_it_belongs(tmp_path, capsy
         assert f"list '{name}' under not_supplied in the settings" in err
 
 
+@pytest.mark.slow
 def test_cli_json(tmp_path):
     out = tmp_path / "kpis.json"
     args = ["kpis", "--year", "2024", "--raw-dir", str(RAW), "--out", str(out), "--format", "json"]

@@ -256,6 +256,7 @@ def test_a_malformed_feedback_line_never_copies_its_text(tmp_path):
     assert "secret" not in bad["value"].iloc[0] and S.WITHHELD_FREE_TEXT in bad["value"].iloc[0]
 
 
+@pytest.mark.slow
 def test_quotes_never_reach_the_published_validation_results(ds, tmp_path):
     from iro_analysis.settings import Settings
     from iro_analysis.validate.suites import validate_dataset, write_report

@@ -37,6 +37,7 @@ OPTIONAL_ROWS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table", list(S.RAW_CSVS))
 def test_a_stray_quote_costs_one_line_in_every_csv(tmp_path, table):
     raw = tmp_path / "raw"
@@ -59,6 +60,7 @@ def test_a_stray_quote_costs_one_line_in_every_csv(tmp_path, table):
     assert q[["line", "rule"]].values.tolist() == [[2, "malformed_record"]]
 
 
+@pytest.mark.slow
 def test_a_stray_quote_in_a_large_file_is_one_malformed_line(tmp_path):
     """No 'field larger than field limit': the quote would swallow megabytes otherwise."""
     raw = tmp_path / "raw"

@@ -64,6 +64,7 @@ def test_item_without_a_status_is_an_error():
         parse_progress(text)
 
 
+@pytest.mark.slow
 def test_priorities_met_from_the_narrative(tmp_path):
     ds = scenario.dataset()
     path = tmp_path / "2023.md"
@@ -84,6 +85,7 @@ def test_priorities_met_from_the_narrative(tmp_path):
     assert "priorities_met" not in compute_kpis(ds, 2023, narrative_path=missing)["kpi_id"].values
 
 
+@pytest.mark.slow
 def test_default_narrative_is_reports_narrative_year(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "NARRATIVE_DIR", tmp_path)
     (tmp_path / "2023.md").write_text(NARRATIVE, encoding="utf-8")

@@ -198,6 +198,7 @@ def test_empty_history():
 # --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_compute_kpis_rates_against_last_year_and_england():
     ds = scenario.dataset()
     df = compute_kpis(ds, 2023).set_index("kpi_id")

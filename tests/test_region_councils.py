@@ -42,6 +42,7 @@ def test_la_codes_are_dfe_three_digit_codes_with_their_source():
     assert 150 <= len(df) <= 165  # England's 153 live councils and a few former ones
 
 
+@pytest.mark.slow
 def test_generate_region_is_deterministic_by_seed(tmp_path):
     a = generate_region(tmp_path / "a", 2, seed=3, years=[2022], sizes=[15, 25])
     b = generate_region(tmp_path / "b", 2, seed=3, years=[2022], sizes=[15, 25])

@@ -80,6 +80,7 @@ def _assert_equal_to_pandas(root, councils: dict, year: int, settings=None) -> p
     return sql
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year", SCENARIO_YEARS)
 def test_sql_equals_pandas_on_the_scenario(scenario_store, year):
     root, councils = scenario_store
@@ -88,6 +89,7 @@ def test_sql_equals_pandas_on_the_scenario(scenario_store, year):
     assert sql["year"].eq(year).all()
 
 
+@pytest.mark.slow
 def test_sql_equals_pandas_with_pn4_not_participation(scenario_store):
     root, councils = scenario_store
     settings = Settings(pn4_counts_as_participation=False)
@@ -145,6 +147,7 @@ def small_region(tmp_path_factory):
     return root, councils
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year", [2021, 2022])
 def test_sql_equals_pandas_on_a_generated_region(small_region, year):
     root, councils = small_region
@@ -152,6 +155,7 @@ def test_sql_equals_pandas_on_a_generated_region(small_region, year):
     assert set(sql["la_code"]) == {*councils, POOLED}
 
 
+@pytest.mark.slow
 def test_pooled_rows_sum_the_councils(small_region):
     root, councils = small_region
     sql = pooled_kpis(root, 2022)

@@ -12,6 +12,9 @@ import pytest
 from iro_analysis.region import report as rr
 from tests._env import needs_browser
 
+# Great Expectations suites, a whole region or the demo council: not the unit tier.
+pytestmark = pytest.mark.slow
+
 FIXTURE = Path(__file__).parent / "fixtures" / "region"
 YEAR = 2022
 HOSTILE = '<script>alert("x")</script> & Co'
@@ -211,6 +214,7 @@ def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_pages_written(built):
     names = sorted(p.name for p in built.iterdir())
     assert names == [f"council-{c}.html" for c in ("301", "302", "303", "304")] + ["index.html"]
@@ -272,6 +276,7 @@ def test_council_names_are_escaped(built):
     assert "<title>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co: benchmarking" in page
 
 
+@pytest.mark.slow
 def test_rebuild_is_byte_identical(built, tmp_path):
     again = tmp_path / "b"
     again.mkdir()
@@ -295,6 +300,7 @@ def test_pages_pass_the_browser_and_accessibility_checks(built, page, sections, 
     assert len(result.toc_links) == sections and all(result.toc_links.values())
 
 
+@pytest.mark.slow
 def test_a_large_regions_council_pages_link_to_the_index_plots(tmp_path):
     """Above `council_charts_up_to` councils a council page draws no plots of its own (each
     would redraw every council); it keeps its at-a-glance table and links to each

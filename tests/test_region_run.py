@@ -28,6 +28,9 @@ from iro_analysis.region.run import (
     run_region,
 )
 
+# Great Expectations suites, a whole region or the demo council: not the unit tier.
+pytestmark = pytest.mark.slow
+
 YEAR = 2022
 COPY = "202"  # Camden: a copy of the first council, so every child id collides
 
@@ -72,6 +75,7 @@ def _rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+@pytest.mark.slow
 def test_each_council_equals_its_own_kpis_run(region, capsys):
     published = _rows((region["out"] / "region_kpis.csv").read_text(encoding="utf-8"))
     exact_file = region["tmp"] / "restricted" / "region" / str(YEAR) / "region_kpis.csv"
@@ -97,6 +101,7 @@ def test_each_council_equals_its_own_kpis_run(region, capsys):
         assert council_exact.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_pooled_rows_are_sums_of_the_councils_rows(region):
     exact_file = region["tmp"] / "restricted" / "region" / str(YEAR) / "region_kpis.csv"
     df = pd.read_csv(exact_file, dtype={"la_code": str})
@@ -254,6 +259,7 @@ def test_the_single_council_layout_ignores_council_folders(tmp_path):
     assert [p for p, _ in hash_inputs(raw)] == ["2022/a.csv"]
 
 
+@pytest.mark.slow
 def test_a_failing_council_stops_the_run_naming_council_and_file(region, tmp_path):
     raw = tmp_path / "raw"
     shutil.copytree(region["raw"] / region["codes"][1], raw / "873")

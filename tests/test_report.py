@@ -324,6 +324,7 @@ def test_breakdown_not_supplied_is_marked():
     assert "not supplied" in report.breakdown_block(_ctx_with_breakdown(None), "drp_by_theme")
 
 
+@pytest.mark.slow
 def test_misspelt_papermill_parameter_stops_the_notebook(tmp_path):
     with pytest.raises(build.BuildError, match=r"step 'report' failed in cell .*yaer"):
         pipeline.run_notebook(

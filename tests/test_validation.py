@@ -25,6 +25,9 @@ from iro_analysis.validate.suites import (
     validate_years,
 )
 
+# Great Expectations suites, a whole region or the demo council: not the unit tier.
+pytestmark = pytest.mark.slow
+
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 # The fixture's small files are mostly quarantined on purpose (its settings say why).
 SETTINGS_FILE = RAW.parent / "settings.yaml"
@@ -41,6 +44,7 @@ def report(ds):
     return validate_dataset(ds, 2022, SETTINGS)
 
 
+@pytest.mark.slow
 def test_the_default_quarantine_gate_stops_the_fixtures_mostly_quarantined_small_files(ds):
     """Issue #25: a file with at least 3 quarantined rows and a share above 5% stops the
     build however few rows it has; the fixture's three such files are named."""
@@ -84,6 +88,7 @@ def test_one_suite_per_table_covering_keys_codes_and_dates():
     assert "fte" in {c.column for c in suite_checks("workforce")}
 
 
+@pytest.mark.slow
 def test_clean_fixture_passes_every_critical_check(report):
     assert list(report.results.columns) == list(RESULT_COLUMNS)
     assert report.ok, report.failure_message()
@@ -92,6 +97,7 @@ def test_clean_fixture_passes_every_critical_check(report):
     report.raise_for_critical()  # does not raise
 
 
+@pytest.mark.slow
 def test_faults_fail_critical_checks_with_a_useful_message(ds):
     rep = validate_dataset(broken(ds), 2022, SETTINGS)
     crit = rep.critical_failures
@@ -114,6 +120,7 @@ def test_faults_fail_critical_checks_with_a_useful_message(ds):
     assert row["unexpected_count"] == 1 and row["sample"] == []  # a count, never the child
 
 
+@pytest.mark.slow
 def test_wrong_dtype_and_missing_column_are_critical(ds):
     tables = dict(ds.tables)
     tables["pep"] = tables["pep"].astype({"pep_date": "str"}).drop(columns=[S.SOURCE_YEAR])
@@ -125,6 +132,7 @@ def test_wrong_dtype_and_missing_column_are_critical(ds):
     assert cols["sample"] == [S.SOURCE_YEAR]
 
 
+@pytest.mark.slow
 def test_several_years_at_once_give_each_year_what_it_gives_alone(ds, report):
     """`make reports` validates every year of one history with the table suites run once:
     each year's results are exactly those of validating that year alone (the gates differ
@@ -151,6 +159,7 @@ def test_json_and_html_are_written(report, tmp_path):
     assert "orphan_child" in html  # the quarantine summary
 
 
+@pytest.mark.slow
 def test_cli_validate_cleans_first_then_writes_reports(tmp_path, capsys):
     code = main(
         [
@@ -173,6 +182,7 @@ def test_cli_validate_cleans_first_then_writes_reports(tmp_path, capsys):
     assert (tmp_path / "reports" / "2022" / "data-quality.html").is_file()
 
 
+@pytest.mark.slow
 def test_cli_validate_exits_non_zero_on_a_critical_failure(ds, tmp_path, capsys):
     # faults the cleaner would have quarantined, in a processed folder that claims to be
     # current for RAW (its freshness key forged), so the loader reads it as it stands

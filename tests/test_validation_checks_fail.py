@@ -14,6 +14,9 @@ from iro_analysis.contract import schema as S
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.validate.suites import pandas_checks, run_gx_suites, suite_checks
 
+# Great Expectations suites, a whole region or the demo council: not the unit tier.
+pytestmark = pytest.mark.slow
+
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 BAD_TEXT = "NOT_A_CODE"
 
@@ -67,6 +70,7 @@ def broken(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return out
 
 
+@pytest.mark.slow
 def test_every_expectation_of_every_suite_can_fail(ds):
     tables = {t: broken(ds.tables[t], t) for t in S.CLEAN_TABLES}
     results = run_gx_suites(tables)
