@@ -55,7 +55,9 @@ def test_a_record_left_open_by_an_earlier_folder_is_a_history_gap(raw):
     ds = build_dataset(raw, year=2022)
     gaps = _warnings(ds, "history_gap")
     assert gaps[["year", "file", "table"]].values.tolist() == [[2022, "2020/", "episodes"]]
-    assert gaps["value"][0].startswith("1 open at 31 March 2020")
+    assert gaps["value"][0] == (
+        "1 child with an episode open at 31 March 2020 in 2020's episodes, absent from 2022's"
+    )
     assert "A3" not in " ".join(ds.warnings["value"].astype(str))  # counts, never ids
 
 
@@ -68,7 +70,9 @@ def test_a_missing_middle_year_moves_no_figure(raw, tmp_path):
     assert _cla(raw, tmp_path)["cla_during_year"] == 3
     ds = build_dataset(raw, year=2022)
     gaps = _warnings(ds, "history_gap")
-    assert gaps["value"].str.startswith("2 open at 31 March 2020").tolist() == [True]
+    assert gaps["value"].str.startswith(
+        "2 children with an episode open at 31 March 2020"
+    ).tolist() == [True]
     cut = _warnings(ds, "input_gap")
     assert sorted(cut["table"]) == ["episodes", "header", "reviews"]
     assert set(cut["value"]) == {f"{t} supplied in 2020 but not in 2021" for t in cut["table"]}

@@ -197,7 +197,9 @@ def history_warnings(
                         f"{name} supplied in {y} but not in {nxt}",
                     )
                 )
+    what = {"episodes": "an episode", "cp_plans": "a plan", "disputes": "a dispute"}
     for r in history_gaps(tables, supplied, year).itertuples():
+        who = ("IRO post", "IRO posts") if r.table == "workforce" else ("child", "children")
         out.append(
             (
                 int(year),
@@ -206,7 +208,8 @@ def history_warnings(
                 r.table,
                 None,
                 "history_gap",
-                f"{r.children} open at 31 March {r.folder_year} in the {r.folder_year} "
+                f"{r.children} {who[r.children != 1]} with {what.get(r.table, 'a record')} "
+                f"open at 31 March {r.folder_year} in {r.folder_year}'s "
                 f"{AUTHORITY_INPUT[r.table]}, absent from {year}'s",
             )
         )
