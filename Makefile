@@ -125,6 +125,10 @@ bench: $(STAMP) ## run the benchmarks and write benchmarks/results.md
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/region.py
 
+.PHONY: bench-tests
+bench-tests: $(STAMP) ## time make test-fast and make test and write their section of benchmarks/results.md
+	$(PY) benchmarks/test_suite.py
+
 lock: ## regenerate requirements.lock from pyproject.toml in a throwaway venv
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv && .lockvenv/bin/pip install --quiet --upgrade pip
 	.lockvenv/bin/pip install --quiet ".[dev]"
