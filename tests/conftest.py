@@ -54,6 +54,24 @@ def build_root(tmp_path_factory, demo_raw) -> Path:
     return root
 
 
+@pytest.fixture
+def built_copy(tmp_path, build_root) -> Path:
+    """A writable copy of the session's workspace, its 2022 report already built (raw,
+    processed, reports/2022, restricted/2022): for a test that needs a previous good build
+    to rebuild, break or kill, without paying for one. Rebuilding it from the same raw
+    files reuses its clean data and validation (build/reuse.py)."""
+    root = tmp_path / "built"
+    shutil.copytree(build_root / "raw", root / "raw")
+    shutil.copytree(build_root / "processed", root / "processed")
+    for kind in ("reports", "restricted"):
+        shutil.copytree(
+            build_root / kind / str(REPORT_YEAR),
+            root / kind / str(REPORT_YEAR),
+            ignore=shutil.ignore_patterns("screenshots"),
+        )
+    return root
+
+
 @pytest.fixture(scope="session")
 def built_report(build_root) -> Path:
     """The HTML of the report built once for the session."""
@@ -65,8 +83,8 @@ def built_report(build_root) -> Path:
 # Fixtures that build the demo council or its report: a test that uses one is `slow`, and
 # the report's tests run on one worker (`xdist_group`), so under pytest-xdist the report
 # is built once (`make test` runs `-n 2 --dist loadgroup`).
-SLOW_FIXTURES = frozenset({"demo_raw", "build_root", "built_report"})
-BUILD_FIXTURES = frozenset({"build_root", "built_report"})
+SLOW_FIXTURES = frozenset({"demo_raw", "build_root", "built_report", "built_copy"})
+BUILD_FIXTURES = frozenset({"build_root", "built_report", "built_copy"})
 
 
 def pytest_collection_modifyitems(config, items) -> None:

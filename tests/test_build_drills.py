@@ -79,9 +79,8 @@ def test_missing_optional_file_is_marked_not_supplied(tmp_path, demo_raw):
     )  # a defined KPI without data reads "not supplied"
 
 
-def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_raw):
-    root = _workspace(tmp_path, demo_raw)
-    _build(root)
+def test_corrupted_raw_file_stops_the_build_and_touches_nothing(built_copy):
+    root = built_copy  # a good build already in place
     before_reports = _snapshot(root / "reports" / str(REPORT_YEAR))
     before_restricted = _snapshot(root / "restricted" / str(REPORT_YEAR))
     before_processed = _snapshot(root / "processed")
@@ -110,11 +109,10 @@ def test_corrupted_raw_file_stops_the_build_and_touches_nothing(tmp_path, demo_r
     assert not list((root / "restricted").glob(".build-*"))
 
 
-def test_killed_build_leaves_previous_report_and_data_intact(tmp_path, demo_raw):
+def test_killed_build_leaves_previous_report_and_data_intact(built_copy):
     from iro_analysis.ingest.clean import load_processed
 
-    root = _workspace(tmp_path, demo_raw)
-    _build(root)
+    root = built_copy  # a good build already in place
     before = _snapshot(root / "reports" / str(REPORT_YEAR))
     cmd = [
         sys.executable,
@@ -207,10 +205,12 @@ def test_two_years_built_at_once_do_not_corrupt_each_other(tmp_path, demo_raw):
         assert f",{y}," in kpis
 
 
-def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, demo_raw):
+def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, built_copy):
     """`make report FORMAT=pdf` then `make report`: the PDF survives only an unchanged report."""
-    root = _workspace(tmp_path, demo_raw)
-    html = _build(root)
+    root = built_copy  # a plain build already in place
+    html = root / "reports" / str(REPORT_YEAR) / build.report_filename(REPORT_YEAR)
+    for printed in (root / "reports" / str(REPORT_YEAR)).glob("*.pdf"):
+        printed.unlink()  # the session's build printed its PDFs: start from a plain build
     # As if built with FORMAT=pdf (the rule does not depend on Chromium, absent on some hosts).
     pdf = html.with_suffix(".pdf")
     pdf.write_bytes(b"%PDF-1.7 printed from this HTML")
