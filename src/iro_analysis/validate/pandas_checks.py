@@ -189,3 +189,32 @@ def _completed_years(born: pd.Series, on: pd.Series) -> pd.Series:
         (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
     )
     return years - before_birthday.astype("Int64")
+
+
+INPUTS_TABLE = "inputs"  # the results' table name of the core-returns check
+
+
+def core_inputs_check(ds: Dataset, year: int, not_supplied=()) -> pd.DataFrame:
+    """One critical result per core return (`schema.CORE_INPUTS`: the 903 header, episodes
+    and reviews, the CIN census): supplied in `year`'s own folder, or named in the settings'
+    `not_supplied` (printed in the annex). A core return missing quietly would read as
+    "not supplied" in the report (issue #25). The sample says where it belongs."""
+    from iro_analysis.contract.schema import CORE_INPUTS
+
+    s = ds.supplied
+    rows = []
+    for name in CORE_INPUTS:
+        hit = s[(s["year"].astype(int) == int(year)) & (s["input"] == name)]
+        present = bool(len(hit)) and bool(hit["present"].iloc[0])
+        ok = present or name in set(not_supplied)
+        where = str(hit["path"].iloc[0]) if len(hit) else f"{year}/"
+        sample = (
+            []
+            if ok
+            else [
+                f"no {name} for {year} (expected at {where}): add the year's file, or list "
+                f"{name!r} under not_supplied in the settings if the council does not supply it"
+            ]
+        )
+        rows.append((INPUTS_TABLE, name, "core_return_supplied", CRITICAL, ok, int(not ok), sample))
+    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))

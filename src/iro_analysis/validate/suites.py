@@ -38,11 +38,12 @@ from iro_analysis.validate.checks import (
     gate_checks,
     suite_checks,
 )
-from iro_analysis.validate.gates import FACTS_TABLE, core_inputs_check, file_facts
+from iro_analysis.validate.gates import FACTS_TABLE, file_facts
 from iro_analysis.validate.gx_run import (
     run_gx_suites,
 )
 from iro_analysis.validate.pandas_checks import (
+    core_inputs_check,
     pandas_checks,
 )
 from iro_analysis.validate.validation_report import (
