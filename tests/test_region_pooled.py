@@ -277,3 +277,27 @@ def test_empty_store_tables_are_empty_views(tmp_path):
     expected = _as_tuples(_pandas_rows(ds, 2023))
     assert _as_tuples(sql.loc[sql["la_code"].eq("101")]) == expected
     assert math.isclose(len(sql), 2 * len(expected))
+
+
+def test_sql_applies_the_years_own_return_as_the_engine_does(tmp_path):
+    """Issue #25 in the region's SQL: the hand-made history (tests/fixtures/authority), whose
+    2022 file does not hold A3 (open since 2020) nor, with 2021's folder removed, A2. The
+    pooled queries end those records before the year as the engine does: 2 children
+    looked after at 31 March 2022, whatever the gaps."""
+    import shutil
+    from pathlib import Path
+
+    from iro_analysis.ingest.clean import build_dataset
+
+    raw = tmp_path / "raw"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "authority" / "raw", raw)
+    shutil.rmtree(raw / "2023")
+    councils = {"101": build_dataset(raw, year=2022)}
+    shutil.rmtree(raw / "2021" / "ssda903")
+    councils["102"] = build_dataset(raw, year=2022)
+    root = tmp_path / "store"
+    for code, d in councils.items():
+        write_council(d, code, root)
+    sql = _assert_equal_to_pandas(root, councils, 2022)
+    at_end = sql[sql["kpi_id"].eq("cla_at_31_march")].set_index("la_code")["value"]
+    assert at_end.to_dict() == {"101": 2.0, "102": 2.0, "region": 4.0}
