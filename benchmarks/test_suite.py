@@ -65,7 +65,7 @@ def render(rows: list[dict]) -> str:
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/test_suite.py` "
         f"(`make bench-tests`) on {os.cpu_count()} cores, each tier once, as the Makefile runs it.",
         "",
-        "| tier | wall (s) | pytest says | target | met | load (1 min, before -> after) |",
+        "| tier | wall (s) | pytest says | target | met | load average 1, 5, 15 min (before -> after) |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
