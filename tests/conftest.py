@@ -85,8 +85,12 @@ def built_report(build_root) -> Path:
 # is built once (`make test` runs `-n 2 --dist loadgroup`).
 SLOW_FIXTURES = frozenset({"demo_raw", "build_root", "built_report", "built_copy"})
 BUILD_FIXTURES = frozenset({"build_root", "built_report", "built_copy"})
+# Module-scoped fixtures that build something costly (a report, a region): their tests run
+# on one worker, so each is built once rather than once per worker that runs one of them.
+MODULE_BUILDS = frozenset({"seeded_build", "region"})
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
@@ -94,6 +98,8 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.slow)
         if used & BUILD_FIXTURES:
             item.add_marker(pytest.mark.xdist_group("demo-report"))
+        elif used & MODULE_BUILDS:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

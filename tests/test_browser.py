@@ -10,7 +10,7 @@ from iro_analysis.build.browser import check_report
 from tests._env import needs_browser
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def page_check(built_report):
     return check_report(built_report, screenshots_dir=built_report.parent / "screenshots")
 
