@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from iro_analysis import paths
-from iro_analysis.build.browser import AXE_JS
+from iro_analysis.pipeline.browser import AXE_JS
 
 HAVE_CHROMIUM = bool(
     shutil.which("chromium") or shutil.which("chromium-browser") or os.environ.get("CHROMIUM_PATH")

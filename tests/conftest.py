@@ -37,7 +37,7 @@ def demo_raw(tmp_path_factory) -> Path:
 def build_root(tmp_path_factory, demo_raw) -> Path:
     """A workspace with its own raw, processed, reports and restricted folders and one built
     report, with its committee PDF where headless Chromium is installed (tests/_env.py)."""
-    from iro_analysis.build import build_report
+    from iro_analysis.pipeline import build_report
     from tests._env import HAVE_CHROMIUM
 
     root = tmp_path_factory.mktemp("build")
@@ -75,7 +75,7 @@ def built_copy(tmp_path, build_root) -> Path:
 @pytest.fixture(scope="session")
 def built_report(build_root) -> Path:
     """The HTML of the report built once for the session."""
-    from iro_analysis.build import report_filename
+    from iro_analysis.pipeline import report_filename
 
     return build_root / "reports" / str(REPORT_YEAR) / report_filename(REPORT_YEAR)
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from iro_analysis.build.browser import check_report
+from iro_analysis.pipeline.browser import check_report
 from tests._env import needs_browser
 
 
@@ -132,7 +132,7 @@ def test_the_first_screen_is_the_front_sheet_and_the_summary_follows(built_repor
     the recommendation follow within it. The summary's three statements (what is working
     well, what the service is worried about, what the Panel is asked to do) come straight
     after it."""
-    from iro_analysis.build.browser import browser
+    from iro_analysis.pipeline.browser import browser
 
     with browser() as b:
         page = b.new_context(viewport={"width": 1280, "height": 900}).new_page()

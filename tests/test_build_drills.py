@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import build
+from iro_analysis import pipeline
 from iro_analysis.errors import IroAnalysisError
 
 from .conftest import REPORT_YEAR
@@ -25,7 +25,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def _build(root: Path, year: int = REPORT_YEAR, **kw) -> Path:
-    return build.build_report(
+    return pipeline.build_report(
         year,
         raw_dir=root / "raw",
         reports_dir=root / "reports",
@@ -88,7 +88,7 @@ def test_corrupted_raw_file_stops_the_build_and_touches_nothing(built_copy):
     episodes.write_bytes(b"\x00\x01\x02PK\x03\x04 not a csv \xff\xfe" * 50)
     logged: list[str] = []
     with pytest.raises(IroAnalysisError) as exc:
-        build.build_report(
+        pipeline.build_report(
             REPORT_YEAR,
             raw_dir=root / "raw",
             reports_dir=root / "reports",
@@ -152,7 +152,7 @@ def test_killed_build_leaves_previous_report_and_data_intact(built_copy):
     assert list((root / "reports").glob(f".build-{REPORT_YEAR}-{proc.pid}"))
     # the next build succeeds and clears the way: the killed build's staging is removed
     logged: list[str] = []
-    build.build_report(
+    pipeline.build_report(
         REPORT_YEAR,
         raw_dir=root / "raw",
         reports_dir=root / "reports",
@@ -208,7 +208,7 @@ def test_two_years_built_at_once_do_not_corrupt_each_other(tmp_path, demo_raw):
 def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, built_copy):
     """`make report FORMAT=pdf` then `make report`: the PDF survives only an unchanged report."""
     root = built_copy  # a plain build already in place
-    html = root / "reports" / str(REPORT_YEAR) / build.report_filename(REPORT_YEAR)
+    html = root / "reports" / str(REPORT_YEAR) / pipeline.report_filename(REPORT_YEAR)
     for printed in (root / "reports" / str(REPORT_YEAR)).glob("*.pdf"):
         printed.unlink()  # the session's build printed its PDFs: start from a plain build
     # As if built with FORMAT=pdf (the rule does not depend on Chromium, absent on some hosts).
@@ -217,7 +217,7 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, built_copy):
     logged: list[str] = []
 
     def rebuild(**kw) -> Path:
-        return build.build_report(
+        return pipeline.build_report(
             REPORT_YEAR,
             raw_dir=root / "raw",
             reports_dir=root / "reports",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from iro_analysis.build.notebooks import warnings_in
+from iro_analysis.pipeline.notebooks import warnings_in
 
 
 def test_warnings_in_finds_only_the_category_on_stderr(tmp_path):

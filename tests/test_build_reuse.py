@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis import paths
-from iro_analysis.build import reuse
-from iro_analysis.build.run import Run
+from iro_analysis.pipeline import reuse
+from iro_analysis.pipeline.run import Run
 from iro_analysis.report.context import KPI_CACHE, kpi_history, kpi_history_cached
 
 YEAR = 2022

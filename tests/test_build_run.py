@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from iro_analysis import paths
-from iro_analysis.build import manifest
-from iro_analysis.build.run import Run
 from iro_analysis.errors import IroAnalysisError
 from iro_analysis.params import RUN_PARAMETERS, load_run
+from iro_analysis.pipeline import manifest
+from iro_analysis.pipeline.run import Run
 from iro_analysis.settings import SettingsError
 
 

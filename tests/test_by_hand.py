@@ -47,7 +47,7 @@ def test_notebooks_run_by_hand_with_defaults_leave_the_published_report_unchange
     the scratch area, never in reports/<YEAR>/."""
     import papermill as pm
 
-    from iro_analysis.build import KERNEL
+    from iro_analysis.pipeline import KERNEL
 
     reports = build_root / "reports"
     before = digest(reports / "2022")
@@ -89,7 +89,7 @@ def test_settings_decide_every_folder_and_go_before_or_after_the_command(tmp_pat
 def test_kernel_is_the_project_s_own():
     import json
 
-    from iro_analysis.build import KERNEL
+    from iro_analysis.pipeline import KERNEL
 
     assert KERNEL == "iro-analysis"
     for nb in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from iro_analysis import paths
-from iro_analysis.build import KERNEL
+from iro_analysis.pipeline import KERNEL
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 NOTEBOOKS = ("01_clean.ipynb", "02_validate.ipynb")
@@ -41,7 +41,7 @@ def test_notebook_shape(name):
 
 
 def _run_file(tmp_path: Path) -> Path:
-    from iro_analysis.build.run import Run
+    from iro_analysis.pipeline.run import Run
 
     run = Run.create(
         2022,

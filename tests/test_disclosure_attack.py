@@ -32,7 +32,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from iro_analysis import report
-from iro_analysis.build.publish import annex_filename
+from iro_analysis.pipeline.publish import annex_filename
 from iro_analysis.report.suppression import SUPPRESSED
 from iro_analysis.settings import Settings
 from iro_analysis.years import ReportingYear

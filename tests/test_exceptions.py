@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from iro_analysis import build, cli, paths
+from iro_analysis import cli, paths, pipeline
 from iro_analysis.analysts.exceptions import (
     EXCEPTION_LISTS,
     as_at_context,
@@ -489,7 +489,7 @@ def test_no_published_report_folder_may_hold_the_lists(tmp_path):
     shutil.copytree(exceptions_dir(2023, restricted), staged / "exceptions")
     for f in exceptions_dir(2023, restricted).iterdir():
         shutil.copy(f, staged / f.name)
-    bad = build.unpublishable(staged, build.PUBLISHED)
+    bad = pipeline.unpublishable(staged, pipeline.PUBLISHED)
     files = [p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()]
     assert set(files) <= set(bad) and "exceptions/" in bad
 

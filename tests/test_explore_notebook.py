@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import build, paths
+from iro_analysis import paths, pipeline
 from iro_analysis.analysts import explore
 from iro_analysis.analysts.exceptions import exception_lists
 
@@ -45,7 +45,7 @@ def test_notebook_shape_and_committed_without_outputs():
     check = "".join(code[1]["source"])
     assert "check_parameters(dict(globals()), explore.EXPLORE_PARAMETERS)" in check
     assert explore.EXPLORE_PARAMETERS == ("year", "raw_dir", "processed_dir")
-    assert nb["metadata"]["kernelspec"]["name"] == build.KERNEL
+    assert nb["metadata"]["kernelspec"]["name"] == pipeline.KERNEL
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= 5
     # Thin: every code cell calls into the package; no global plotting style.
@@ -67,7 +67,7 @@ def test_notebook_runs_on_the_demo(demo):
             "raw_dir": str(demo["raw"]),
             "processed_dir": str(demo["processed"]),
         },
-        kernel_name=build.KERNEL,
+        kernel_name=pipeline.KERNEL,
         cwd=str(demo["root"]),
         progress_bar=False,
     )
@@ -89,7 +89,7 @@ def test_a_misspelt_parameter_fails_in_the_check_cell(demo):
             str(NOTEBOOK),
             str(demo["root"] / "bad.ipynb"),
             parameters={"year": YEAR, "raw_dri": str(demo["raw"])},
-            kernel_name=build.KERNEL,
+            kernel_name=pipeline.KERNEL,
             cwd=str(demo["root"]),
             progress_bar=False,
         )

@@ -40,9 +40,9 @@ def demo_raw(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_code_digest():
-    cache._code_digest.cache_clear()
+    cache.code_digest.cache_clear()
     yield
-    cache._code_digest.cache_clear()
+    cache.code_digest.cache_clear()
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_changed_contract_key_rereads_every_file(tmp_path, demo_raw, calls, monk
     n = len(calls)
     old_keys = {y: cache.contract_key(y) for y in (2020, 2021, 2022)}
     monkeypatch.setattr(cache, "READER_VERSION", cache.READER_VERSION + "-changed")
-    cache._code_digest.cache_clear()
+    cache.code_digest.cache_clear()
     assert all(cache.contract_key(y) != k for y, k in old_keys.items())
     build_dataset(demo_raw, cache_dir=c)
     assert len(calls) == 2 * n
@@ -169,7 +169,7 @@ def test_contract_yaml_is_part_of_the_key(tmp_path, monkeypatch):
     key = cache.contract_key(2022)
     with (contracts / "2020.yaml").open("a", encoding="utf-8") as fh:
         fh.write("\n# edited\n")
-    cache._code_digest.cache_clear()
+    cache.code_digest.cache_clear()
     assert cache.contract_key(2022) != key
 
 

@@ -94,7 +94,7 @@ PIPELINE_FOLDERS = (
     "validate",
     "kpis",
     "report",
-    "build",
+    "pipeline",
     "analysts",
     "demo",
     "region",
@@ -125,7 +125,7 @@ def test_each_pipeline_stage_is_a_subpackage_and_nothing_else_sits_at_the_top():
 
 
 def test_every_subpackage_is_tracked_by_git():
-    """A .gitignore pattern such as `build/` once hid src/iro_analysis/build/ from git."""
+    """A .gitignore pattern such as `build/` once hid the package's build/ folder from git."""
     import shutil
 
     if shutil.which("git") is None or not (paths.PROJECT_ROOT / ".git").exists():

@@ -52,7 +52,7 @@ def contents(report_html) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def destinations(report_pdf) -> dict[str, int]:
-    from iro_analysis.build.pdf import destination_pages
+    from iro_analysis.pipeline.pdf import destination_pages
 
     return destination_pages(report_pdf)
 
@@ -74,7 +74,7 @@ def _outline(reader, items=None, depth=0):
 
 
 def test_running_title_is_escaped():
-    from iro_analysis.build.pdf import header_template
+    from iro_analysis.pipeline.pdf import header_template
 
     out = header_template('<script>alert(1)</script> & "Co" annual report')
     assert "<script" not in out
@@ -85,8 +85,8 @@ def test_running_title_is_escaped():
 def test_a_contents_entry_with_no_heading_in_the_pdf_stops_the_build():
     from pypdf import PdfWriter
 
-    from iro_analysis.build.pdf import _contents_pages
     from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.pipeline.pdf import _contents_pages
 
     writer = PdfWriter()
     writer.add_blank_page(595, 842)
@@ -126,8 +126,8 @@ class _FakePage:
 
 
 def test_the_contents_numbers_are_printed_again_until_no_heading_moves():
-    from iro_analysis.build.pdf import _with_contents_pages, destination_pages
     from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.pipeline.pdf import _with_contents_pages, destination_pages
 
     first = _pdf_with_destination("the-iro-service", 2)
     # writing "2" into the contents pushes the heading to page 3; writing "3" keeps it there
@@ -291,7 +291,7 @@ def _image_placements(reader) -> list[tuple[int, bool]]:
     """(page, whole) for every image drawn: whole when it lies inside the page's printable
     area. An image clipped at the page foot or carried over two pages reaches into the
     margin (the print margins are 16 mm top and bottom)."""
-    from iro_analysis.build.pdf import MARGIN
+    from iro_analysis.pipeline.pdf import MARGIN
 
     top, bottom = (float(MARGIN[k].removesuffix("mm")) * MM for k in ("top", "bottom"))
     drawn = []
@@ -323,7 +323,7 @@ def test_a_chart_taller_than_the_space_left_is_caught(tmp_path):
     from PIL import Image
     from pypdf import PdfReader
 
-    from iro_analysis.build.pdf import html_to_pdf
+    from iro_analysis.pipeline.pdf import html_to_pdf
 
     buf = io.BytesIO()
     Image.new("RGB", (40, 300), "steelblue").save(buf, format="PNG")
@@ -344,7 +344,7 @@ def test_printing_again_gives_the_same_pages(built_report, destinations, tmp_pat
     """The page count and every section's page are stable from one print to the next."""
     from pypdf import PdfReader
 
-    from iro_analysis.build.pdf import destination_pages, html_to_pdf
+    from iro_analysis.pipeline.pdf import destination_pages, html_to_pdf
 
     again = html_to_pdf(built_report, tmp_path / "again.pdf", label="Again, 2021/22")
     assert len(PdfReader(again).pages) == len(PdfReader(built_report.with_suffix(".pdf")).pages)

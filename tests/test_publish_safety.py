@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from iro_analysis import build, cli, report
-from iro_analysis.build import pipeline, publish
+from iro_analysis import cli, pipeline, report
 from iro_analysis.errors import IroAnalysisError
+from iro_analysis.pipeline import orchestrate, publish
 from iro_analysis.report import sections
 from iro_analysis.report.narrative import NarrativeError
 from iro_analysis.settings import Settings
@@ -99,7 +99,7 @@ def assert_inert(html_text: str) -> _Page:
 
 
 def test_pdf_footer_escapes_its_label():
-    from iro_analysis.build.pdf import footer_template
+    from iro_analysis.pipeline.pdf import footer_template
 
     out = footer_template(f"{HOSTILE_COUNCIL}, 2021/22")
     assert (
@@ -136,7 +136,7 @@ def test_report_template_escapes_settings(tmp_path):
     src = tmp_path / "in.ipynb"
     nbformat.write(nb, str(src))
     settings = Settings(council_name=HOSTILE_COUNCIL, report_title=HOSTILE_TITLE)
-    out = build.export_html(src, tmp_path / "out.html", REPORT_YEAR, settings)
+    out = pipeline.export_html(src, tmp_path / "out.html", REPORT_YEAR, settings)
     text = out.read_text(encoding="utf-8")
     assert_inert(text)
     title = text[text.index("<title>") : text.index("</title>")]
@@ -205,7 +205,7 @@ def test_clean_stale_staging_removes_only_dead_builds(tmp_path):
         reused.mkdir()
         os.utime(reused, (time.time() - 3600, time.time() - 3600))
         logged: list[str] = []
-        build.clean_stale_staging(reports, log=logged.append)
+        pipeline.clean_stale_staging(reports, log=logged.append)
         names = sorted(p.name for p in reports.iterdir())
         assert names == sorted(
             [
@@ -226,7 +226,7 @@ def test_clean_stale_staging_removes_only_dead_builds(tmp_path):
 
 
 def test_a_stale_pdf_is_removed_and_a_current_one_kept(tmp_path):
-    name = build.report_filename(REPORT_YEAR)
+    name = pipeline.report_filename(REPORT_YEAR)
     final, staging = tmp_path / "final", tmp_path / "staging"
     final.mkdir()
     staging.mkdir()
@@ -234,19 +234,19 @@ def test_a_stale_pdf_is_removed_and_a_current_one_kept(tmp_path):
     (final / name).with_suffix(".pdf").write_bytes(b"%PDF old")
     (staging / name).write_text("<html>same</html>")
     logged: list[str] = []
-    publish._keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
+    publish.keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
     assert (staging / name).with_suffix(".pdf").read_bytes() == b"%PDF old"
     assert "still current" in logged[-1]
 
     (staging / name).with_suffix(".pdf").unlink()
     (staging / name).write_text("<html>changed</html>")
-    publish._keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
+    publish.keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
     assert not (staging / name).with_suffix(".pdf").exists()
     assert "the PDF was out of date and was removed; rebuild with FORMAT=pdf" in logged[-1]
 
     (final / name).with_suffix(".pdf").unlink()  # no PDF before: nothing to say
     n = len(logged)
-    publish._keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
+    publish.keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
     assert len(logged) == n
 
 
@@ -262,7 +262,7 @@ def test_each_documents_pdf_is_kept_only_while_its_own_html_is_unchanged(tmp_pat
     (staging / report_name).write_text("<html>changed</html>")
     (staging / annex_name).write_text("<html>before</html>")
     logged: list[str] = []
-    publish._keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
+    publish.keep_pdf_if_current(final, staging, REPORT_YEAR, logged.append)
     assert not (staging / report_name).with_suffix(".pdf").exists()
     assert (staging / annex_name).with_suffix(".pdf").read_bytes() == b"%PDF old"
     assert "the PDF was out of date and was removed" in logged[0]
@@ -276,7 +276,7 @@ def _disk_full_workspace(tmp_path: Path, monkeypatch) -> tuple[Path, list[str]]:
         output.write_text("half-written")
         raise OSError(errno.ENOSPC, "No space left on device", str(output))
 
-    monkeypatch.setattr(pipeline, "run_notebook", full_disk)
+    monkeypatch.setattr(orchestrate, "run_notebook", full_disk)
     return tmp_path, []
 
 
@@ -288,8 +288,8 @@ def test_a_full_disk_is_one_build_error_naming_the_step(tmp_path, monkeypatch):
         processed_dir=root / "p",
         restricted_dir=root / "restricted",
     )
-    with pytest.raises(build.BuildError) as exc:
-        build.build_report(REPORT_YEAR, log=logged.append, **kw)
+    with pytest.raises(pipeline.BuildError) as exc:
+        pipeline.build_report(REPORT_YEAR, log=logged.append, **kw)
     msg = str(exc.value)
     assert "step 'clean'" in msg and "no space left" in msg and "01_clean.ipynb" in msg
     failed = root / "restricted" / f".failed-{REPORT_YEAR}"  # notebooks are child-level
@@ -298,8 +298,8 @@ def test_a_full_disk_is_one_build_error_naming_the_step(tmp_path, monkeypatch):
     assert not list((root / "reports").iterdir())
     # a second failure replaces the first: only the latest is kept
     (failed / "marker").write_text("first failure")
-    with pytest.raises(build.BuildError):
-        build.build_report(REPORT_YEAR, log=logged.append, **kw)
+    with pytest.raises(pipeline.BuildError):
+        pipeline.build_report(REPORT_YEAR, log=logged.append, **kw)
     assert not (failed / "marker").exists()
     assert [p.name for p in (root / "restricted").iterdir()] == [f".failed-{REPORT_YEAR}"]
     assert not list((root / "reports").iterdir())
@@ -355,7 +355,7 @@ def test_a_code_narrative_is_refused_before_anything_runs(tmp_path):
         "{{ lipsum.__globals__['os'].popen('touch " + str(PWNED) + "').read() }}\n"
     )
     with pytest.raises(NarrativeError) as exc:
-        build.build_report(
+        pipeline.build_report(
             REPORT_YEAR,
             raw_dir=tmp_path / "raw",
             reports_dir=tmp_path / "reports",
@@ -387,7 +387,7 @@ def test_hostile_settings_and_narrative_build_an_inert_report(tmp_path, demo_raw
     )
     narrative = tmp_path / "narrative.md"
     narrative.write_text(MARKUP_NARRATIVE)
-    path = build.build_report(
+    path = pipeline.build_report(
         REPORT_YEAR,
         raw_dir=tmp_path / "raw",
         reports_dir=tmp_path / "reports",

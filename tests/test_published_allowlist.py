@@ -1,7 +1,7 @@
 """Safe to publish: reports/<YEAR>/ is built from an allow-list, its KPI files keep the
 report's disclosure control, and no child identifier reaches any published file.
 
-The fast tests check `_publish`'s allow-list and the masked KPI files on a hand-made
+The fast tests check `publish_folder`'s allow-list and the masked KPI files on a hand-made
 context; the slow test builds one small demo report from raw data seeded with warnings
 (conflicting dates of birth, a bad code, an unknown column, a file not read) and scans
 everything under reports/ for every identifier and date of birth in the raw data.
@@ -19,9 +19,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from iro_analysis import build, report
-from iro_analysis.build import publish
-from iro_analysis.build.publish import annex_filename
+from iro_analysis import pipeline, report
+from iro_analysis.pipeline import publish
+from iro_analysis.pipeline.publish import annex_filename
 from iro_analysis.report.suppression import SUPPRESSED
 
 from .conftest import REPORT_YEAR
@@ -53,8 +53,8 @@ def _stage(folder: Path, names: list[str]) -> Path:
 
 def test_everything_on_the_allow_list_is_published(tmp_path):
     staging = _stage(tmp_path / "staging", EVERY_PUBLISHED)
-    assert build.unpublishable(staging, build.PUBLISHED) == []
-    publish._publish(staging, tmp_path / "2022", build.PUBLISHED)
+    assert pipeline.unpublishable(staging, pipeline.PUBLISHED) == []
+    publish.publish_folder(staging, tmp_path / "2022", pipeline.PUBLISHED)
     assert (tmp_path / "2022" / "kpis.csv").read_text() == "kpis.csv"
 
 
@@ -74,8 +74,8 @@ def test_everything_on_the_allow_list_is_published(tmp_path):
 def test_publish_refuses_anything_not_on_the_allow_list_naming_it(tmp_path, extra):
     final = _stage(tmp_path / "2022", ["kpis.csv"])  # the report published before
     staging = _stage(tmp_path / "staging", [*EVERY_PUBLISHED, extra])
-    with pytest.raises(build.BuildError, match=re.escape(extra.split("/")[0])) as exc:
-        publish._publish(staging, final, build.PUBLISHED)
+    with pytest.raises(pipeline.BuildError, match=re.escape(extra.split("/")[0])) as exc:
+        publish.publish_folder(staging, final, pipeline.PUBLISHED)
     assert "not on the list of what may be published" in str(exc.value)
     assert sorted(p.name for p in final.iterdir()) == ["kpis.csv"]  # nothing changed
     assert staging.is_dir()
@@ -86,15 +86,15 @@ def test_publish_refuses_links_and_empty_folders(tmp_path):
     (tmp_path / "secret.csv").write_text("CHILD\n1234567\n")
     (staging / "manifest.json").symlink_to(tmp_path / "secret.csv")  # a link: never
     (staging / "notebooks").mkdir()
-    assert build.unpublishable(staging, build.PUBLISHED) == ["manifest.json", "notebooks/"]
-    with pytest.raises(build.BuildError, match="manifest.json, notebooks/ are not"):
-        publish._publish(staging, tmp_path / "2022", build.PUBLISHED)
+    assert pipeline.unpublishable(staging, pipeline.PUBLISHED) == ["manifest.json", "notebooks/"]
+    with pytest.raises(pipeline.BuildError, match="manifest.json, notebooks/ are not"):
+        publish.publish_folder(staging, tmp_path / "2022", pipeline.PUBLISHED)
     assert not (tmp_path / "2022").exists()
 
 
 def test_a_restricted_folder_is_published_without_the_list(tmp_path):
     staging = _stage(tmp_path / "staging", ["notebooks/01_clean.ipynb", "kpis.csv"])
-    publish._publish(staging, tmp_path / "restricted-2022", None)
+    publish.publish_folder(staging, tmp_path / "restricted-2022", None)
     assert (tmp_path / "restricted-2022" / "notebooks" / "01_clean.ipynb").is_file()
 
 
@@ -105,8 +105,8 @@ def test_a_restricted_folder_keeps_what_the_build_does_not_make(tmp_path):
     )
     staging = _stage(tmp_path / "staging", ["notebooks/03_annual_report.ipynb", "kpis.csv"])
     (staging / "kpis.csv").write_text("new")
-    assert publish._carry_over(final, staging) == ["exceptions", "my-notes.txt"]
-    publish._publish(staging, final, None)
+    assert publish.carry_over(final, staging) == ["exceptions", "my-notes.txt"]
+    publish.publish_folder(staging, final, None)
     files = sorted(p.relative_to(final).as_posix() for p in final.rglob("*") if p.is_file())
     assert files == [
         "exceptions/overdue-reviews.csv",
@@ -196,7 +196,7 @@ def test_published_kpis_xlsx_masks_the_year_and_leaves_per_code_history_out(tmp_
 
 
 def test_write_outputs_puts_the_exact_kpis_in_the_restricted_folder(tmp_path, monkeypatch):
-    from iro_analysis.build import manifest
+    from iro_analysis.pipeline import manifest
 
     ctx = _kpi_ctx(tmp_path)
     monkeypatch.setattr(manifest, "build_manifest", lambda *a, **k: {"ok": True})
@@ -374,7 +374,7 @@ def seeded_build(tmp_path_factory, demo_raw) -> Path:
     shutil.copytree(demo_raw, root / "raw")
     seeded = _seed(root / "raw")
     logged: list[str] = []
-    build.build_report(
+    pipeline.build_report(
         REPORT_YEAR,
         raw_dir=root / "raw",
         reports_dir=root / "reports",
@@ -422,7 +422,7 @@ def test_the_scan_finds_a_planted_identifier(seeded_build, tmp_path):
     copy = tmp_path / str(REPORT_YEAR)
     shutil.copytree(seeded_build / "reports" / str(REPORT_YEAR), copy)
     child = sorted(i for i in ids if i.isdigit())[0]
-    html = copy / build.report_filename(REPORT_YEAR)
+    html = copy / pipeline.report_filename(REPORT_YEAR)
     html.write_text(html.read_text(encoding="utf-8") + f"<p>Child {child}.</p>", encoding="utf-8")
     with open(copy / "kpis.csv", "a", encoding="utf-8") as f:
         f.write("note,2022,born 14 February 2009,,\n")
@@ -438,9 +438,9 @@ def test_the_scan_finds_a_planted_identifier(seeded_build, tmp_path):
 @pytest.mark.slow
 def test_only_the_allow_list_is_published_and_the_rest_is_restricted(seeded_build):
     published = seeded_build / "reports" / str(REPORT_YEAR)
-    assert build.unpublishable(published, build.PUBLISHED) == []
+    assert pipeline.unpublishable(published, pipeline.PUBLISHED) == []
     assert {p.name for p in published.iterdir()} >= {
-        build.report_filename(REPORT_YEAR),
+        pipeline.report_filename(REPORT_YEAR),
         "kpis.csv",
         "kpis.xlsx",
         "manifest.json",

@@ -290,7 +290,7 @@ def test_rebuild_is_byte_identical(built, tmp_path):
 @needs_browser
 @pytest.mark.parametrize(("page", "sections"), [("index.html", 8), ("council-302.html", 7)])
 def test_pages_pass_the_browser_and_accessibility_checks(built, page, sections, tmp_path):
-    from iro_analysis.build.browser import check_report
+    from iro_analysis.pipeline.browser import check_report
 
     result = check_report(built / page, tmp_path / "screenshots")
     assert result.problems == []

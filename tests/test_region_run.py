@@ -250,7 +250,7 @@ def test_region_run_checks_its_folders_at_the_door(tmp_path):
 
 
 def test_the_single_council_layout_ignores_council_folders(tmp_path):
-    from iro_analysis.build.run import hash_inputs
+    from iro_analysis.pipeline.run import hash_inputs
 
     raw = _year_folders(tmp_path, "2021", "2022", "202/2022")
     (raw / "2022" / "a.csv").write_text("x\n", encoding="utf-8")

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from iro_analysis import build, report
-from iro_analysis.build import pipeline
-from iro_analysis.build.publish import annex_filename
+from iro_analysis import pipeline, report
 from iro_analysis.errors import IroAnalysisError
+from iro_analysis.pipeline import orchestrate
+from iro_analysis.pipeline.publish import annex_filename
 from iro_analysis.report.catalogue import sections_in
 from iro_analysis.report.format import _slug
 from iro_analysis.report.narrative import format_value
@@ -326,9 +326,9 @@ def test_breakdown_not_supplied_is_marked():
 
 @pytest.mark.slow
 def test_misspelt_papermill_parameter_stops_the_notebook(tmp_path):
-    with pytest.raises(build.BuildError, match=r"step 'report' failed in cell .*yaer"):
-        pipeline.run_notebook(
-            "report", build.REPORT_NOTEBOOK, tmp_path / "out.ipynb", {"yaer": 2021}
+    with pytest.raises(pipeline.BuildError, match=r"step 'report' failed in cell .*yaer"):
+        orchestrate.run_notebook(
+            "report", pipeline.REPORT_NOTEBOOK, tmp_path / "out.ipynb", {"yaer": 2021}
         )
 
 
@@ -337,7 +337,7 @@ def test_missing_year_is_a_clear_error(tmp_path, demo_raw):
         IroAnalysisError,
         match=r"no raw data for 2031: expected the folder .*2031; years available: 2020, 2021, 2022",
     ):
-        build.build_report(
+        pipeline.build_report(
             2031, raw_dir=demo_raw, reports_dir=tmp_path / "r", processed_dir=tmp_path / "p"
         )
 

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 
 from iro_analysis import report
 from iro_analysis.kpis import KPI_DEFINITIONS
-from iro_analysis.report import claims, panel, sections
+from iro_analysis.report import body, claims, panel, summary
 from iro_analysis.report.narrative import format_value
 from iro_analysis.settings import Settings
 from iro_analysis.years import ReportingYear
@@ -92,10 +92,10 @@ def test_progress_is_read_from_the_narrative():
         ("Partly met", "Second thing."),
         ("Not met", "Third thing."),
     ]
-    text = BeautifulSoup(panel._section_progress(ctx), "html.parser").get_text(" ")
+    text = BeautifulSoup(panel.section_progress(ctx), "html.parser").get_text(" ")
     assert "1 of 3 of last year's priorities were met in full." in text
     assert "\u2713 Met" in text and "\u25d0 Partly met" in text and "\u2717 Not met" in text
-    empty = BeautifulSoup(panel._section_progress(_ctx()), "html.parser").get_text()
+    empty = BeautifulSoup(panel.section_progress(_ctx()), "html.parser").get_text()
     assert "## Progress against last year's priorities" in empty
 
 
@@ -107,11 +107,11 @@ def test_caseload_note_compares_50_to_70_with_looked_after_children_only():
             ["iro_caseload_per_fte", 2022, 60.9, 1913, 31.4],  # LAC and CP: within 50-70
         ]
     )
-    text = BeautifulSoup(sections._caseload_note(ctx), "html.parser").get_text()
+    text = BeautifulSoup(body._caseload_note(ctx), "html.parser").get_text()
     assert "looked-after caseload of 38.2 children per full-time IRO is below" in text
     assert "22.7 children on a child protection plan" in text
     assert "60.9" not in text
-    points = sections.attention_points(
+    points = summary.attention_points(
         _ctx(
             [
                 ["cla_caseload_per_iro_fte", 2022, 75.0, 750, 10],
@@ -250,7 +250,7 @@ def test_the_demo_rates_disputes_on_its_target_and_lists_it_as_a_worry(soup, bui
 def test_the_annex_cites_the_publication_of_every_england_figure(built_report):
     """Each England figure kpis.csv holds is in the technical annex with the DfE
     publication and edition it comes from and the table it was read from."""
-    from iro_analysis.build.publish import annex_filename
+    from iro_analysis.pipeline.publish import annex_filename
 
     rows = _rows(built_report)
     annex = BeautifulSoup(

@@ -13,7 +13,7 @@ import iro_analysis.ingest.ssda903_xml as ssda903_xml
 from iro_analysis.contract.schema import RAW_CSVS
 from iro_analysis.errors import InputError
 from iro_analysis.ingest.read import LINE, MALFORMED, RAW_TEXT
-from iro_analysis.ingest.ssda903_layout import _record_lines_expat, _record_lines_scan
+from iro_analysis.ingest.ssda903_layout import record_lines_expat, record_lines_scan
 from iro_analysis.ingest.ssda903_xml import (
     TABLES,
     XML_TO_CSV,
@@ -214,10 +214,10 @@ def test_line_scan_matches_expat_across_chunk_boundaries(tmp_path, monkeypatch, 
         "".join(x.strip() for x in TWO_CHILDREN.read_text().splitlines()),
     )
     for path in (TWO_CHILDREN, one_line):
-        scan, exact = _record_lines_scan(path), _record_lines_expat(path)
+        scan, exact = record_lines_scan(path), record_lines_expat(path)
         for table in TABLES:
             assert scan[table].tolist() == exact[table].tolist(), (path.name, table)
-    assert _record_lines_scan(one_line)["episodes"].tolist() == [1, 1, 1]
+    assert record_lines_scan(one_line)["episodes"].tolist() == [1, 1, 1]
     assert read_903_xml(one_line)["reviews"].frame[LINE].tolist() == [1, 1]
 
 

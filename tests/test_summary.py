@@ -103,7 +103,7 @@ def test_the_summary_opens_with_the_three_statements_and_the_recommendation():
         "What is working well": "Children take part.",
         "What we are worried about": "Disputes are slow <script>x</script>.",
     }
-    soup = BeautifulSoup(summary._section_summary(_ctx(ROWS, narrative)), "html.parser")
+    soup = BeautifulSoup(summary.section_summary(_ctx(ROWS, narrative)), "html.parser")
     h3 = [h.get_text() for h in soup.find_all("h3")]
     assert h3[:3] == [
         "What is working well",
@@ -125,7 +125,7 @@ def test_the_summary_opens_with_the_three_statements_and_the_recommendation():
 
 
 def test_a_missing_recommendation_is_flagged_for_the_service():
-    soup = BeautifulSoup(summary._section_summary(_ctx(ROWS)), "html.parser")
+    soup = BeautifulSoup(summary.section_summary(_ctx(ROWS)), "html.parser")
     ask = soup.select_one(".summary-ask").get_text()
     assert "the narrative for 2021/22 under the heading \u201cRecommendation\u201d" in ask
 

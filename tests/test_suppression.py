@@ -245,7 +245,7 @@ def test_caseload_bands_show_no_person_and_hide_cp_with_its_band():
 def test_appendix_hides_a_per_code_kpi_where_its_breakdown_does():
     from iro_analysis.kpis import KPI_DEFINITIONS
     from iro_analysis.report import ReportContext
-    from iro_analysis.report.annex import _appendix_value
+    from iro_analysis.report.annex import appendix_value
     from iro_analysis.settings import Settings
     from iro_analysis.years import ReportingYear
 
@@ -283,7 +283,7 @@ def test_appendix_hides_a_per_code_kpi_where_its_breakdown_does():
 
     for c in (ctx({"cp_by_category": cats}), ctx({})):  # from the breakdown, or on its own
         got = {
-            k: _appendix_value(c, k, v, KPI_DEFINITIONS[k])
+            k: appendix_value(c, k, v, KPI_DEFINITIONS[k])
             for k, v in zip(history["kpi_id"], history["value"], strict=True)
         }
         assert got == {

@@ -19,15 +19,15 @@ from bs4 import BeautifulSoup
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from iro_analysis import build, paths, report
+from iro_analysis import paths, pipeline, report
 from iro_analysis.report import html, sections, templating, trends
-from iro_analysis.report.format import _heading, _slug, contents
+from iro_analysis.report.format import _slug, contents, section_heading
 from iro_analysis.settings import Settings
 
 from .conftest import REPORT_YEAR
 
 SRC = Path(report.__file__).parent
-SCANNED = sorted(SRC.glob("*.py")) + [Path(build.__file__).parent / "export.py"]
+SCANNED = sorted(SRC.glob("*.py")) + [Path(pipeline.__file__).parent / "export.py"]
 # A start or end tag of an element (not "<YEAR>" in a path or "<{...}>" in a message).
 TAG = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s|/?>|$)")
 HTML_TAGS = (
@@ -218,7 +218,7 @@ def test_commentary_is_sanitised_markdown_and_the_rest_is_text(monkeypatch):
 
 def test_headings_and_contents_share_their_anchors():
     for section in report.SECTIONS:
-        h2 = BeautifulSoup(_heading(section), "html.parser").h2
+        h2 = BeautifulSoup(section_heading(section), "html.parser").h2
         assert (h2["id"], h2.get_text()) == (_slug(section.title), section.title)
     assert contents() == [(_slug(s.title), s.title) for s in report.SECTIONS]
     assert trends.trends_contents() == [
@@ -244,14 +244,14 @@ def _toc(path: Path) -> list[tuple[str, str]]:
 def test_export_renders_the_annual_contents_by_default(tmp_path):
     # A heading in the body that is not a section does not enter the contents.
     src = _notebook(tmp_path, '<h2 id="stray">Stray</h2><p>body</p>')
-    out = build.export_html(src, tmp_path / "a.html", REPORT_YEAR, Settings())
+    out = pipeline.export_html(src, tmp_path / "a.html", REPORT_YEAR, Settings())
     assert _toc(out) == [(f"#{_slug(s.title)}", s.title) for s in report.SECTIONS]
     assert "<!--IRO-TOC-->" not in out.read_text(encoding="utf-8")
 
 
 def test_export_renders_the_contents_it_is_given_escaped(tmp_path):
     src = _notebook(tmp_path, "<p>body</p>")
-    out = build.export_html(
+    out = pipeline.export_html(
         src,
         tmp_path / "t.html",
         REPORT_YEAR,
@@ -264,15 +264,15 @@ def test_export_renders_the_contents_it_is_given_escaped(tmp_path):
     toc = _toc(out)
     assert toc[:-1] == [(f"#{i}", t) for i, t in trends.trends_contents()]
     assert toc[-1] == ('#x" onclick="y', HOSTILE)
-    empty = build.export_html(src, tmp_path / "e.html", REPORT_YEAR, Settings(), contents=[])
+    empty = pipeline.export_html(src, tmp_path / "e.html", REPORT_YEAR, Settings(), contents=[])
     assert "nav" not in {t.name for t in BeautifulSoup(empty.read_text(), "html.parser").find_all()}
 
 
 def test_export_is_byte_identical_between_renders(tmp_path):
     body = str(html.join([html.heading("a", "A"), html.paragraph(HOSTILE)]))
     src = _notebook(tmp_path, body)
-    one = build.export_html(src, tmp_path / "1.html", REPORT_YEAR, Settings())
-    two = build.export_html(src, tmp_path / "2.html", REPORT_YEAR, Settings())
+    one = pipeline.export_html(src, tmp_path / "1.html", REPORT_YEAR, Settings())
+    two = pipeline.export_html(src, tmp_path / "2.html", REPORT_YEAR, Settings())
     assert one.read_bytes() == two.read_bytes()
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from iro_analysis import build, report
-from iro_analysis.build.publish import annex_filename
+from iro_analysis import pipeline, report
+from iro_analysis.pipeline.publish import annex_filename
 from iro_analysis.report import trends
 from iro_analysis.settings import Settings
 
@@ -14,14 +14,14 @@ def test_index_links_every_built_year_its_annex_and_the_trends(tmp_path):
     for year in (2021, 2022):
         folder = tmp_path / str(year)
         folder.mkdir()
-        (folder / build.report_filename(year)).write_text("<html></html>")
+        (folder / pipeline.report_filename(year)).write_text("<html></html>")
     # 2021's technical annex was not built (an older build): it is not linked
     (tmp_path / "2022" / annex_filename(2022)).write_text("<html></html>")
     (tmp_path / "2023").mkdir()  # a year with no report yet is not linked
     (tmp_path / "trends").mkdir()
     (tmp_path / "trends" / trends.TRENDS_FILENAME).write_text("<html></html>")
     soup = BeautifulSoup(
-        build.write_index(tmp_path, Settings(council_name="Shire")).read_text(), "html.parser"
+        pipeline.write_index(tmp_path, Settings(council_name="Shire")).read_text(), "html.parser"
     )
     hrefs = [a["href"] for a in soup.find_all("a")]
     assert hrefs == [
@@ -36,7 +36,7 @@ def test_index_links_every_built_year_its_annex_and_the_trends(tmp_path):
 
 
 def test_trends_report_covers_every_year_and_family(build_root):
-    path = build.build_trends(
+    path = pipeline.build_trends(
         raw_dir=build_root / "raw",
         reports_dir=build_root / "reports",
         processed_dir=build_root / "processed",
@@ -44,7 +44,7 @@ def test_trends_report_covers_every_year_and_family(build_root):
         log=lambda *a: None,
     )
     assert not (build_root / "reports" / "trends" / "notebooks").exists()
-    assert (build_root / "restricted" / "trends" / "notebooks" / build.TRENDS_NOTEBOOK).is_file()
+    assert (build_root / "restricted" / "trends" / "notebooks" / pipeline.TRENDS_NOTEBOOK).is_file()
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
     assert len(soup.find_all("h1")) == 1
     h2 = [h.get_text(strip=True) for h in soup.find_all("h2") if h.get("id") != "toc-title"]

@@ -75,18 +75,18 @@ def as_at_context(
 # --------------------------------------------------------------------------------------
 
 
-def _at(ctx: KpiContext, index: pd.Index) -> pd.Series:
+def year_end_series(ctx: KpiContext, index: pd.Index) -> pd.Series:
     return pd.Series(ctx.end, index=index, dtype="datetime64[s]")
 
 
-def _int(s: pd.Series) -> pd.Series:
+def as_int64(s: pd.Series) -> pd.Series:
     """Whole numbers as nullable Int64 (NA where missing)."""
     return pd.to_numeric(s).round().astype("Int64")
 
 
-def _days(later: pd.Series, earlier: pd.Series) -> pd.Series:
+def days_between(later: pd.Series, earlier: pd.Series) -> pd.Series:
     """Calendar days from `earlier` to `later` (Int64, NA where either is missing)."""
-    return _int((ts.as_dates(later) - ts.as_dates(earlier)).dt.days)
+    return as_int64((ts.as_dates(later) - ts.as_dates(earlier)).dt.days)
 
 
 def iro_allocation(ctx: KpiContext) -> pd.DataFrame:
@@ -103,7 +103,7 @@ def iro_allocation(ctx: KpiContext) -> pd.DataFrame:
     return latest.reset_index(drop=True)
 
 
-def _with_iro(ctx: KpiContext, frame: pd.DataFrame) -> pd.DataFrame:
+def with_iro(ctx: KpiContext, frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` (with child_id) with `iro_id` from `iro_allocation`, filling only blanks."""
     alloc = iro_allocation(ctx).rename(columns={"iro_id": "_iro"})
     out = frame.merge(alloc, on="child_id", how="left")
@@ -113,7 +113,7 @@ def _with_iro(ctx: KpiContext, frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"_iro": "iro_id"})
 
 
-def _sorted(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
+def sort_rows(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
     return frame.sort_values(
         by, ascending=ascending, kind="mergesort", na_position="last"
     ).reset_index(drop=True)

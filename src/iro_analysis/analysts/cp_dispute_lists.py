@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.analysts.as_at import _at, _days, _int, _sorted, _with_iro
+from iro_analysis.analysts.as_at import as_int64, days_between, sort_rows, with_iro, year_end_series
 from iro_analysis.kpis import disputes as _disputes
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.calendar import add_months, add_working_days, working_days_between
@@ -66,7 +66,7 @@ def _icpcs_awaited(ctx: KpiContext) -> pd.DataFrame:
         by="LAchildID",
         direction="forward",
     )
-    at = _at(ctx, nxt.index)
+    at = year_end_series(ctx, nxt.index)
     not_held = nxt["DateOfInitialCPC"].isna() | nxt["DateOfInitialCPC"].gt(when)
     late = working_days_between(nxt["S47ActualStartDate"], at).gt(ts.ICPC_WORKING_DAYS)
     a = nxt.loc[not_held & late]
@@ -156,10 +156,12 @@ def conferences_out_of_timescale(ctx: KpiContext) -> pd.DataFrame:
         out[c] = ts.as_dates(out[c])
     out["child_id"] = out["child_id"].astype("str")
     upto = out["held_date"].fillna(ctx.end)
-    out["days_overdue"] = _days(upto, out["due_date"])
-    out["working_days_overdue"] = _int(working_days_between(out["due_date"], upto))
-    out = _with_iro(ctx, out)
-    out = _sorted(out, ["conference", "status", "due_date", "child_id"], [True, False, True, True])
+    out["days_overdue"] = days_between(upto, out["due_date"])
+    out["working_days_overdue"] = as_int64(working_days_between(out["due_date"], upto))
+    out = with_iro(ctx, out)
+    out = sort_rows(
+        out, ["conference", "status", "due_date", "child_id"], [True, False, True, True]
+    )
     return out[list(CONFERENCE_COLUMNS)]
 
 
@@ -188,12 +190,12 @@ def disputes_open_overdue(ctx: KpiContext) -> pd.DataFrame:
     dispute's own (the IRO who raised it), else the child's allocated IRO."""
     o = _disputes.open_at_end(ctx)
     o = o.loc[o["working_days_open"].gt(ts.DISPUTE_WORKING_DAYS)].copy()
-    at = _at(ctx, o.index)
-    o["days_open"] = _days(at, o["raised_date"])
-    o["working_days_open"] = _int(o["working_days_open"])
-    o["days_overdue"] = _days(at, o["due_date"])
-    o["working_days_overdue"] = _int(working_days_between(o["due_date"], at))
+    at = year_end_series(ctx, o.index)
+    o["days_open"] = days_between(at, o["raised_date"])
+    o["working_days_open"] = as_int64(o["working_days_open"])
+    o["days_overdue"] = days_between(at, o["due_date"])
+    o["working_days_overdue"] = as_int64(working_days_between(o["due_date"], at))
     o["highest_stage"] = o["highest_stage"].astype("Int64")
-    o = _with_iro(ctx, o)
-    o = _sorted(o, ["raised_date", "dispute_id"], [True, True])
+    o = with_iro(ctx, o)
+    o = sort_rows(o, ["raised_date", "dispute_id"], [True, True])
     return o[list(DISPUTE_COLUMNS)]

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from iro_analysis import paths
-from iro_analysis.analysts.exceptions import as_at_context
+from iro_analysis.analysts.as_at import as_at_context
 from iro_analysis.contract.schema import (
     DISPUTE_THEME_LABELS,
     ETHNIC_GROUPS,
@@ -118,14 +118,14 @@ def reviews_with_due_dates(ctx: KpiContext) -> pd.DataFrame:
     PN5-PN6 under the PN4 setting) and `eligible` (PN1-PN7).
 
     `cla_reviews_on_time_pct` is `on_time.sum()` / `assessable.sum()` of this table."""
-    from iro_analysis.kpis.reviews import _participation_codes
+    from iro_analysis.kpis.reviews import participation_codes
 
     r = ctx.reviews_in_year.copy()
     dob = r[["CHILD"]].merge(ctx.header[["CHILD", "DOB"]], on="CHILD", how="left")["DOB"]
     r["age_at_review"] = age_in_years(r["DOB"].fillna(dob.set_axis(r.index)), r["REVIEW"])
     r["age_band"] = age_band(r["age_at_review"])
     r["code_label"] = r["REVIEW_CODE"].map(REVIEW_CODE_LABELS).fillna(UNKNOWN)
-    yes, eligible = _participation_codes(ctx)
+    yes, eligible = participation_codes(ctx)
     r["participated"] = r["REVIEW_CODE"].isin(yes)
     r["eligible"] = r["REVIEW_CODE"].isin(eligible)
     cols = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis.analysts.as_at import _at, _days, _int, _sorted, _with_iro
+from iro_analysis.analysts.as_at import as_int64, days_between, sort_rows, with_iro, year_end_series
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.calendar import working_days_between
 from iro_analysis.kpis.context import KpiContext, age_in_years
@@ -56,15 +56,15 @@ def reviews_overdue_or_due(ctx: KpiContext, within: int = DUE_SOON_WORKING_DAYS)
         columns={"REVIEW": "last_review", "ordinal": "last_review_number"}
     )
     out = od.merge(tr, on=["CHILD", "last_review"], how="left")
-    wd_to = working_days_between(_at(ctx, out.index), out["next_due"])
+    wd_to = working_days_between(year_end_series(ctx, out.index), out["next_due"])
     due = ~out["overdue"] & out["next_due"].notna() & wd_to.le(within)
     out = out.loc[out["overdue"] | due].reset_index(drop=True)
-    at = _at(ctx, out.index)
+    at = year_end_series(ctx, out.index)
     overdue = out["overdue"]
     out["status"] = np.where(overdue, "overdue", "due")
-    out["days_overdue"] = _days(at, out["next_due"]).where(overdue)
-    out["working_days_overdue"] = _int(working_days_between(out["next_due"], at)).where(overdue)
-    out["working_days_to_due"] = _int(working_days_between(at, out["next_due"])).where(~overdue)
+    out["days_overdue"] = days_between(at, out["next_due"]).where(overdue)
+    out["working_days_overdue"] = as_int64(working_days_between(out["next_due"], at)).where(overdue)
+    out["working_days_to_due"] = as_int64(working_days_between(at, out["next_due"])).where(~overdue)
     first = out["last_review"].isna()
     after_r1 = out["last_review_number"].eq(1).fillna(False).astype(bool)
     out["rule"] = np.select(
@@ -77,8 +77,8 @@ def reviews_overdue_or_due(ctx: KpiContext, within: int = DUE_SOON_WORKING_DAYS)
     )
     out["last_review_number"] = out["last_review_number"].astype("Int64")
     out = out.rename(columns={"CHILD": "child_id", "start": "period_start"})
-    out = _with_iro(ctx, out)
-    out = _sorted(out, ["status", "next_due", "child_id"], [False, True, True])
+    out = with_iro(ctx, out)
+    out = sort_rows(out, ["status", "next_due", "child_id"], [False, True, True])
     return out[list(REVIEW_COLUMNS)]
 
 
@@ -127,8 +127,8 @@ def pn7_last_two_reviews(ctx: KpiContext) -> pd.DataFrame:
         columns={"CHILD": "child_id", "next_due": "next_review_due"}
     )
     out = out.merge(nxt, on="child_id", how="left")
-    out = _with_iro(ctx, out)
-    out = _sorted(out, ["last_review", "child_id"], [True, True])
+    out = with_iro(ctx, out)
+    out = sort_rows(out, ["last_review", "child_id"], [True, True])
     return out[list(PN7_COLUMNS)]
 
 
@@ -157,7 +157,7 @@ def no_recent_pep(ctx: KpiContext) -> pd.DataFrame:
     the child has no PEP at all)."""
     c = pep_cohort(ctx)
     c = c.loc[~c["up_to_date"]].merge(ctx.header[["CHILD", "DOB"]], on="CHILD", how="left")
-    at = _at(ctx, c.index)
+    at = year_end_series(ctx, c.index)
     latest = ts.as_dates(c["latest_pep"])
     due = (latest + pd.Timedelta(days=PEP_UP_TO_DATE_DAYS)).astype("datetime64[s]")
     out = pd.DataFrame(
@@ -167,10 +167,10 @@ def no_recent_pep(ctx: KpiContext) -> pd.DataFrame:
             "age_at_date": age_in_years(c["DOB"], ctx.end),
             "latest_pep": latest,
             "pep_due": due,
-            "days_since_pep": _days(at, latest),
-            "days_overdue": _days(at, due),
+            "days_since_pep": days_between(at, latest),
+            "days_overdue": days_between(at, due),
         }
     )
-    out = _with_iro(ctx, out)
-    out = _sorted(out, ["latest_pep", "child_id"], [True, True])
+    out = with_iro(ctx, out)
+    out = sort_rows(out, ["latest_pep", "child_id"], [True, True])
     return out[list(PEP_COLUMNS)]

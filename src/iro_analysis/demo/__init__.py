@@ -16,11 +16,11 @@ import pandas as pd
 
 from iro_analysis.contract import schema
 from iro_analysis.demo import care, cp, faults, iro, oversight, writers
-from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.dates import birthday, days
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.params import SIZES, DemoParams
 from iro_analysis.demo.population import ORPHAN_START, characteristics, child_ids
+from iro_analysis.demo.workdays import WorkDays
 
 __all__ = ["SIZES", "DemoParams", "Simulation", "cli_main", "generate", "simulate"]
 

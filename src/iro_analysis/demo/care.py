@@ -55,7 +55,7 @@ from iro_analysis.demo.reviews import (
     review_schedule,
     simulate_reviews,
 )
-from iro_analysis.demo.sampling import AGE_BANDS_YEARS, _choice, draw_ages
+from iro_analysis.demo.sampling import AGE_BANDS_YEARS, choose, draw_ages
 from iro_analysis.demo.short_breaks import (
     SHORT_BREAK_PLACES,
     simulate_short_breaks,
@@ -164,7 +164,7 @@ __all__ = [
     "SGO_CODES",
     "SHORT_BREAK_PLACES",
     "XXX_URN_PLACES",
-    "_choice",
+    "choose",
     "draw_ages",
     "oc2_rows",
     "participation_codes",
@@ -175,5 +175,5 @@ __all__ = [
     "simulate_reviews",
     "simulate_short_breaks",
     "thin_to_target",
-    "_choice",
+    "choose",
 ]

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract import schema
-from iro_analysis.demo._workdays import WorkDays
-from iro_analysis.demo.care import _choice, draw_ages, review_schedule
+from iro_analysis.demo.care import choose, draw_ages, review_schedule
 from iro_analysis.demo.dates import DAY, birthday, days
 from iro_analysis.demo.horizon import Horizon, trend_weight
 from iro_analysis.demo.params import DemoParams
+from iro_analysis.demo.workdays import WorkDays
 
 CP_WARMUP_YEARS = 4
 MAX_CYCLES = 3
@@ -129,10 +129,10 @@ def _cycles(
         sched = sched.loc[sched["held"].values <= pend[sched["case"].values]]
         plan_id = plan_next + np.arange(len(pi))
         plan_next += len(pi)
-        cat = _choice(rng, schema.CP_CATEGORIES, p.category_shares, len(pi))
+        cat = choose(rng, schema.CP_CATEGORIES, p.category_shares, len(pi))
         latest = np.where(
             rng.random(len(pi)) < p.category_change_prob,
-            _choice(rng, schema.CP_CATEGORIES, p.category_shares, len(pi)),
+            choose(rng, schema.CP_CATEGORIES, p.category_shares, len(pi)),
             cat,
         )
         plans.append(
@@ -177,8 +177,8 @@ def _cycles(
                     "cin_id": cin_id,
                     "child": cur_child,
                     "CINreferralDate": referral,
-                    "ReferralSource": _choice(rng, *REFERRAL_SOURCES, m),
-                    "PrimaryNeedCode": _choice(rng, *NEEDS, m),
+                    "ReferralSource": choose(rng, *REFERRAL_SOURCES, m),
+                    "PrimaryNeedCode": choose(rng, *NEEDS, m),
                     "CINclosureDate": closure,
                     "ReasonForClosure": reason,
                 }

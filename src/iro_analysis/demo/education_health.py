@@ -11,7 +11,7 @@ from iro_analysis.contract import schema
 from iro_analysis.demo.dates import birthday, completed_years, days
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.params import DemoParams
-from iro_analysis.demo.sampling import _choice
+from iro_analysis.demo.sampling import choose
 
 
 def simulate_peps(
@@ -69,7 +69,7 @@ def oc2_rows(
     score = np.clip(np.round(rng.normal(14, 6.5, n)), 0, 40).astype(int).astype(str)
     # SDQ1: outside ages 4-16; SDQ2-SDQ5: carer refused, disability, other, child refused
     reason = np.where(
-        core, _choice(rng, schema.SDQ_REASON_CODES[1:], (0.3, 0.2, 0.3, 0.2), n), "SDQ1"
+        core, choose(rng, schema.SDQ_REASON_CODES[1:], (0.3, 0.2, 0.3, 0.2), n), "SDQ1"
     )
     misuse = flags["SUBSTANCE_MISUSE"]
     got = np.where(misuse == "1", (rng.random(n) < 0.6).astype(int).astype(str), "")

@@ -9,7 +9,7 @@ import numpy as np
 
 from iro_analysis.demo.codes import needs_urn, place_in_force
 from iro_analysis.demo.dates import completed_years
-from iro_analysis.demo.sampling import _choice
+from iro_analysis.demo.sampling import choose
 
 INITIAL_LS = ("V2", "C1", "C2", "L1", "L2", "J1")
 INITIAL_LS_SHARES = (0.46, 0.36, 0.04, 0.06, 0.05, 0.03)
@@ -91,9 +91,7 @@ NEED_CODES = (
 SGO_CODES = ("E45", "E46", "E47", "E48")
 
 
-def _places(
-    rng: np.random.Generator, age: np.ndarray, ls: np.ndarray, on: np.ndarray
-) -> np.ndarray:
+def places(rng: np.random.Generator, age: np.ndarray, ls: np.ndarray, on: np.ndarray) -> np.ndarray:
     """New placements by age group, P1 only under a care order, coded as DfE codes a
     placement starting on `on` (demo.codes.PLACE_CHANGES)."""
     out = np.empty(len(age), dtype=object)
@@ -103,11 +101,11 @@ def _places(
         for ok in (True, False):
             m = (groups == g) & (p1_ok == ok)
             pr = np.asarray(probs, dtype=float) * (ok | (np.asarray(codes) != "P1"))
-            out[m] = _choice(rng, codes, pr, int(m.sum()))
+            out[m] = choose(rng, codes, pr, int(m.sum()))
     return place_in_force(out, on)
 
 
-def _emergency_days(rng: np.random.Generator, ls: np.ndarray) -> np.ndarray:
+def emergency_days(rng: np.random.Generator, ls: np.ndarray) -> np.ndarray:
     """Length in days of police protection (L1, at most 72 hours) or an emergency
     protection order (L2, 8 days, a share extended to at most 15)."""
     n = len(ls)
@@ -121,33 +119,33 @@ def _emergency_days(rng: np.random.Generator, ls: np.ndarray) -> np.ndarray:
     return np.where(ls == "L1", pp, epo).astype(np.int64)
 
 
-def _end_reasons(rng: np.random.Generator, dob, start, end, adult, returns) -> np.ndarray:
+def end_reasons(rng: np.random.Generator, dob, start, end, adult, returns) -> np.ndarray:
     """REC of the last episode of each period, consistent with age and length (special
     guardianship codes are matched to the last placement later). A child who `returns` to
     care later was not adopted (903 rule 199)."""
     n = len(end)
     age = completed_years(dob, end)
     years_in = (end - start).astype(np.int64) / 365.25
-    rec = _choice(
+    rec = choose(
         rng,
         ("E4A", "E4B", "E41", "E45", "E46", "E48", "E8", "E3", "E13"),
         (0.50, 0.04, 0.05, 0.08, 0.08, 0.03, 0.12, 0.03, 0.07),
         n,
     )
     older = age >= 16
-    rec[older] = _choice(
+    rec[older] = choose(
         rng, ("E4A", "E5", "E6", "E8", "E9"), (0.35, 0.35, 0.12, 0.15, 0.03), int(older.sum())
     )
     adopt = (age < 6) & (years_in > 1.2) & (rng.random(n) < 0.55) & ~returns
-    rec[adopt] = _choice(rng, ("E11", "E12"), (0.3, 0.7), int(adopt.sum()))
+    rec[adopt] = choose(rng, ("E11", "E12"), (0.3, 0.7), int(adopt.sum()))
     at18 = end >= adult
-    rec[at18] = _choice(
+    rec[at18] = choose(
         rng, ("E17", "E5", "E6", "E8", "E7"), (0.12, 0.48, 0.15, 0.22, 0.03), int(at18.sum())
     )
     return rec
 
 
-def _rec_for_placement(rec: np.ndarray, place: np.ndarray) -> np.ndarray:
+def rec_for_placement(rec: np.ndarray, place: np.ndarray) -> np.ndarray:
     """Special guardianship by former foster carers (E45 relative, E46 other) only from a
     foster placement with such a carer (903 rule 516), otherwise by other carers (E47
     relative, E48 other); staying put at 18 (E17) only from a foster placement."""
@@ -162,7 +160,7 @@ def _rec_for_placement(rec: np.ndarray, place: np.ndarray) -> np.ndarray:
     return rec
 
 
-def _urns(rng: np.random.Generator, place: np.ndarray, on: np.ndarray) -> np.ndarray:
+def urns(rng: np.random.Generator, place: np.ndarray, on: np.ndarray) -> np.ndarray:
     """A registered setting's URN (demo.codes.needs_urn), 'XXXXXXX' for foster and adoptive
     placements, blank otherwise."""
     n = len(place)
@@ -171,7 +169,7 @@ def _urns(rng: np.random.Generator, place: np.ndarray, on: np.ndarray) -> np.nda
     return np.where(needs_urn(place, on), sc, np.where(xxx, "XXXXXXX", "")).astype(object)
 
 
-def _providers(rng: np.random.Generator, place: np.ndarray) -> np.ndarray:
+def provider_ids(rng: np.random.Generator, place: np.ndarray) -> np.ndarray:
     prov = np.empty(len(place), dtype=object)
     for code in np.unique(place):
         m = place == code

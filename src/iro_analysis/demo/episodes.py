@@ -22,15 +22,15 @@ from iro_analysis.demo.episode_rules import (
     PROVIDER_BY_PLACE,
     SAME_CARER_NEXT,
     SAME_CARER_PROB,
-    _emergency_days,
-    _end_reasons,
-    _places,
-    _providers,
-    _rec_for_placement,
-    _urns,
+    emergency_days,
+    end_reasons,
+    places,
+    provider_ids,
+    rec_for_placement,
+    urns,
 )
 from iro_analysis.demo.params import DemoParams
-from iro_analysis.demo.sampling import _choice
+from iro_analysis.demo.sampling import choose
 
 
 def simulate_episodes(
@@ -52,14 +52,14 @@ def simulate_episodes(
     dur = (end - start).astype(np.int64)
     child = periods["child"].values
     returns = np.r_[child[1:] == child[:-1], False]  # periods are sorted by child, period_no
-    rec_last = _end_reasons(rng, dob, start, end, adult, returns)
+    rec_last = end_reasons(rng, dob, start, end, adult, returns)
     adopt = np.isin(rec_last, ("E11", "E12"))
     # Legal status at entry (no remand under 10), and the emergency phase of L1/L2.
     shares = np.tile(np.asarray(INITIAL_LS_SHARES), (n, 1))
     shares[completed_years(dob, start) < 10, INITIAL_LS.index("J1")] = 0
     shares /= shares.sum(axis=1, keepdims=True)
     ls0 = np.asarray(INITIAL_LS)[(rng.random(n)[:, None] > np.cumsum(shares, axis=1)).sum(axis=1)]
-    emerg_days = _emergency_days(rng, ls0)
+    emerg_days = emergency_days(rng, ls0)
     emergency = np.isin(ls0, EMERGENCY_LS)
     only_emergency = emergency & (dur <= emerg_days)  # the period ends within it
     split = emergency & ~only_emergency  # the second episode starts when it ends
@@ -97,17 +97,17 @@ def simulate_episodes(
     rne = np.empty(total, dtype=object)
     m0 = ordinal == 0
     ls[m0] = ls0
-    place[m0] = _places(rng, age_start[m0], ls0, decom[m0])
+    place[m0] = places(rng, age_start[m0], ls0, decom[m0])
     rne[m0] = "S"
     for j in range(1, int(k.max()) if total else 0):
         idx = np.flatnonzero(ordinal == j)
         prev_ls, prev_place = ls[idx - 1], place[idx - 1]
-        kind = _choice(rng, ("P", "L", "B"), (0.62, 0.22, 0.16), len(idx))
+        kind = choose(rng, ("P", "L", "B"), (0.62, 0.22, 0.16), len(idx))
         new_ls = prev_ls.copy()
         can_change = np.zeros(len(idx), dtype=bool)
         for code, (nexts, probs) in LS_NEXT.items():
             c = prev_ls == code
-            new_ls[c] = _choice(rng, nexts, probs, int(c.sum()))
+            new_ls[c] = choose(rng, nexts, probs, int(c.sum()))
             can_change |= c
         young_c2 = (prev_ls == "C2") & (age_start[idx] < 7)
         new_ls[young_c2] = "E1"
@@ -119,8 +119,8 @@ def simulate_episodes(
         this_ls = np.where(np.isin(kind, ("L", "B")), new_ls, prev_ls)
         # a child placed with parents stays there only under a care order
         kind = np.where((kind == "L") & (prev_place == "P1") & ~np.isin(this_ls, P1_LS), "B", kind)
-        fresh = _places(rng, age_start[idx], this_ls, decom[idx])
-        alt = _places(rng, age_start[idx], this_ls, decom[idx])
+        fresh = places(rng, age_start[idx], this_ls, decom[idx])
+        alt = places(rng, age_start[idx], this_ls, decom[idx])
         fresh = np.where(fresh == prev_place, alt, fresh)
         # still the same type: a legal change keeps the placement (L); a move from parents
         # is to a foster carer
@@ -132,7 +132,7 @@ def simulate_episodes(
         status &= rng.random(len(idx)) < SAME_CARER_PROB
         for code, (nexts, probs) in SAME_CARER_NEXT.items():
             c = status & (prev_place == code)
-            fresh[c] = _choice(rng, nexts, probs, int(c.sum()))
+            fresh[c] = choose(rng, nexts, probs, int(c.sum()))
         ls[idx] = this_ls
         place[idx] = np.where(kind == "L", prev_place, fresh)
         rne[idx] = np.where(
@@ -150,7 +150,7 @@ def simulate_episodes(
     place[li] = np.where(with_carer, "A5", "A6")
     rne[li] = np.where(with_carer, np.where(prev_e1, "T", "U"), np.where(prev_e1, "P", "B"))
     rec = np.where(is_last, rec_last[pid], "X1")
-    rec = np.where(is_last, _rec_for_placement(rec, place), rec)
+    rec = np.where(is_last, rec_for_placement(rec, place), rec)
     ep = pd.DataFrame(
         {
             "child": periods["child"].values[pid],
@@ -173,9 +173,9 @@ def simulate_episodes(
     place = ep["PLACE"].values.astype(object)
     rne = ep["RNE"].values
     ordinal = ep["ordinal"].values
-    prov = _providers(rng, place)
+    prov = provider_ids(rng, place)
     on = ep["DECOM"].values.astype("datetime64[D]")
-    urn = _urns(rng, place, on)
+    urn = urns(rng, place, on)
     registered = needs_urn(place, on)
     pl_post = _postcodes(rng, len(ep)).astype(object)
     for j in range(1, int(ordinal.max()) + 1 if len(ep) else 0):
@@ -194,7 +194,7 @@ def simulate_episodes(
         urn[keep] = urn[keep - 1]
     period = ep["period"].values
     home = _postcodes(rng, n)[period]  # the family's postcode during the period
-    ep["CIN"] = _choice(rng, *NEED_CODES, n)[period]
+    ep["CIN"] = choose(rng, *NEED_CODES, n)[period]
     ep["PLACE_PROVIDER"] = prov.astype(str)
     ep["REASON_PLACE_CHANGE"] = _place_change_reasons(rng, ep, dob)
     ep["HOME_POST"] = home
@@ -266,7 +266,7 @@ def _place_change_reasons(
     same_period = np.roll(period, -1) == period
     same_period[-1:] = False
     changed = same_period & np.isin(nxt_rne, ("P", "B", "T", "U"))
-    reason = _choice(rng, *PLACE_CHANGE_REASONS, len(ep)).astype(object)
+    reason = choose(rng, *PLACE_CHANGE_REASONS, len(ep)).astype(object)
     age = completed_years(dob[period], ep["DECOM"].values.astype("datetime64[D]"))
     reason = np.where((nxt_place == "R5") & (age >= 10), "CUSTOD", reason)
     reason = np.where(np.isin(nxt_rne, ("T", "U")), "PLACE", reason)

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract import schema
-from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.dates import birthday, days
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.iro import allocate
 from iro_analysis.demo.params import DemoParams
-from iro_analysis.demo.sampling import _choice
+from iro_analysis.demo.sampling import choose
+from iro_analysis.demo.workdays import WorkDays
 
 # Invented feedback: generic sentences, no names, places, dates or identifiers. The
 # publishable ones are what a service would approve for a report.
@@ -121,19 +121,19 @@ def simulate_feedback(
     is_cla = m["meeting_type"].values == "CLA_REVIEW"
     who = np.where(
         is_cla,
-        _choice(rng, schema.FEEDBACK_RESPONDENTS, p.feedback_respondent_shares[0], n),
-        _choice(rng, schema.FEEDBACK_RESPONDENTS, p.feedback_respondent_shares[1], n),
+        choose(rng, schema.FEEDBACK_RESPONDENTS, p.feedback_respondent_shares[0], n),
+        choose(rng, schema.FEEDBACK_RESPONDENTS, p.feedback_respondent_shares[1], n),
     )
     held = m["held_date"].values.astype("datetime64[D]")
     date = np.minimum(held + days(rng.integers(0, 15, n)), h.end)
-    rating = _choice(rng, schema.FEEDBACK_RATINGS, p.feedback_rating_shares, n).astype(str)
+    rating = choose(rng, schema.FEEDBACK_RATINGS, p.feedback_rating_shares, n).astype(str)
     rating = np.where(rng.random(n) < p.feedback_no_rating_prob, "", rating)
     has_quote = rng.random(n) < p.feedback_quote_prob
     publishable = has_quote & (rng.random(n) < p.feedback_quote_publishable_prob)
     quote = np.where(
         publishable,
-        _choice(rng, QUOTES_PUBLISHABLE, np.ones(len(QUOTES_PUBLISHABLE)), n),
-        _choice(rng, QUOTES_NOT_PUBLISHABLE, np.ones(len(QUOTES_NOT_PUBLISHABLE)), n),
+        choose(rng, QUOTES_PUBLISHABLE, np.ones(len(QUOTES_PUBLISHABLE)), n),
+        choose(rng, QUOTES_NOT_PUBLISHABLE, np.ones(len(QUOTES_NOT_PUBLISHABLE)), n),
     )
     meeting_id = np.where(rng.random(n) < p.feedback_no_meeting_prob, "", m["meeting_id"].values)
     f = pd.DataFrame(

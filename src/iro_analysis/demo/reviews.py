@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis.demo._workdays import WorkDays
 from iro_analysis.demo.dates import add_months, completed_years
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.params import DemoParams
-from iro_analysis.demo.sampling import _choice
+from iro_analysis.demo.sampling import choose
+from iro_analysis.demo.workdays import WorkDays
 
 
 def review_schedule(
@@ -84,7 +84,7 @@ def review_schedule(
 
 def participation_codes(rng: np.random.Generator, p: DemoParams, age: np.ndarray) -> np.ndarray:
     """PN0 exactly for children under 4 at the review (903 rules 440/441), else PN1-PN7."""
-    codes = _choice(
+    codes = choose(
         rng, ("PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"), p.participation_shares, len(age)
     )
     return np.where(age < 4, "PN0", codes)

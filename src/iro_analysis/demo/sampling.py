@@ -7,7 +7,7 @@ import numpy as np
 AGE_BANDS_YEARS = ((0.0, 1.0), (1.0, 5.0), (5.0, 10.0), (10.0, 16.0), (16.0, 17.9))
 
 
-def _choice(rng: np.random.Generator, codes, probs, n: int) -> np.ndarray:
+def choose(rng: np.random.Generator, codes, probs, n: int) -> np.ndarray:
     p = np.asarray(probs, dtype=float)
     return np.asarray(codes)[rng.choice(len(p), size=n, p=p / p.sum())]
 

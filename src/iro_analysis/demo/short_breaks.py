@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.demo.dates import DAY, birthday, days
-from iro_analysis.demo.episode_rules import _providers
+from iro_analysis.demo.episode_rules import provider_ids
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.params import DemoParams
-from iro_analysis.demo.sampling import _choice, draw_ages
+from iro_analysis.demo.sampling import choose, draw_ages
 
 # Short breaks for disabled children in a residential care home or a health-run unit
 # (hospice): placements for which DfE's rules ask no Ofsted URN, since a short break gives
@@ -39,7 +39,7 @@ def simulate_short_breaks(
     n = len(start)
     child = first_child + np.arange(n)
     periods = pd.DataFrame({"child": child, "period_no": 1, "start": start, "end": end, "dob": dob})
-    place = _choice(rng, *SHORT_BREAK_PLACES, n).astype(object)
+    place = choose(rng, *SHORT_BREAK_PLACES, n).astype(object)
     episodes = pd.DataFrame(
         {
             "child": child,
@@ -51,7 +51,7 @@ def simulate_short_breaks(
             "LS": np.where(v4, "V4", "V3"),
             "CIN": "N2",
             "PLACE": place.astype(str),
-            "PLACE_PROVIDER": _providers(rng, place).astype(str),
+            "PLACE_PROVIDER": provider_ids(rng, place).astype(str),
             "DEC": end,
             "REC": "E8",
             "REASON_PLACE_CHANGE": "",

@@ -13,7 +13,7 @@ UNMATCHED_QUOTE = "an unmatched double quote on this line"  # a stray quote (MAL
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while millions of small objects are made.
 
     Parsing creates no reference cycles worth collecting; with the collector running, its

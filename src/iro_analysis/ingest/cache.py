@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis.build.manifest import files_digest, sha256_file
 from iro_analysis.contract import CONTRACT_DIR
 from iro_analysis.ingest.parts import Part
+from iro_analysis.pipeline.manifest import files_digest, sha256_file
 
 # Bump when the per-file step changes in a way the hashed sources below would not show.
 READER_VERSION = "1"
@@ -61,7 +61,7 @@ def cache_dir_of(processed_dir: Path) -> Path:
 
 
 @lru_cache(maxsize=1)
-def _code_digest() -> str:
+def code_digest() -> str:
     """sha256 over READER_VERSION, every contract yaml and the keyed module sources."""
     contract = sorted(CONTRACT_DIR.glob("*.yaml"))
     return files_digest([*contract, *_keyed_sources()], f"reader {READER_VERSION}\n")
@@ -69,7 +69,7 @@ def _code_digest() -> str:
 
 def contract_key(year: int) -> str:
     """The part of an entry's name that the code and contract decide (16 hex digits)."""
-    return hashlib.sha256(f"{year}:{_code_digest()}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{year}:{code_digest()}".encode()).hexdigest()[:16]
 
 
 def entry_dir(cache_dir: Path, sha256: str, kind: str, year: int) -> Path:

@@ -23,7 +23,7 @@ from iro_analysis.contract.schema import (
     S47_FIELDS,
 )
 from iro_analysis.errors import InputError
-from iro_analysis.ingest.bookkeeping import LINE, _no_gc
+from iro_analysis.ingest.bookkeeping import LINE, no_gc
 from iro_analysis.ingest.xml_root import CHUNK, local_name, parse_error, root_element
 
 EXPECTED = "a DfE CIN census <Message>"
@@ -89,7 +89,7 @@ def read_cin_census(path: Path) -> CinRaw:
         raise InputError(
             f"{path}: the root element is <{root}>, expected <Message> (DfE CIN census)"
         )
-    with _no_gc():
+    with no_gc():
         return _read_census(path, namespace)
 
 

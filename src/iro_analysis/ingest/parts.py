@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iro_analysis.build.manifest import sha256_file
 from iro_analysis.contract import load_contract
 from iro_analysis.contract import schema as S
 from iro_analysis.errors import InputError
@@ -35,12 +34,13 @@ from iro_analysis.ingest.read import (
 from iro_analysis.ingest.rules import (
     CIN_ELEMENTS,
     TABLE_SPECS,
-    _concat_failures,
-    _failures,
+    concat_failures,
     empty_failures,
+    failure_rows,
     normalise_text,
     type_frame,
 )
+from iro_analysis.pipeline.manifest import sha256_file
 
 # --------------------------------------------------------------------------------------
 # One raw source (a CSV file, or one element kind of a census file) of one year
@@ -114,7 +114,7 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
         rows_read=len(raw),
         raw=raw[[c for c in RAW_KEPT if c in raw]],
         typed=typed,
-        failures=_concat_failures([mal_fail, fails[~warn.to_numpy()]]),
+        failures=concat_failures([mal_fail, fails[~warn.to_numpy()]]),
         duplicates=int(dup.sum()),
         warnings=warnings.reset_index(drop=True),
         extra=dict(stats),
@@ -123,7 +123,7 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
 
 def add_failures(part: Part, fails: pd.DataFrame) -> None:
     """Add failures to a part; a row broken twice by one rule on one column is listed once."""
-    both = _concat_failures([part.failures, fails])
+    both = concat_failures([part.failures, fails])
     part.failures = both.drop_duplicates(["row", "column", "rule"]).reset_index(drop=True)
 
 
@@ -134,7 +134,7 @@ def key_duplicates(part: Part) -> pd.DataFrame:
     dup = kept.duplicated(subset=list(spec.key), keep="first")
     col = spec.key[-1]
     raw_vals = kept[col].astype("str")
-    return _failures(dup, col, "duplicate_key", raw_vals)
+    return failure_rows(dup, col, "duplicate_key", raw_vals)
 
 
 # --------------------------------------------------------------------------------------
@@ -234,7 +234,9 @@ def _replace_failures(part: Part, lost: pd.Series, column: str, values: pd.Serie
     """Mark rows whose parent element was quarantined (their own failures are moot)."""
     lost = lost.fillna(False).astype(bool)
     keep = part.failures[~part.failures["row"].isin(lost.index[lost.to_numpy()])]
-    part.failures = _concat_failures([keep, _failures(lost, column, "parent_quarantined", values)])
+    part.failures = concat_failures(
+        [keep, failure_rows(lost, column, "parent_quarantined", values)]
+    )
 
 
 def check_census_year(

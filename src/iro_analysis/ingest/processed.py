@@ -113,7 +113,7 @@ def raw_inputs(raw_dir: Path, year: int) -> list[tuple[str, str]]:
     """(path relative to `raw_dir`, sha256) of every file in the year folders up to `year`,
     sorted: what a year's clean data is made from (a file added, changed, moved or removed
     changes it)."""
-    from iro_analysis.build.manifest import sha256_file
+    from iro_analysis.pipeline.manifest import sha256_file
 
     raw_dir = Path(raw_dir)
     out = []
@@ -131,14 +131,14 @@ def clean_key(year: int, raw_dir: Path) -> str:
     """sha256 over the year, the raw folder, every raw input up to it (`raw_inputs`), the
     cleaner's code and contract (`ingest.cache`) and the library versions: equal keys,
     equal clean data."""
-    from iro_analysis.ingest.cache import _code_digest
+    from iro_analysis.ingest.cache import code_digest
 
     versions = {lib: _version(lib) for lib in KEYED_LIBRARIES}
     doc = {
         "year": int(year),
         "raw_dir": str(Path(raw_dir).resolve()),  # the clean data records the files' paths
         "inputs": raw_inputs(raw_dir, year),
-        "code": _code_digest(),
+        "code": code_digest(),
         "libraries": versions,
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()

@@ -14,7 +14,7 @@ from iro_analysis.ingest.rules import (
     DATETIME_DTYPE,
     ORPHAN_903,
     ORPHAN_IRO,
-    _failures,
+    failure_rows,
     isin_ids,
 )
 
@@ -47,7 +47,7 @@ def apply_cross_file_rules(parts: list[Part]) -> None:
             ids = header_ids if p.table in ORPHAN_903 else known_ids
             t = p.typed
             orphan = t[col].notna() & ~isin_ids(t[col], ids)
-            add_failures(p, _failures(orphan, col, "orphan_child", t[col]))
+            add_failures(p, failure_rows(orphan, col, "orphan_child", t[col]))
         # care starting, or a review held, before the child's birth in the 903 header
         # (whatever the row's own DOB says, and when it has none)
         when = {"episodes": "DECOM", "reviews": "REVIEW"}.get(p.table)
@@ -56,7 +56,7 @@ def apply_cross_file_rules(parts: list[Part]) -> None:
             # reindex, not map: map fails on an empty header (every header row quarantined)
             birth = pd.Series(dob.reindex(t["CHILD"].to_numpy()).to_numpy(), index=t.index)
             before = (t[when] < birth).fillna(False)
-            add_failures(p, _failures(before, when, "impossible_date", p.raw.loc[t.index, when]))
+            add_failures(p, failure_rows(before, when, "impossible_date", p.raw.loc[t.index, when]))
     for p in parts:
         if p.table != "cp_reviews":
             add_failures(p, key_duplicates(p))
@@ -255,4 +255,4 @@ def apply_window_rules(parts: list[Part]) -> None:
             continue
         for column, mask in window_masks(p.table, p.typed, p.year):
             values = p.raw.loc[p.typed.index, column] if column in p.raw else p.typed[column]
-            add_failures(p, _failures(mask, column, OUTSIDE_YEAR, values))
+            add_failures(p, failure_rows(mask, column, OUTSIDE_YEAR, values))

@@ -21,7 +21,7 @@ from iro_analysis.contract.schema import (
     RawCsv,
 )
 from iro_analysis.errors import InputError
-from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE, _no_gc
+from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE, no_gc
 
 # The CIN census reader lived here before; its names stay importable from this module.
 from iro_analysis.ingest.cin_census import (
@@ -390,7 +390,7 @@ __all__ = [
     "RAW_TEXT",
     "SEX_ELEMENTS",
     "UNMATCHED_QUOTE",
-    "_no_gc",
+    "no_gc",
     "CinRaw",
     "RawTable",
     "check_delimiter",

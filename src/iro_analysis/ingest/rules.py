@@ -214,7 +214,7 @@ def normalise_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _failures(mask: pd.Series, column: str, rule: str, values: pd.Series) -> pd.DataFrame:
+def failure_rows(mask: pd.Series, column: str, rule: str, values: pd.Series) -> pd.DataFrame:
     idx = mask.index[mask.to_numpy(dtype=bool)]
     return pd.DataFrame(
         {
@@ -232,7 +232,7 @@ def empty_failures() -> pd.DataFrame:
     )
 
 
-def _concat_failures(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+def concat_failures(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else empty_failures()
 
@@ -262,11 +262,11 @@ def type_frame(
         s = text[c]
         present = s.notna()
         if c in spec.required:
-            fails.append(_failures(~present, c, "missing_required", s.fillna("")))
+            fails.append(failure_rows(~present, c, "missing_required", s.fillna("")))
         kind = S.clean_dtype(c)
         if kind == "datetime":
             d = parse_dates(s)
-            fails.append(_failures(present & d.isna(), c, "unparseable_date", s))
+            fails.append(failure_rows(present & d.isna(), c, "unparseable_date", s))
             if stats is not None:
                 stats["dates"] = stats.get("dates", 0) + int(present.sum())
                 stats["month_first_dates"] = stats.get("month_first_dates", 0) + int(
@@ -275,13 +275,13 @@ def type_frame(
             implausible = d < EARLIEST_DATE
             if c not in NO_UPPER_BOUND:
                 implausible |= d > latest
-            fails.append(_failures(implausible.fillna(False), c, "impossible_date", s))
+            fails.append(failure_rows(implausible.fillna(False), c, "impossible_date", s))
             typed[c] = d.where(~implausible.fillna(False))
         elif kind == "boolean":
             b = pd.Series(pd.NA, index=s.index, dtype="boolean")
             b[s.isin(TRUE_TEXT).to_numpy(dtype=bool)] = True
             b[s.isin(FALSE_TEXT).to_numpy(dtype=bool)] = False
-            fails.append(_failures(present & b.isna(), c, "unknown_code", s))
+            fails.append(failure_rows(present & b.isna(), c, "unknown_code", s))
             typed[c] = b
         elif kind in ("Int64", "float64"):
             n = pd.to_numeric(s, errors="coerce")
@@ -295,13 +295,13 @@ def type_frame(
             if c in codes:
                 bad |= present & ~n.isin(codes[c]).fillna(False)
             bad = bad.fillna(False)
-            fails.append(_failures(bad, c, "unknown_code", s))
+            fails.append(failure_rows(bad, c, "unknown_code", s))
             n = n.where(~bad)
             typed[c] = n.round().astype("Int64") if kind == "Int64" else n.astype("float64")
         elif c in codes:
             m = year_maps[c]
             valid = s.isin(list(m))
-            fails.append(_failures(present & ~valid, c, "unknown_code", s))
+            fails.append(failure_rows(present & ~valid, c, "unknown_code", s))
             typed[c] = s.map(dict(m)).where(valid, s)  # the analysis code; unknown kept as written
         else:
             typed[c] = s
@@ -309,14 +309,14 @@ def type_frame(
     for early, late in DATE_ORDER.get(table, ()):
         if early in out and late in out:
             bad = (out[late] < out[early]).fillna(False)
-            fails.append(_failures(bad, late, "impossible_date", text[late]))
+            fails.append(failure_rows(bad, late, "impossible_date", text[late]))
     if table == "episodes":  # REC is required when DEC is set (903 rule)
         fails.append(
-            _failures(
+            failure_rows(
                 out["DEC"].notna() & text["REC"].isna(),
                 "REC",
                 "missing_required",
                 text["REC"].fillna(""),
             )
         )
-    return out, _concat_failures(fails)
+    return out, concat_failures(fails)

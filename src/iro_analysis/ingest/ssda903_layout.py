@@ -201,16 +201,16 @@ OTHER_903_ELEMENTS: dict[str, frozenset[str]] = {
 }
 
 EXPECTED = f"an SSDA903 XML return with root element <{ROOT}>"
-_TEXT = pa.large_string()
+TEXT = pa.large_string()
 
-_WIDTH = {t: len(RAW_CSVS[t].columns) for t in TABLES}
+WIDTH = {t: len(RAW_CSVS[t].columns) for t in TABLES}
 # Per table: the element of each CSV column, in column order.
-_ELEMENT_ORDER = {t: tuple(CSV_TO_XML[t][c] for c in RAW_CSVS[t].columns) for t in TABLES}
-_POSITION = {t: {e: RAW_CSVS[t].columns.index(c) for e, c in XML_TO_CSV[t].items()} for t in TABLES}
-_INHERITED_ELEMENTS = {t: tuple(CSV_TO_XML[t][c] for c in INHERITED[t]) for t in TABLES}
-_RECORD_NAMES = frozenset(TABLE_OF_ELEMENT)
+ELEMENT_ORDER = {t: tuple(CSV_TO_XML[t][c] for c in RAW_CSVS[t].columns) for t in TABLES}
+POSITION = {t: {e: RAW_CSVS[t].columns.index(c) for e, c in XML_TO_CSV[t].items()} for t in TABLES}
+INHERITED_ELEMENTS = {t: tuple(CSV_TO_XML[t][c] for c in INHERITED[t]) for t in TABLES}
+RECORD_NAMES = frozenset(TABLE_OF_ELEMENT)
 # Element names a record may hold without anything being unknown.
-_KNOWN = {t: frozenset(XML_TO_CSV[t]) | _RECORD_NAMES | OTHER_903_ELEMENTS[t] for t in TABLES}
+KNOWN = {t: frozenset(XML_TO_CSV[t]) | RECORD_NAMES | OTHER_903_ELEMENTS[t] for t in TABLES}
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ _TAG_END = np.zeros(256, dtype=bool)
 _TAG_END[list(b" \t\r\n/>")] = True
 
 
-def _record_lines_scan(path: Path) -> dict[str, np.ndarray]:
+def record_lines_scan(path: Path) -> dict[str, np.ndarray]:
     """Physical line of every unprefixed record start tag, per table (vectorised byte scan).
 
     Counts tags inside comments or CDATA too, and misses prefixed ones (<x:EPISODE>): the
@@ -279,7 +279,7 @@ def _record_lines_scan(path: Path) -> dict[str, np.ndarray]:
     }
 
 
-def _record_lines_expat(path: Path) -> dict[str, np.ndarray]:
+def record_lines_expat(path: Path) -> dict[str, np.ndarray]:
     """Physical line of every record start tag, per table, exactly (slower: expat callbacks)."""
     parser = xml.parsers.expat.ParserCreate()
     found: dict[str, list[int]] = {t: [] for t in TABLES}

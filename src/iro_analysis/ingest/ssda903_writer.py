@@ -13,12 +13,12 @@ import pyarrow.compute as pc
 from iro_analysis.contract.schema import RAW_CSVS
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT
 from iro_analysis.ingest.ssda903_layout import (
-    _TEXT,
     INHERITED,
     RECORD_ELEMENT,
     REQUIRED_ELEMENTS,
     ROOT,
     TABLES,
+    TEXT,
     XML_TO_CSV,
 )
 
@@ -38,7 +38,7 @@ _PART_END_HEADER, _PART_EPISODES, _PART_END_CHILD = 4, 5, 6
 
 
 def _s(text: str) -> pa.Scalar:
-    return pa.scalar(text, _TEXT)
+    return pa.scalar(text, TEXT)
 
 
 def _join(*parts: pa.Array | pa.Scalar) -> pa.Array:
@@ -50,7 +50,7 @@ def _csv_shaped(frame: pd.DataFrame | None, table: str) -> dict[str, pa.Array]:
     """The table's columns as Arrow text ("" for blank), checked for what XML can hold."""
     columns = list(RAW_CSVS[table].columns)
     if frame is None:
-        return {c: pa.array([], _TEXT) for c in columns}
+        return {c: pa.array([], TEXT) for c in columns}
     missing = [c for c in columns if c not in frame.columns]
     extra = [c for c in frame.columns if c not in columns and c not in _BOOKKEEPING]
     if missing or extra:
@@ -64,7 +64,7 @@ def _csv_shaped(frame: pd.DataFrame | None, table: str) -> dict[str, pa.Array]:
         arr = pa.Array.from_pandas(frame[c].fillna("").astype("str"))
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        arr = arr.cast(_TEXT)
+        arr = arr.cast(TEXT)
         bad = pc.match_substring_regex(arr, _NOT_XML_CHARS)
         if pc.any(bad).as_py():
             row = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
@@ -144,7 +144,7 @@ def write_903_xml(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
     others = pa.concat_arrays([cols[t]["CHILD"] for t in ("episodes", "reviews", "oc2")])
     absent = _index_in(others, first_child) < 0
     orphans = pa.array(
-        pd.unique(others.filter(pa.array(absent)).to_numpy(zero_copy_only=False)), _TEXT
+        pd.unique(others.filter(pa.array(absent)).to_numpy(zero_copy_only=False)), TEXT
     )
     m = len(orphans)
 

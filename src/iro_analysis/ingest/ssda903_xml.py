@@ -16,30 +16,30 @@ import pyarrow.compute as pc
 
 from iro_analysis.contract.schema import RAW_CSVS
 from iro_analysis.errors import InputError
-from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, _no_gc
+from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, no_gc
 from iro_analysis.ingest.ssda903_layout import (
-    _ELEMENT_ORDER,
-    _INHERITED_ELEMENTS,
-    _KNOWN,
-    _POSITION,
-    _RECORD_NAMES,
-    _TEXT,
-    _WIDTH,
     CHILD_ELEMENT,
     CSV_TO_XML,
+    ELEMENT_ORDER,
     EXPECTED,
     INHERITED,
+    INHERITED_ELEMENTS,
+    KNOWN,
     OTHER_903_ELEMENTS,
+    POSITION,
     RECORD_ELEMENT,
+    RECORD_NAMES,
     REQUIRED_ELEMENTS,
     ROOT,
     TABLE_OF_ELEMENT,
     TABLES,
+    TEXT,
+    WIDTH,
     XML_TO_CSV,
     Xml903Table,
-    _record_lines_expat,
-    _record_lines_scan,
     is_903_xml,
+    record_lines_expat,
+    record_lines_scan,
 )
 from iro_analysis.ingest.ssda903_writer import write_903_xml
 from iro_analysis.ingest.xml_root import CHUNK, local_name, parse_error, root_element
@@ -80,13 +80,13 @@ class _Parsed:
 
     def flush(self, table: str) -> None:
         """Move the table's complete rows from Python objects to Arrow columns."""
-        width = _WIDTH[table]
+        width = WIDTH[table]
         values = self.values[table]
         n = len(values) // width
         if n:
             rows = np.array(values, dtype=object).reshape(n, width)
             self.done[table].append(
-                [pa.array(rows[:, j], type=_TEXT, from_pandas=True) for j in range(width)]
+                [pa.array(rows[:, j], type=TEXT, from_pandas=True) for j in range(width)]
             )
             self.flushed[table] += n
             values.clear()
@@ -96,24 +96,24 @@ class _Parsed:
         self.flush(table)
         return [
             pc.fill_null(
-                pa.chunked_array([c[j] for c in self.done[table]], type=_TEXT).combine_chunks(),
+                pa.chunked_array([c[j] for c in self.done[table]], type=TEXT).combine_chunks(),
                 "",
             )
-            for j in range(_WIDTH[table])
+            for j in range(WIDTH[table])
         ]
 
     def reserve(self, table: str, link: int) -> int:
         """Generic pass: a new, blank row of `table`, filled later by `fill`."""
         i = len(self.link[table])
         self.link[table].append(i if table == "header" else link)
-        self.values[table].extend([""] * _WIDTH[table])
+        self.values[table].extend([""] * WIDTH[table])
         self.own[table].extend([False] * len(INHERITED[table]))
         return i
 
     def fill(self, el: ET.Element, table: str, i: int) -> None:
         """Generic pass: row i of `table` from the record element."""
         values, own, _ = self._row(el, table, i)
-        width, k = _WIDTH[table], len(INHERITED[table])
+        width, k = WIDTH[table], len(INHERITED[table])
         at = (i - self.flushed[table]) * width
         self.values[table][at : at + width] = values
         if k:
@@ -122,10 +122,10 @@ class _Parsed:
     def _row(self, el: ET.Element, table: str, i: int) -> tuple[list, list[bool], bool]:
         """Values (None for absent), own-element flags and "holds records" for one record."""
         got = {f.tag: f.text for f in el}
-        if len(got) == len(el) and got.keys() <= _KNOWN[table]:  # the usual case
-            values = list(map(got.get, _ELEMENT_ORDER[table]))
-            own = [e in got for e in _INHERITED_ELEMENTS[table]]
-            nested = not got.keys().isdisjoint(_RECORD_NAMES)
+        if len(got) == len(el) and got.keys() <= KNOWN[table]:  # the usual case
+            values = list(map(got.get, ELEMENT_ORDER[table]))
+            own = [e in got for e in INHERITED_ELEMENTS[table]]
+            nested = not got.keys().isdisjoint(RECORD_NAMES)
         else:
             values, own, nested = self._row_carefully(el, table, i)
         if not len(el) and el.text and not el.text.isspace():
@@ -135,15 +135,15 @@ class _Parsed:
 
     def _row_carefully(self, el: ET.Element, table: str, i: int) -> tuple[list, list[bool], bool]:
         """`_row` for namespaced, repeated or unknown elements."""
-        position = _POSITION[table]
-        values: list[str | None] = [None] * _WIDTH[table]
+        position = POSITION[table]
+        values: list[str | None] = [None] * WIDTH[table]
         repeated: list[tuple[str, str]] = []
         nested = False
         for field in el:
             name = local_name(field.tag)
             j = position.get(name)
             if j is None:
-                if name in _RECORD_NAMES:
+                if name in RECORD_NAMES:
                     nested = True
                 elif name not in OTHER_903_ELEMENTS[table]:
                     self.unknown[table].add(name)
@@ -167,7 +167,7 @@ class _Parsed:
 
 def _holds_records(el: ET.Element) -> bool:
     """True if a record element (HEADER, EPISODE, AREVIEW, OC2) is inside `el`."""
-    return len(el) > 0 and any(local_name(x.tag) in _RECORD_NAMES for x in el.iter())
+    return len(el) > 0 and any(local_name(x.tag) in RECORD_NAMES for x in el.iter())
 
 
 def _take(el: ET.Element, table: str, link: int, out: _Parsed) -> int:
@@ -176,12 +176,12 @@ def _take(el: ET.Element, table: str, link: int, out: _Parsed) -> int:
     i = len(links)
     links.append(i if table == "header" else link)
     got = {f.tag: f.text for f in el}
-    if len(got) == len(el) and got.keys() <= _KNOWN[table] and len(el):  # the usual case
-        out.values[table].extend(map(got.get, _ELEMENT_ORDER[table]))
-        inherited = _INHERITED_ELEMENTS[table]
+    if len(got) == len(el) and got.keys() <= KNOWN[table] and len(el):  # the usual case
+        out.values[table].extend(map(got.get, ELEMENT_ORDER[table]))
+        inherited = INHERITED_ELEMENTS[table]
         if inherited:
             out.own[table].extend([e in got for e in inherited])
-        nested = not got.keys().isdisjoint(_RECORD_NAMES)
+        nested = not got.keys().isdisjoint(RECORD_NAMES)
     else:
         values, own, nested = out._row(el, table, i)
         out.values[table].extend(values)
@@ -242,15 +242,15 @@ def _parse_fast(path: Path) -> _Parsed:
                     _take_child(el, out)
                     el.clear()  # stays in the root as an empty <CHILD>
                     for table in TABLES:
-                        if len(out.values[table]) >= _BATCH_ROWS * _WIDTH[table]:
+                        if len(out.values[table]) >= _BATCH_ROWS * WIDTH[table]:
                             out.flush(table)
         except ET.ParseError as exc:
             raise parse_error(path, exc) from None
         root = events.root
     for sub in root:
         name = local_name(sub.tag)
-        if name in _RECORD_NAMES or (
-            len(sub) and any(local_name(x.tag) in _RECORD_NAMES for x in sub.iter())
+        if name in RECORD_NAMES or (
+            len(sub) and any(local_name(x.tag) in RECORD_NAMES for x in sub.iter())
         ):
             raise _Unusual  # records outside a <CHILD>
         if name != CHILD_ELEMENT:
@@ -321,7 +321,7 @@ def _parse_generic(path: Path) -> _Parsed:
                         out.link[table][i] = header_row
                     for sub in el:
                         name = local_name(sub.tag)
-                        if name not in _RECORD_NAMES and name != CHILD_ELEMENT:
+                        if name not in RECORD_NAMES and name != CHILD_ELEMENT:
                             out.unknown["header"].add(name)
                 el.clear()
                 if len(stack) == 1 and root is not None:
@@ -335,7 +335,7 @@ def _arrow(s: pd.Series) -> pa.Array:
     arr = pa.Array.from_pandas(s)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return arr.cast(_TEXT)
+    return arr.cast(TEXT)
 
 
 def _frame(
@@ -377,14 +377,14 @@ def read_903_xml(path: Path) -> dict[str, Xml903Table]:
         raise InputError(
             f"{path}: the root element is <{root}>, expected <{ROOT}> (an SSDA903 XML return)"
         )
-    with _no_gc():
+    with no_gc():
         try:
             out = _parse_fast(path)
         except _Unusual:
             out = _parse_generic(path)
-    lines = _record_lines_scan(path)
+    lines = record_lines_scan(path)
     if any(len(lines[t]) != out.count(t) for t in TABLES):
-        lines = _record_lines_expat(path)
+        lines = record_lines_expat(path)
     header = _frame(out, "header", lines["header"], None)
     result = {"header": Xml903Table(header, tuple(sorted(out.unknown["header"])))}
     for t in TABLES[1:]:

@@ -138,7 +138,7 @@ def cla_reviews_overdue_at_31_march(ctx: KpiContext) -> int:
     return int(ctx.overdue["overdue"].sum())
 
 
-def _participation_codes(ctx: KpiContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def participation_codes(ctx: KpiContext) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if ctx.settings.pn4_counts_as_participation:
         return PARTICIPATING, ELIGIBLE
     return tuple(c for c in PARTICIPATING if c != "PN4"), ELIGIBLE
@@ -160,7 +160,7 @@ def cla_participation_pct(ctx: KpiContext) -> tuple[int, int]:
     under 4 at the review) is excluded from both. The setting pn4_counts_as_participation
     (default true, as DfE counts PN1-PN6) can treat PN4 (attends without contributing) as
     not participating: it then stays in the denominator only."""
-    yes, eligible = _participation_codes(ctx)
+    yes, eligible = participation_codes(ctx)
     codes = ctx.reviews_in_year["REVIEW_CODE"]
     return int(codes.isin(yes).sum()), int(codes.isin(eligible).sum())
 
@@ -218,7 +218,7 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     header_dob = r[["CHILD"]].merge(ctx.header[["CHILD", "DOB"]], on="CHILD", how="left")
     dob = r["DOB"].fillna(header_dob["DOB"].set_axis(r.index))
     band = age_band(age_in_years(dob, r["REVIEW"]))
-    yes, eligible = _participation_codes(ctx)
+    yes, eligible = participation_codes(ctx)
     frame = pd.DataFrame(
         {
             "age_band": band,

@@ -13,7 +13,7 @@ incomplete history), `panel` (voice and quotes, oversight, progress against prio
 `claims` (the narrative checked against the figures), `annex` (data quality, appendix,
 what is shown as c), `outputs` (kpis.csv/xlsx, manifest), `trends`, `narrative`,
 `suppression`, `plots`, `html`, `templating` (the sandboxed Jinja2 environment every
-HTML fragment comes from, templates/fragments/). Building and publishing live in `iro_analysis.build`.
+HTML fragment comes from, templates/fragments/). Building and publishing live in `iro_analysis.pipeline`.
 """
 
 from iro_analysis.report.annex import hidden_kpis, validation_html
@@ -28,12 +28,12 @@ from iro_analysis.report.catalogue import SECTION_BY_KEY, SECTION_TITLES, SECTIO
 from iro_analysis.report.context import ReportContext, kpi_history, prepare, prepare_run
 from iro_analysis.report.outputs import published_kpis_csv, write_kpis_xlsx, write_outputs
 from iro_analysis.report.sections import (
-    attention_points,
     render_document,
     render_section,
     show,
     show_document,
 )
+from iro_analysis.report.summary import attention_points
 from iro_analysis.report.trends import render_trends, show_trends
 
 __all__ = [

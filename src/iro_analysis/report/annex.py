@@ -12,7 +12,7 @@ from iro_analysis import paths
 from iro_analysis.report import html
 from iro_analysis.report.breakdowns import BREAKDOWNS, breakdown_mask
 from iro_analysis.report.context import ReportContext, manifest_parameters
-from iro_analysis.report.format import _fmt, _markdown, _year_label
+from iro_analysis.report.format import kpi_text, safe_markdown, year_label
 from iro_analysis.report.history import HISTORY_RULES, history_table, own_return_table
 from iro_analysis.report.templating import render
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from iro_analysis.ingest.dataset import Dataset
 
 
-def _section_data_quality(ctx: ReportContext) -> Markup:
+def section_data_quality(ctx: ReportContext) -> Markup:
     """Inputs supplied, row accounting, quarantine, warnings, reconciliation and validation
     (`data_quality.html.j2`)."""
     from iro_analysis.contract.schema import SUPPLIED_INPUTS
@@ -39,7 +39,7 @@ def _section_data_quality(ctx: ReportContext) -> Markup:
     return render(
         "data_quality.html.j2",
         intro=f"The pipeline read the year folders up to {label} "
-        f"({', '.join(_year_label(y) for y in ds.years)}); later years' files are never read, so "
+        f"({', '.join(year_label(y) for y in ds.years)}); later years' files are never read, so "
         "these figures can be rebuilt from the same folders at any later date. The year's own "
         "files say who was looked after, on a plan or in dispute in the year; earlier years give "
         f"only the history that timeliness measures need. Figures for {label} use only inputs "
@@ -47,7 +47,7 @@ def _section_data_quality(ctx: ReportContext) -> Markup:
         "and left out of every figure; nothing was dropped silently.",
         label=label,
         supplied=html.raw_table(
-            ["Input", *[_year_label(y) for y in ds.years]],
+            ["Input", *[year_label(y) for y in ds.years]],
             grid,
             "Inputs supplied by year folder",
             css="data text",
@@ -210,7 +210,7 @@ def _assumptions() -> Markup:
     text = re.sub(
         r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", text, flags=re.MULTILINE
     )
-    return _markdown(text)
+    return safe_markdown(text)
 
 
 def _england_sources(ctx: ReportContext) -> Markup:
@@ -248,9 +248,9 @@ def _england_sources(ctx: ReportContext) -> Markup:
     )
 
 
-def _section_appendix(ctx: ReportContext) -> Markup:
+def section_appendix(ctx: ReportContext) -> Markup:
     """Every measure with its definition, the assumptions, provenance (`appendix.html.j2`)."""
-    from iro_analysis.build import manifest
+    from iro_analysis.pipeline import manifest
 
     rows = []
     for row in ctx.kpis.itertuples(index=False):
@@ -259,7 +259,7 @@ def _section_appendix(ctx: ReportContext) -> Markup:
             [
                 row.kpi_id,
                 getattr(d, "title", row.kpi_id),
-                html.kpi_span(row.kpi_id, _appendix_value(ctx, row.kpi_id, row.value, d)),
+                html.kpi_span(row.kpi_id, appendix_value(ctx, row.kpi_id, row.value, d)),
                 getattr(d, "definition", ""),
                 getattr(d, "source", ""),
             ]
@@ -267,7 +267,7 @@ def _section_appendix(ctx: ReportContext) -> Markup:
     m = manifest.build_manifest(ctx.year.year, manifest_parameters(ctx), ctx.dataset.supplied)
     code = m["code"]
     inputs = [
-        [i["input"], _year_label(i["year"]), (i["sha256"] or "")[:16]]
+        [i["input"], year_label(i["year"]), (i["sha256"] or "")[:16]]
         for i in m["inputs"]
         if i["present"]
     ]
@@ -343,14 +343,14 @@ def _shown_as_c(ctx: ReportContext, kpi_id: str, value: object, definition: obje
     return bool(pattern) and not pd.isna(value) and _pattern_hidden(ctx, kpi_id, pattern)
 
 
-def _appendix_value(ctx: ReportContext, kpi_id: str, value: object, definition: object) -> str:
+def appendix_value(ctx: ReportContext, kpi_id: str, value: object, definition: object) -> str:
     """A KPI as the appendix shows it; a per-code KPI (a breakdown's cell) as c where the
     breakdown's disclosure control hides that cell."""
     from iro_analysis.report.suppression import SUPPRESSED
 
     if _shown_as_c(ctx, kpi_id, value, definition):
         return SUPPRESSED
-    return _fmt(ctx, kpi_id, value) or "no cases"
+    return kpi_text(ctx, kpi_id, value) or "no cases"
 
 
 def hidden_kpis(ctx: ReportContext) -> set[str]:

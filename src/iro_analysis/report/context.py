@@ -117,7 +117,7 @@ KPI_CACHE = "kpis"  # <processed>/_cache/kpis/: one parquet per (data, code, set
 @functools.cache
 def _kpi_code_digest() -> str:
     """sha256 over the package's KPI code and the national figures (England columns)."""
-    from iro_analysis.build.manifest import files_digest
+    from iro_analysis.pipeline.manifest import files_digest
 
     kpis = sorted((paths.PACKAGE_DIR / "kpis").rglob("*.py"))
     return files_digest([*kpis, paths.PACKAGE_DATA_DIR / "national_figures.csv"])
@@ -196,7 +196,7 @@ def prepare(
     `year` is a year (an analyst's call, the other arguments defaulting to the settings
     file's folders) or a build's Run (`prepare(run)`, the same as `prepare_run(run)`).
     """
-    from iro_analysis.build.run import Run
+    from iro_analysis.pipeline.run import Run
     from iro_analysis.validate.suites import load_or_clean
 
     if isinstance(year, Run):
@@ -222,7 +222,7 @@ def prepare(
 
 
 def prepare_run(run) -> ReportContext:
-    """The report context of a Run (`iro_analysis.build.run.Run`), checking nothing again:
+    """The report context of a Run (`iro_analysis.pipeline.run.Run`), checking nothing again:
     its year, settings and narrative; the clean data in its processed folder (cleaned here
     only when there is none: a notebook opened by hand); the validation results its
     validate step wrote into the staging folder (validated here when there are none); and

@@ -6,7 +6,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from iro_analysis.report.context import ReportContext
-from iro_analysis.report.format import _fmt, _year_label
+from iro_analysis.report.format import kpi_text, year_label
 from iro_analysis.report.ratings import INCOMPLETE_MARK, england, incomplete_note, incomplete_years
 
 
@@ -15,7 +15,7 @@ def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Mar
 
     The current year's figures carry `data-kpi` so tests can check them against kpis.csv,
     and its column is marked (`html.raw_table(current=...)`) so a phone opens the table at
-    the current year with the measure column held beside it (`build.browser` checks).
+    the current year with the measure column held beside it (`pipeline.browser` checks).
     Blank means the figure could not be calculated for that year (its data was not supplied
     or its denominator was zero); "not supplied" marks this year's missing inputs; a
     dagger marks a year whose history is incomplete (`ratings.incomplete_years`), explained
@@ -25,14 +25,14 @@ def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Mar
 
     h = ctx.history
     years = sorted(int(y) for y in h["year"].unique())
-    headers = ["Measure", *[_year_label(y) for y in years], "England"]
+    headers = ["Measure", *[year_label(y) for y in years], "England"]
     rows = []
     for kpi_id in kpi_ids:
         row: list[object] = [ctx.title(kpi_id)]
         bad = incomplete_years(ctx, kpi_id)
         for y in years:
             hit = h[(h["kpi_id"] == kpi_id) & (h["year"] == y)]
-            text = "" if hit.empty else _fmt(ctx, kpi_id, hit["value"].iloc[0])
+            text = "" if hit.empty else kpi_text(ctx, kpi_id, hit["value"].iloc[0])
             mark = f" {INCOMPLETE_MARK}" if text and y in bad else ""
             if y == ctx.year.year:
                 if hit.empty:
@@ -42,7 +42,7 @@ def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Mar
             else:
                 row.append(text + mark)
         nat = england(ctx, kpi_id)
-        row.append("" if nat is None else _fmt(ctx, kpi_id, nat))
+        row.append("" if nat is None else kpi_text(ctx, kpi_id, nat))
         rows.append(row)
     note = incomplete_note(ctx, kpi_ids)
     table = html.raw_table(headers, rows, caption, "data trend", current=ctx.year.label)
@@ -61,12 +61,12 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
     rows = []
     for y, v in zip(h["year"], h["value"], strict=True):
         rows.append(
-            {"year_label": _year_label(int(y)), "series": ctx.settings.council_name, "value": v}
+            {"year_label": year_label(int(y)), "series": ctx.settings.council_name, "value": v}
         )
         # England is drawn only for rates: a national count is not comparable with a council's.
         nat = england(ctx, kpi_id, int(y)) if _has_england(kpi_id) else None
         if nat is not None:
-            rows.append({"year_label": _year_label(int(y)), "series": "England", "value": nat})
+            rows.append({"year_label": year_label(int(y)), "series": "England", "value": nat})
     data = pd.DataFrame(rows)
     council = data[(data["series"] == ctx.settings.council_name) & data["value"].notna()]
     if council.empty:
@@ -74,8 +74,8 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
     message = trend_message(ctx, kpi_id, title, council)
     eng = data[(data["series"] == "England") & (data["year_label"] == ctx.year.label)]
     if not eng.empty:
-        message += f" England: {_fmt(ctx, kpi_id, eng['value'].iloc[0])} in {ctx.year.label}."
-    bad = {_year_label(y) for y in incomplete_years(ctx, kpi_id)}
+        message += f" England: {kpi_text(ctx, kpi_id, eng['value'].iloc[0])} in {ctx.year.label}."
+    bad = {year_label(y) for y in incomplete_years(ctx, kpi_id)}
     data["year_label"] = [f"{y} {INCOMPLETE_MARK}" if y in bad else y for y in data["year_label"]]
     caption = f"{title}, by reporting year"
     if bad & set(council["year_label"]):
@@ -98,7 +98,7 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
     )
     table = table.reset_index().rename(columns={"year_label": "Reporting year"})
     for col in table.columns[1:]:
-        table[col] = [_fmt(ctx, kpi_id, v) for v in table[col]]
+        table[col] = [kpi_text(ctx, kpi_id, v) for v in table[col]]
     return html.figure(chart, table)
 
 
@@ -108,10 +108,10 @@ def trend_message(ctx: ReportContext, kpi_id: str, title: str, council: pd.DataF
     from iro_analysis.report.narrative import direction
 
     unit = ctx.unit(kpi_id)
-    bad = {_year_label(y) for y in incomplete_years(ctx, kpi_id)}
+    bad = {year_label(y) for y in incomplete_years(ctx, kpi_id)}
     points = [(y, float(v)) for y, v in zip(council["year_label"], council["value"], strict=True)]
     good = [(y, v) for y, v in points if y not in bad]
-    fmt = lambda v: _fmt(ctx, kpi_id, v)  # noqa: E731
+    fmt = lambda v: kpi_text(ctx, kpi_id, v)  # noqa: E731
     verbs = {"up": "rose", "down": "fell"}
     parts = []
     if len(good) == 1:

@@ -20,36 +20,36 @@ def _slug(text: str) -> str:
 def contents(sections: Iterable[Section] = SECTIONS) -> list[tuple[str, str]]:
     """The contents list: (anchor id, title) of each section's heading, in order (every
     section of the catalogue by default; one document's: `catalogue.sections_in`).
-    `_heading` gives each heading the same anchor. The committee front sheet, the
+    `section_heading` gives each heading the same anchor. The committee front sheet, the
     report's cover, is not a section and is not listed."""
     return [(_slug(s.title), s.title) for s in sections]
 
 
-def _year_label(year: int) -> str:
+def year_label(year: int) -> str:
     return ReportingYear(year).label
 
 
-def _fmt(ctx: ReportContext, kpi_id: str, value: object) -> str:
+def kpi_text(ctx: ReportContext, kpi_id: str, value: object) -> str:
     from iro_analysis.report.narrative import format_value
 
     text = format_value(value, ctx.unit(kpi_id))
     return "" if text is None else text
 
 
-def _national(kpi_id: str, year: int) -> float | None:
+def national_figure(kpi_id: str, year: int) -> float | None:
     from iro_analysis.kpis.national import national_value
 
     return national_value(kpi_id, year)
 
 
-def _heading(section: Section) -> Markup:
+def section_heading(section: Section) -> Markup:
     """A section's h2, its anchor id from `_slug` (as in `contents`)."""
     from iro_analysis.report import html
 
     return html.heading(_slug(section.title), section.title)
 
 
-def _markdown(text: str) -> Markup:
+def safe_markdown(text: str) -> Markup:
     """Markdown as HTML sanitised to an allow-list (no script, handler, frame or image)."""
     from iro_analysis.report.templating import markdown
 

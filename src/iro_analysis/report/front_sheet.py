@@ -16,7 +16,7 @@ import warnings
 from markupsafe import Markup
 
 from iro_analysis.report.context import ReportContext
-from iro_analysis.report.format import _markdown
+from iro_analysis.report.format import safe_markdown
 
 TO_BE_CONFIRMED = "To be confirmed"
 FRONT_SHEET_ID = "front-sheet-title"
@@ -86,9 +86,9 @@ def render_front_sheet(ctx: ReportContext) -> Markup:
         heading_id=FRONT_SHEET_ID,
         title=f"Report to the {meeting}" if meeting else "Report to committee",
         fields=[(label, value, key is not None) for label, value, key in front_sheet_fields(ctx)],
-        purpose=_markdown(purpose) if purpose else "",
+        purpose=safe_markdown(purpose) if purpose else "",
         standard_purpose=standard_purpose(ctx),
-        recommendation=_markdown(recommendation) if recommendation else "",
+        recommendation=safe_markdown(recommendation) if recommendation else "",
         to_be_confirmed=TO_BE_CONFIRMED,
     )
 

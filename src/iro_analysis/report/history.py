@@ -10,7 +10,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from iro_analysis.report import html
-from iro_analysis.report.format import _year_label
+from iro_analysis.report.format import year_label
 
 if TYPE_CHECKING:
     from iro_analysis.ingest.dataset import Dataset
@@ -76,6 +76,6 @@ def history_table(ds: Dataset, year: int) -> Markup:
     return html.raw_table(
         ["What", "Meaning", "Measures whose history it affects"],
         rows,
-        f"Gaps in the history read for {_year_label(year)}",
+        f"Gaps in the history read for {year_label(year)}",
         css="data text",
     )

@@ -17,7 +17,7 @@ from iro_analysis.report.annex import hidden_kpis
 from iro_analysis.report.context import ReportContext, manifest_parameters
 
 
-# Sections whose body is bespoke; every other section uses `_section_body`.
+# Sections whose body is bespoke; every other section uses `body.section_body`.
 def published_kpis_csv(ctx: ReportContext) -> str:
     """The published kpis.csv: the exact file's rows and columns, but a KPI the report
     shows as c (`hidden_kpis`) has value, numerator and denominator c. Deterministic bytes."""
@@ -46,8 +46,8 @@ def write_outputs(
     """Write the year's published kpis.csv, kpis.xlsx and manifest.json into `output_dir`
     (default reports/<YEAR>/), and the exact kpis.csv and kpis.xlsx, per-code counts
     unsuppressed, into `restricted_dir` (default restricted/<YEAR>/, never published)."""
-    from iro_analysis.build import manifest
     from iro_analysis.kpis import write_kpis
+    from iro_analysis.pipeline import manifest
 
     out = Path(output_dir or ctx.output_dir or paths.report_year_dir(ctx.year.year))
     exact = Path(

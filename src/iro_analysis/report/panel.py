@@ -16,6 +16,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from iro_analysis.report import html
+from iro_analysis.report.body import section_body
 from iro_analysis.report.catalogue import SECTION_BY_KEY
 from iro_analysis.report.context import ReportContext
 from iro_analysis.report.figures import kpi_table
@@ -35,13 +36,13 @@ _STATUS = {"Met": "\u2713 Met", "Partly met": "\u25d0 Partly met", "Not met": "\
 def per_code_table(ctx: ReportContext, section_key: str, caption: str) -> Markup:
     """The section's per-code KPIs (e.g. feedback by respondent) as one table, each shown
     as the appendix and the published kpis.csv show it (c where those hide it)."""
-    from iro_analysis.report.annex import _appendix_value
+    from iro_analysis.report.annex import appendix_value
 
     rows = []
     for row in ctx.kpis.itertuples(index=False):
         d = ctx.definitions.get(row.kpi_id)
         if getattr(d, "section", "") == section_key and getattr(d, "pattern", ""):
-            text = _appendix_value(ctx, row.kpi_id, row.value, d)
+            text = appendix_value(ctx, row.kpi_id, row.value, d)
             rows.append([ctx.title(row.kpi_id), html.kpi_span(row.kpi_id, text)])
     if not rows:
         return Markup()
@@ -106,11 +107,10 @@ def _quotes(ctx: ReportContext) -> Markup:
     return html.join(parts)
 
 
-def _section_voice(ctx: ReportContext) -> Markup:
-    from iro_analysis.report.sections import _section_body
+def section_voice(ctx: ReportContext) -> Markup:
 
     section = SECTION_BY_KEY["voice"]
-    parts = [_section_body(ctx, section)]
+    parts = [section_body(ctx, section)]
     by_respondent = Markup()
     if "feedback_by_respondent" not in ctx.breakdowns:  # else shown as the section's breakdown
         by_respondent = per_code_table(ctx, "voice", "Feedback in the year by respondent")
@@ -130,10 +130,9 @@ OVERSIGHT_ALSO = (
 )
 
 
-def _section_oversight(ctx: ReportContext) -> Markup:
-    from iro_analysis.report.sections import _section_body
+def section_oversight(ctx: ReportContext) -> Markup:
 
-    parts = [_section_body(ctx, SECTION_BY_KEY["oversight"])]
+    parts = [section_body(ctx, SECTION_BY_KEY["oversight"])]
     also = tuple(k for k in OVERSIGHT_ALSO if k in ctx.definitions)
     if also:
         parts += [
@@ -178,7 +177,7 @@ def progress_items(ctx: ReportContext) -> list[tuple[str, str]] | None:
     return [(str(s), str(t)) for s, t in parse_progress(text)]
 
 
-def _section_progress(ctx: ReportContext) -> Markup:
+def section_progress(ctx: ReportContext) -> Markup:
     items = progress_items(ctx)
     parts = []
     if items is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from iro_analysis.report.context import ReportContext
-from iro_analysis.report.format import _fmt, _national, _year_label
+from iro_analysis.report.format import kpi_text, national_figure, year_label
 
 # KPI -> the input whose earlier years it needs: its earliest year supplying that input
 # has incomplete history.
@@ -88,7 +88,7 @@ def england(ctx: ReportContext, kpi_id: str, year: int | None = None) -> float |
     if row is not None and "england" in row.index:
         v = pd.to_numeric(pd.Series([row["england"]]), errors="coerce").iloc[0]
         return None if pd.isna(v) else float(v)
-    return _national(kpi_id, year or ctx.year.year)
+    return national_figure(kpi_id, year or ctx.year.year)
 
 
 def incomplete_years(ctx: ReportContext, kpi_id: str) -> set[int]:
@@ -119,13 +119,13 @@ def change_text(ctx: ReportContext, kpi_id: str) -> str:
     prev = ctx.year.year - 1
     bad = incomplete_years(ctx, kpi_id)
     if ctx.year.year in bad or prev in bad:
-        return f"not compared: {_year_label(min(bad))} has incomplete history"
+        return f"not compared: {year_label(min(bad))} has incomplete history"
     if comparable_previous(ctx, kpi_id) is None:
         return "no figure for last year"
     cur, before = ctx.value(kpi_id), ctx.value(kpi_id, prev)
     unit = ctx.unit(kpi_id)
     d = direction(cur, before, unit)
-    was = f"{_fmt(ctx, kpi_id, before)} in {_year_label(prev)}"
+    was = f"{kpi_text(ctx, kpi_id, before)} in {year_label(prev)}"
     if d == "level":
         return f"= the same as {was}"
     step = abs(round(cur, 1) - round(before, 1)) if unit != "count" else abs(cur - before)
@@ -155,7 +155,7 @@ def incomplete_note(
     years = [y for y in years if y in shown]
     if not years:
         return ""
-    labels = ", ".join(_year_label(y) for y in years)
+    labels = ", ".join(year_label(y) for y in years)
     return (
         f"{INCOMPLETE_MARK} {labels}: {INCOMPLETE}. The first year of data has no earlier "
         "reviews or conferences to date its first ones from, so its timeliness is not "

@@ -5,20 +5,19 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from iro_analysis.report import html
-from iro_analysis.report.annex import _section_appendix, _section_data_quality
-from iro_analysis.report.breakdowns import BREAKDOWNS, breakdown_block
+from iro_analysis.report.annex import section_appendix, section_data_quality
+from iro_analysis.report.body import section_body
 from iro_analysis.report.catalogue import SECTION_BY_KEY, Section, sections_in
 from iro_analysis.report.context import ReportContext
-from iro_analysis.report.figures import kpi_table, trend_figure
-from iro_analysis.report.format import _heading, _markdown, _year_label
+from iro_analysis.report.format import safe_markdown, section_heading
 from iro_analysis.report.panel import (
     PROGRESS_HEADING,
-    _section_oversight,
-    _section_progress,
-    _section_voice,
     progress_items,
+    section_oversight,
+    section_progress,
+    section_voice,
 )
-from iro_analysis.report.summary import _section_summary
+from iro_analysis.report.summary import attention_points, section_summary
 from iro_analysis.report.templating import render
 from iro_analysis.years import ReportingYear
 
@@ -55,95 +54,6 @@ def _missing_notice(ctx: ReportContext, section: Section) -> Markup:
     )
 
 
-def _caseload_note(ctx: ReportContext) -> Markup:
-    """The caseload against the IRO Handbook's 50 to 70, which is for looked-after children:
-    `cla_caseload_per_iro_fte`, with the child protection caseload beside it."""
-    caseload = ctx.value("cla_caseload_per_iro_fte")
-    cp = ctx.value("cp_caseload_per_iro_fte")
-    parts = []
-    if caseload is not None:
-        band = "within" if 50 <= caseload <= 70 else ("above" if caseload > 70 else "below")
-        text = (
-            f"The looked-after caseload of {caseload:.1f} children per full-time IRO is {band} the "
-            "IRO Handbook's recommended range of 50 to 70, which is for looked-after children."
-        )
-        if cp is not None:
-            text += (
-                f" Beside it, IROs carry {cp:.1f} children on a child protection plan per "
-                "full-time IRO; the Handbook sets no range for these."
-            )
-        parts.append(html.paragraph(text))
-    if "caseload_bands" in ctx.breakdowns:
-        parts.append(
-            html.paragraph(
-                "The IRO caseloads table counts the IROs in post at 31 March by the children looked "
-                "after they carry per full-time equivalent, against the Handbook's 50 to 70 (a child "
-                "counts for the IRO who chaired their latest meeting), with the children on a child "
-                "protection plan those IROs carry beside it. No IRO's own hours or caseload are "
-                "published."
-            )
-        )
-    return html.join(parts)
-
-
-def _participation_note(ctx: ReportContext) -> Markup:
-    pn4 = "counts" if ctx.settings.pn4_counts_as_participation else "does not count"
-    return html.paragraph(
-        "Participation is the share of reviews coded PN1 to PN6 among reviews coded PN1 to PN7 (children "
-        f"under 4, PN0, are excluded). In this report PN4 (attends without contributing) {pn4} as participation."
-    )
-
-
-# Text a section adds after its KPI table.
-_NOTES = {"iro_service": _caseload_note, "reviews": _participation_note}
-
-
-def _section_body(ctx: ReportContext, section: Section) -> Markup:
-    """KPI table, section note, trend charts, then each breakdown under its heading."""
-    parts = [kpi_table(ctx, section.kpis, section.table_caption)]
-    if section.key in _NOTES:
-        parts.append(_NOTES[section.key](ctx))
-    parts.extend(trend_figure(ctx, kpi_id) for kpi_id in section.trends)
-    for heading, name in section.breakdowns:
-        parts += [html.subheading(heading), breakdown_block(ctx, name)]
-    for heading, name in section.optional:
-        if name in ctx.breakdowns and name in BREAKDOWNS:
-            parts += [html.subheading(heading), breakdown_block(ctx, name)]
-    return html.join(parts)
-
-
-def attention_points(ctx: ReportContext) -> list[str]:
-    """Data-driven areas for attention: rates that fell since a comparable year or sit below
-    England, and the standards breached (`summary.standards_breached`: looked-after
-    caseloads above the IRO Handbook's 50 to 70, overdue reviews and disputes)."""
-    from iro_analysis.report.narrative import KEY_MESSAGES, format_value
-    from iro_analysis.report.ratings import comparable_previous, england
-    from iro_analysis.report.summary import standards_breached
-
-    points = []
-    for m in KEY_MESSAGES:
-        cur = ctx.value(m.kpi_id)
-        if cur is None or m.higher_is_better is None:
-            continue
-        # worse: lower when higher is better, higher when lower is better
-        sign = 1 if m.higher_is_better else -1
-        prev = comparable_previous(ctx, m.kpi_id)
-        before = ctx.value(m.kpi_id, prev) if prev else None
-        if before is not None and sign * round(cur, 1) < sign * round(before, 1):
-            moved = "fell" if cur < before else "rose"
-            points.append(
-                f"{ctx.phrase(m.kpi_id)} {moved} to {format_value(cur, m.unit)} from {format_value(before, m.unit)} "
-                f"in {_year_label(prev)}."
-            )
-        nat = england(ctx, m.kpi_id)
-        if nat is not None and sign * round(cur, 1) < sign * round(nat, 1):
-            side = "below" if cur < nat else "above"
-            points.append(
-                f"{ctx.phrase(m.kpi_id)} ({format_value(cur, m.unit)}) is {side} England ({format_value(nat, m.unit)})."
-            )
-    return points + standards_breached(ctx)
-
-
 def _section_priorities(ctx: ReportContext) -> Markup:
     parts = []
     if "Priorities for next year" not in ctx.narrative:
@@ -166,14 +76,14 @@ def _section_priorities(ctx: ReportContext) -> Markup:
 
 def annex_href(ctx: ReportContext) -> str:
     """The technical annex's file name, beside the report (a relative link)."""
-    from iro_analysis.build.publish import annex_filename
+    from iro_analysis.pipeline.publish import annex_filename
 
     return annex_filename(ctx.year.year)
 
 
 def report_href(ctx: ReportContext) -> str:
     """The councillors' report's file name, beside the annex (a relative link)."""
-    from iro_analysis.build.publish import report_filename
+    from iro_analysis.pipeline.publish import report_filename
 
     return report_filename(ctx.year.year)
 
@@ -194,14 +104,14 @@ def _section_about_data(ctx: ReportContext) -> Markup:
 
 
 _BODIES = {
-    "summary": _section_summary,
-    "voice": _section_voice,
-    "oversight": _section_oversight,
-    "progress": _section_progress,
-    "data_quality": _section_data_quality,
+    "summary": section_summary,
+    "voice": section_voice,
+    "oversight": section_oversight,
+    "progress": section_progress,
+    "data_quality": section_data_quality,
     "priorities": _section_priorities,
     "about_data": _section_about_data,
-    "appendix": _section_appendix,
+    "appendix": section_appendix,
 }
 
 
@@ -209,16 +119,16 @@ def render_section(ctx: ReportContext, key: str) -> Markup:
     """One section's HTML (`section.html.j2`): heading, introduction, analysts'
     commentary (sanitised markdown), figures."""
     section = SECTION_BY_KEY[key]
-    body = _BODIES[key](ctx) if key in _BODIES else _section_body(ctx, section)
+    body = _BODIES[key](ctx) if key in _BODIES else section_body(ctx, section)
     commentary = ctx.narrative.get(section.title)
     if key == "summary" or (key == "progress" and progress_items(ctx)):
         commentary = None  # the summary places its own; progress is the table
     return render(
         "section.html.j2",
-        heading=_heading(section),
+        heading=section_heading(section),
         intro=section.intro,
         notice=_missing_notice(ctx, section),
-        commentary=_markdown(commentary) if commentary else "",
+        commentary=safe_markdown(commentary) if commentary else "",
         label="Priorities"
         if key == "priorities"
         else (PROGRESS_HEADING if key == "progress" else "Commentary from the IRO service"),

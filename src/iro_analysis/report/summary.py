@@ -16,7 +16,7 @@ from markupsafe import Markup
 from iro_analysis.report import html
 from iro_analysis.report.catalogue import SECTIONS
 from iro_analysis.report.context import ReportContext
-from iro_analysis.report.format import _fmt, _markdown, _year_label
+from iro_analysis.report.format import kpi_text, safe_markdown, year_label
 from iro_analysis.report.ratings import (
     INCOMPLETE_MARK,
     Rating,
@@ -45,7 +45,7 @@ def rating_span(r: Rating) -> Markup:
 def _item(ctx: ReportContext, kpi_id: str, extra: str = "") -> Markup:
     """ "Measure: figure (rating; basis)" with the figure tagged as the KPI."""
     r = rating(ctx, kpi_id)
-    text = _fmt(ctx, kpi_id, ctx.value(kpi_id)) or "no cases"
+    text = kpi_text(ctx, kpi_id, ctx.value(kpi_id)) or "no cases"
     parts: list[object] = [ctx.phrase(kpi_id), ": ", html.kpi_span(kpi_id, text)]
     if ctx.year.year in incomplete_years(ctx, kpi_id):
         parts.append(f" {INCOMPLETE_MARK}")
@@ -98,7 +98,6 @@ def standards_breached(ctx: ReportContext) -> list[str]:
 
 def well_and_worried(ctx: ReportContext) -> tuple[list[object], list[object]]:
     """The summary's two lists (items are text or Markup)."""
-    from iro_analysis.report.sections import attention_points
 
     well: list[object] = []
     worried: list[object] = []
@@ -129,14 +128,14 @@ def well_and_worried(ctx: ReportContext) -> tuple[list[object], list[object]]:
 
 def headline_table(ctx: ReportContext) -> Markup:
     """Each headline measure: its value, change since last year, England and rating."""
-    prev = _year_label(ctx.year.year - 1)
+    prev = year_label(ctx.year.year - 1)
     rows = []
     ids = headline_kpis(ctx)
     for k in ids:
         if not ctx.has(k):
             rows.append([ctx.title(k), "not supplied", "", "", rating_span(rating(ctx, k)), ""])
             continue
-        text = _fmt(ctx, k, ctx.value(k)) or "no cases"
+        text = kpi_text(ctx, k, ctx.value(k)) or "no cases"
         mark = f" {INCOMPLETE_MARK}" if ctx.year.year in incomplete_years(ctx, k) else ""
         nat = england(ctx, k)
         r = rating(ctx, k)
@@ -145,7 +144,7 @@ def headline_table(ctx: ReportContext) -> Markup:
                 ctx.title(k),
                 html.join([html.kpi_span(k, text), mark]),
                 change_text(ctx, k),
-                "" if nat is None else _fmt(ctx, k, nat),
+                "" if nat is None else kpi_text(ctx, k, nat),
                 rating_span(r),
                 r.basis,
             ]
@@ -178,7 +177,7 @@ def key_messages(ctx: ReportContext) -> Markup:
             m,
             ctx.value(m.kpi_id),
             ctx.value(m.kpi_id, prev) if prev else None,
-            _year_label(prev) if prev else None,
+            year_label(prev) if prev else None,
             england(ctx, m.kpi_id) if m.has_england else None,
         )
         items.append(
@@ -190,7 +189,7 @@ def key_messages(ctx: ReportContext) -> Markup:
     return html.bullet_list(items, css="key-messages")
 
 
-def _section_summary(ctx: ReportContext) -> Markup:
+def section_summary(ctx: ReportContext) -> Markup:
     """The summary (`summary.html.j2`); also checks the narrative against the figures."""
     from iro_analysis.report.claims import warn_contradictions
 
@@ -199,7 +198,7 @@ def _section_summary(ctx: ReportContext) -> Markup:
     n = ctx.narrative
 
     def md(heading: str) -> Markup:
-        return _markdown(n[heading]) if n.get(heading) else Markup()
+        return safe_markdown(n[heading]) if n.get(heading) else Markup()
 
     return render(
         "summary.html.j2",
@@ -223,3 +222,33 @@ def _section_summary(ctx: ReportContext) -> Markup:
         key_messages=key_messages(ctx),
         commentary=md("Key messages"),
     )
+
+
+def attention_points(ctx: ReportContext) -> list[str]:
+    """Data-driven areas for attention: rates that fell since a comparable year or sit below
+    England, and the standards breached (`summary.standards_breached`: looked-after
+    caseloads above the IRO Handbook's 50 to 70, overdue reviews and disputes)."""
+    from iro_analysis.report.narrative import KEY_MESSAGES, format_value
+
+    points = []
+    for m in KEY_MESSAGES:
+        cur = ctx.value(m.kpi_id)
+        if cur is None or m.higher_is_better is None:
+            continue
+        # worse: lower when higher is better, higher when lower is better
+        sign = 1 if m.higher_is_better else -1
+        prev = comparable_previous(ctx, m.kpi_id)
+        before = ctx.value(m.kpi_id, prev) if prev else None
+        if before is not None and sign * round(cur, 1) < sign * round(before, 1):
+            moved = "fell" if cur < before else "rose"
+            points.append(
+                f"{ctx.phrase(m.kpi_id)} {moved} to {format_value(cur, m.unit)} from {format_value(before, m.unit)} "
+                f"in {year_label(prev)}."
+            )
+        nat = england(ctx, m.kpi_id)
+        if nat is not None and sign * round(cur, 1) < sign * round(nat, 1):
+            side = "below" if cur < nat else "above"
+            points.append(
+                f"{ctx.phrase(m.kpi_id)} ({format_value(cur, m.unit)}) is {side} England ({format_value(nat, m.unit)})."
+            )
+    return points + standards_breached(ctx)

@@ -7,7 +7,7 @@ from markupsafe import Markup
 from iro_analysis.report.catalogue import SECTIONS, Section
 from iro_analysis.report.context import ReportContext
 from iro_analysis.report.figures import kpi_table, trend_figure
-from iro_analysis.report.format import _heading, _year_label, contents
+from iro_analysis.report.format import contents, section_heading, year_label
 
 TRENDS_FILENAME = "iro-trends.html"
 
@@ -31,12 +31,12 @@ def render_trends(ctx: ReportContext) -> Markup:
     parts = [
         html.paragraph(
             f"Every measure of the annual report for each reporting year supplied, "
-            f"{_year_label(years[0])} to {_year_label(years[-1])}, computed by the same code from the same "
+            f"{year_label(years[0])} to {year_label(years[-1])}, computed by the same code from the same "
             "definitions, with England where a national figure is published."
         )
     ]
     for section in trends_sections():
-        parts.append(_heading(section))
+        parts.append(section_heading(section))
         parts.append(kpi_table(ctx, section.kpis, f"{section.title}: all years"))
         for kpi_id in section.kpis:
             if ctx.unit(kpi_id) == "percent" or kpi_id in section.trends:

@@ -135,12 +135,12 @@ def suite_checks(table: str, limits: GateLimits | None = None) -> list[Check]:
     return checks
 
 
-def _gx_name(class_name: str) -> str:
+def gx_name(class_name: str) -> str:
     """ "ExpectColumnValuesToBeUnique" -> "expect_column_values_to_be_unique"."""
     return "".join("_" + ch.lower() if ch.isupper() else ch for ch in class_name).lstrip("_")
 
 
-def _sample(values) -> list[str]:
+def sample_strings(values) -> list[str]:
     out = []
     for v in list(values or [])[:SAMPLE_SIZE]:
         if isinstance(v, tuple | list):

@@ -35,7 +35,7 @@ def suite_name(table: str) -> str:
     return f"iro_analysis.{table}"
 
 
-def _suite(table: str, checks):
+def gx_suite(table: str, checks):
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
@@ -59,7 +59,7 @@ def write_suites(root: Path, suites: dict[str, list]) -> None:
     """Create or update the GX file project under `root` with one suite per table."""
     context = _context(root)
     for table, checks in suites.items():
-        context.suites.add_or_update(_suite(table, checks))
+        context.suites.add_or_update(gx_suite(table, checks))
 
 
 def _batch(source, table: str):
@@ -98,7 +98,7 @@ def run_checkpoints(
         saved = {}
         for table in tables:
             batch = _batch(source, table)
-            suite = saved[table] = context.suites.add_or_update(_suite(table, suites[table]))
+            suite = saved[table] = context.suites.add_or_update(gx_suite(table, suites[table]))
             vd = context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=suite_name(table), data=batch, suite=suite)
             )
@@ -148,7 +148,7 @@ def suite_files(root: Path) -> dict[str, dict]:
 
 def main() -> int:
     """`make gx`: regenerate the committed suites in gx/ from the code."""
-    from iro_analysis.validate.suites import all_suites
+    from iro_analysis.validate.checks import all_suites
 
     folder = PROJECT_DIR / "expectations"
     shutil.rmtree(folder, ignore_errors=True)

@@ -12,8 +12,8 @@ from iro_analysis.validate.checks import (
     CHECK_COLUMNS,
     SAMPLE_SIZE,
     Check,
-    _gx_name,
-    _sample,
+    gx_name,
+    sample_strings,
     suite_checks,
 )
 from iro_analysis.validate.gates import FACTS_TABLE, GateLimits
@@ -48,14 +48,14 @@ def _run_ephemeral(tables: dict[str, pd.DataFrame], suites: dict[str, list]) -> 
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    from iro_analysis.validate.gx_project import _suite
+    from iro_analysis.validate.gx_project import gx_suite
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_pandas("iro_analysis")
     out = {}
     for table, df in tables.items():
-        suite = context.suites.add(_suite(table, suites[table]))  # saving gives ids
+        suite = context.suites.add(gx_suite(table, suites[table]))  # saving gives ids
         asset = source.add_dataframe_asset(name=table)
         batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
             batch_parameters={"dataframe": df}
@@ -83,14 +83,14 @@ def _result_rows(table: str, checks: list[Check], result) -> list[tuple]:
             sample = [str(x["file"]) for x in res.get("unexpected_index_list") or []]
         else:
             count = int(res.get("unexpected_count") or 0)
-            sample = _sample(res.get("partial_unexpected_list"))
+            sample = sample_strings(res.get("partial_unexpected_list"))
         if raised:
             sample = [str((r.exception_info or {}).get("exception_message", ""))[:300]]
         rows.append(
             (
                 table,
                 check.column,
-                _gx_name(check.expectation),
+                gx_name(check.expectation),
                 check.severity,
                 bool(r.success) and not raised,
                 count,

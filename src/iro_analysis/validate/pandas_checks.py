@@ -11,7 +11,13 @@ from iro_analysis.ingest.clean import (
     isin_ids,
 )
 from iro_analysis.ingest.dataset import Dataset
-from iro_analysis.validate.checks import CHECK_COLUMNS, CRITICAL, MAX_AGE_AT_ENTRY, WARNING, _sample
+from iro_analysis.validate.checks import (
+    CHECK_COLUMNS,
+    CRITICAL,
+    MAX_AGE_AT_ENTRY,
+    WARNING,
+    sample_strings,
+)
 
 # --------------------------------------------------------------------------------------
 # Checks in pandas (what GX cannot express), in the same result format
@@ -29,7 +35,7 @@ def _row(table, column, expectation, severity, bad: pd.Series, values=None) -> t
         severity,
         not bool(bad.any()),
         int(bad.sum()),
-        [] if values is None else _sample(values[bad].unique()),
+        [] if values is None else sample_strings(values[bad].unique()),
     )
 
 

@@ -29,7 +29,7 @@ def document_filenames(year: int) -> tuple[str, str]:
 
 # What `reports/<YEAR>/` may hold: the report, aggregates and metadata, nothing about a
 # child. Patterns (fnmatch, "*" within one folder) of paths relative to the year folder;
-# `_publish` refuses a staged file, link or folder that matches none. Child-level and
+# `publish_folder` refuses a staged file, link or folder that matches none. Child-level and
 # analyst-only outputs (executed notebooks, exact KPIs, full validation results, Data
 # Docs) go to `restricted/<YEAR>/` instead.
 PUBLISHED = (
@@ -70,7 +70,7 @@ def unpublishable(folder: Path, allowed: tuple[str, ...]) -> list[str]:
     return bad
 
 
-def _publish(staging: Path, final: Path, allowed: tuple[str, ...] | None) -> None:
+def publish_folder(staging: Path, final: Path, allowed: tuple[str, ...] | None) -> None:
     """Swap the staging folder into place; the old report is removed only after the swap.
 
     `allowed` is the allow-list of a public folder (`PUBLISHED`): anything staged that is
@@ -100,7 +100,7 @@ def _publish(staging: Path, final: Path, allowed: tuple[str, ...] | None) -> Non
 
 # Folders a build leaves in reports/ and restricted/ while it runs, each named with its
 # process id: `.build-<YEAR>-<pid>` and `.build-trends-<pid>` (staging), `.old-<name>-<pid>`
-# (the previous folder during the swap in `_publish`).
+# (the previous folder during the swap in `publish_folder`).
 _STAGING_NAME = re.compile(r"^\.(?:build-.+|old-(?P<old>.+))-(?P<pid>\d+)$")
 
 
@@ -131,7 +131,7 @@ def clean_stale_staging(reports_dir: Path, log=print) -> list[Path]:
     """Remove the staging folders of builds that are no longer running (killed or crashed).
 
     Folders of running builds are left alone. A `.old-<name>-<pid>` folder whose build
-    died between the two renames of `_publish` is the only copy of the previous report:
+    died between the two renames of `publish_folder` is the only copy of the previous report:
     it is put back when `<name>` is missing. Returns the folders removed or restored.
     """
     done: list[Path] = []
@@ -164,7 +164,7 @@ def _link_or_copy(src: Path | str, dst: Path | str) -> None:
         shutil.copy2(src, dst)
 
 
-def _carry_over(final: Path, staging: Path) -> list[str]:
+def carry_over(final: Path, staging: Path) -> list[str]:
     """Hard-link into `staging` whatever `final` holds at its top level that the build did
     not make (the exceptions lists `iro-analysis exceptions` writes, an analyst's own
     files), so that publishing a restricted folder replaces only the build's own outputs.
@@ -186,7 +186,7 @@ def _carry_over(final: Path, staging: Path) -> list[str]:
     return kept
 
 
-def _keep_pdf_if_current(final: Path, staging: Path, year: int, log) -> None:
+def keep_pdf_if_current(final: Path, staging: Path, year: int, log) -> None:
     """A build without --pdf: keep each published PDF (the report's, the annex's) only if
     it still matches its HTML.
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from iro_analysis import paths
-from iro_analysis.build.notebooks import _drop_stderr
+from iro_analysis.pipeline.notebooks import drop_stderr
 from iro_analysis.settings import Settings
 from iro_analysis.years import ReportingYear
 
@@ -41,7 +41,7 @@ def export_html(
     from iro_analysis.report.catalogue import DOCUMENTS, sections_in
     from iro_analysis.report.format import contents as report_contents
 
-    nb = _drop_stderr(nbformat.read(str(notebook), as_version=4))
+    nb = drop_stderr(nbformat.read(str(notebook), as_version=4))
     if document is not None:  # no empty cell before the report's first output
         nb.cells = [c for c in nb.cells if c.get("outputs")]
     ry = ReportingYear(year)
@@ -85,7 +85,7 @@ def export_html(
 def export_documents(notebook: Path, folder: Path, year: int, settings: Settings) -> list[Path]:
     """Both documents of the executed report notebook into `folder`: the councillors'
     report and the technical annex (`publish.document_filenames`), in that order."""
-    from iro_analysis.build.publish import document_filenames
+    from iro_analysis.pipeline.publish import document_filenames
     from iro_analysis.report.catalogue import DOCUMENTS
 
     return [

@@ -7,9 +7,10 @@ has succeeded does the staging folder replace `reports/<YEAR>/`, so a failed bui
 the previous good report in place.
 """
 
-from iro_analysis.build.export import export_html
-from iro_analysis.build.index import build_trends, write_index
-from iro_analysis.build.notebooks import (
+from iro_analysis.errors import BuildError
+from iro_analysis.pipeline.export import export_html
+from iro_analysis.pipeline.index import build_trends, write_index
+from iro_analysis.pipeline.notebooks import (
     CLEAN_NOTEBOOK,
     KERNEL,
     REPORT_NOTEBOOK,
@@ -18,7 +19,7 @@ from iro_analysis.build.notebooks import (
     run_notebook,
     strip_volatile_metadata,
 )
-from iro_analysis.build.pipeline import (
+from iro_analysis.pipeline.orchestrate import (
     build_report,
     build_run,
     cli_check,
@@ -26,15 +27,14 @@ from iro_analysis.build.pipeline import (
     cli_reports,
     prepare_history,
 )
-from iro_analysis.build.publish import (
+from iro_analysis.pipeline.publish import (
     PUBLISHED,
     PUBLISHED_TRENDS,
     clean_stale_staging,
     report_filename,
     unpublishable,
 )
-from iro_analysis.build.run import Run
-from iro_analysis.errors import BuildError
+from iro_analysis.pipeline.run import Run
 
 __all__ = [
     "CLEAN_NOTEBOOK",

@@ -219,7 +219,7 @@ class Run:
 
 def hash_inputs(raw_dir: Path) -> tuple[tuple[str, str], ...]:
     """Every file in the raw folder's year folders with its sha256, by path under `raw_dir`."""
-    from iro_analysis.build.manifest import sha256_file
+    from iro_analysis.pipeline.manifest import sha256_file
 
     out = []
     for year in paths.available_years(raw_dir):
@@ -230,7 +230,7 @@ def hash_inputs(raw_dir: Path) -> tuple[tuple[str, str], ...]:
 
 
 def _sha256(path: Path) -> str:
-    from iro_analysis.build.manifest import sha256_file
+    from iro_analysis.pipeline.manifest import sha256_file
 
     return sha256_file(path)
 

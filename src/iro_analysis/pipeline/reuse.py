@@ -22,9 +22,9 @@ from importlib import metadata
 from pathlib import Path
 
 from iro_analysis import __version__, paths
-from iro_analysis.build.manifest import files_digest
-from iro_analysis.build.notebooks import CLEAN_NOTEBOOK, VALIDATE_NOTEBOOK
-from iro_analysis.build.run import Run
+from iro_analysis.pipeline.manifest import files_digest
+from iro_analysis.pipeline.notebooks import CLEAN_NOTEBOOK, VALIDATE_NOTEBOOK
+from iro_analysis.pipeline.run import Run
 
 KEY_FILE = "prepared-key.json"
 # The packages whose code decides the clean data and the validation results.

@@ -7,18 +7,18 @@ import shutil
 from pathlib import Path
 
 from iro_analysis import paths
-from iro_analysis.build.export import export_html
-from iro_analysis.build.notebooks import TRENDS_NOTEBOOK, run_notebook
-from iro_analysis.build.publish import (
-    PUBLISHED_TRENDS,
-    _publish,
-    annex_filename,
-    clean_stale_staging,
-    report_filename,
-)
-from iro_analysis.build.run import Run
 from iro_analysis.errors import IroAnalysisError
 from iro_analysis.paths import available_years
+from iro_analysis.pipeline.export import export_html
+from iro_analysis.pipeline.notebooks import TRENDS_NOTEBOOK, run_notebook
+from iro_analysis.pipeline.publish import (
+    PUBLISHED_TRENDS,
+    annex_filename,
+    clean_stale_staging,
+    publish_folder,
+    report_filename,
+)
+from iro_analysis.pipeline.run import Run
 from iro_analysis.report import templating
 from iro_analysis.report.trends import TRENDS_FILENAME, trends_contents
 from iro_analysis.settings import Settings, load_settings
@@ -106,8 +106,8 @@ def build_trends(
             title=f"{settings.report_title}: trends",
             contents=trends_contents(),
         )
-        _publish(run.staging_dir, run.reports_dir / "trends", PUBLISHED_TRENDS)
-        _publish(run.restricted_staging_dir, run.restricted_dir / "trends", None)
+        publish_folder(run.staging_dir, run.reports_dir / "trends", PUBLISHED_TRENDS)
+        publish_folder(run.restricted_staging_dir, run.restricted_dir / "trends", None)
     finally:
         shutil.rmtree(run.staging_root, ignore_errors=True)
         shutil.rmtree(run.restricted_staging_root, ignore_errors=True)

@@ -89,7 +89,7 @@ def strip_volatile_metadata(path: Path) -> None:
     nbformat.write(nb, str(path))
 
 
-def _drop_stderr(nb):
+def drop_stderr(nb):
     """A copy of the notebook without stderr streams (warnings belong in logs, not the report)."""
     import copy
 

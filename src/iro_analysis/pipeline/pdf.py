@@ -106,7 +106,7 @@ def html_to_pdf(
     `<title>`. A contents list (`nav.toc` entries with a `.toc-page` slot) gets the page of
     each section; the build fails if a heading is not on the page the contents state.
     """
-    from iro_analysis.build.browser import browser
+    from iro_analysis.pipeline.browser import browser
 
     tmp = pdf_path.with_name(pdf_path.name + ".tmp")
     with browser() as b:

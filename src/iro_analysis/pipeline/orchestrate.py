@@ -13,27 +13,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iro_analysis import paths
-from iro_analysis.build import reuse
-from iro_analysis.build.export import export_documents
-from iro_analysis.build.index import build_trends, write_index
-from iro_analysis.build.notebooks import (
+from iro_analysis.errors import BuildError, IroAnalysisError
+from iro_analysis.pipeline import reuse
+from iro_analysis.pipeline.export import export_documents
+from iro_analysis.pipeline.index import build_trends, write_index
+from iro_analysis.pipeline.notebooks import (
     CLEAN_NOTEBOOK,
     REPORT_NOTEBOOK,
     VALIDATE_NOTEBOOK,
     run_notebook,
     warnings_in,
 )
-from iro_analysis.build.publish import (
+from iro_analysis.pipeline.publish import (
     PUBLISHED,
-    _carry_over,
-    _keep_pdf_if_current,
-    _publish,
+    carry_over,
     clean_stale_staging,
     document_filenames,
+    keep_pdf_if_current,
+    publish_folder,
     report_filename,
 )
-from iro_analysis.build.run import Run
-from iro_analysis.errors import BuildError, IroAnalysisError
+from iro_analysis.pipeline.run import Run
 from iro_analysis.settings import load_settings
 from iro_analysis.years import ReportingYear
 
@@ -43,7 +43,7 @@ def _build_failed(
 ) -> None:
     """Keep the failed build's files in `restricted/.failed-<YEAR>/` (the latest failure
     only): the restricted staging, with what was staged for publication in its `published/`
-    folder. Nothing of a failed build stays in reports/: a file `_publish` refused may be
+    folder. Nothing of a failed build stays in reports/: a file `publish_folder` refused may be
     child-level.
 
     A full disk (or quota) becomes a BuildError naming the step, so the CLI prints one line.
@@ -221,7 +221,7 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
         timings["html"] = time.perf_counter() - t0
         step = "pdf"
         if pdf:
-            from iro_analysis.build.pdf import html_to_pdf
+            from iro_analysis.pipeline.pdf import html_to_pdf
 
             t0 = time.perf_counter()
             for html_path in documents:
@@ -232,14 +232,14 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
                 )
             timings["pdf"] = time.perf_counter() - t0
         else:
-            _keep_pdf_if_current(final, staging, year, log)
+            keep_pdf_if_current(final, staging, year, log)
         step = "publish"
         reuse.record(run, r_staging)  # what the clean data and validation came from
-        _publish(staging, final, PUBLISHED)
-        kept = _carry_over(r_final, r_staging)
+        publish_folder(staging, final, PUBLISHED)
+        kept = carry_over(r_final, r_staging)
         if kept:
             log(f"[{year}] kept in {r_final}: {', '.join(kept)} (not made by the build)")
-        _publish(r_staging, r_final, None)
+        publish_folder(r_staging, r_final, None)
     except BaseException as exc:
         _build_failed(exc, step, staging_root, restricted_root, year, log)
         raise
@@ -378,7 +378,7 @@ def cli_reports(args) -> int:
 def cli_check(args) -> int:
     """`iro-analysis check --year 2022`: browser checks on the built report (screenshots
     beside it) and on its technical annex."""
-    from iro_analysis.build.browser import check_report
+    from iro_analysis.pipeline.browser import check_report
 
     settings = load_settings(args.settings)
     folder = paths.report_year_dir(args.year, Path(args.reports_dir or settings.paths.reports))

@@ -160,7 +160,7 @@ def published_outputs(year: int) -> dict[str, str]:
     """What a build publishes in reports/<YEAR>/ besides this manifest, by role: the
     councillors' report and its technical annex (each also as PDF with --pdf) and the KPI
     files."""
-    from iro_analysis.build.publish import annex_filename, report_filename
+    from iro_analysis.pipeline.publish import annex_filename, report_filename
 
     return {
         "report": report_filename(year),
