@@ -110,9 +110,10 @@ docs: $(STAMP) ## regenerate docs/kpis.md (from the KPI registry) and the contra
 	$(PY) -m iro_analysis.kpis.docs
 	$(PY) -m iro_analysis.contract.dictionary
 
-lint: $(STAMP) ## check formatting and lint (ruff), changing nothing
+lint: $(STAMP) ## check formatting, lint (ruff) and the floor plan (import-linter), changing nothing
 	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## fix formatting and autofixable lint (ruff)
 	$(BIN)/ruff format $(PY_DIRS)

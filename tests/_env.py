@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.pipeline.browser import AXE_JS
 
 HAVE_CHROMIUM = bool(

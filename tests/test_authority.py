@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest import authority
 from iro_analysis.ingest.clean import build_dataset, run_clean
 from iro_analysis.kpis import compute_kpis

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest import authority
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.kpis import compute_kpis
 from iro_analysis.kpis.reconcile import reconciliation
-from iro_analysis.years import ReportingYear
 
 YEARS = [2020, 2021, 2022]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from iro_analysis import pipeline
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core.errors import IroAnalysisError
 
 from .conftest import REPORT_YEAR
 

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.pipeline import reuse
 from iro_analysis.pipeline.run import Run
 from iro_analysis.report.context import KPI_CACHE, kpi_history, kpi_history_cached

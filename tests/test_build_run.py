@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iro_analysis import paths
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core import manifest, paths
+from iro_analysis.core.errors import IroAnalysisError
 from iro_analysis.params import RUN_PARAMETERS, load_run
-from iro_analysis.pipeline import manifest
 from iro_analysis.pipeline.run import Run
 from iro_analysis.settings import SettingsError
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import paths
 from iro_analysis.cli import main
+from iro_analysis.core import paths
 
 NOTEBOOKS = ("01_clean.ipynb", "02_validate.ipynb", "03_annual_report.ipynb", "04_trends.ipynb")
 

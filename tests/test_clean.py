@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iro_analysis.contract import schema as S
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest import clean
 from iro_analysis.ingest.clean import (
     AccountingError,

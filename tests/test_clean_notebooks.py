@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.pipeline import KERNEL
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"

@@ -9,7 +9,7 @@ import pytest
 
 from iro_analysis import contract
 from iro_analysis.contract import dictionary
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 
 GOOD = (contract.CONTRACT_DIR / "2022.yaml").read_text(encoding="utf-8")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from iro_analysis.contract import analysis_codes, contract_years, load_contract
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 
 YEARS = tuple(range(2016, 2027))  # 2015/16 .. 2025/26 (YEAR = the year the collection ends)
 

@@ -338,7 +338,7 @@ def test_903_xml_faults_are_what_the_cleaner_finds(tmp_path):
 
 
 def test_cli_rejects_bad_options(tmp_path):
-    from iro_analysis.errors import InputError
+    from iro_analysis.core.errors import InputError
 
     args = Namespace(
         out=tmp_path,

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iro_analysis.cli import main
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.ingest.discover import discover_year, match_csv
 from iro_analysis.kpis import compute_kpis

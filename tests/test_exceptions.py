@@ -18,7 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from iro_analysis import cli, paths, pipeline
+from iro_analysis import cli, pipeline
 from iro_analysis.analysts.exceptions import (
     EXCEPTION_LISTS,
     as_at_context,
@@ -29,7 +29,8 @@ from iro_analysis.analysts.exceptions import (
     missing_inputs,
     reviews_overdue_or_due,
 )
-from iro_analysis.errors import InputError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError
 from iro_analysis.kpis import compute_kpis
 from iro_analysis.kpis.calendar import working_days_between
 from tests.fixtures.exceptions import scenario

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import paths, pipeline
+from iro_analysis import pipeline
 from iro_analysis.analysts import explore
 from iro_analysis.analysts.exceptions import exception_lists
+from iro_analysis.core import paths
 
 NOTEBOOK = paths.NOTEBOOKS_DIR / "00_explore.ipynb"
 GUIDE = paths.DOCS_DIR / "analysts-guide.md"

@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import pytest
 from bs4 import BeautifulSoup
 
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.report.front_sheet import (
     TO_BE_CONFIRMED,
     FrontSheetWarning,
     render_front_sheet,
 )
 from iro_analysis.settings import SettingsError, settings_from_dict
-from iro_analysis.years import ReportingYear
 
 COMMITTEE = {
     "meeting": "Corporate Parenting Panel",

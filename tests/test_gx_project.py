@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.settings import Settings
 from iro_analysis.validate import gx_project

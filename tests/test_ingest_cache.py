@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest import cache, clean
 from iro_analysis.ingest.clean import build_dataset, check_accounting, read_year, run_clean
 

@@ -13,8 +13,8 @@ import re
 import pandas as pd
 import pytest
 
-from iro_analysis import paths
 from iro_analysis.contract import schema
+from iro_analysis.core import paths
 from iro_analysis.kpis import (
     KPI_DEFINITIONS,
     compute_breakdowns,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 
 
 def notebook_problems(path: Path) -> list[str]:

@@ -64,7 +64,7 @@ def test_no_year_means_the_latest_with_raw_data(tmp_path):
 
 
 def test_a_run_by_hand_takes_the_latest_year_and_writes_to_the_scratch_area(tmp_path, monkeypatch):
-    from iro_analysis import paths
+    from iro_analysis.core import paths
     from iro_analysis.params import load_run
 
     for y in (2021, 2023):

@@ -85,7 +85,7 @@ def test_running_title_is_escaped():
 def test_a_contents_entry_with_no_heading_in_the_pdf_stops_the_build():
     from pypdf import PdfWriter
 
-    from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.core.errors import IroAnalysisError
     from iro_analysis.pipeline.pdf import _contents_pages
 
     writer = PdfWriter()
@@ -126,7 +126,7 @@ class _FakePage:
 
 
 def test_the_contents_numbers_are_printed_again_until_no_heading_moves():
-    from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.core.errors import IroAnalysisError
     from iro_analysis.pipeline.pdf import _with_contents_pages, destination_pages
 
     first = _pdf_with_destination("the-iro-service", 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.kpis import compute_kpis, parse_progress
 from iro_analysis.kpis.priorities import PrioritiesError, progress_section
 from tests.fixtures.kpis import scenario

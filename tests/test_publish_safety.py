@@ -16,7 +16,8 @@ import nbformat
 import pytest
 
 from iro_analysis import cli, pipeline, report
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.paths import document_filenames
 from iro_analysis.pipeline import orchestrate, publish
 from iro_analysis.report import sections
 from iro_analysis.report.narrative import NarrativeError
@@ -252,7 +253,7 @@ def test_a_stale_pdf_is_removed_and_a_current_one_kept(tmp_path):
 
 def test_each_documents_pdf_is_kept_only_while_its_own_html_is_unchanged(tmp_path):
     """The report's and the technical annex's PDFs are judged separately."""
-    report_name, annex_name = publish.document_filenames(REPORT_YEAR)
+    report_name, annex_name = document_filenames(REPORT_YEAR)
     final, staging = tmp_path / "final", tmp_path / "staging"
     for folder in (final, staging):
         folder.mkdir()

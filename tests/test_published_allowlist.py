@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis import pipeline, report
+from iro_analysis.core.paths import annex_filename
 from iro_analysis.pipeline import publish
-from iro_analysis.pipeline.publish import annex_filename
 from iro_analysis.report.suppression import SUPPRESSED
 
 from .conftest import REPORT_YEAR
@@ -126,9 +126,9 @@ def test_a_restricted_folder_keeps_what_the_build_does_not_make(tmp_path):
 
 
 def _kpi_ctx(tmp_path: Path) -> report.ReportContext:
+    from iro_analysis.core.years import ReportingYear
     from iro_analysis.kpis import KPI_DEFINITIONS
     from iro_analysis.settings import PathSettings, Settings
-    from iro_analysis.years import ReportingYear
 
     cats = ["neg", "phy", "sab", "emo", "mul"]
     counts = [128.0, 22.0, 8.0, 95.0, 1.0]
@@ -196,7 +196,7 @@ def test_published_kpis_xlsx_masks_the_year_and_leaves_per_code_history_out(tmp_
 
 
 def test_write_outputs_puts_the_exact_kpis_in_the_restricted_folder(tmp_path, monkeypatch):
-    from iro_analysis.pipeline import manifest
+    from iro_analysis.core import manifest
 
     ctx = _kpi_ctx(tmp_path)
     monkeypatch.setattr(manifest, "build_manifest", lambda *a, **k: {"ok": True})

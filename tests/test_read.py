@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from iro_analysis.contract.schema import HEADER, PEP
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.read import (
     LINE,
     MALFORMED,

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from iro_analysis import cli, paths
-from iro_analysis.errors import InputError, IroAnalysisError
+from iro_analysis import cli
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError, IroAnalysisError
 from iro_analysis.kpis import KPI_DEFINITIONS
 from iro_analysis.kpis.definitions import ratio_per
 from iro_analysis.region.councils import generate_region
@@ -282,7 +283,7 @@ def test_a_failing_council_stops_the_run_naming_council_and_file(region, tmp_pat
 def test_the_pooled_queries_must_agree_with_the_engine_before_anything_is_published(region):
     """run_region recomputes the SQL KPIs with DuckDB from the pooled store and stops on
     any difference: one council's figure changed by a tenth is named."""
-    from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.core.errors import IroAnalysisError
     from iro_analysis.region.pooled import pooled_kpis
     from iro_analysis.region.run import check_against_sql, store_dir
 

@@ -14,15 +14,15 @@ import pytest
 from bs4 import BeautifulSoup
 
 from iro_analysis import pipeline, report
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.paths import annex_filename
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline import orchestrate
-from iro_analysis.pipeline.publish import annex_filename
 from iro_analysis.report.catalogue import sections_in
 from iro_analysis.report.format import _slug
 from iro_analysis.report.narrative import format_value
 from iro_analysis.report.suppression import SUPPRESSED
 from iro_analysis.settings import Settings
-from iro_analysis.years import ReportingYear
 
 from .conftest import REPORT_YEAR
 

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from iro_analysis.pipeline import manifest
+from iro_analysis.core import manifest
+from iro_analysis.core.paths import annex_filename, report_filename
 from iro_analysis.pipeline.export import export_html
-from iro_analysis.pipeline.publish import PUBLISHED, _on_list, annex_filename, report_filename
+from iro_analysis.pipeline.publish import PUBLISHED, _on_list
 from iro_analysis.report.catalogue import SECTIONS, sections_in
 from iro_analysis.settings import Settings
 

@@ -14,11 +14,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from iro_analysis import report
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.kpis import KPI_DEFINITIONS
 from iro_analysis.report import body, claims, panel, summary
 from iro_analysis.report.narrative import format_value
 from iro_analysis.settings import Settings
-from iro_analysis.years import ReportingYear
 
 from .conftest import REPORT_YEAR
 
@@ -250,7 +250,7 @@ def test_the_demo_rates_disputes_on_its_target_and_lists_it_as_a_worry(soup, bui
 def test_the_annex_cites_the_publication_of_every_england_figure(built_report):
     """Each England figure kpis.csv holds is in the technical annex with the DfE
     publication and edition it comes from and the table it was read from."""
-    from iro_analysis.pipeline.publish import annex_filename
+    from iro_analysis.core.paths import annex_filename
 
     rows = _rows(built_report)
     annex = BeautifulSoup(

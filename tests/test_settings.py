@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.settings import (
     Settings,
     SettingsError,
@@ -82,7 +82,7 @@ def test_parse_year_range():
 
 
 def test_settings_error_is_a_user_error_and_still_a_value_error():
-    from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.core.errors import IroAnalysisError
 
     assert issubclass(SettingsError, IroAnalysisError)
     assert issubclass(SettingsError, ValueError)

@@ -19,7 +19,8 @@ from bs4 import BeautifulSoup
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
-from iro_analysis import paths, pipeline, report
+from iro_analysis import pipeline, report
+from iro_analysis.core import paths
 from iro_analysis.report import html, sections, templating, trends
 from iro_analysis.report.format import _slug, contents, section_heading
 from iro_analysis.settings import Settings

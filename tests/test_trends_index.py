@@ -5,7 +5,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from iro_analysis import pipeline, report
-from iro_analysis.pipeline.publish import annex_filename
+from iro_analysis.core.paths import annex_filename
 from iro_analysis.report import trends
 from iro_analysis.settings import Settings
 

@@ -11,7 +11,7 @@ import pytest
 
 from iro_analysis.cli import main
 from iro_analysis.contract import schema as S
-from iro_analysis.errors import ValidationFailed
+from iro_analysis.core.errors import ValidationFailed
 from iro_analysis.ingest.clean import build_dataset, write_processed
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.processed import clean_key

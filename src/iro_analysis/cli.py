@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from iro_analysis import __version__
-from iro_analysis.years import check_year
+from iro_analysis.core.years import check_year
 
 # A full disk or quota: reported in one line, not a traceback.
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -209,7 +209,7 @@ FOLDER_KINDS = ("raw", "processed", "reports", "restricted")
 def settings_folders(args: argparse.Namespace) -> None:
     """Fill every folder a command was not given from the settings file (the one source
     for folders). A validation run outside the build writes to the scratch area."""
-    from iro_analysis import paths
+    from iro_analysis.core import paths
     from iro_analysis.settings import load_settings
 
     s = load_settings(args.settings)
@@ -230,7 +230,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         from iro_analysis.demo import cli_main
 
         return cli_main(args)
-    from iro_analysis.errors import InputError
+    from iro_analysis.core.errors import InputError
     from iro_analysis.region.councils import generate_region
     from iro_analysis.settings import load_settings, parse_year_range
 
@@ -262,7 +262,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
 def cmd_years(args: argparse.Namespace) -> int:
     """Print the years that have a raw folder, and how to build one."""
-    from iro_analysis.paths import available_years
+    from iro_analysis.core.paths import available_years
 
     raw = args.raw_dir
     years = available_years(raw)
@@ -287,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = _handler(args.command)
-    from iro_analysis.errors import IroAnalysisError
+    from iro_analysis.core.errors import IroAnalysisError
     from iro_analysis.settings import SettingsError
 
     try:

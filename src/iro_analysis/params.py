@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iro_analysis.years import check_year
+from iro_analysis.core.years import check_year
 
 # The parameters cell of the build's notebooks (tagged "parameters"): one path, that of
 # the Run the build wrote (`iro_analysis.pipeline.run`); None when an analyst opens it by hand.
@@ -65,7 +65,7 @@ def _defaults(params: dict[str, object]) -> dict[str, object]:
     """Fill what a notebook run by hand leaves as None: folders from the settings file (the
     one source for folders), the latest year with raw data, and a scratch area for what
     it writes, so that only the build ever writes into a published `reports/<YEAR>/`."""
-    from iro_analysis import paths
+    from iro_analysis.core import paths
     from iro_analysis.settings import load_settings
 
     s = load_settings(params.get("settings_path"))

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from iro_analysis import paths
 from iro_analysis.contract.tables import CORE_INPUTS
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import IroAnalysisError
 from iro_analysis.validate.gates import GATES, GateLimits
 
 DEMO_SIZES = ("small", "medium")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import paths
 from iro_analysis.analysts.exception_set import EXCEPTION_LISTS, missing_inputs
-from iro_analysis.errors import InputError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.kpis.context import KpiContext
-from iro_analysis.years import ReportingYear
 
 EXCEPTIONS_FOLDER = "exceptions"
 RESTRICTED_NOTE = (

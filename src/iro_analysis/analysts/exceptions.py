@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from iro_analysis import paths
 from iro_analysis.analysts.as_at import (
     AsAtContext,
     as_at_context,
@@ -78,7 +77,8 @@ from iro_analysis.analysts.looked_after_lists import (
     pn7_last_two_reviews,
     reviews_overdue_or_due,
 )
-from iro_analysis.errors import InputError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError
 from iro_analysis.settings import settings_or_defaults
 
 

@@ -24,7 +24,6 @@ from typing import Any
 
 import pandas as pd
 
-from iro_analysis import paths
 from iro_analysis.analysts.as_at import as_at_context
 from iro_analysis.contract.schema import (
     DISPUTE_THEME_LABELS,
@@ -34,6 +33,7 @@ from iro_analysis.contract.schema import (
     REVIEW_CODE_LABELS,
     SEX_LABELS,
 )
+from iro_analysis.core import paths
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years

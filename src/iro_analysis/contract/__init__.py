@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 import yaml
 
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 
 CONTRACT_DIR: Path = Path(__file__).resolve().parent
 SSDA903_TABLES = ("header", "episodes", "reviews", "oc2")

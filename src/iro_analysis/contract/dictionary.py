@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from iro_analysis import paths
 from iro_analysis.contract import codes_by_year_markdown, contract_years, load_contract
 from iro_analysis.contract import schema as S
+from iro_analysis.core import paths
 
 BEGIN = "<!-- generated from src/iro_analysis/contract: begin -->"
 END = "<!-- generated from src/iro_analysis/contract: end -->"

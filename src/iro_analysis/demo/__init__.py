@@ -343,7 +343,7 @@ def generate(
 
 def cli_main(args) -> int:
     """`iro-analysis demo-data`: options left unset come from config/settings.yaml."""
-    from iro_analysis.errors import InputError
+    from iro_analysis.core.errors import InputError
     from iro_analysis.settings import load_settings, parse_year_range
 
     settings = load_settings(getattr(args, "settings", None))

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract import schema as S
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.dataset import RETURN_COUNT_COLUMNS
-from iro_analysis.years import ReportingYear
 
 OUTSIDE_YEAR = "outside_collection_year"
 

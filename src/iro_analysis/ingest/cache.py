@@ -30,8 +30,8 @@ from pathlib import Path
 import pandas as pd
 
 from iro_analysis.contract import CONTRACT_DIR
+from iro_analysis.core.hashing import files_digest, sha256_file
 from iro_analysis.ingest.parts import Part
-from iro_analysis.pipeline.manifest import files_digest, sha256_file
 
 # Bump when the per-file step changes in a way the hashed sources below would not show.
 READER_VERSION = "1"

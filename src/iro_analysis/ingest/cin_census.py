@@ -22,7 +22,7 @@ from iro_analysis.contract.schema import (
     CPP_REVIEW_FIELD,
     S47_FIELDS,
 )
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.bookkeeping import LINE, no_gc
 from iro_analysis.ingest.xml_root import CHUNK, local_name, parse_error, root_element
 

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import paths
 from iro_analysis.contract import schema as S
-from iro_analysis.errors import InputError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError
+from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import cache, discover
 from iro_analysis.ingest.authority import history_warnings, return_counts
 from iro_analysis.ingest.dataset import Dataset
@@ -96,7 +97,6 @@ from iro_analysis.ingest.rules import (
     type_frame,
     year_code_maps,
 )
-from iro_analysis.pipeline.manifest import sha256_file
 
 # The public names of the cleaner, as before it was split into modules (a stable API).
 __all__ = [

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from iro_analysis.contract import load_contract
 from iro_analysis.contract import schema as S
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.read import read_csv_header
 from iro_analysis.ingest.xml_root import root_element
 

@@ -16,7 +16,8 @@ import pandas as pd
 
 from iro_analysis.contract import load_contract
 from iro_analysis.contract import schema as S
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
+from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import discover
 from iro_analysis.ingest.dataset import SUPPLIED_COLUMNS
 from iro_analysis.ingest.discover import YearFiles
@@ -40,7 +41,6 @@ from iro_analysis.ingest.rules import (
     normalise_text,
     type_frame,
 )
-from iro_analysis.pipeline.manifest import sha256_file
 
 # --------------------------------------------------------------------------------------
 # One raw source (a CSV file, or one element kind of a census file) of one year

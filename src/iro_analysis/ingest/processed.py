@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import paths
 from iro_analysis.contract import schema as S
-from iro_analysis.errors import InputError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.authority import RETURN_COUNT_DTYPES
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.quarantine import (
@@ -113,7 +113,7 @@ def raw_inputs(raw_dir: Path, year: int) -> list[tuple[str, str]]:
     """(path relative to `raw_dir`, sha256) of every file in the year folders up to `year`,
     sorted: what a year's clean data is made from (a file added, changed, moved or removed
     changes it)."""
-    from iro_analysis.pipeline.manifest import sha256_file
+    from iro_analysis.core.hashing import sha256_file
 
     raw_dir = Path(raw_dir)
     out = []

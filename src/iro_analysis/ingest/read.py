@@ -20,7 +20,7 @@ import pandas as pd
 from iro_analysis.contract.schema import (
     RawCsv,
 )
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE, no_gc
 
 # The CIN census reader lived here before; its names stay importable from this module.

@@ -94,7 +94,7 @@ import pandas as pd
 import pyarrow as pa
 
 from iro_analysis.contract.schema import RAW_CSVS
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.xml_root import CHUNK, root_element
 
 ROOT = "EXPSSDA903"

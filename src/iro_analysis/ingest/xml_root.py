@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 
 CHUNK = 1 << 20
 

@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iro_analysis import paths
 from iro_analysis.contract.schema import AGE_BANDS, CLEAN_TABLES, SOURCE_YEAR, clean_dtype
+from iro_analysis.core import paths
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.authority import year_view
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.settings import Settings
-from iro_analysis.years import ReportingYear
 
 UNKNOWN = "Not known"
 

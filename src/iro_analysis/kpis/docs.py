@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.kpis import KPI_DEFINITIONS, KpiDefinition
 from iro_analysis.kpis.definitions import population_rate_kpis
 from iro_analysis.kpis.national import national_figures

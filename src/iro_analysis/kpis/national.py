@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from iro_analysis.paths import PACKAGE_DATA_DIR
+from iro_analysis.core.paths import PACKAGE_DATA_DIR
 
 NATIONAL_FILE = PACKAGE_DATA_DIR / "national_figures.csv"
 COLUMNS = ("measure", "year", "value", "unit", "source", "table", "published")

@@ -23,7 +23,7 @@ import re
 
 import pandas as pd
 
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core.errors import IroAnalysisError
 from iro_analysis.kpis.context import KpiContext
 from iro_analysis.kpis.definitions import FAMILY_PROGRESS, family_frame, kpi
 

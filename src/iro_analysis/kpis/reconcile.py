@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.errors import InputError
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.dataset import Dataset
 
 RECONCILED = (

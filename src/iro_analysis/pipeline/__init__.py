@@ -7,7 +7,8 @@ has succeeded does the staging folder replace `reports/<YEAR>/`, so a failed bui
 the previous good report in place.
 """
 
-from iro_analysis.errors import BuildError
+from iro_analysis.core.errors import BuildError
+from iro_analysis.core.paths import report_filename
 from iro_analysis.pipeline.export import export_html
 from iro_analysis.pipeline.index import build_trends, write_index
 from iro_analysis.pipeline.notebooks import (
@@ -31,7 +32,6 @@ from iro_analysis.pipeline.publish import (
     PUBLISHED,
     PUBLISHED_TRENDS,
     clean_stale_staging,
-    report_filename,
     unpublishable,
 )
 from iro_analysis.pipeline.run import Run

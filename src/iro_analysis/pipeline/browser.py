@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core.errors import IroAnalysisError
 
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -148,7 +148,7 @@ def check_report(
     year there without being scrolled (`_CURRENT_YEAR_JS`). Saves screenshots at both widths
     (first page and first chart; at 390 px the first trend table too), `<name>-<width>.png`.
     """
-    from iro_analysis import paths
+    from iro_analysis.core import paths
 
     html_path = Path(html_path).resolve()
     url = html_path.as_uri()

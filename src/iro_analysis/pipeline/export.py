@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from iro_analysis import paths
+from iro_analysis.core import paths
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline.notebooks import drop_stderr
 from iro_analysis.settings import Settings
-from iro_analysis.years import ReportingYear
 
 
 def export_html(
@@ -84,8 +84,8 @@ def export_html(
 
 def export_documents(notebook: Path, folder: Path, year: int, settings: Settings) -> list[Path]:
     """Both documents of the executed report notebook into `folder`: the councillors'
-    report and the technical annex (`publish.document_filenames`), in that order."""
-    from iro_analysis.pipeline.publish import document_filenames
+    report and the technical annex (`core.paths.document_filenames`), in that order."""
+    from iro_analysis.core.paths import document_filenames
     from iro_analysis.report.catalogue import DOCUMENTS
 
     return [

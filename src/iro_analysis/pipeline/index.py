@@ -6,23 +6,17 @@ import os
 import shutil
 from pathlib import Path
 
-from iro_analysis import paths
-from iro_analysis.errors import IroAnalysisError
-from iro_analysis.paths import available_years
+from iro_analysis.core import paths
+from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.paths import annex_filename, available_years, report_filename
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline.export import export_html
 from iro_analysis.pipeline.notebooks import TRENDS_NOTEBOOK, run_notebook
-from iro_analysis.pipeline.publish import (
-    PUBLISHED_TRENDS,
-    annex_filename,
-    clean_stale_staging,
-    publish_folder,
-    report_filename,
-)
+from iro_analysis.pipeline.publish import PUBLISHED_TRENDS, clean_stale_staging, publish_folder
 from iro_analysis.pipeline.run import Run
 from iro_analysis.report import templating
 from iro_analysis.report.trends import TRENDS_FILENAME, trends_contents
 from iro_analysis.settings import Settings, load_settings
-from iro_analysis.years import ReportingYear
 
 
 def write_index(reports_dir: Path, settings: Settings) -> Path:

@@ -13,15 +13,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from iro_analysis import paths
-from iro_analysis.errors import InputError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError
 from iro_analysis.pipeline import reuse
 from iro_analysis.pipeline.run import hash_inputs
 from iro_analysis.settings import settings_or_defaults
 
 
 def _settings_sha256(settings_path: Path | str | None) -> str | None:
-    from iro_analysis.pipeline.manifest import sha256_file
+    from iro_analysis.core.hashing import sha256_file
 
     path = Path(settings_path) if settings_path else paths.SETTINGS_FILE
     return sha256_file(path.resolve()) if path.is_file() else None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iro_analysis import paths
-from iro_analysis.errors import BuildError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import BuildError
 
 REPORT_NOTEBOOK = "03_annual_report.ipynb"
 TRENDS_NOTEBOOK = "04_trends.ipynb"

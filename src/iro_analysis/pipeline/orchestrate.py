@@ -12,8 +12,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from iro_analysis import paths
-from iro_analysis.errors import BuildError, IroAnalysisError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import BuildError, IroAnalysisError
+from iro_analysis.core.paths import document_filenames, report_filename
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline import reuse
 from iro_analysis.pipeline.export import export_documents
 from iro_analysis.pipeline.index import build_trends, write_index
@@ -28,14 +30,11 @@ from iro_analysis.pipeline.publish import (
     PUBLISHED,
     carry_over,
     clean_stale_staging,
-    document_filenames,
     keep_pdf_if_current,
     publish_folder,
-    report_filename,
 )
 from iro_analysis.pipeline.run import Run
 from iro_analysis.settings import load_settings
-from iro_analysis.years import ReportingYear
 
 
 def _build_failed(

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core.errors import IroAnalysisError
 
 STYLE = "font-size:8px;font-family:Arial,sans-serif;width:100%;text-align:center;color:#333"
 FOOTER = Markup(

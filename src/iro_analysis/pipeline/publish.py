@@ -8,24 +8,8 @@ import re
 import shutil
 from pathlib import Path
 
-from iro_analysis.errors import BuildError
-from iro_analysis.years import ReportingYear
-
-
-def report_filename(year: int) -> str:
-    """`iro-annual-report-2021-22.html` for 2022."""
-    return f"iro-annual-report-{ReportingYear(year).slug}.html"
-
-
-def annex_filename(year: int) -> str:
-    """`iro-technical-annex-2021-22.html` for 2022: the report's technical annex, beside it."""
-    return f"iro-technical-annex-{ReportingYear(year).slug}.html"
-
-
-def document_filenames(year: int) -> tuple[str, str]:
-    """The two documents a build makes: the councillors' report and its technical annex."""
-    return report_filename(year), annex_filename(year)
-
+from iro_analysis.core.errors import BuildError
+from iro_analysis.core.paths import document_filenames
 
 # What `reports/<YEAR>/` may hold: the report, aggregates and metadata, nothing about a
 # child. Patterns (fnmatch, "*" within one folder) of paths relative to the year folder;

@@ -21,8 +21,9 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from iro_analysis import __version__, paths
-from iro_analysis.pipeline.manifest import files_digest
+from iro_analysis import __version__
+from iro_analysis.core import paths
+from iro_analysis.core.hashing import files_digest
 from iro_analysis.pipeline.notebooks import CLEAN_NOTEBOOK, VALIDATE_NOTEBOOK
 from iro_analysis.pipeline.run import Run
 

@@ -17,10 +17,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from iro_analysis import paths
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.years import check_year
 from iro_analysis.settings import Settings, SettingsError, load_settings
-from iro_analysis.years import check_year
 
 RUN_FILE = "run.json"  # in the restricted staging root; the notebooks run there
 _PATH_FIELDS = (
@@ -219,7 +219,7 @@ class Run:
 
 def hash_inputs(raw_dir: Path) -> tuple[tuple[str, str], ...]:
     """Every file in the raw folder's year folders with its sha256, by path under `raw_dir`."""
-    from iro_analysis.pipeline.manifest import sha256_file
+    from iro_analysis.core.hashing import sha256_file
 
     out = []
     for year in paths.available_years(raw_dir):
@@ -230,7 +230,7 @@ def hash_inputs(raw_dir: Path) -> tuple[tuple[str, str], ...]:
 
 
 def _sha256(path: Path) -> str:
-    from iro_analysis.pipeline.manifest import sha256_file
+    from iro_analysis.core.hashing import sha256_file
 
     return sha256_file(path)
 

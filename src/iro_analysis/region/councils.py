@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iro_analysis import paths
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError
 from iro_analysis.demo.params import DemoParams
-from iro_analysis.errors import InputError
 
 LA_CODES_FILE = paths.PACKAGE_DATA_DIR / "la_codes.csv"
 REGION = "region"  # la_code of the pooled rows; never a council folder (not three digits)

@@ -32,13 +32,13 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.kpis import KPI_DEFINITIONS
 from iro_analysis.kpis.definitions import headline_kpis
 from iro_analysis.kpis.national import england_value
 from iro_analysis.region.plots import direction_text, measure_chart
 from iro_analysis.report.suppression import SUPPRESSED, small_figures
 from iro_analysis.report.templating import environment, join, render
-from iro_analysis.years import ReportingYear
 
 REGION = "region"  # the la_code of the pooled row
 COUNCIL_CHARTS_UP_TO = 40  # councils; a larger region's council pages link to the index's plots

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import paths
-from iro_analysis.errors import InputError, IroAnalysisError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError, IroAnalysisError
 from iro_analysis.kpis.definitions import population_rate_kpis
 from iro_analysis.region.councils import REGION, council_folders, la_names
 
@@ -66,7 +66,7 @@ class RegionRun:
         """Check the region's raw folder: at least one council folder, each named by a
         code on DfE's list (`council_folders`), each with a folder for `year`. Raises
         InputError naming the folder at fault."""
-        from iro_analysis.years import check_year
+        from iro_analysis.core.years import check_year
 
         year = check_year(year)
         folders = council_folders(Path(raw_dir))
@@ -136,10 +136,10 @@ def council_kpis(
 
 def _hidden(ds, year: int, settings, kpis: pd.DataFrame) -> set[str]:
     """The KPIs the council's own report would show as c (one rule: report.annex)."""
+    from iro_analysis.core.years import ReportingYear
     from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns
     from iro_analysis.report.annex import hidden_kpis
     from iro_analysis.report.context import ReportContext
-    from iro_analysis.years import ReportingYear
 
     ctx = ReportContext(
         year=ReportingYear(year),

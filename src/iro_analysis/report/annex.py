@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from markupsafe import Markup
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.report import html
 from iro_analysis.report.breakdowns import BREAKDOWNS, breakdown_mask
 from iro_analysis.report.context import ReportContext, manifest_parameters
@@ -250,7 +250,7 @@ def _england_sources(ctx: ReportContext) -> Markup:
 
 def section_appendix(ctx: ReportContext) -> Markup:
     """Every measure with its definition, the assumptions, provenance (`appendix.html.j2`)."""
-    from iro_analysis.pipeline import manifest
+    from iro_analysis.core import manifest
 
     rows = []
     for row in ctx.kpis.itertuples(index=False):

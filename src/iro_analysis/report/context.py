@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import paths
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core import paths
+from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.years import ReportingYear, check_year
 from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS
 from iro_analysis.report.catalogue import SECTION_TITLES
 from iro_analysis.settings import Settings, load_settings
-from iro_analysis.years import ReportingYear, check_year
 
 # --------------------------------------------------------------------------------------
 # The report context: everything the sections draw on, computed once.
@@ -117,7 +117,7 @@ KPI_CACHE = "kpis"  # <processed>/_cache/kpis/: one parquet per (data, code, set
 @functools.cache
 def _kpi_code_digest() -> str:
     """sha256 over the package's KPI code and the national figures (England columns)."""
-    from iro_analysis.pipeline.manifest import files_digest
+    from iro_analysis.core.hashing import files_digest
 
     kpis = sorted((paths.PACKAGE_DIR / "kpis").rglob("*.py"))
     return files_digest([*kpis, paths.PACKAGE_DATA_DIR / "national_figures.csv"])

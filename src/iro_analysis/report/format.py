@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from markupsafe import Markup
 
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.report.catalogue import SECTIONS, Section
 from iro_analysis.report.context import ReportContext
-from iro_analysis.years import ReportingYear
 
 
 def _slug(text: str) -> str:

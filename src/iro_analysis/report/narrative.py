@@ -27,7 +27,7 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from iro_analysis.errors import IroAnalysisError
+from iro_analysis.core.errors import IroAnalysisError
 
 
 class NarrativeError(IroAnalysisError):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.report.annex import hidden_kpis
 from iro_analysis.report.context import ReportContext, manifest_parameters
 
@@ -46,8 +46,8 @@ def write_outputs(
     """Write the year's published kpis.csv, kpis.xlsx and manifest.json into `output_dir`
     (default reports/<YEAR>/), and the exact kpis.csv and kpis.xlsx, per-code counts
     unsuppressed, into `restricted_dir` (default restricted/<YEAR>/, never published)."""
+    from iro_analysis.core import manifest
     from iro_analysis.kpis import write_kpis
-    from iro_analysis.pipeline import manifest
 
     out = Path(output_dir or ctx.output_dir or paths.report_year_dir(ctx.year.year))
     exact = Path(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from iro_analysis.core.years import ReportingYear
 from iro_analysis.report import html
 from iro_analysis.report.annex import section_appendix, section_data_quality
 from iro_analysis.report.body import section_body
@@ -19,7 +20,6 @@ from iro_analysis.report.panel import (
 )
 from iro_analysis.report.summary import attention_points, section_summary
 from iro_analysis.report.templating import render
-from iro_analysis.years import ReportingYear
 
 # The inputs (`contract.schema.SUPPLIED_INPUTS`) as the councillors' report names them.
 INPUT_NAMES = {
@@ -76,14 +76,14 @@ def _section_priorities(ctx: ReportContext) -> Markup:
 
 def annex_href(ctx: ReportContext) -> str:
     """The technical annex's file name, beside the report (a relative link)."""
-    from iro_analysis.pipeline.publish import annex_filename
+    from iro_analysis.core.paths import annex_filename
 
     return annex_filename(ctx.year.year)
 
 
 def report_href(ctx: ReportContext) -> str:
     """The councillors' report's file name, beside the annex (a relative link)."""
-    from iro_analysis.pipeline.publish import report_filename
+    from iro_analysis.core.paths import report_filename
 
     return report_filename(ctx.year.year)
 

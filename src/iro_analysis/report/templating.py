@@ -18,7 +18,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 
 FRAGMENTS_DIR = paths.TEMPLATES_DIR / "fragments"
 

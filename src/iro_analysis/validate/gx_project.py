@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 
 PROJECT_DIR: Path = paths.PROJECT_ROOT / "gx"
 SOURCE = "iro_analysis"

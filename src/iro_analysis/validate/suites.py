@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import paths
+from iro_analysis.core import paths
 from iro_analysis.ingest.clean import (
     quarantine_summary,
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from iro_analysis.contract import schema as S
-from iro_analysis.errors import ValidationFailed
+from iro_analysis.core.errors import ValidationFailed
 from iro_analysis.validate.checks import CRITICAL, WARNING
 from iro_analysis.validate.gates import FACTS_TABLE, GATES
 from iro_analysis.validate.pandas_checks import INPUTS_TABLE

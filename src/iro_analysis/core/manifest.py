@@ -7,18 +7,18 @@ A generated-on date is included only when `SOURCE_DATE_EPOCH` is set.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
 import subprocess
-from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis import __version__, paths
+from iro_analysis import __version__
+from iro_analysis.core import paths
+from iro_analysis.core.hashing import sha256_file
 
 PACKAGES = (
     "pandas",
@@ -34,30 +34,6 @@ PACKAGES = (
     "jinja2",
     "openpyxl",
 )
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def files_digest(files: Iterable[Path], prelude: str = "") -> str:
-    """Hex sha256 over `prelude`, then each file's path (relative to the package, or its
-    name when outside it) and bytes, in the order given: the key of what a piece of the
-    package's code (or data) is, for every cache that must not outlive a code change."""
-    h = hashlib.sha256(prelude.encode())
-    for f in files:
-        f = Path(f)
-        try:
-            name = f.resolve().relative_to(paths.PACKAGE_DIR.resolve()).as_posix()
-        except ValueError:
-            name = f.name
-        h.update(name.encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def package_versions() -> dict[str, str]:
@@ -160,7 +136,7 @@ def published_outputs(year: int) -> dict[str, str]:
     """What a build publishes in reports/<YEAR>/ besides this manifest, by role: the
     councillors' report and its technical annex (each also as PDF with --pdf) and the KPI
     files."""
-    from iro_analysis.pipeline.publish import annex_filename, report_filename
+    from iro_analysis.core.paths import annex_filename, report_filename
 
     return {
         "report": report_filename(year),

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PACKAGE_DIR: Path = Path(__file__).resolve().parent
+from iro_analysis.core.years import ReportingYear
+
+PACKAGE_DIR: Path = Path(__file__).resolve().parents[1]
 PROJECT_ROOT: Path = Path(os.environ.get("IRO_ANALYSIS_ROOT", PACKAGE_DIR.parents[1])).resolve()
 
 CONFIG_DIR: Path = PROJECT_ROOT / "config"
@@ -65,3 +67,19 @@ def available_years(raw_dir: Path | None = None) -> list[int]:
     return sorted(
         int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 4
     )
+
+
+# The documents a build publishes in reports/<YEAR>/ (pipeline.publish's allow-list names them).
+def report_filename(year: int) -> str:
+    """`iro-annual-report-2021-22.html` for 2022."""
+    return f"iro-annual-report-{ReportingYear(year).slug}.html"
+
+
+def annex_filename(year: int) -> str:
+    """`iro-technical-annex-2021-22.html` for 2022: the report's technical annex, beside it."""
+    return f"iro-technical-annex-{ReportingYear(year).slug}.html"
+
+
+def document_filenames(year: int) -> tuple[str, str]:
+    """The two documents a build makes: the councillors' report and its technical annex."""
+    return report_filename(year), annex_filename(year)
