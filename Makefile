@@ -107,7 +107,7 @@ gx: $(STAMP) ## regenerate the Great Expectations suites in gx/ from the code
 	$(PY) -m iro_analysis.validate.gx_project
 
 docs: $(STAMP) ## regenerate docs/kpis.md (from the KPI registry) and the contract section of docs/data-dictionary.md
-	$(PY) -m iro_analysis.kpis.docs
+	$(PY) -m iro_analysis.report.kpi_docs
 	$(PY) -m iro_analysis.contract.dictionary
 
 lint: $(STAMP) ## check formatting, lint (ruff) and the floor plan (import-linter), changing nothing

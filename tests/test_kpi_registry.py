@@ -9,9 +9,8 @@ from dataclasses import replace
 import pytest
 
 from iro_analysis.kpis import KPI_DEFINITIONS, headline_kpis, national, section_kpis
-from iro_analysis.kpis import docs as kpi_docs
 from iro_analysis.kpis.definitions import _REGISTRY, kpi, rated_kpis
-from iro_analysis.report import narrative
+from iro_analysis.report import kpi_docs, narrative
 from iro_analysis.report.catalogue import SECTION_BY_KEY, SECTIONS, misplaced_kpis
 
 # The section tables as the report rendered them before the registry declared sections:
@@ -279,7 +278,9 @@ def test_docs_kpis_md_lists_exactly_the_registered_kpis():
 
 def test_docs_kpis_md_is_current():
     text = kpi_docs.DOCS_FILE.read_text(encoding="utf-8")
-    assert text == kpi_docs.render(), "docs/kpis.md is stale: python -m iro_analysis.kpis.docs"
+    assert text == kpi_docs.render(), (
+        "docs/kpis.md is stale: python -m iro_analysis.report.kpi_docs"
+    )
 
 
 def test_docs_show_the_appendix_definition_and_source():

@@ -12,7 +12,7 @@
   docstring of the KPI's function in its area module; each also declares its report
   `section`, `headline`, `direction` and `england` comparison.
 - `section_kpis(key)`, `headline_kpis()`: what the report's sections and key messages list.
-- docs/kpis.md is generated from the registry: `python -m iro_analysis.kpis.docs`.
+- docs/kpis.md is generated from the registry: `python -m iro_analysis.report.kpi_docs`.
 - `missing_inputs(ds, year)`, `write_kpis(df, path, format)`. The `kpis` command is `iro_analysis.pipeline.kpis_command`.
 
 Area modules: cla, reviews, cp, disputes, meetings, workforce, education_health, oversight,

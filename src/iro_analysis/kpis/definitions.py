@@ -6,7 +6,7 @@ a title a councillor can read, the family, the unit, the source, the inputs it n
 how the report presents it (its report `section`, whether it is a `headline` measure, its
 `direction` and the `england` figure it is compared with); the *definition text is the
 function's docstring*, so the rule is written once and the methodology appendix (which
-renders `KPI_DEFINITIONS`), `docs/kpis.md` (`python -m iro_analysis.kpis.docs`) and the
+renders `KPI_DEFINITIONS`), `docs/kpis.md` (`python -m iro_analysis.report.kpi_docs`) and the
 report's section tables (`report/catalogue.py`) cannot disagree with the code. Per-code
 KPIs (participation PN0-PN7, CP categories, dispute themes) are one function registered
 once per code; their docstrings carry `{code}`/`{label}` placeholders filled in for each

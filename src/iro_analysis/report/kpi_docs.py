@@ -1,10 +1,10 @@
-"""docs/kpis.md, generated from the KPI registry: `python -m iro_analysis.kpis.docs`.
+"""docs/kpis.md, generated from the KPI registry: `python -m iro_analysis.report.kpi_docs`.
 
 Every KPI is listed under the report section that shows it, with its id, title, unit,
 direction, England comparison, inputs, definition (its function's docstring, the text the
 report's appendix shows) and source. The file is never edited by hand; a test
 (tests/test_kpi_registry.py) fails when it is not what this module writes.
-`python -m iro_analysis.kpis.docs --check` exits 1 when it is out of date.
+`python -m iro_analysis.report.kpi_docs --check` exits 1 when it is out of date.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ DOCS_FILE = paths.DOCS_DIR / "kpis.md"
 _PREAMBLE = """\
 # KPI definitions
 
-<!-- Generated from the KPI registry by `python -m iro_analysis.kpis.docs`; do not edit.
+<!-- Generated from the KPI registry by `python -m iro_analysis.report.kpi_docs`; do not edit.
      Each definition is the docstring of the KPI's function in src/iro_analysis/kpis/. -->
 
 Every measure the annual report shows, by its stable id. `kpis.csv` for a year has the
@@ -181,7 +181,7 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write docs/kpis.md (or, with --check, exit 1 when it is out of date)."""
-    ap = argparse.ArgumentParser(prog="python -m iro_analysis.kpis.docs", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m iro_analysis.report.kpi_docs", description=__doc__)
     ap.add_argument("--check", action="store_true", help="only check the file is current")
     ap.add_argument("--out", type=Path, default=DOCS_FILE, help="where to write (docs/kpis.md)")
     args = ap.parse_args(argv)
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = args.out.is_file() and args.out.read_text(encoding="utf-8") == text
         if not current:
-            print(f"{args.out} is out of date: run python -m iro_analysis.kpis.docs")
+            print(f"{args.out} is out of date: run python -m iro_analysis.report.kpi_docs")
         return 0 if current else 1
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
