@@ -9,10 +9,10 @@ import pytest
 
 from iro_analysis.contract import schema as S
 from iro_analysis.demo import resolve_params
-from iro_analysis.demo.care import review_schedule
 from iro_analysis.demo.dates import add_months, completed_years
 from iro_analysis.demo.faults import OrphanIds, inject
 from iro_analysis.demo.population import upns
+from iro_analysis.demo.reviews import review_schedule
 from iro_analysis.demo.workdays import WorkDays
 
 D = np.datetime64

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract import schema
-from iro_analysis.demo.care import choose, draw_ages, review_schedule
 from iro_analysis.demo.dates import DAY, birthday, days
 from iro_analysis.demo.horizon import Horizon, trend_weight
 from iro_analysis.demo.params import DemoParams
+from iro_analysis.demo.reviews import review_schedule
+from iro_analysis.demo.sampling import choose, draw_ages
 from iro_analysis.demo.workdays import WorkDays
 
 CP_WARMUP_YEARS = 4

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract import schema
-from iro_analysis.demo.care import choose
 from iro_analysis.demo.dates import DAY, days
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.params import DemoParams
+from iro_analysis.demo.sampling import choose
 from iro_analysis.demo.workdays import WorkDays
 
 # Synthetic surnames for IRO identifiers; a few are non-ASCII (all in cp1252).
