@@ -59,7 +59,7 @@ def built_copy(tmp_path, build_root) -> Path:
     """A writable copy of the session's workspace, its 2022 report already built (raw,
     processed, reports/2022, restricted/2022): for a test that needs a previous good build
     to rebuild, break or kill, without paying for one. Rebuilding it from the same raw
-    files reuses its clean data and validation (build/reuse.py)."""
+    files reuses its clean data and validation (pipeline/reuse.py)."""
     root = tmp_path / "built"
     shutil.copytree(build_root / "raw", root / "raw")
     shutil.copytree(build_root / "processed", root / "processed")

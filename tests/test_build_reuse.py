@@ -1,4 +1,4 @@
-"""Skipping work only when nothing it depends on changed: build/reuse.py and the KPI cache."""
+"""Skipping work only when nothing it depends on changed: pipeline/reuse.py and the KPI cache."""
 
 from __future__ import annotations
 

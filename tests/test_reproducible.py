@@ -54,7 +54,7 @@ def test_two_processes_build_identical_files(tmp_path, demo_raw):
     assert "reused" not in _build(tmp_path, settings)
     second = _files(published), _files(notebooks / "notebooks")
     # Nothing the clean data depends on changed: the third build reuses the clean data and
-    # the validation (build/reuse.py) and the KPI cache, and changes not one byte.
+    # the validation (pipeline/reuse.py) and the KPI cache, and changes not one byte.
     assert "clean and validate: reused" in _build(tmp_path, settings)
     assert (_files(published), _files(notebooks / "notebooks")) == second
     assert sorted(first[0]) == sorted(second[0])

@@ -1,6 +1,6 @@
 """The report's HTML comes from sandboxed, autoescaping Jinja2 templates (issue #18).
 
-No HTML is built in Python strings in report/ or build/export.py; the fragments render
+No HTML is built in Python strings in report/ or pipeline/export.py; the fragments render
 in a sandbox that escapes every value it is given; the contents list comes from the
 catalogue; and the same inputs give byte-identical HTML.
 """
@@ -114,7 +114,7 @@ def html_in_python(source: str, name: str = "<source>") -> list[str]:
 
 
 def test_no_html_is_built_in_python():
-    assert len(SCANNED) >= 12, SCANNED  # the report's modules and build/export.py
+    assert len(SCANNED) >= 12, SCANNED  # the report's modules and pipeline/export.py
     found = []
     for path in SCANNED:
         found += html_in_python(path.read_text(encoding="utf-8"), path.name)

@@ -3,7 +3,7 @@
 It cleans every year folder (each raw file parsed once, then read from the parse cache),
 runs the critical validation checks for YEAR and computes the KPIs, unless the last
 successful build of YEAR cleaned and validated exactly these raw files with these
-settings and this code (`build/reuse.py`): then it reads that build's clean data and
+settings and this code (`pipeline/reuse.py`): then it reads that build's clean data and
 checks nothing again, because the build already did.
 """
 
