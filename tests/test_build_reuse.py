@@ -153,7 +153,7 @@ def test_kpi_cache_gives_the_computed_history_and_recomputes_only_what_changed(
 
 
 @pytest.mark.slow
-def test_reports_cleans_once_builds_every_year_and_agrees_with_the_kpis_command(
+def test_reports_runs_one_clean_and_one_validate_kernel_for_every_year_and_agrees_with_kpis(
     tmp_path, demo_raw, capfd
 ):
     from iro_analysis import cli
