@@ -13,7 +13,8 @@ from iro_analysis.core import paths
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.settings import Settings
 from iro_analysis.validate import gx_project
-from iro_analysis.validate.suites import all_suites, validate_dataset
+from iro_analysis.validate.checks import all_suites
+from iro_analysis.validate.suites import validate_dataset
 
 # Great Expectations suites, a whole region or the demo council: not the unit tier.
 pytestmark = pytest.mark.slow

@@ -16,14 +16,8 @@ from iro_analysis.ingest.clean import build_dataset, write_processed
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.processed import clean_key
 from iro_analysis.settings import Settings, load_settings
-from iro_analysis.validate.suites import (
-    CRITICAL,
-    RESULT_COLUMNS,
-    WARNING,
-    suite_checks,
-    validate_dataset,
-    validate_years,
-)
+from iro_analysis.validate.checks import CRITICAL, RESULT_COLUMNS, WARNING, suite_checks
+from iro_analysis.validate.suites import validate_dataset, validate_years
 
 # Great Expectations suites, a whole region or the demo council: not the unit tier.
 pytestmark = pytest.mark.slow

@@ -12,7 +12,9 @@ import pytest
 
 from iro_analysis.contract import schema as S
 from iro_analysis.ingest.clean import build_dataset
-from iro_analysis.validate.suites import pandas_checks, run_gx_suites, suite_checks
+from iro_analysis.validate.checks import suite_checks
+from iro_analysis.validate.gx_run import run_gx_suites
+from iro_analysis.validate.pandas_checks import pandas_checks
 
 # Great Expectations suites, a whole region or the demo council: not the unit tier.
 pytestmark = pytest.mark.slow

@@ -7,7 +7,8 @@ import json
 import pandas as pd
 
 from iro_analysis.contract.schema import WITHHELD
-from iro_analysis.validate.suites import CHECK_COLUMNS, ValidationReport
+from iro_analysis.validate.checks import CHECK_COLUMNS
+from iro_analysis.validate.validation_report import ValidationReport
 
 
 def _report() -> ValidationReport:

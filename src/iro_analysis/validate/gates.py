@@ -5,7 +5,7 @@ header and no rows, a census with an empty list of children, dates written month
 the wrong year's file, or a table that lost half its rows. The cleaner records per source
 what these gates compare (`Dataset.facts`); here they become a table, `file_facts`, one
 row per file of the year, on which Great Expectations runs expectations that can fail
-(`validation.run_gx_suites`). A failed gate is critical: the build stops naming the file
+(`gx_run.run_gx_suites`). A failed gate is critical: the build stops naming the file
 and the check, unless an analyst has accepted that anomaly for that year in settings
 (`accepted_anomalies`, with a reason printed in the data-quality annex).
 """

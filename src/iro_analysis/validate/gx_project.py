@@ -2,7 +2,7 @@
 
 `gx/` at the project root is a GX file project holding one Expectation Suite per clean
 table and one for the plausibility gates (`file_facts`), generated from
-`validation.suite_checks` (`make gx`; a test checks it is current), so analysts can read
+`checks.suite_checks` (`make gx`; a test checks it is current), so analysts can read
 and open the suites as GX users know them.
 
 A build runs them the GX way in a project of its own under `restricted/<YEAR>/gx/`: the

@@ -9,7 +9,7 @@ the functions that use it (it takes seconds to import).
 
 This module runs a year's validation and writes its results; the checks live in `checks`
 (the suites), `gx_run` (running them with GX), `pandas_checks` and `validation_report`
-(`ValidationReport`). Every public name is importable from here.
+(`ValidationReport`), and are imported from there.
 """
 
 from __future__ import annotations
@@ -26,18 +26,6 @@ from iro_analysis.ingest.clean import (
     quarantine_summary,
 )
 from iro_analysis.ingest.dataset import Dataset
-from iro_analysis.validate.checks import (
-    CHECK_COLUMNS,
-    CRITICAL,
-    MAX_AGE_AT_ENTRY,
-    RESULT_COLUMNS,
-    SAMPLE_SIZE,
-    WARNING,
-    Check,
-    all_suites,
-    gate_checks,
-    suite_checks,
-)
 from iro_analysis.validate.gates import FACTS_TABLE, file_facts
 from iro_analysis.validate.gx_run import (
     run_gx_suites,
@@ -47,7 +35,6 @@ from iro_analysis.validate.pandas_checks import (
     pandas_checks,
 )
 from iro_analysis.validate.validation_report import (
-    HTML_TEMPLATE,
     ValidationReport,
 )
 
@@ -177,28 +164,3 @@ def cli_main(args) -> int:
     )
     report.raise_for_critical()
     return 0
-
-
-__all__ = [
-    "CHECK_COLUMNS",
-    "CRITICAL",
-    "Check",
-    "HTML_TEMPLATE",
-    "MAX_AGE_AT_ENTRY",
-    "RESULT_COLUMNS",
-    "SAMPLE_SIZE",
-    "ValidationReport",
-    "WARNING",
-    "accept_anomalies",
-    "all_suites",
-    "cli_main",
-    "gate_checks",
-    "load_or_clean",
-    "pandas_checks",
-    "run_gx_suites",
-    "suite_checks",
-    "validate_dataset",
-    "validate_years",
-    "write_report",
-    "write_restricted",
-]
