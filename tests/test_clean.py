@@ -17,7 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import codes as C
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
+from iro_analysis.contract import tables as T
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest import clean
 from iro_analysis.ingest.clean import (
@@ -92,15 +95,15 @@ def test_quarantine_finds_every_broken_row(ds):
             (2022, "ssda903/reviews.csv", 5, "REVIEW", "outside_collection_year"),
         ]
     )
-    assert set(q["rule"]) <= set(S.QUARANTINE_RULES)
-    assert list(q.columns) == list(S.QUARANTINE_COLUMNS)
+    assert set(q["rule"]) <= set(Q.QUARANTINE_RULES)
+    assert list(q.columns) == list(T.QUARANTINE_COLUMNS)
     row = q[(q["file"] == "ssda903/episodes.csv") & (q["line"] == 4)].iloc[0]
     assert (row["table"], row["value"]) == ("episodes", "Z9")
 
 
 def test_row_accounting_balances_for_every_file(ds):
     acc = ds.accounting.set_index(["year", "file"])
-    assert list(ds.accounting.columns) == list(S.ACCOUNTING_COLUMNS)
+    assert list(ds.accounting.columns) == list(T.ACCOUNTING_COLUMNS)
     assert (
         acc["rows_read"] == acc["rows_kept"] + acc["duplicates_removed"] + acc["rows_quarantined"]
     ).all()
@@ -112,7 +115,7 @@ def test_row_accounting_balances_for_every_file(ds):
 
 
 def test_accounting_that_does_not_balance_raises():
-    bad = pd.DataFrame([(2022, "x.csv", 5, 3, 1, 0)], columns=list(S.ACCOUNTING_COLUMNS))
+    bad = pd.DataFrame([(2022, "x.csv", 5, 3, 1, 0)], columns=list(T.ACCOUNTING_COLUMNS))
     with pytest.raises(AccountingError, match="2022 x.csv: read 5"):
         check_accounting(bad)
 
@@ -130,9 +133,9 @@ def test_values_are_normalised_and_typed(ds):
     assert bool(s47["ICPCnotRequired"]) is False
     assert ds["cin_children"]["Sex"].tolist() == ["2"]  # GenderCurrent 2: female
     for name, df in ds.tables.items():
-        assert list(df.columns) == list(S.CLEAN_TABLES[name].columns), name
+        assert list(df.columns) == list(T.CLEAN_TABLES[name].columns), name
         for c in df.columns:
-            kind = S.clean_dtype(c)
+            kind = T.clean_dtype(c)
             if kind == "datetime":
                 assert pd.api.types.is_datetime64_dtype(df[c].dtype), (name, c)
             elif kind == "str":
@@ -143,8 +146,8 @@ def test_values_are_normalised_and_typed(ds):
 
 def test_latest_year_wins_across_years(ds):
     h = ds["header"].set_index("CHILD")
-    assert h.loc["C1", "ETHNIC"] == "WOTH" and h.loc["C1", S.SOURCE_YEAR] == 2022
-    assert h.loc["C2", S.SOURCE_YEAR] == 2021  # only in 2021: history kept
+    assert h.loc["C1", "ETHNIC"] == "WOTH" and h.loc["C1", T.SOURCE_YEAR] == 2022
+    assert h.loc["C2", T.SOURCE_YEAR] == 2021  # only in 2021: history kept
     ep = ds["episodes"].set_index(["CHILD", "DECOM"])
     c1 = ep.loc[("C1", pd.Timestamp(2020, 6, 1))]
     assert c1["DEC"] == pd.Timestamp(2021, 9, 15) and c1["REC"] == "E13"
@@ -169,13 +172,13 @@ def test_oc2_is_kept_per_year(tmp_path):
         (RAW / "2022" / "ssda903" / "oc2.csv").read_text()
     )
     oc2 = build_dataset(raw)["oc2"]
-    assert oc2[S.SOURCE_YEAR].tolist() == [2021, 2022]
+    assert oc2[T.SOURCE_YEAR].tolist() == [2021, 2022]
 
 
 def test_supplied_marks_missing_optional_files(ds):
     s = ds.supplied
     assert list(s.columns) == ["year", "input", "path", "present", "sha256"]
-    assert len(s) == 2 * len(S.SUPPLIED_INPUTS)
+    assert len(s) == 2 * len(T.SUPPLIED_INPUTS)
     assert ds.has_input("cin_census", 2022) and not ds.has_input("cin_census", 2021)
     assert not ds.has_input("pep", 2021)
     assert s.loc[~s["present"], "sha256"].isna().all()
@@ -227,7 +230,7 @@ def test_empty_or_binary_csv_is_an_error_naming_the_file(tmp_path, content, mess
 @pytest.mark.slow
 def test_header_only_file_is_supplied_with_no_rows(tmp_path):
     raw = copy_raw(tmp_path)
-    (raw / "2022" / "iro" / "meetings.csv").write_text(",".join(S.MEETINGS.columns) + "\n")
+    (raw / "2022" / "iro" / "meetings.csv").write_text(",".join(R.MEETINGS.columns) + "\n")
     d = build_dataset(raw)
     assert d.has_input("meetings", 2022)
     assert len(d["meetings"]) == 0
@@ -238,12 +241,12 @@ def test_header_only_file_is_supplied_with_no_rows(tmp_path):
 @pytest.mark.slow
 def test_garbage_in_every_date_and_code_column_is_all_quarantined(tmp_path):
     raw = copy_raw(tmp_path)
-    rows = [",".join(["C1" if c == "CHILD" else "??" for c in S.EPISODES.columns])] * 1
+    rows = [",".join(["C1" if c == "CHILD" else "??" for c in R.EPISODES.columns])] * 1
     rows += [
-        ",".join(["C3" if c == "CHILD" else f"x{i}" for c in S.EPISODES.columns]) for i in range(3)
+        ",".join(["C3" if c == "CHILD" else f"x{i}" for c in R.EPISODES.columns]) for i in range(3)
     ]
     (raw / "2022" / "ssda903" / "episodes.csv").write_text(
-        ",".join(S.EPISODES.columns) + "\n" + "\n".join(rows) + "\n"
+        ",".join(R.EPISODES.columns) + "\n" + "\n".join(rows) + "\n"
     )
     d = build_dataset(raw)
     acc = d.accounting.set_index(["year", "file"]).loc[(2022, "ssda903/episodes.csv")]
@@ -302,7 +305,7 @@ TEXT = st.text(max_size=12)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(TEXT, TEXT, TEXT, TEXT, TEXT, TEXT), min_size=0, max_size=8))
 def test_arbitrary_text_rows_are_kept_or_quarantined(rows):
-    cols = S.EPISODES.columns
+    cols = R.EPISODES.columns
     data = {c: ["C1"] * len(rows) for c in cols}
     for i, (decom, dec, rne, ls, rec, place) in enumerate(rows):
         for c, v in zip(
@@ -316,7 +319,7 @@ def test_arbitrary_text_rows_are_kept_or_quarantined(rows):
     part = make_part(2022, "episodes", "ssda903/episodes.csv", raw)
     kept = part.kept()
     assert len(kept) + part.duplicates + len(part.failed_rows()) == len(rows)
-    assert kept["DECOM"].notna().all() and kept["LS"].isin(S.LS_CODES).all()
+    assert kept["DECOM"].notna().all() and kept["LS"].isin(C.LS_CODES).all()
 
 
 @settings(
@@ -329,12 +332,12 @@ def test_arbitrary_text_in_a_csv_file_balances(tmp_path_factory, rows):
     (base / "2022" / "ssda903").mkdir(parents=True)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(S.REVIEWS.columns)
+    w.writerow(R.REVIEWS.columns)
     for date, code in rows:
         w.writerow(["C1", "01/01/2010", date, code])
     (base / "2022" / "ssda903" / "reviews.csv").write_text(buf.getvalue(), encoding="utf-8")
     (base / "2022" / "ssda903" / "header.csv").write_text(
-        ",".join(S.HEADER.columns) + "\nC1,1,01/01/2010,WBRI,,,\n"
+        ",".join(R.HEADER.columns) + "\nC1,1,01/01/2010,WBRI,,,\n"
     )
     try:
         d = build_dataset(base)
@@ -357,12 +360,12 @@ def test_run_clean_writes_parquet_that_loads_back_identically(tmp_path, ds):
     out = tmp_path / "processed"
     run_clean(2022, RAW, out)
     assert sorted(p.name for p in (out / "2022").iterdir()) == sorted(
-        [f"{t}.parquet" for t in S.CLEAN_TABLES]
+        [f"{t}.parquet" for t in T.CLEAN_TABLES]
         + ["supplied.parquet", "quarantine.parquet", "accounting.parquet", "warnings.parquet"]
         + ["facts.parquet", "return_counts.parquet", "clean-key.json"]
     )
     back = load_processed(2022, out)
-    for t in S.CLEAN_TABLES:
+    for t in T.CLEAN_TABLES:
         pd.testing.assert_frame_equal(back[t], ds[t], check_dtype=True)
     pd.testing.assert_frame_equal(back.quarantine, ds.quarantine)
     pd.testing.assert_frame_equal(back.accounting, ds.accounting)
@@ -414,7 +417,7 @@ def test_cli_main_cleans_and_reports(tmp_path, capsys):
 def test_parallel_reading_gives_the_same_dataset(monkeypatch, ds):
     monkeypatch.setattr(clean, "PARALLEL_BYTES", 0)
     par = build_dataset(RAW)
-    for t in S.CLEAN_TABLES:
+    for t in T.CLEAN_TABLES:
         pd.testing.assert_frame_equal(par[t], ds[t])
     pd.testing.assert_frame_equal(par.quarantine, ds.quarantine)
     pd.testing.assert_frame_equal(par.accounting, ds.accounting)

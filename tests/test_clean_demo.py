@@ -11,7 +11,9 @@ from collections import Counter
 
 import pytest
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
+from iro_analysis.contract import tables as T
 from iro_analysis.ingest.clean import CIN_ELEMENTS, build_dataset
 from iro_analysis.validate.suites import validate_dataset
 
@@ -29,7 +31,7 @@ def demo(tmp_path_factory):
     generate(out, YEARS, seed=7, size="small", fault_rate=0.03, progress=False)
     manifest = []
     for year in YEARS:
-        doc = json.loads((out / str(year) / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+        doc = json.loads((out / str(year) / Q.FAULT_MANIFEST).read_text(encoding="utf-8"))
         manifest.extend({**entry, "year": year} for entry in doc["faults"])
     return out, manifest, build_dataset(out)
 
@@ -42,7 +44,7 @@ def _base(file: str) -> str:
 def test_every_injected_fault_kind_occurs(demo):
     _, manifest, _ = demo
     kinds = Counter(e["kind"] for e in manifest)
-    missing = [k for k, what in S.FAULT_KINDS.items() if what != "file" and not kinds[k]]
+    missing = [k for k, what in Q.FAULT_KINDS.items() if what != "file" and not kinds[k]]
     assert not missing, f"the demo data has no fault of kind(s) {missing}: the test proves nothing"
 
 
@@ -59,16 +61,16 @@ def test_quarantined_faults_are_found_at_their_file_and_line(demo):
                 strict=True,
             )
         )
-        for rule in S.QUARANTINE_RULES
+        for rule in Q.QUARANTINE_RULES
     }
-    for kind, what in S.FAULT_KINDS.items():
+    for kind, what in Q.FAULT_KINDS.items():
         if what != "quarantined":
             continue
         expected = {(e["year"], e["file"], e["line"]) for e in manifest if e["kind"] == kind}
         assert found[kind] == expected, kind  # same lines, so the counts by kind match too
     # nothing else is quarantined, except elements whose parent element was, and injected
     # faults whose broken date also falls outside the file's collection year (issue #25)
-    faults = {k for k, what in S.FAULT_KINDS.items() if what == "quarantined"}
+    faults = {k for k, what in Q.FAULT_KINDS.items() if what == "quarantined"}
     assert set(q["rule"]) <= faults | {"parent_quarantined", "outside_collection_year"}
     injected = {(e["year"], e["file"], e["line"]) for e in manifest}
     assert found["outside_collection_year"] <= injected
@@ -89,19 +91,19 @@ def test_kept_faults_are_normalised_and_kept(demo):
     q = ds.quarantine
     quarantined = set(zip(q["year"], q["file"].map(_base), q["line"], strict=True))
     for e in manifest:
-        if S.FAULT_KINDS[e["kind"]] != "kept":
+        if Q.FAULT_KINDS[e["kind"]] != "kept":
             continue
         assert (e["year"], e["file"], e["line"]) not in quarantined, e
-        if e["file"] == S.CIN_FILE:
+        if e["file"] == R.CIN_FILE:
             table = {el: t for t, el in CIN_ELEMENTS.items()}[e["element"]]
         else:
-            table = next(t.name for t in S.RAW_CSVS.values() if t.relpath == e["file"])
+            table = next(t.name for t in R.RAW_CSVS.values() if t.relpath == e["file"])
         col = ds[table][e["column"]]
-        if S.clean_dtype(e["column"]) == "datetime":
+        if T.clean_dtype(e["column"]) == "datetime":
             import pandas as pd
 
             assert pd.Timestamp(e["value"]) in set(col.dropna()), e
-        elif S.clean_dtype(e["column"]) == "boolean":
+        elif T.clean_dtype(e["column"]) == "boolean":
             assert col.notna().all(), e
         else:
             assert e["value"].strip().upper() in set(col.dropna()), e

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from iro_analysis.contract import analysis_codes
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import codes as C
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
 from iro_analysis.ingest.clean import make_part
 from iro_analysis.ingest.read import LINE
 
@@ -30,7 +32,7 @@ def part(table: str, year: int, **values: str):
             "REC": "E11",
         },
     }[table]
-    row = {c: "" for c in S.RAW_CSVS[table].columns} | base | values
+    row = {c: "" for c in R.RAW_CSVS[table].columns} | base | values
     raw = pd.DataFrame({c: pd.Series([v], dtype="str") for c, v in row.items()})
     raw[LINE] = 2
     return make_part(year, table, f"ssda903/{table}.csv", raw)
@@ -98,16 +100,16 @@ def test_a_warned_code_is_kept_as_written_and_counted():
 
 
 def test_analysis_vocabulary_has_labels_and_groups():
-    assert set(analysis_codes("episodes", "PLACE")) <= set(S.PLACE_GROUPS)
-    assert set(analysis_codes("episodes", "LS")) <= set(S.LS_LABELS)
-    assert set(analysis_codes("reviews", "REVIEW_CODE")) == set(S.REVIEW_CODES)
-    assert set(analysis_codes("cp_plans", "LatestCategoryOfAbuse")) == set(S.CP_CATEGORIES)
-    assert set(analysis_codes("header", "ETHNIC")) == set(S.ETHNIC_CODES)
-    assert set(S.SEX_LABELS) <= set(analysis_codes("header", "SEX"))
+    assert set(analysis_codes("episodes", "PLACE")) <= set(C.PLACE_GROUPS)
+    assert set(analysis_codes("episodes", "LS")) <= set(C.LS_LABELS)
+    assert set(analysis_codes("reviews", "REVIEW_CODE")) == set(C.REVIEW_CODES)
+    assert set(analysis_codes("cp_plans", "LatestCategoryOfAbuse")) == set(C.CP_CATEGORIES)
+    assert set(analysis_codes("header", "ETHNIC")) == set(C.ETHNIC_CODES)
+    assert set(C.SEX_LABELS) <= set(analysis_codes("header", "SEX"))
 
 
 def test_warn_only_columns_are_read_by_no_kpi():
     """Columns whose bad codes only warn are not the ones figures use."""
     used = {"CHILD", "SEX", "DOB", "ETHNIC", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC"}
     used |= {"REVIEW", "REVIEW_CODE", "HEALTH_ASSESSMENT", "TEETH_CHECK", "IMMUNISATIONS"}
-    assert not used & S.WARN_ONLY_COLUMNS
+    assert not used & Q.WARN_ONLY_COLUMNS

@@ -15,13 +15,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import codes as C
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
 from iro_analysis.demo import DemoParams, cli_main, generate
 from iro_analysis.demo.faults import FAULT_SPEC
 from iro_analysis.demo.population import ORPHAN_START
 
 YEARS = [2020, 2021, 2022]
-CSV_TABLES = list(S.RAW_CSVS)
+CSV_TABLES = list(R.RAW_CSVS)
 
 
 # ----------------------------------------------------------------------------------------
@@ -51,7 +53,7 @@ def medium_dir(tmp_path_factory) -> Path:
 
 
 def read_csv(root: Path, year: int, table: str) -> pd.DataFrame:
-    spec = S.RAW_CSVS[table]
+    spec = R.RAW_CSVS[table]
     enc = "cp1252" if table == "workforce" else "utf-8"
     return pd.read_csv(
         root / str(year) / spec.relpath, dtype=str, keep_default_na=False, encoding=enc
@@ -88,7 +90,7 @@ def year_bounds(y: int) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def cin_xml(root: Path, year: int) -> ET.Element:
-    return ET.parse(root / str(year) / S.CIN_FILE).getroot()
+    return ET.parse(root / str(year) / R.CIN_FILE).getroot()
 
 
 def cin_frames(root: Path, years=YEARS) -> dict[str, pd.DataFrame]:
@@ -100,13 +102,13 @@ def cin_frames(root: Path, years=YEARS) -> dict[str, pd.DataFrame]:
             for det in child.iter("CINdetails"):
                 for s in det.iter("Section47"):
                     s47.append(
-                        {"child": cid, "year": y, **{f: s.findtext(f) or "" for f in S.S47_FIELDS}}
+                        {"child": cid, "year": y, **{f: s.findtext(f) or "" for f in R.S47_FIELDS}}
                     )
                 for p in det.iter("ChildProtectionPlans"):
                     plans.append(
-                        {"child": cid, "year": y, **{f: p.findtext(f) or "" for f in S.CPP_FIELDS}}
+                        {"child": cid, "year": y, **{f: p.findtext(f) or "" for f in R.CPP_FIELDS}}
                     )
-                    for r in p.iter(S.CPP_REVIEW_FIELD):
+                    for r in p.iter(R.CPP_REVIEW_FIELD):
                         reviews.append(
                             {
                                 "child": cid,
@@ -129,9 +131,9 @@ def cin_frames(root: Path, years=YEARS) -> dict[str, pd.DataFrame]:
 def test_every_contract_file_is_written_with_exact_columns(clean_dir):
     for y in YEARS:
         ydir = clean_dir / str(y)
-        assert (ydir / S.CIN_FILE).is_file() and (ydir / S.FAULT_MANIFEST).is_file()
+        assert (ydir / R.CIN_FILE).is_file() and (ydir / Q.FAULT_MANIFEST).is_file()
         for table in CSV_TABLES:
-            spec = S.RAW_CSVS[table]
+            spec = R.RAW_CSVS[table]
             first = (ydir / spec.relpath).read_bytes().split(b"\n", 1)[0].decode("ascii")
             assert first.split(",") == list(spec.columns), spec.relpath
             assert len(read_csv(clean_dir, y, table)) > 0, spec.relpath
@@ -157,13 +159,13 @@ def test_cin_census_parses_and_follows_the_contract_structure(clean_dir):
         ident = c.find("ChildIdentifiers")
         # CIN GenderCurrent 1/2 up to 2023/24 (Sex M/F from 2024/25)
         assert [e.tag for e in ident] == ["LAchildID", "UPN", "PersonBirthDate", "GenderCurrent"]
-        assert c.findtext("ChildCharacteristics/Ethnicity") in S.ETHNIC_CODES
+        assert c.findtext("ChildCharacteristics/Ethnicity") in C.ETHNIC_CODES
         assert c.findtext("ChildIdentifiers/GenderCurrent") in ("1", "2")
         dob = pd.Timestamp(c.findtext("ChildIdentifiers/PersonBirthDate"))
         for det in c.findall("CINdetails"):
             tags = [e.tag for e in det]
             assert tags[0] == "CINreferralDate"
-            assert set(tags) <= {*S.CIN_DETAILS_FIELDS, "Section47", "ChildProtectionPlans"}
+            assert set(tags) <= {*R.CIN_DETAILS_FIELDS, "Section47", "ChildProtectionPlans"}
             referral = pd.Timestamp(det.findtext("CINreferralDate"))
             closure = det.findtext("CINclosureDate")
             assert closure is None or pd.Timestamp(closure) >= referral
@@ -181,8 +183,8 @@ def test_cin_census_parses_and_follows_the_contract_structure(clean_dir):
                 n_plans += 1
                 tags = [e.tag for e in p]
                 assert tags[:2] == ["CPPstartDate", "CPPendDate"] or tags[0] == "CPPstartDate"
-                assert p.findtext("InitialCategoryOfAbuse") in S.CP_CATEGORIES
-                assert p.findtext("LatestCategoryOfAbuse") in S.CP_CATEGORIES
+                assert p.findtext("InitialCategoryOfAbuse") in C.CP_CATEGORIES
+                assert p.findtext("LatestCategoryOfAbuse") in C.CP_CATEGORIES
                 assert int(p.findtext("NumberOfPreviousCPP")) >= 0
                 start = pd.Timestamp(p.findtext("CPPstartDate"))
                 end = p.findtext("CPPendDate")
@@ -219,7 +221,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 
 def test_fault_rate_zero_writes_no_row_faults(clean_dir):
     for y in YEARS:
-        doc = json.loads((clean_dir / str(y) / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+        doc = json.loads((clean_dir / str(y) / Q.FAULT_MANIFEST).read_text(encoding="utf-8"))
         assert doc["year"] == y and doc["seed"] == 3 and doc["fault_rate"] == 0
         assert {e["kind"] for e in doc["faults"]} == {"cp1252_encoding"}
 
@@ -236,10 +238,10 @@ def test_cli_uses_settings_for_unset_options(tmp_path, capsys):
         settings=None,
     )
     assert cli_main(args) == 0
-    assert (tmp_path / "2022" / S.CIN_FILE).is_file()
+    assert (tmp_path / "2022" / R.CIN_FILE).is_file()
     assert not (tmp_path / "2021").exists()
     assert str(tmp_path) in capsys.readouterr().out
-    doc = json.loads((tmp_path / "2022" / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "2022" / Q.FAULT_MANIFEST).read_text(encoding="utf-8"))
     assert doc["seed"] == 42  # config/settings.yaml demo.seed
 
 
@@ -254,15 +256,15 @@ def test_903_format_xml_writes_one_xml_and_no_903_csvs(tmp_path):
     assert main(argv) == 0
     assert main(["demo-data", "--out", str(csv_out), *common, "--no-progress"]) == 0
     assert sorted(p.name for p in (xml_out / "2022" / "ssda903").iterdir()) == ["ssda903.xml"]
-    assert (xml_out / "2022" / S.MEETINGS.relpath).is_file()  # the IRO extracts stay CSV
+    assert (xml_out / "2022" / R.MEETINGS.relpath).is_file()  # the IRO extracts stay CSV
     back = read_903_xml(xml_out / "2022" / "ssda903" / "ssda903.xml")
     for table in ("header", "episodes", "reviews", "oc2"):
-        cols = list(S.RAW_CSVS[table].columns)
+        cols = list(R.RAW_CSVS[table].columns)
         got = back[table].frame[cols].sort_values(cols).reset_index(drop=True)
         want = read_csv(csv_out, 2022, table).sort_values(cols).reset_index(drop=True)
         pd.testing.assert_frame_equal(got, want, check_dtype=False)
     # the other files are the same bytes
-    for rel in ("cin_census.xml", S.MEETINGS.relpath, S.WORKFORCE.relpath):
+    for rel in ("cin_census.xml", R.MEETINGS.relpath, R.WORKFORCE.relpath):
         assert (xml_out / "2022" / rel).read_bytes() == (csv_out / "2022" / rel).read_bytes()
 
 
@@ -282,13 +284,13 @@ def own_fields(block: list[str]) -> list[str]:
 
 def test_903_xml_faults_are_listed_at_their_records(tmp_path):
     generate(tmp_path, [2022], seed=5, size="small", fault_rate=0.03, ssda903_format="xml")
-    doc = json.loads((tmp_path / "2022" / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "2022" / Q.FAULT_MANIFEST).read_text(encoding="utf-8"))
     lines = (tmp_path / "2022" / "ssda903" / "ssda903.xml").read_text(encoding="utf-8").split("\n")
     faults = [e for e in doc["faults"] if e["file"] == "ssda903/ssda903.xml"]
     assert len(faults) > 30
     assert not any(
         e["file"].startswith("ssda903/")
-        and e["file"] != S.FAULT_MANIFEST
+        and e["file"] != Q.FAULT_MANIFEST
         and e["file"].endswith(".csv")
         for e in doc["faults"]
     )
@@ -320,11 +322,11 @@ def test_903_xml_faults_are_what_the_cleaner_finds(tmp_path):
     generate(tmp_path, YEARS, seed=7, size="small", fault_rate=0.03, ssda903_format="xml")
     manifest = []
     for y in YEARS:
-        doc = json.loads((tmp_path / str(y) / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+        doc = json.loads((tmp_path / str(y) / Q.FAULT_MANIFEST).read_text(encoding="utf-8"))
         manifest += [{**e, "year": y} for e in doc["faults"]]
     ds = build_dataset(tmp_path)
     q = ds.quarantine.assign(base=ds.quarantine["file"].str.split("#").str[0])
-    for kind, what in S.FAULT_KINDS.items():
+    for kind, what in Q.FAULT_KINDS.items():
         if what != "quarantined":
             continue
         hit = q.loc[q["rule"] == kind]
@@ -366,13 +368,13 @@ def test_episodes_follow_903_rules(clean_dir):
         start, end = year_bounds(y)
         e = read_csv(clean_dir, y, "episodes")
         assert set(e["CHILD"]) == set(read_csv(clean_dir, y, "header")["CHILD"])
-        assert e["LS"].isin(S.LS_CODES).all() and e["RNE"].isin(S.RNE_CODES).all()
-        assert e["PLACE"].isin(S.PLACE_CODES).all() and e["CIN"].isin(S.CIN_CODES).all()
+        assert e["LS"].isin(C.LS_CODES).all() and e["RNE"].isin(C.RNE_CODES).all()
+        assert e["PLACE"].isin(C.PLACE_CODES).all() and e["CIN"].isin(C.CIN_CODES).all()
         # no provider for 'other placements' (903 rules 178, 213)
         none = e["PLACE"].isin(["Z1", "Z11", "Z12", "Z13", "Z14"])
-        assert e.loc[~none, "PLACE_PROVIDER"].isin(S.PLACE_PROVIDER_CODES).all()
+        assert e.loc[~none, "PLACE_PROVIDER"].isin(C.PLACE_PROVIDER_CODES).all()
         assert (e.loc[none, "PLACE_PROVIDER"] == "").all()
-        assert e["REC"].isin((*S.REC_CODES, "")).all()
+        assert e["REC"].isin((*C.REC_CODES, "")).all()
         assert ((e["DEC"] == "") == (e["REC"] == "")).all()
         decom, dec = dates(e["DECOM"]), dates(e["DEC"])
         assert (decom <= end).all() and (dec.isna() | (dec >= start)).all()
@@ -417,7 +419,7 @@ def test_episodes_follow_dfe_rules_on_changes_and_short_breaks(clean_dir):
         moved = e["dec"].notna() & (e["REC"] == "X1") & nxt["RNE"].isin(["P", "B", "T", "U"])
         moved &= nxt["decom"].eq(e["dec"])
         assert ((e["REASON_PLACE_CHANGE"] != "") == moved).all()
-        assert e.loc[moved, "REASON_PLACE_CHANGE"].isin(S.REASON_PLACE_CHANGE_CODES).all()
+        assert e.loc[moved, "REASON_PLACE_CHANGE"].isin(C.REASON_PLACE_CHANGE_CODES).all()
         # police protection at most 72 hours, an EPO at most 15 days (361, 362)
         for ls, most in (("L1", 3), ("L2", 15)):
             m = (e["LS"] == ls) & e["dec"].notna()
@@ -425,7 +427,7 @@ def test_episodes_follow_dfe_rules_on_changes_and_short_breaks(clean_dir):
         assert not ((e["PLACE"] == "P1") & (e["LS"] == "V2")).any()  # 378
         assert e.loc[e["PLACE"].isin(["A3", "A5"]), "RNE"].isin(["S", "T", "U"]).all()  # 217
         # short breaks: no postcodes or URN, not a long-term foster placement (214, 384, 398)
-        sb = e["LS"].isin(S.LS_SHORT_BREAKS)
+        sb = e["LS"].isin(C.LS_SHORT_BREAKS)
         assert (e.loc[sb, ["HOME_POST", "PL_POST", "URN"]] == "").all().all()
         assert not e.loc[sb, "PLACE"].isin(["U1", "U4"]).any()
         # MOTHER for every girl looked after (393), blank for short breaks only (399)
@@ -462,7 +464,7 @@ def test_reviews_follow_903_rules(clean_dir):
         r = read_csv(clean_dir, y, "reviews")
         rd, dob = dates(r["REVIEW"]), dates(r["DOB"])
         assert rd.between(start, end).all() and (rd > dob).all()
-        assert r["REVIEW_CODE"].isin(S.REVIEW_CODES).all()
+        assert r["REVIEW_CODE"].isin(C.REVIEW_CODES).all()
         age = pd.Series(
             [
                 d.year - b.year - ((d.month, d.day) < (b.month, b.day))
@@ -472,7 +474,7 @@ def test_reviews_follow_903_rules(clean_dir):
         assert ((r["REVIEW_CODE"] == "PN0") == (age < 4)).all()  # DfE rules 440/441
         # no review falls in a short-break episode or outside care
         e = read_csv(clean_dir, y, "episodes")
-        sb = set(e.loc[e["LS"].isin(S.LS_SHORT_BREAKS), "CHILD"])
+        sb = set(e.loc[e["LS"].isin(C.LS_SHORT_BREAKS), "CHILD"])
         assert not sb & set(r["CHILD"])
         assert set(r["CHILD"]) <= set(e["CHILD"])
 
@@ -482,7 +484,7 @@ def test_oc2_lists_children_looked_after_for_a_year(clean_dir):
     o = read_csv(clean_dir, y, "oc2")
     e = all_years(clean_dir, "episodes").drop_duplicates(["CHILD", "DECOM"], keep="last")
     e = e.assign(decom=dates(e["DECOM"]), dec=dates(e["DEC"]))
-    e = e.loc[~e["LS"].isin(S.LS_SHORT_BREAKS)].sort_values(["CHILD", "decom"])
+    e = e.loc[~e["LS"].isin(C.LS_SHORT_BREAKS)].sort_values(["CHILD", "decom"])
     new_child = e["CHILD"].ne(e["CHILD"].shift())
     e["period"] = (new_child | (e["RNE"] == "S")).cumsum()
     per = (
@@ -533,7 +535,7 @@ def test_oc2_lists_children_looked_after_for_a_year(clean_dir):
 def review_timeliness(root: Path, years) -> pd.DataFrame:
     """Each 903 review of a period whose start is in the data, with its due date."""
     e = all_years(root, "episodes", years).drop_duplicates(["CHILD", "DECOM"], keep="last")
-    e = e.loc[~e["LS"].isin(S.LS_SHORT_BREAKS)].assign(decom=dates(e["DECOM"]))
+    e = e.loc[~e["LS"].isin(C.LS_SHORT_BREAKS)].assign(decom=dates(e["DECOM"]))
     e = e.sort_values(["CHILD", "decom"])
     starts = e.loc[e["RNE"] == "S", ["CHILD", "decom"]].rename(columns={"decom": "start"})
     r = all_years(root, "reviews", years).drop_duplicates(["CHILD", "REVIEW"], keep="last")
@@ -605,13 +607,13 @@ def test_meetings_log_matches_reviews_and_conferences(clean_dir):
     for y in YEARS:
         start, end = year_bounds(y)
         m = read_csv(clean_dir, y, "meetings")
-        assert m["meeting_type"].isin(S.MEETING_TYPES).all() and m["meeting_id"].is_unique
+        assert m["meeting_type"].isin(C.MEETING_TYPES).all() and m["meeting_id"].is_unique
         held = dates(m["held_date"])
         assert held.between(start, end).all()
         assert (dates(m["first_scheduled_date"]) <= held).all()
         rearr = m["times_rearranged"].astype(int)
         assert ((rearr > 0) == (m["rearranged_reason"] != "")).all()
-        assert m.loc[rearr > 0, "rearranged_reason"].isin(S.REARRANGED_REASONS).all()
+        assert m.loc[rearr > 0, "rearranged_reason"].isin(C.REARRANGED_REASONS).all()
         assert ((rearr == 0) == (m["first_scheduled_date"] == m["held_date"])).all()
 
         def pairs(kind, m=m):
@@ -648,7 +650,7 @@ def test_disputes_carry_forward_while_open(clean_dir):
     for y, d in ((2021, d21), (2022, d22)):
         start, end = year_bounds(y)
         raised, resolved = dates(d["raised_date"]), dates(d["resolved_date"])
-        assert d["theme"].isin(S.DISPUTE_THEMES).all() and d["cohort"].isin(S.DISPUTE_COHORTS).all()
+        assert d["theme"].isin(C.DISPUTE_THEMES).all() and d["cohort"].isin(C.DISPUTE_COHORTS).all()
         assert d["highest_stage"].astype(int).between(1, 4).all()
         assert (resolved.isna() | (resolved >= raised)).all()
         assert (resolved.isna() == (d["outcome"] == "")).all()
@@ -679,7 +681,7 @@ def test_workforce_covers_the_year(clean_dir):
         w = read_csv(clean_dir, y, "workforce")
         s, e = dates(w["start_date"]), dates(w["end_date"])
         assert (s <= end).all() and (e.isna() | (e >= start)).all() and (e.isna() | (e >= s)).all()
-        assert w["agency"].isin(S.YES_NO).all() and w["fte"].astype(float).between(0.1, 1).all()
+        assert w["agency"].isin(C.YES_NO).all() and w["fte"].astype(float).between(0.1, 1).all()
         assert w["iro_id"].is_unique
 
 
@@ -697,19 +699,19 @@ def test_optional_iro_extracts_follow_the_contract(clean_dir):
         w = w.assign(s=dates(w["start_date"]), e=dates(w["end_date"]))
         f = read_csv(clean_dir, y, "footprints")
         assert len(f) and f["footprint_id"].is_unique
-        assert f["footprint_type"].isin(S.FOOTPRINT_TYPES).all()
+        assert f["footprint_type"].isin(C.FOOTPRINT_TYPES).all()
         assert dates(f["footprint_date"]).between(start, end).all()
         assert f["child_id"].isin(known).all()
         chk = f.assign(d=dates(f["footprint_date"])).merge(w, on="iro_id", how="left")
         assert ((chk["s"] <= chk["d"]) & (chk["e"].isna() | (chk["e"] >= chk["d"]))).all()
         fb = read_csv(clean_dir, y, "feedback")
         assert len(fb) and fb["response_id"].is_unique
-        assert fb["respondent"].isin(S.FEEDBACK_RESPONDENTS).all()
+        assert fb["respondent"].isin(C.FEEDBACK_RESPONDENTS).all()
         assert fb["rating"].isin(["", "1", "2", "3", "4", "5"]).all()
         assert dates(fb["response_date"]).between(start, end).all()
         assert fb["meeting_id"].eq("").any()
         assert fb.loc[fb["meeting_id"] != "", "meeting_id"].isin(meetings["meeting_id"]).all()
-        assert fb["quote_publishable"].isin(S.YES_NO).all()
+        assert fb["quote_publishable"].isin(C.YES_NO).all()
         pub = fb["quote_publishable"] == "Y"
         assert fb.loc[pub, "quote"].isin(QUOTES_PUBLISHABLE).all()
         assert fb.loc[~pub, "quote"].isin(("", *QUOTES_NOT_PUBLISHABLE)).all()
@@ -732,9 +734,9 @@ def test_feedback_quotes_survive_csv_quoting(clean_dir):
     from iro_analysis.ingest.read import read_raw_csv
 
     for y in YEARS:
-        path = clean_dir / str(y) / S.FEEDBACK.relpath
+        path = clean_dir / str(y) / R.FEEDBACK.relpath
         fb = read_csv(clean_dir, y, "feedback")
-        ours = read_raw_csv(path, S.FEEDBACK).frame
+        ours = read_raw_csv(path, R.FEEDBACK).frame
         assert (ours["_malformed"] == "").all()
         assert ours["quote"].tolist() == fb["quote"].tolist()
     quotes = pd.concat([read_csv(clean_dir, y, "feedback")["quote"] for y in YEARS])
@@ -758,7 +760,7 @@ def test_medium_is_calibrated_to_national_figures(medium_dir):
     for y in range(2019, 2025):
         start, end = year_bounds(y)
         e = read_csv(medium_dir, y, "episodes")
-        e = e.loc[~e["LS"].isin(S.LS_SHORT_BREAKS)]
+        e = e.loc[~e["LS"].isin(C.LS_SHORT_BREAKS)]
         decom, dec = dates(e["DECOM"]), dates(e["DEC"])
         cla = set(e.loc[(decom <= end) & dec.isna(), "CHILD"])
         cla_during = e["CHILD"].nunique()
@@ -827,7 +829,7 @@ def test_medium_is_calibrated_to_national_figures(medium_dir):
 def manifests(root: Path) -> list[dict]:
     out = []
     for y in YEARS:
-        doc = json.loads((root / str(y) / S.FAULT_MANIFEST).read_text(encoding="utf-8"))
+        doc = json.loads((root / str(y) / Q.FAULT_MANIFEST).read_text(encoding="utf-8"))
         out += [{**e, "year": y} for e in doc["faults"]]
     return out
 
@@ -835,10 +837,10 @@ def manifests(root: Path) -> list[dict]:
 @pytest.mark.slow
 def test_every_fault_kind_is_injected(faulty_dir):
     kinds = {e["kind"] for e in manifests(faulty_dir)}
-    assert kinds == set(S.FAULT_KINDS)
+    assert kinds == set(Q.FAULT_KINDS)
     for e in manifests(faulty_dir):
-        if e["file"] != S.CIN_FILE and e["kind"] != "cp1252_encoding":
-            table = next(t for t in S.RAW_CSVS.values() if t.relpath == e["file"]).name
+        if e["file"] != R.CIN_FILE and e["kind"] != "cp1252_encoding":
+            table = next(t for t in R.RAW_CSVS.values() if t.relpath == e["file"]).name
             assert e["kind"] in FAULT_SPEC[table]
 
 
@@ -862,15 +864,15 @@ def test_every_manifest_fault_is_in_the_files(faulty_dir):
             assert not raw.startswith(b"\xef\xbb\xbf") and e["line"] == 1
             assert e["value"] in raw.decode("cp1252")
             continue
-        enc = "cp1252" if e["file"] == S.WORKFORCE.relpath else "utf-8"
+        enc = "cp1252" if e["file"] == R.WORKFORCE.relpath else "utf-8"
         lines = raw.decode(enc).split("\n")
         line = lines[e["line"] - 1]
-        if e["file"] == S.CIN_FILE:
+        if e["file"] == R.CIN_FILE:
             assert line.strip() == f"<{e['element']}>", e
             block = "\n".join(lines[e["line"] : e["line"] + 8])
             assert f"<{e['column']}>{e['value']}</{e['column']}>" in block, e
             continue
-        cols = S.RAW_CSVS[next(t for t in S.RAW_CSVS if S.RAW_CSVS[t].relpath == e["file"])].columns
+        cols = R.RAW_CSVS[next(t for t in R.RAW_CSVS if R.RAW_CSVS[t].relpath == e["file"])].columns
         fields = line.split(",")
         assert len(fields) == len(cols), e
         row = dict(zip(cols, fields, strict=True))
@@ -895,17 +897,17 @@ def test_every_manifest_fault_is_in_the_files(faulty_dir):
             assert dates(pd.Series([value]))[0] < dates(pd.Series([row[other]]))[0]
         elif e["kind"] == "unknown_code":
             assert value.strip().upper() == value and value not in (
-                *S.LS_CODES,
-                *S.REVIEW_CODES,
-                *S.MEETING_TYPES,
-                *S.DISPUTE_THEMES,
+                *C.LS_CODES,
+                *C.REVIEW_CODES,
+                *C.MEETING_TYPES,
+                *C.DISPUTE_THEMES,
             )
         elif e["kind"] == "missing_required":
             assert (
                 value == ""
                 and e["column"]
-                in S.RAW_CSVS[
-                    next(t for t in S.RAW_CSVS if S.RAW_CSVS[t].relpath == e["file"])
+                in R.RAW_CSVS[
+                    next(t for t in R.RAW_CSVS if R.RAW_CSVS[t].relpath == e["file"])
                 ].required
             )
 
@@ -916,12 +918,12 @@ def test_no_unlisted_fault_in_the_files(faulty_dir):
     for y in YEARS:
         flagged = {(e["file"], e["line"]) for e in faults if e["year"] == y}
         for table, codes in (
-            ("episodes", ("LS", S.LS_CODES)),
-            ("reviews", ("REVIEW_CODE", S.REVIEW_CODES)),
-            ("meetings", ("meeting_type", S.MEETING_TYPES)),
-            ("disputes", ("theme", S.DISPUTE_THEMES)),
+            ("episodes", ("LS", C.LS_CODES)),
+            ("reviews", ("REVIEW_CODE", C.REVIEW_CODES)),
+            ("meetings", ("meeting_type", C.MEETING_TYPES)),
+            ("disputes", ("theme", C.DISPUTE_THEMES)),
         ):
-            spec = S.RAW_CSVS[table]
+            spec = R.RAW_CSVS[table]
             df = read_csv(faulty_dir, y, table)
             bad = {n for f, n in flagged if f == spec.relpath}
             clean = ~np.isin(np.arange(2, len(df) + 2), list(bad))
@@ -951,7 +953,7 @@ def test_medium_optional_extracts_are_plausible(medium_dir):
         hit = j.loc[(j["d_y"] > j["prev"]) & (j["d_y"] < j["d_x"]), "index"].nunique()
         assert 0.70 <= hit / len(r) <= 0.85, (y, hit / len(r))
         e = read_csv(medium_dir, y, "episodes")
-        e = e.loc[~e["LS"].isin(S.LS_SHORT_BREAKS)]
+        e = e.loc[~e["LS"].isin(C.LS_SHORT_BREAKS)]
         cla = set(e.loc[(dates(e["DECOM"]) <= end) & dates(e["DEC"]).isna(), "CHILD"])
         iv = read_csv(medium_dir, y, "independent_visitors")
         open_ = iv.loc[iv["match_end_date"] == "", "child_id"]
@@ -965,7 +967,7 @@ def test_medium_optional_extracts_are_plausible(medium_dir):
         assert 0 < (quotes["quote_publishable"] == "Y").mean() < 0.5
         d = read_csv(medium_dir, y, "disputes")
         resolved = d.loc[d["resolved_date"] != "", "outcome"]
-        assert resolved.isin(S.DISPUTE_OUTCOMES).all()
+        assert resolved.isin(C.DISPUTE_OUTCOMES).all()
         assert resolved.isin(["PLAN_CHANGED", "RESOLVED_NO_CHANGE"]).mean() > 0.8
         w = read_csv(medium_dir, y, "workforce")
         in_post = w.loc[dates(w["start_date"]) <= end].loc[lambda x: x["end_date"] == ""]

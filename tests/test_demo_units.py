@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import raw_files as R
 from iro_analysis.demo import resolve_params
 from iro_analysis.demo.dates import add_months, completed_years
 from iro_analysis.demo.faults import OrphanIds, inject
@@ -116,7 +116,7 @@ def test_inject_numbers_lines_after_inserted_rows():
 
 
 def test_inject_with_rate_zero_changes_nothing():
-    df = pd.DataFrame({c: ["x"] for c in S.PEP.columns})
+    df = pd.DataFrame({c: ["x"] for c in R.PEP.columns})
     out, manifest = inject(np.random.default_rng(0), "pep", df, 0.0, OrphanIds(9_000_000), "p")
     assert manifest == [] and out.equals(df)
 

@@ -308,16 +308,16 @@ def test_a_review_before_birth_is_quarantined_when_its_row_has_no_dob(tmp_path):
 
 def _as_903_xml(raw: Path) -> None:
     """Replace each year's 903 CSVs by one SSDA903 XML file holding the same records."""
-    from iro_analysis.contract import schema as S
+    from iro_analysis.contract import raw_files as R
     from iro_analysis.ingest.read import read_raw_csv
     from iro_analysis.ingest.ssda903_xml import write_903_xml
 
     for year_dir in sorted(p for p in raw.iterdir() if p.is_dir()):
         folder = year_dir / "ssda903"
         tables = {}
-        for name in S.SSDA903_TABLES:
+        for name in R.SSDA903_TABLES:
             p = folder / f"{name}.csv"
-            spec = S.RAW_CSVS[name]
+            spec = R.RAW_CSVS[name]
             if p.exists():
                 tables[name] = read_raw_csv(p, spec).frame[list(spec.columns)]
                 p.unlink()

@@ -13,7 +13,8 @@ import re
 import pandas as pd
 import pytest
 
-from iro_analysis.contract import schema
+from iro_analysis.contract import codes as C
+from iro_analysis.contract import tables as T
 from iro_analysis.core import paths
 from iro_analysis.kpis import (
     KPI_DEFINITIONS,
@@ -353,7 +354,7 @@ def test_cla_breakdowns(b2023):
         "10 to 15": 2,
         "16 and over": 1,
     }
-    assert list(b2023["cla_by_age_band"]["age_band"]) == [b[0] for b in schema.AGE_BANDS]
+    assert list(b2023["cla_by_age_band"]["age_band"]) == [b[0] for b in C.AGE_BANDS]
     assert counts(b2023["cla_by_sex"], "sex") == {"Male": 3, "Female": 3}
     assert counts(b2023["cla_by_ethnicity_group"], "ethnicity_group") == {
         "White": 3,
@@ -461,9 +462,9 @@ def _spec_ids() -> set[str]:
         if entry.startswith("cla_participation_pn0"):
             out |= {f"cla_participation_pn{i}" for i in range(8)}
         elif entry.startswith("cp_category_neg"):
-            out |= {f"cp_category_{c.lower()}" for c in schema.CP_CATEGORIES}
+            out |= {f"cp_category_{c.lower()}" for c in C.CP_CATEGORIES}
         elif entry == "drp_theme_<THEME>":
-            out |= {f"drp_theme_{t}" for t in schema.DISPUTE_THEMES}
+            out |= {f"drp_theme_{t}" for t in C.DISPUTE_THEMES}
         else:
             out.add(entry)
     return out
@@ -491,7 +492,7 @@ def test_definitions_are_the_function_docstrings():
         assert d.id == kid
         assert d.unit in ("count", "percent", "ratio")
         assert d.title and d.source and d.inputs
-        assert set(d.inputs) <= set(schema.SUPPLIED_INPUTS) | set(NON_DATA_INPUTS)
+        assert set(d.inputs) <= set(T.SUPPLIED_INPUTS) | set(NON_DATA_INPUTS)
         rule, _, tail = reg.func.__doc__.partition("\n\nSource: ")
         assert d.definition == rule.format(**reg.kwargs)
         assert tail.startswith(d.source)
@@ -575,10 +576,10 @@ def test_empty_tables_give_zero_counts_and_blank_percentages():
     from iro_analysis.kpis.context import empty_table
 
     supplied = pd.DataFrame(
-        [(2023, n, "", True, "") for n in schema.SUPPLIED_INPUTS],
+        [(2023, n, "", True, "") for n in T.SUPPLIED_INPUTS],
         columns=["year", "input", "path", "present", "sha256"],
     )
-    empty = Dataset(tables={t: empty_table(t) for t in schema.CLEAN_TABLES}, supplied=supplied)
+    empty = Dataset(tables={t: empty_table(t) for t in T.CLEAN_TABLES}, supplied=supplied)
     df = compute_kpis(empty, 2023).set_index("kpi_id")
     assert row(df, "cla_at_31_march") == (0, None, None)
     assert row(df, "cla_reviews_on_time_pct") == (None, 0, 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from iro_analysis.contract.schema import CLEAN_TABLES, SOURCE_YEAR, SUPPLIED_INPUTS
+from iro_analysis.contract.tables import CLEAN_TABLES, SOURCE_YEAR, SUPPLIED_INPUTS
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import compute_breakdowns, compute_kpis, format_kpis
 from iro_analysis.kpis.context import KpiContext

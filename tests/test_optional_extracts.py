@@ -13,7 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import codes as C
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
+from iro_analysis.contract import tables as T
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.ingest.discover import discover_year
 from iro_analysis.ingest.read import LINE, MALFORMED, read_raw_csv
@@ -29,13 +32,13 @@ def ds():
 
 
 def test_the_contract_declares_them_as_optional_iro_extracts():
-    assert S.OPTIONAL_IRO_EXTRACTS == OPTIONAL
+    assert R.OPTIONAL_IRO_EXTRACTS == OPTIONAL
     for name in OPTIONAL:
-        assert S.RAW_CSVS[name].relpath == f"iro/{name}.csv"
-        assert S.RAW_CSVS[name].source == "iro"
-        assert name in S.SUPPLIED_INPUTS and name in S.CLEAN_TABLES
-    assert S.FEEDBACK.free_text == ("quote",)
-    assert not any(S.RAW_CSVS[t].free_text for t in S.RAW_CSVS if t != "feedback")
+        assert R.RAW_CSVS[name].relpath == f"iro/{name}.csv"
+        assert R.RAW_CSVS[name].source == "iro"
+        assert name in T.SUPPLIED_INPUTS and name in T.CLEAN_TABLES
+    assert R.FEEDBACK.free_text == ("quote",)
+    assert not any(R.RAW_CSVS[t].free_text for t in R.RAW_CSVS if t != "feedback")
 
 
 def test_clean_tables_have_the_agreed_columns_and_dtypes(ds):
@@ -64,8 +67,8 @@ def test_clean_tables_have_the_agreed_columns_and_dtypes(ds):
         },
     }
     for table, cols in want.items():
-        assert S.CLEAN_TABLES[table].columns == (*cols, "source_year")
-        assert {c: S.clean_dtype(c) for c in cols} == cols
+        assert T.CLEAN_TABLES[table].columns == (*cols, "source_year")
+        assert {c: T.clean_dtype(c) for c in cols} == cols
         df = ds[table]
         assert list(df.columns) == [*cols, "source_year"]
         for c, kind in cols.items():
@@ -76,10 +79,10 @@ def test_clean_tables_have_the_agreed_columns_and_dtypes(ds):
 
 
 def test_code_lists_are_the_contract_s():
-    assert S.FOOTPRINT_TYPES == ("MIDWAY_CHECK", "PRE_MEETING_CONTACT", "CHALLENGE", "OTHER")
-    assert S.FEEDBACK_RESPONDENTS == ("CHILD", "PARENT", "CARER", "PROFESSIONAL")
-    assert S.FEEDBACK_RATINGS == (1, 2, 3, 4, 5)
-    assert S.DISPUTE_OUTCOMES == (
+    assert C.FOOTPRINT_TYPES == ("MIDWAY_CHECK", "PRE_MEETING_CONTACT", "CHALLENGE", "OTHER")
+    assert C.FEEDBACK_RESPONDENTS == ("CHILD", "PARENT", "CARER", "PROFESSIONAL")
+    assert C.FEEDBACK_RATINGS == (1, 2, 3, 4, 5)
+    assert C.DISPUTE_OUTCOMES == (
         "PLAN_CHANGED",
         "RESOLVED_NO_CHANGE",
         "REFERRED_TO_CAFCASS",
@@ -119,7 +122,7 @@ def test_a_year_without_them_cleans_to_empty_typed_tables(tmp_path):
     d = build_dataset(raw)
     for name in OPTIONAL:
         assert len(d[name]) == 0 and not d.has_input(name, 2021)
-        assert list(d[name].columns) == list(S.CLEAN_TABLES[name].columns)
+        assert list(d[name].columns) == list(T.CLEAN_TABLES[name].columns)
 
 
 def test_bad_rows_are_quarantined_with_their_reasons(ds):
@@ -200,7 +203,7 @@ def test_values_are_typed(ds):
 def test_a_quoted_multi_line_quote_is_one_record(ds):
     fb = ds["feedback"].set_index("response_id")
     assert fb.loc["R1", "quote"] == QUOTE
-    t = read_raw_csv(RAW / "2022" / "iro" / "feedback.csv", S.FEEDBACK).frame
+    t = read_raw_csv(RAW / "2022" / "iro" / "feedback.csv", R.FEEDBACK).frame
     assert t["response_id"].tolist() == ["R1", "R2", "R3", "R4", "R5", "R6"]
     assert t[LINE].tolist() == [2, 4, 5, 6, 7, 8]
     assert (t[MALFORMED] == "").all()
@@ -211,7 +214,7 @@ def test_a_stray_quote_in_feedback_still_costs_one_line(tmp_path):
     """Free text allows line breaks inside a quoted quote only: a stray quote that would
     swallow the next lines is split line by line, as in every other table."""
     p = tmp_path / "feedback.csv"
-    head = ",".join(S.FEEDBACK.columns)
+    head = ",".join(R.FEEDBACK.columns)
     p.write_text(
         head + "\n"
         '"R1,M1,CHILD,20/06/2021,5,,N\n'
@@ -220,7 +223,7 @@ def test_a_stray_quote_in_feedback_still_costs_one_line(tmp_path):
         "R4,M1,CARER,23/06/2021,4,,N\n",
         encoding="utf-8",
     )
-    t = read_raw_csv(p, S.FEEDBACK).frame
+    t = read_raw_csv(p, R.FEEDBACK).frame
     assert t[LINE].tolist()[0] == 2 and t[MALFORMED].iloc[0] != ""
     kept = t[t[MALFORMED] == ""]
     assert kept["response_id"].tolist()[-1] == "R4"
@@ -230,12 +233,12 @@ def test_a_stray_quote_in_feedback_still_costs_one_line(tmp_path):
 def test_a_line_break_outside_the_quote_column_is_not_a_record(tmp_path):
     p = tmp_path / "feedback.csv"
     p.write_text(
-        ",".join(S.FEEDBACK.columns) + "\n"
+        ",".join(R.FEEDBACK.columns) + "\n"
         'R1,"M1\nM2",CHILD,20/06/2021,5,,N\n'
         "R2,M1,PARENT,21/06/2021,4,,N\n",
         encoding="utf-8",
     )
-    t = read_raw_csv(p, S.FEEDBACK).frame
+    t = read_raw_csv(p, R.FEEDBACK).frame
     assert t[LINE].tolist() == [2, 3, 4]
     assert t[MALFORMED].tolist()[:2] == ["an unmatched double quote on this line"] * 2
     assert t.loc[2, "response_id"] == "R2"
@@ -253,7 +256,7 @@ def test_a_malformed_feedback_line_never_copies_its_text(tmp_path):
     q = d.quarantine[d.quarantine["file"] == "iro/feedback.csv"]
     bad = q[q["rule"] == "malformed_record"]
     assert len(bad) == 1 and bad["line"].iloc[0] == 9
-    assert "secret" not in bad["value"].iloc[0] and S.WITHHELD_FREE_TEXT in bad["value"].iloc[0]
+    assert "secret" not in bad["value"].iloc[0] and Q.WITHHELD_FREE_TEXT in bad["value"].iloc[0]
 
 
 @pytest.mark.slow
@@ -275,7 +278,7 @@ def test_quotes_never_reach_the_published_validation_results(ds, tmp_path):
     fake = report.results.iloc[:1].copy()
     fake["column"], fake["sample"] = "quote", [["anything"]]
     report.results = pd.concat([report.results, fake], ignore_index=True)
-    assert report.public_results()["sample"].iloc[-1] == [S.WITHHELD_FREE_TEXT]
+    assert report.public_results()["sample"].iloc[-1] == [Q.WITHHELD_FREE_TEXT]
 
 
 def test_the_suites_check_the_new_tables(ds):
@@ -292,4 +295,4 @@ def test_the_suites_check_the_new_tables(ds):
     iv = {(c.expectation, c.column) for c in suite_checks("independent_visitors")}
     assert ("ExpectColumnPairValuesAToBeGreaterThanB", "match_end_date >= match_start_date") in iv
     dp = [c for c in suite_checks("disputes") if c.column == "outcome"]
-    assert dp[0].kwargs["value_set"] == list(S.DISPUTE_OUTCOMES)
+    assert dp[0].kwargs["value_set"] == list(C.DISPUTE_OUTCOMES)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import raw_files as R
 from iro_analysis.ingest.clean import build_dataset
 
 KPI_RAW = Path(__file__).parent / "fixtures" / "kpis" / "raw"
@@ -38,14 +38,14 @@ OPTIONAL_ROWS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("table", list(S.RAW_CSVS))
+@pytest.mark.parametrize("table", list(R.RAW_CSVS))
 def test_a_stray_quote_costs_one_line_in_every_csv(tmp_path, table):
     raw = tmp_path / "raw"
     shutil.copytree(KPI_RAW, raw)
-    rel = S.RAW_CSVS[table].relpath
+    rel = R.RAW_CSVS[table].relpath
     path = raw / "2023" / rel
     if table in OPTIONAL_ROWS:
-        head = ",".join(S.RAW_CSVS[table].columns)
+        head = ",".join(R.RAW_CSVS[table].columns)
         path.write_text("\n".join([head, *OPTIONAL_ROWS[table]]) + "\n", encoding="utf-8")
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) >= 3, "the fixture needs two data rows"
@@ -67,7 +67,7 @@ def test_a_stray_quote_in_a_large_file_is_one_malformed_line(tmp_path):
     (raw / "2023" / "iro").mkdir(parents=True)
     (raw / "2023" / "ssda903").mkdir()
     (raw / "2023" / "ssda903" / "header.csv").write_text(
-        ",".join(S.HEADER.columns) + "\nC1,1,01/01/2010,WBRI,,,\n"
+        ",".join(R.HEADER.columns) + "\nC1,1,01/01/2010,WBRI,,,\n"
     )
     (raw / "2023" / "iro" / "pep.csv").write_text(
         "child_id,pep_date\n" + '"C1,01/05/2022\n' + "C1,01/06/2022\n" * 200_000

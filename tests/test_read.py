@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_analysis.contract.schema import HEADER, PEP
+from iro_analysis.contract.raw_files import HEADER, PEP
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.read import (
     LINE,

@@ -20,7 +20,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from iro_analysis.contract.schema import CLEAN_TABLES, SOURCE_YEAR
+from iro_analysis.contract.tables import CLEAN_TABLES, SOURCE_YEAR
 from iro_analysis.ingest.quarantine import coerce_table
 from iro_analysis.kpis import compute_kpis, rate
 from iro_analysis.kpis.calendar import working_days_between

@@ -10,7 +10,7 @@ import pytest
 
 import iro_analysis.ingest.ssda903_layout as ssda903_layout
 import iro_analysis.ingest.ssda903_xml as ssda903_xml
-from iro_analysis.contract.schema import RAW_CSVS
+from iro_analysis.contract.raw_files import RAW_CSVS
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.read import LINE, MALFORMED, RAW_TEXT
 from iro_analysis.ingest.ssda903_layout import record_lines_expat, record_lines_scan

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from iro_analysis.cli import main
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import tables as T
 from iro_analysis.core.errors import ValidationFailed
 from iro_analysis.ingest.clean import build_dataset, write_processed
 from iro_analysis.ingest.dataset import Dataset
@@ -69,7 +69,7 @@ def broken(ds: Dataset) -> Dataset:
 
 
 def test_one_suite_per_table_covering_keys_codes_and_dates():
-    for table in S.CLEAN_TABLES:
+    for table in T.CLEAN_TABLES:
         kinds = {c.expectation for c in suite_checks(table)}
         assert "ExpectTableColumnsToMatchSet" in kinds
         assert "ExpectColumnValuesToNotBeNull" in kinds
@@ -87,7 +87,7 @@ def test_clean_fixture_passes_every_critical_check(report):
     assert list(report.results.columns) == list(RESULT_COLUMNS)
     assert report.ok, report.failure_message()
     assert set(report.results["severity"]) == {CRITICAL, WARNING}
-    assert set(report.results["table"]) >= set(S.CLEAN_TABLES)
+    assert set(report.results["table"]) >= set(T.CLEAN_TABLES)
     report.raise_for_critical()  # does not raise
 
 
@@ -117,13 +117,13 @@ def test_faults_fail_critical_checks_with_a_useful_message(ds):
 @pytest.mark.slow
 def test_wrong_dtype_and_missing_column_are_critical(ds):
     tables = dict(ds.tables)
-    tables["pep"] = tables["pep"].astype({"pep_date": "str"}).drop(columns=[S.SOURCE_YEAR])
+    tables["pep"] = tables["pep"].astype({"pep_date": "str"}).drop(columns=[T.SOURCE_YEAR])
     rep = validate_dataset(replace(ds, tables=tables), 2022, SETTINGS)
     crit = rep.critical_failures
     pep = crit[crit["table"] == "pep"]
     assert "dtype_is_datetime" in set(pep["expectation"])
     cols = pep[pep["expectation"] == "expect_table_columns_to_match_set"].iloc[0]
-    assert cols["sample"] == [S.SOURCE_YEAR]
+    assert cols["sample"] == [T.SOURCE_YEAR]
 
 
 @pytest.mark.slow

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import raw_files as R
+from iro_analysis.contract import tables as T
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.validate.checks import suite_checks
 from iro_analysis.validate.gx_run import run_gx_suites
@@ -33,7 +34,7 @@ def ds():
     needs rows to fail on)."""
     d = build_dataset(RAW)
     opt = build_dataset(OPTIONAL_RAW)
-    d.tables.update({t: opt.tables[t] for t in (*S.OPTIONAL_IRO_EXTRACTS, "disputes")})
+    d.tables.update({t: opt.tables[t] for t in (*R.OPTIONAL_IRO_EXTRACTS, "disputes")})
     return d
 
 
@@ -74,19 +75,19 @@ def broken(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_every_expectation_of_every_suite_can_fail(ds):
-    tables = {t: broken(ds.tables[t], t) for t in S.CLEAN_TABLES}
+    tables = {t: broken(ds.tables[t], t) for t in T.CLEAN_TABLES}
     results = run_gx_suites(tables)
     passed = results[results["success"]]
     assert passed.empty, passed[["table", "column", "expectation"]].to_string()
-    assert len(results) == sum(len(suite_checks(t)) for t in S.CLEAN_TABLES)
+    assert len(results) == sum(len(suite_checks(t)) for t in T.CLEAN_TABLES)
 
 
 def test_every_pandas_check_can_fail(ds):
     t = {k: v.copy() for k, v in ds.tables.items()}
     for name, df in t.items():  # every dtype check: a column of the wrong dtype
-        df = df.astype({c: "category" if S.clean_dtype(c) == "str" else "object" for c in df})
+        df = df.astype({c: "category" if T.clean_dtype(c) == "str" else "object" for c in df})
         for c in df:
-            if S.clean_dtype(c) == "datetime":  # tz-aware: still dates, not datetime64
+            if T.clean_dtype(c) == "datetime":  # tz-aware: still dates, not datetime64
                 df[c] = pd.to_datetime(df[c]).dt.tz_localize("UTC")
         t[name] = df
     typed = pandas_checks(replace(ds, tables=t))

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from iro_analysis.contract.schema import WITHHELD
+from iro_analysis.contract.quality import WITHHELD
 from iro_analysis.validate.checks import CHECK_COLUMNS
 from iro_analysis.validate.validation_report import ValidationReport
 

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from iro_analysis.analysts.as_at import as_at_context
-from iro_analysis.contract.schema import (
+from iro_analysis.contract.codes import (
     DISPUTE_THEME_LABELS,
     ETHNIC_GROUPS,
     LS_GROUPS,

@@ -1,7 +1,7 @@
 """The generated part of `docs/data-dictionary.md`: the DfE contract by collection year.
 
 Everything between the markers below is written from `iro_analysis.contract` and
-`iro_analysis.contract.schema` (`make docs` or `python -m iro_analysis.contract.dictionary`); a test checks
+the contract modules (`make docs` or `python -m iro_analysis.contract.dictionary`); a test checks
 that the committed file is current, so the dictionary can never drift from the code.
 """
 
@@ -10,8 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from iro_analysis.contract import codes as C
 from iro_analysis.contract import codes_by_year_markdown, contract_years, load_contract
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
 from iro_analysis.core import paths
 
 BEGIN = "<!-- generated from src/iro_analysis/contract: begin -->"
@@ -37,23 +39,23 @@ CODED = (
 # The IRO extracts' code lists (the project's own, the same every year): (title, file,
 # column, code -> meaning).
 IRO_CODE_LISTS = (
-    ("Meeting type", "meetings.csv", "meeting_type", S.MEETING_TYPE_LABELS),
+    ("Meeting type", "meetings.csv", "meeting_type", C.MEETING_TYPE_LABELS),
     (
         "Reason a meeting was rearranged",
         "meetings.csv",
         "rearranged_reason",
-        S.REARRANGED_REASON_LABELS,
+        C.REARRANGED_REASON_LABELS,
     ),
-    ("Dispute theme", "disputes.csv", "theme", S.DISPUTE_THEME_LABELS),
-    ("Dispute stage", "disputes.csv", "highest_stage", S.DISPUTE_STAGE_LABELS),
-    ("Dispute outcome (blank while open)", "disputes.csv", "outcome", S.DISPUTE_OUTCOME_LABELS),
-    ("Footprint type", "footprints.csv", "footprint_type", S.FOOTPRINT_TYPE_LABELS),
-    ("Feedback respondent", "feedback.csv", "respondent", S.FEEDBACK_RESPONDENT_LABELS),
+    ("Dispute theme", "disputes.csv", "theme", C.DISPUTE_THEME_LABELS),
+    ("Dispute stage", "disputes.csv", "highest_stage", C.DISPUTE_STAGE_LABELS),
+    ("Dispute outcome (blank while open)", "disputes.csv", "outcome", C.DISPUTE_OUTCOME_LABELS),
+    ("Footprint type", "footprints.csv", "footprint_type", C.FOOTPRINT_TYPE_LABELS),
+    ("Feedback respondent", "feedback.csv", "respondent", C.FEEDBACK_RESPONDENT_LABELS),
     (
         "Feedback rating (blank: no rating given)",
         "feedback.csv",
         "rating",
-        {r: {1: "Worst", 5: "Best"}.get(r, "") for r in S.FEEDBACK_RATINGS},
+        {r: {1: "Worst", 5: "Best"}.get(r, "") for r in C.FEEDBACK_RATINGS},
     ),
 )
 
@@ -95,7 +97,7 @@ def contract_section() -> str:
         "| table | required columns | optional columns |",
         "|---|---|---|",
     ]
-    for name in S.SSDA903_TABLES:
+    for name in R.SSDA903_TABLES:
         t = latest.tables[name]
         opt = [c for c in t.columns if c in t.optional]
         out.append(f"| {name} | {', '.join(t.required_columns)} | {', '.join(opt) or '(none)'} |")
@@ -107,7 +109,7 @@ def contract_section() -> str:
         "|---|---|",
     ]
     for table, column in CODED:
-        if column in S.WARN_ONLY_COLUMNS:
+        if column in Q.WARN_ONLY_COLUMNS:
             effect = "warning: the row is kept, the value kept as written (no figure reads it)"
         else:
             effect = "the row is quarantined (a figure or breakdown reads this column)"

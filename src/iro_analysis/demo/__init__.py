@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract import schema
+from iro_analysis.contract import codes as C
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
 from iro_analysis.demo import care, cp, faults, iro, oversight, writers
 from iro_analysis.demo.dates import birthday, days
 from iro_analysis.demo.horizon import Horizon
@@ -24,9 +26,9 @@ from iro_analysis.demo.workdays import WorkDays
 
 __all__ = ["SIZES", "DemoParams", "Simulation", "cli_main", "generate", "simulate"]
 
-CP1252_FILE = schema.WORKFORCE.relpath  # written in cp1252 (no BOM) in every year
+CP1252_FILE = R.WORKFORCE.relpath  # written in cp1252 (no BOM) in every year
 SSDA903_TABLES = ("header", "episodes", "reviews", "oc2")
-SSDA903_XML_FILE = f"{schema.SSDA903_DIR}/ssda903.xml"  # the 903 as one XML file
+SSDA903_XML_FILE = f"{R.SSDA903_DIR}/ssda903.xml"  # the 903 as one XML file
 SSDA903_FORMATS = ("csv", "xml")
 XML_FAULT_KINDS = ("impossible_date", "unknown_code", "lower_case_code", "whitespace")
 
@@ -230,12 +232,12 @@ def write_year(
     p, people = sim.params, sim.people
     rng = np.random.default_rng([seed, year])
     ydir = Path(out) / str(year)
-    (ydir / schema.SSDA903_DIR).mkdir(parents=True, exist_ok=True)
-    (ydir / schema.IRO_DIR).mkdir(parents=True, exist_ok=True)
+    (ydir / R.SSDA903_DIR).mkdir(parents=True, exist_ok=True)
+    (ydir / R.IRO_DIR).mkdir(parents=True, exist_ok=True)
     episodes = writers.episodes_table(sim.episodes, people, year)
     in_year = sim.episodes.loc[writers._in_year(sim.episodes["DECOM"], sim.episodes["DEC"], year)]
     in_file = in_year["child"].values
-    looked_after = in_year.loc[~in_year["LS"].isin(schema.LS_SHORT_BREAKS), "child"].values
+    looked_after = in_year.loc[~in_year["LS"].isin(C.LS_SHORT_BREAKS), "child"].values
     tables = {
         "header": writers.header_table(people, in_file, year, looked_after),
         "episodes": episodes,
@@ -255,7 +257,7 @@ def write_year(
     manifest: list[dict] = []
     as_xml: dict[str, tuple[pd.DataFrame, list[dict]]] = {}
     for name, df in tables.items():
-        spec = schema.RAW_CSVS[name]
+        spec = R.RAW_CSVS[name]
         if ssda903_format == "xml" and name in SSDA903_TABLES:
             # no orphan rows: the XML writer would give them a stub header
             as_xml[name] = faults.inject(
@@ -287,20 +289,20 @@ def write_year(
     cin = writers.cin_tables(sim.cp, year)
     cin["plans"], marks, xml_entries = _xml_faults(rng, cin["plans"], p.fault_rate)
     text, lines = writers.cin_xml(year, cin, people, marks)
-    (ydir / schema.CIN_FILE).write_text(text, encoding="utf-8", newline="\n")
+    (ydir / R.CIN_FILE).write_text(text, encoding="utf-8", newline="\n")
     for k, e in enumerate(xml_entries):
         child = e.pop("child")
         e.pop("plan_id")
         manifest.append(
             {
-                "file": schema.CIN_FILE,
+                "file": R.CIN_FILE,
                 "line": lines[k],
                 "child_id": people["CHILD"].values[child],
                 **e,
             }
         )
     doc = {"year": year, "seed": seed, "fault_rate": p.fault_rate, "faults": manifest}
-    (ydir / schema.FAULT_MANIFEST).write_text(
+    (ydir / Q.FAULT_MANIFEST).write_text(
         json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
     )
     return ydir

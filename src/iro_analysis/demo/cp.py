@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract import schema
+from iro_analysis.contract import codes as C
 from iro_analysis.demo.dates import DAY, birthday, days
 from iro_analysis.demo.horizon import Horizon, trend_weight
 from iro_analysis.demo.params import DemoParams
@@ -64,8 +64,8 @@ REFERRAL_SOURCES = (
     ),
 )
 NEEDS = (("N1", "N2", "N3", "N4", "N5", "N6", "N8"), (0.78, 0.01, 0.03, 0.05, 0.10, 0.02, 0.01))
-assert set(REFERRAL_SOURCES[0]) <= set(schema.CIN_REFERRAL_SOURCES)
-assert set(NEEDS[0]) <= set(schema.CIN_PRIMARY_NEED_CODES)
+assert set(REFERRAL_SOURCES[0]) <= set(C.CIN_REFERRAL_SOURCES)
+assert set(NEEDS[0]) <= set(C.CIN_PRIMARY_NEED_CODES)
 
 
 def _cycles(
@@ -130,10 +130,10 @@ def _cycles(
         sched = sched.loc[sched["held"].values <= pend[sched["case"].values]]
         plan_id = plan_next + np.arange(len(pi))
         plan_next += len(pi)
-        cat = choose(rng, schema.CP_CATEGORIES, p.category_shares, len(pi))
+        cat = choose(rng, C.CP_CATEGORIES, p.category_shares, len(pi))
         latest = np.where(
             rng.random(len(pi)) < p.category_change_prob,
-            choose(rng, schema.CP_CATEGORIES, p.category_shares, len(pi)),
+            choose(rng, C.CP_CATEGORIES, p.category_shares, len(pi)),
             cat,
         )
         plans.append(

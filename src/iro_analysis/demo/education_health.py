@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract import schema
+from iro_analysis.contract import codes as C
 from iro_analysis.demo.dates import birthday, completed_years, days
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.params import DemoParams
@@ -68,9 +68,7 @@ def oc2_rows(
     sdq_done = sdq_age & (rng.random(n) < np.where(core, p.sdq_completed_prob, 0.4))
     score = np.clip(np.round(rng.normal(14, 6.5, n)), 0, 40).astype(int).astype(str)
     # SDQ1: outside ages 4-16; SDQ2-SDQ5: carer refused, disability, other, child refused
-    reason = np.where(
-        core, choose(rng, schema.SDQ_REASON_CODES[1:], (0.3, 0.2, 0.3, 0.2), n), "SDQ1"
-    )
+    reason = np.where(core, choose(rng, C.SDQ_REASON_CODES[1:], (0.3, 0.2, 0.3, 0.2), n), "SDQ1")
     misuse = flags["SUBSTANCE_MISUSE"]
     got = np.where(misuse == "1", (rng.random(n) < 0.6).astype(int).astype(str), "")
     offered = np.where(

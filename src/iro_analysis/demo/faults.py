@@ -1,7 +1,7 @@
 """Deliberate data-quality faults, and the manifest that lists them.
 
 At most one fault per row, and each in a way whose cleaning outcome is unambiguous
-(`schema.FAULT_KINDS` says what the cleaner must do with each kind):
+(`Q.FAULT_KINDS` says what the cleaner must do with each kind):
 - exact_duplicate: a copy of the row on the next line (removed and counted);
 - whitespace, lower_case_code, iso_date: harmless variants the cleaner normalises (kept);
 - unparseable_date (30 February), impossible_date (an end before its start, a review
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract import schema
+from iro_analysis.contract import codes as C
+from iro_analysis.contract import quality as Q
 
 # table -> fault kind -> columns it may hit (None: the whole row).
 FAULT_SPEC: dict[str, dict[str, tuple[str, ...] | None]] = {
@@ -108,14 +109,14 @@ ORPHAN_KEYS = {
     "disputes": ("dispute_id", "D9"),
     "footprints": ("footprint_id", "F9"),
 }
-assert all(k in schema.FAULT_KINDS for spec in FAULT_SPEC.values() for k in spec)
+assert all(k in Q.FAULT_KINDS for spec in FAULT_SPEC.values() for k in spec)
 for _col, _code in UNKNOWN_CODES.items():
     assert _code not in (
-        *schema.LS_CODES,
-        *schema.REVIEW_CODES,
-        *schema.MEETING_TYPES,
-        *schema.DISPUTE_THEMES,
-        *schema.FOOTPRINT_TYPES,
+        *C.LS_CODES,
+        *C.REVIEW_CODES,
+        *C.MEETING_TYPES,
+        *C.DISPUTE_THEMES,
+        *C.FOOTPRINT_TYPES,
     )
 
 

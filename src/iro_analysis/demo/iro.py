@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract import schema
+from iro_analysis.contract import codes as C
 from iro_analysis.demo.dates import DAY, days
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.params import DemoParams
@@ -211,7 +211,7 @@ def build_meetings(
     )
     first = np.where(rearranged, np.minimum(first, held), held)
     reason = np.where(
-        rearranged, choose(rng, schema.REARRANGED_REASONS, p.rearranged_reason_shares, n), ""
+        rearranged, choose(rng, C.REARRANGED_REASONS, p.rearranged_reason_shares, n), ""
     )
     is_cla = m["meeting_type"].values == "CLA_REVIEW"
     visit = rng.random(n) < np.where(
@@ -299,10 +299,10 @@ def simulate_disputes(
     d["dispute_id"] = np.char.add("D", np.char.zfill(np.arange(1, n + 1).astype(str), 6))
     d["child_id"] = child_ids[d["child"].values]
     d["iro_id"] = allocate(workforce, d["child_id"].values, raised)
-    d["theme"] = choose(rng, schema.DISPUTE_THEMES, p.dispute_theme_shares, n)
+    d["theme"] = choose(rng, C.DISPUTE_THEMES, p.dispute_theme_shares, n)
     d["resolved_date"] = wd.add(raised, wd_res)
     d["final_stage"] = 1 + np.minimum(3, (wd_res - 1) // p.dispute_stage_wd)
-    d["outcome"] = choose(rng, schema.DISPUTE_OUTCOMES, p.dispute_outcome_shares, n)
+    d["outcome"] = choose(rng, C.DISPUTE_OUTCOMES, p.dispute_outcome_shares, n)
     return d
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract import schema
+from iro_analysis.contract import codes as C
 from iro_analysis.demo.dates import birthday, days
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.iro import allocate
@@ -104,7 +104,7 @@ def simulate_footprints(
             "child_id": cid,
             "iro_id": allocate(workforce, cid, date),
             "footprint_date": date,
-            "footprint_type": np.asarray(schema.FOOTPRINT_TYPES)[f["kind"].values],
+            "footprint_type": np.asarray(C.FOOTPRINT_TYPES)[f["kind"].values],
         }
     )
 
@@ -121,12 +121,12 @@ def simulate_feedback(
     is_cla = m["meeting_type"].values == "CLA_REVIEW"
     who = np.where(
         is_cla,
-        choose(rng, schema.FEEDBACK_RESPONDENTS, p.feedback_respondent_shares[0], n),
-        choose(rng, schema.FEEDBACK_RESPONDENTS, p.feedback_respondent_shares[1], n),
+        choose(rng, C.FEEDBACK_RESPONDENTS, p.feedback_respondent_shares[0], n),
+        choose(rng, C.FEEDBACK_RESPONDENTS, p.feedback_respondent_shares[1], n),
     )
     held = m["held_date"].values.astype("datetime64[D]")
     date = np.minimum(held + days(rng.integers(0, 15, n)), h.end)
-    rating = choose(rng, schema.FEEDBACK_RATINGS, p.feedback_rating_shares, n).astype(str)
+    rating = choose(rng, C.FEEDBACK_RATINGS, p.feedback_rating_shares, n).astype(str)
     rating = np.where(rng.random(n) < p.feedback_no_rating_prob, "", rating)
     has_quote = rng.random(n) < p.feedback_quote_prob
     publishable = has_quote & (rng.random(n) < p.feedback_quote_publishable_prob)

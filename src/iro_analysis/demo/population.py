@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract import schema
+from iro_analysis.contract import codes as C
 
 ETHNIC_SHARES: dict[str, float] = {
     "WBRI": 0.655,
@@ -35,7 +35,7 @@ ETHNIC_SHARES: dict[str, float] = {
     "REFU": 0.004,
     "NOBT": 0.006,
 }
-assert set(ETHNIC_SHARES) == set(schema.ETHNIC_CODES)
+assert set(ETHNIC_SHARES) == set(C.ETHNIC_CODES)
 
 UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 LA_CODE = 936  # a plausible three-digit LA number for the UPN

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis import __version__
-from iro_analysis.contract import schema
+from iro_analysis.contract import raw_files as R
 from iro_analysis.demo import codes
 from iro_analysis.demo.dates import completed_years
 from iro_analysis.demo.horizon import Horizon
@@ -37,7 +37,7 @@ def _text(values) -> np.ndarray:
 
 def _frame(table: str, data: dict) -> pd.DataFrame:
     """The table's columns in contract order, every value a string (object dtype)."""
-    cols = schema.RAW_CSVS[table].columns
+    cols = R.RAW_CSVS[table].columns
     return pd.DataFrame({c: _text(data[c]) for c in cols}, dtype=object)
 
 
@@ -61,7 +61,7 @@ def episodes_table(episodes: pd.DataFrame, people: pd.DataFrame, year: int) -> p
     e = e.assign(CHILD=people["CHILD"].values[e["child"].values])
     e = e.sort_values(["CHILD", "DECOM"], kind="stable")
     open_ = e["DEC"].values.astype("datetime64[D]") > y1
-    data = {c: e[c].values for c in schema.EPISODES.columns}
+    data = {c: e[c].values for c in R.EPISODES.columns}
     data["DECOM"] = dmy(e["DECOM"].values)
     data["DEC"] = np.where(open_, "", dmy(e["DEC"].values))
     data["REC"] = codes.in_year_codes(year, "REC", np.where(open_, "", e["REC"].values))
@@ -120,7 +120,7 @@ def reviews_table(reviews: pd.DataFrame, people: pd.DataFrame, year: int) -> pd.
 
 def oc2_table(oc2: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     o = oc2.assign(CHILD=people["CHILD"].values[oc2["child"].values]).sort_values("CHILD")
-    data = {c: o[c].values for c in schema.OC2.columns if c not in ("CHILD", "DOB")}
+    data = {c: o[c].values for c in R.OC2.columns if c not in ("CHILD", "DOB")}
     return _frame("oc2", {"CHILD": o["CHILD"].values, "DOB": dmy(o["DOB"].values), **data})
 
 
@@ -128,7 +128,7 @@ def meetings_table(meetings: pd.DataFrame, year: int) -> pd.DataFrame:
     y0, y1 = Horizon.year_bounds(year)
     h = meetings["held_date"].values.astype("datetime64[D]")
     m = meetings.loc[(h >= y0) & (h <= y1)]
-    data = {c: m[c].values for c in schema.MEETINGS.columns}
+    data = {c: m[c].values for c in R.MEETINGS.columns}
     data["first_scheduled_date"] = dmy(m["first_scheduled_date"].values)
     data["held_date"] = dmy(m["held_date"].values)
     return _frame("meetings", data)
@@ -191,7 +191,7 @@ def footprints_table(footprints: pd.DataFrame, year: int) -> pd.DataFrame:
     y0, y1 = Horizon.year_bounds(year)
     d = footprints["footprint_date"].values.astype("datetime64[D]")
     f = footprints.loc[(d >= y0) & (d <= y1)]
-    data = {c: f[c].values for c in schema.FOOTPRINTS.columns}
+    data = {c: f[c].values for c in R.FOOTPRINTS.columns}
     data["footprint_date"] = dmy(f["footprint_date"].values)
     return _frame("footprints", data)
 
@@ -200,7 +200,7 @@ def feedback_table(feedback: pd.DataFrame, year: int) -> pd.DataFrame:
     y0, y1 = Horizon.year_bounds(year)
     d = feedback["response_date"].values.astype("datetime64[D]")
     f = feedback.loc[(d >= y0) & (d <= y1)]
-    data = {c: f[c].values for c in schema.FEEDBACK.columns}
+    data = {c: f[c].values for c in R.FEEDBACK.columns}
     data["response_date"] = dmy(f["response_date"].values)
     return _frame("feedback", data)
 

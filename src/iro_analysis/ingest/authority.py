@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import tables as T
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.dataset import RETURN_COUNT_COLUMNS
 
@@ -103,7 +103,7 @@ def _ended_elsewhere(df: pd.DataFrame, table: str, year: int) -> pd.Series:
     the year (end blank or on or after its 1 April)."""
     _, end_col = AUTHORITY[table]
     start = ReportingYear(int(year)).start
-    src = pd.to_numeric(df[S.SOURCE_YEAR], errors="coerce")
+    src = pd.to_numeric(df[T.SOURCE_YEAR], errors="coerce")
     end = pd.to_datetime(df[end_col], errors="coerce")
     return (src.lt(int(year)) & (end.isna() | end.ge(start))).fillna(False).astype(bool)
 
@@ -117,7 +117,7 @@ def year_view(df: pd.DataFrame, table: str, year: int, supplied: pd.DataFrame) -
     Never mutates `df`."""
     if (
         table not in AUTHORITY
-        or S.SOURCE_YEAR not in df
+        or T.SOURCE_YEAR not in df
         or not len(df)
         or not _supplied(supplied, AUTHORITY_INPUT[table], year)
     ):
@@ -140,11 +140,11 @@ def history_gaps(tables: dict[str, pd.DataFrame], supplied: pd.DataFrame, year: 
     rows = []
     for table, (_, end_col) in AUTHORITY.items():
         df = tables.get(table)
-        if df is None or not len(df) or S.SOURCE_YEAR not in df:
+        if df is None or not len(df) or T.SOURCE_YEAR not in df:
             continue
         if not _supplied(supplied, AUTHORITY_INPUT[table], year):
             continue
-        src = pd.to_numeric(df[S.SOURCE_YEAR], errors="coerce")
+        src = pd.to_numeric(df[T.SOURCE_YEAR], errors="coerce")
         folder_end = pd.to_datetime(src.astype("Int64").astype("str") + "-03-31", errors="coerce")
         end = pd.to_datetime(df[end_col], errors="coerce")
         gap = src.lt(int(year)) & (end.isna() | end.gt(folder_end))

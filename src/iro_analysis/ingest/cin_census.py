@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract.schema import (
+from iro_analysis.contract.raw_files import (
     CIN_CHILD_FIELDS,
     CIN_DETAILS_FIELDS,
     CPP_FIELDS,

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import tables as T
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
 from iro_analysis.core.hashing import sha256_file
@@ -277,7 +278,7 @@ def build_dataset(
     apply_window_rules(parts)
     fill_xml_lines(parts)
     accounting = accounting_of(parts)
-    tables = {t: dedup_latest([p for p in parts if p.table == t], t) for t in S.CLEAN_TABLES}
+    tables = {t: dedup_latest([p for p in parts if p.table == t], t) for t in T.CLEAN_TABLES}
     tables["cp_reviews"] = without_left_out_plans(tables["cp_reviews"], tables["cp_plans"], parts)
     supplied_all = pd.concat(supplied, ignore_index=True)
     if year is not None:
@@ -383,5 +384,5 @@ def warning_lines(w: pd.DataFrame) -> list[str]:
     ]
     rest = w[w["rule"] != "file_not_read"]
     for (rule, column), n in rest.groupby(["rule", "column"], sort=True).size().items():
-        lines.append(f"Warning: {n} x {rule} in {column} ({S.WARNING_RULES[rule]})")
+        lines.append(f"Warning: {n} x {rule} in {column} ({Q.WARNING_RULES[rule]})")
     return lines

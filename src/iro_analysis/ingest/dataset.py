@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from iro_analysis.contract.schema import ACCOUNTING_COLUMNS, FACT_COLUMNS, QUARANTINE_COLUMNS
+from iro_analysis.contract.tables import ACCOUNTING_COLUMNS, FACT_COLUMNS, QUARANTINE_COLUMNS
 
 SUPPLIED_COLUMNS = ("year", "input", "path", "present", "sha256")
 RETURN_COUNT_COLUMNS = ("year", "file", "measure", "count", "rows_quarantined")

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iro_analysis.contract import load_contract
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.read import read_csv_header
 from iro_analysis.ingest.xml_root import root_element
@@ -31,7 +32,7 @@ CIN_ROOT = "Message"
 # Columns every 903 table carries; they say nothing about which table a file is.
 IDENTIFYING = frozenset({"child", "dob", "child_id"})
 # Files the project itself puts in a year folder (never data to read).
-IGNORED = frozenset({S.FAULT_MANIFEST, "readme.md", "readme.txt"})
+IGNORED = frozenset({Q.FAULT_MANIFEST, "readme.md", "readme.txt"})
 
 
 @dataclass
@@ -51,25 +52,25 @@ class YearFiles:
         """The file that supplied `input_name` (a `schema.SUPPLIED_INPUTS` name), or None."""
         if input_name == CIN_CENSUS:
             return self.cin_census
-        if input_name in S.SSDA903_TABLES and self.ssda903_xml is not None:
+        if input_name in R.SSDA903_TABLES and self.ssda903_xml is not None:
             return self.ssda903_xml
         return self.csvs.get(input_name)
 
 
 def required_columns(table: str, year: int) -> tuple[str, ...]:
     """Columns a file must have to be read as `table` in collection year `year`."""
-    if table in S.SSDA903_TABLES:
+    if table in R.SSDA903_TABLES:
         return load_contract(year).tables[table].required_columns
-    return S.RAW_CSVS[table].columns
+    return R.RAW_CSVS[table].columns
 
 
 def match_csv(path: Path, folder: str, year: int) -> str | None:
     """The table a CSV in `folder` ("ssda903" or "iro") holds, or None if it is none of them."""
     names = {n.lower() for n in read_csv_header(path)}
-    tables = [t for t, spec in S.RAW_CSVS.items() if spec.source == folder]
+    tables = [t for t, spec in R.RAW_CSVS.items() if spec.source == folder]
     full = [t for t in tables if {c.lower() for c in required_columns(t, year)} <= names]
     if len(full) > 1:
-        overlap = {t: len(names & {c.lower() for c in S.RAW_CSVS[t].columns}) for t in full}
+        overlap = {t: len(names & {c.lower() for c in R.RAW_CSVS[t].columns}) for t in full}
         best = max(overlap.values())
         full = [t for t in full if overlap[t] == best]
         if len(full) > 1:
@@ -144,7 +145,7 @@ def discover_year(year_dir: Path, year: int) -> YearFiles:
             _refuse_misplaced(path, rel, year_dir, year)
             found.unread.append((rel, _why_unread(parts, suffix)))
     if found.ssda903_xml is not None:
-        both = [found.relpath(found.csvs[t]) for t in S.SSDA903_TABLES if t in found.csvs]
+        both = [found.relpath(found.csvs[t]) for t in R.SSDA903_TABLES if t in found.csvs]
         if both:
             raise InputError(
                 f"the SSDA903 return for {year} is in {year_dir} both as XML "

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract import load_contract
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import raw_files as R
+from iro_analysis.contract import tables as T
 from iro_analysis.core.errors import InputError
 from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import discover
@@ -87,9 +89,9 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
     stray = int(raw[MALFORMED].eq(UNMATCHED_QUOTE).sum())
     mal_rows = raw.index[malformed.to_numpy()]
     why = raw.loc[mal_rows, MALFORMED].astype("str")
-    spec = S.RAW_CSVS.get(table)
+    spec = R.RAW_CSVS.get(table)
     if spec is not None and spec.free_text:  # the line may hold a quote: never copied
-        why = why + ": " + S.WITHHELD_FREE_TEXT
+        why = why + ": " + Q.WITHHELD_FREE_TEXT
     elif RAW_TEXT in raw:
         why = why + ": " + raw.loc[mal_rows, RAW_TEXT].astype("str").str.slice(0, 200)
     mal_fail = pd.DataFrame(
@@ -105,7 +107,7 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
     text = text.loc[~dup]
     stats: dict[str, int] = {"dates": 0, "month_first_dates": 0, "stray_quotes": stray}
     typed, fails = type_frame(text, table, year, stats)
-    warn = fails["rule"].eq("unknown_code") & fails["column"].isin(S.WARN_ONLY_COLUMNS)
+    warn = fails["rule"].eq("unknown_code") & fails["column"].isin(Q.WARN_ONLY_COLUMNS)
     warnings = fails[warn.to_numpy()].assign(rule="unknown_code_kept")
     return Part(
         year=year,
@@ -143,8 +145,8 @@ def key_duplicates(part: Part) -> pd.DataFrame:
 
 
 SUPPLIED_PATHS = {
-    **{name: raw.relpath for name, raw in S.RAW_CSVS.items()},
-    "cin_census": S.CIN_FILE,
+    **{name: raw.relpath for name, raw in R.RAW_CSVS.items()},
+    "cin_census": R.CIN_FILE,
 }
 
 
@@ -166,7 +168,7 @@ def supplied_inputs(
     supplies the tables it has files for. `hashes`: sha256 already computed, by path.
     """
     rows = []
-    for name in S.SUPPLIED_INPUTS:
+    for name in T.SUPPLIED_INPUTS:
         p = found.path_of(name)
         if p is not None and p == found.ssda903_xml and name not in xml_tables:
             p = None
@@ -189,11 +191,11 @@ def csv_file_parts(path: Path, rel: str, year: int, name: str) -> tuple[list[Par
     does not (ignored) and the optional columns it leaves out (read as blank).
     """
     required = discover.required_columns(name, year)
-    table = read_raw_csv(path, S.RAW_CSVS[name], required)
+    table = read_raw_csv(path, R.RAW_CSVS[name], required)
     part = make_part(year, name, rel, table.frame)
     part.extra["encoding"] = table.encoding
     warns = _file_warnings(year, rel, name, "unknown_column", table.unknown)
-    if name in S.SSDA903_TABLES:  # columns the year's contract has that the file lacks
+    if name in R.SSDA903_TABLES:  # columns the year's contract has that the file lacks
         defined = load_contract(year).tables[name].columns
         warns += _file_warnings(
             year, rel, name, "absent_column", [c for c in table.absent if c in defined]

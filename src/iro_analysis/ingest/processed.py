@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import tables as T
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.authority import RETURN_COUNT_DTYPES
@@ -70,7 +70,7 @@ def load_processed(year: int, processed_dir: Path | None = None) -> Dataset:
             f"no processed data for {year}: expected {folder} (run `iro-analysis clean --year {year}`)"
         )
     tables = {}
-    for t in S.CLEAN_TABLES:
+    for t in T.CLEAN_TABLES:
         f = folder / f"{t}.parquet"
         if not f.is_file():
             raise InputError(f"processed data incomplete: expected {f}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import tables as T
 from iro_analysis.ingest.authority import OUTSIDE_YEAR, WINDOW_RULES, blocked_older, window_masks
 from iro_analysis.ingest.parts import Part, add_failures, key_duplicates
 from iro_analysis.ingest.read import (
@@ -71,7 +71,7 @@ def warnings_of(parts: list[Part], file_warnings: list[tuple]) -> pd.DataFrame:
     """The warnings table (quarantine columns): codes kept on rows that were kept, then the
     file-level warnings (files not read, unknown and absent columns)."""
     rows = _rule_table(parts, lambda p: p.warnings[~p.warnings["row"].isin(p.failed_rows())])
-    files = pd.DataFrame(file_warnings, columns=list(S.QUARANTINE_COLUMNS))
+    files = pd.DataFrame(file_warnings, columns=list(T.QUARANTINE_COLUMNS))
     if not len(files):
         return rows
     both = pd.concat([rows, files.astype(QUARANTINE_DTYPES)], ignore_index=True)
@@ -105,7 +105,7 @@ def _rule_table(parts: list[Part], rows_of) -> pd.DataFrame:
     q = (
         pd.concat(frames, ignore_index=True)
         if frames
-        else pd.DataFrame(columns=list(S.QUARANTINE_COLUMNS))
+        else pd.DataFrame(columns=list(T.QUARANTINE_COLUMNS))
     )
     q = q.astype(QUARANTINE_DTYPES)
     return q.sort_values(["year", "file", "line", "column"], kind="stable").reset_index(drop=True)
@@ -120,8 +120,8 @@ QUARANTINE_DTYPES = {
     "rule": "str",
     "value": "str",
 }
-ACCOUNTING_DTYPES = {c: ("str" if c == "file" else "int64") for c in S.ACCOUNTING_COLUMNS}
-FACT_DTYPES = {c: ("str" if c in ("file", "table") else "int64") for c in S.FACT_COLUMNS}
+ACCOUNTING_DTYPES = {c: ("str" if c == "file" else "int64") for c in T.ACCOUNTING_COLUMNS}
+FACT_DTYPES = {c: ("str" if c in ("file", "table") else "int64") for c in T.FACT_COLUMNS}
 
 
 CHILD_COLUMNS = ("CHILD", "LAchildID", "child_id")
@@ -150,7 +150,7 @@ def facts_of(parts: list[Part]) -> pd.DataFrame:
                 int(p.extra.get("stray_quotes", 0)),
             )
         )
-    return pd.DataFrame(rows, columns=list(S.FACT_COLUMNS)).astype(FACT_DTYPES)
+    return pd.DataFrame(rows, columns=list(T.FACT_COLUMNS)).astype(FACT_DTYPES)
 
 
 class AccountingError(AssertionError):
@@ -164,7 +164,7 @@ def accounting_of(parts: list[Part]) -> pd.DataFrame:
         quarantined = len(p.failed_rows())
         kept = len(p.typed) - len(p.failed_rows().intersection(p.typed.index))
         rows.append((p.year, p.file, p.rows_read, kept, p.duplicates, quarantined))
-    acc = pd.DataFrame(rows, columns=list(S.ACCOUNTING_COLUMNS)).astype(ACCOUNTING_DTYPES)
+    acc = pd.DataFrame(rows, columns=list(T.ACCOUNTING_COLUMNS)).astype(ACCOUNTING_DTYPES)
     check_accounting(acc)
     return acc
 
@@ -187,8 +187,8 @@ def check_accounting(acc: pd.DataFrame) -> None:
 def coerce_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Select the clean table's columns in order with their `schema.clean_dtype` dtypes."""
     out = {}
-    for c in S.CLEAN_TABLES[table].columns:
-        kind = S.clean_dtype(c)
+    for c in T.CLEAN_TABLES[table].columns:
+        kind = T.clean_dtype(c)
         s = df[c] if c in df else pd.Series(pd.NA, index=df.index)
         if kind == "datetime":
             s = pd.to_datetime(s).astype(DATETIME_DTYPE)
@@ -206,14 +206,14 @@ def dedup_latest(parts: list[Part], table: str) -> pd.DataFrame:
     A quarantined row whose key could be read never lets an older folder's version of the
     same record win: that record is left out (docs/kpis.md, "Input and history").
     """
-    clean = S.CLEAN_TABLES[table]
+    clean = T.CLEAN_TABLES[table]
     key = list(clean.key)
-    blockable = table != "cp_reviews" and S.SOURCE_YEAR not in key
+    blockable = table != "cp_reviews" and T.SOURCE_YEAR not in key
     frames = []
     for p in sorted(parts, key=lambda p: p.year):
         k = p.kept()
-        if S.SOURCE_YEAR in clean.columns:
-            k = k.assign(**{S.SOURCE_YEAR: p.year})
+        if T.SOURCE_YEAR in clean.columns:
+            k = k.assign(**{T.SOURCE_YEAR: p.year})
         # a row outside its folder's collection year is not that year's version of the
         # record: the earlier folder's own row stands (docs/assumptions.md)
         f = p.failures

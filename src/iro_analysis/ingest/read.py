@@ -17,9 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract.schema import (
-    RawCsv,
-)
+from iro_analysis.contract.raw_files import RawCsv
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE, no_gc
 

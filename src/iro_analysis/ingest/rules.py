@@ -13,25 +13,27 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract import analysis_codes, contract_years, load_contract
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import codes as C
+from iro_analysis.contract import raw_files as R
+from iro_analysis.contract import tables as T
 
 # --------------------------------------------------------------------------------------
-# Table rules: code lists, required values, date order. Codes come from `schema`.
+# Table rules: code lists, required values, date order. Codes come from `contract.codes`.
 # --------------------------------------------------------------------------------------
 
 # Tables whose codes the DfE contract declares per collection year (`iro_analysis.contract`);
 # the IRO extracts' codes are the project's own and the same every year.
 CONTRACT_TABLES = ("header", "episodes", "reviews", "oc2", "cin_children", "cp_plans")
 IRO_CODE_LISTS: dict[str, dict[str, tuple]] = {
-    "meetings": {"meeting_type": S.MEETING_TYPES, "rearranged_reason": S.REARRANGED_REASONS},
+    "meetings": {"meeting_type": C.MEETING_TYPES, "rearranged_reason": C.REARRANGED_REASONS},
     "disputes": {
-        "cohort": S.DISPUTE_COHORTS,
-        "theme": S.DISPUTE_THEMES,
-        "highest_stage": S.DISPUTE_STAGES,
-        "outcome": S.DISPUTE_OUTCOMES,
+        "cohort": C.DISPUTE_COHORTS,
+        "theme": C.DISPUTE_THEMES,
+        "highest_stage": C.DISPUTE_STAGES,
+        "outcome": C.DISPUTE_OUTCOMES,
     },
-    "footprints": {"footprint_type": S.FOOTPRINT_TYPES},
-    "feedback": {"respondent": S.FEEDBACK_RESPONDENTS, "rating": S.FEEDBACK_RATINGS},
+    "footprints": {"footprint_type": C.FOOTPRINT_TYPES},
+    "feedback": {"respondent": C.FEEDBACK_RESPONDENTS, "rating": C.FEEDBACK_RATINGS},
 }
 
 
@@ -46,7 +48,7 @@ def _analysis_lists(table: str) -> dict[str, tuple]:
 # cleaning. Raw values are checked against the year's own contract instead (`type_frame`).
 CODE_LISTS: dict[str, dict[str, tuple]] = {
     t: _analysis_lists(t) if t in CONTRACT_TABLES else IRO_CODE_LISTS.get(t, {})
-    for t in (*S.RAW_CSVS, "cin_children", "cin_details", "s47", "cp_plans", "cp_reviews")
+    for t in (*R.RAW_CSVS, "cin_children", "cin_details", "s47", "cp_plans", "cp_reviews")
 }
 
 
@@ -88,7 +90,7 @@ DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
     "cin_details": (("CINreferralDate", "CINclosureDate"),),
     "s47": (("S47ActualStartDate", "DateOfInitialCPC"),),
     "cp_plans": (("CPPstartDate", "CPPendDate"),),
-    "cp_reviews": (("CPPstartDate", S.CPP_REVIEW_FIELD),),
+    "cp_reviews": (("CPPstartDate", R.CPP_REVIEW_FIELD),),
 }
 
 # Non-negative counts (a negative or fractional value is quarantined as unknown_code).
@@ -118,33 +120,33 @@ class TableSpec:
 
 
 _RAW_SPECS = {
-    name: TableSpec(name, raw.columns, raw.required, raw.key) for name, raw in S.RAW_CSVS.items()
+    name: TableSpec(name, raw.columns, raw.required, raw.key) for name, raw in R.RAW_CSVS.items()
 }
 _CIN_SPECS = {
-    "cin_children": TableSpec("cin_children", S.CIN_CHILD_FIELDS, ("LAchildID",), ("LAchildID",)),
+    "cin_children": TableSpec("cin_children", R.CIN_CHILD_FIELDS, ("LAchildID",), ("LAchildID",)),
     "cin_details": TableSpec(
         "cin_details",
-        ("LAchildID", *S.CIN_DETAILS_FIELDS),
+        ("LAchildID", *R.CIN_DETAILS_FIELDS),
         ("LAchildID", "CINreferralDate"),
         ("LAchildID", "CINreferralDate"),
     ),
     "s47": TableSpec(
         "s47",
-        ("LAchildID", *S.S47_FIELDS),
+        ("LAchildID", *R.S47_FIELDS),
         ("LAchildID", "S47ActualStartDate"),
         ("LAchildID", "S47ActualStartDate"),
     ),
     "cp_plans": TableSpec(
         "cp_plans",
-        ("LAchildID", *S.CPP_FIELDS),
+        ("LAchildID", *R.CPP_FIELDS),
         ("LAchildID", "CPPstartDate"),
         ("LAchildID", "CPPstartDate"),
     ),
     "cp_reviews": TableSpec(
         "cp_reviews",
-        ("LAchildID", "CPPstartDate", S.CPP_REVIEW_FIELD),
-        ("LAchildID", "CPPstartDate", S.CPP_REVIEW_FIELD),
-        ("LAchildID", "CPPstartDate", S.CPP_REVIEW_FIELD),
+        ("LAchildID", "CPPstartDate", R.CPP_REVIEW_FIELD),
+        ("LAchildID", "CPPstartDate", R.CPP_REVIEW_FIELD),
+        ("LAchildID", "CPPstartDate", R.CPP_REVIEW_FIELD),
     ),
 }
 TABLE_SPECS: dict[str, TableSpec] = {**_RAW_SPECS, **_CIN_SPECS}
@@ -155,7 +157,7 @@ CIN_ELEMENTS = {
     "cin_details": "CINdetails",
     "s47": "Section47",
     "cp_plans": "ChildProtectionPlans",
-    "cp_reviews": S.CPP_REVIEW_FIELD,
+    "cp_reviews": R.CPP_REVIEW_FIELD,
 }
 # Orphan rule: 903 rows need a 903 header child; IRO rows a header or CIN census child.
 ORPHAN_903 = ("episodes", "reviews", "oc2")
@@ -208,7 +210,7 @@ def normalise_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for c in TABLE_SPECS[table].columns:
         s = frame[c].astype("str").str.strip()
         s = s.where(s.str.len() > 0)
-        if c in codes or c in S.BOOLEAN_COLUMNS or c in UPPER_TEXT_COLUMNS:
+        if c in codes or c in T.BOOLEAN_COLUMNS or c in UPPER_TEXT_COLUMNS:
             s = s.str.upper()
         out[c] = s
     return pd.DataFrame(out, index=frame.index)
@@ -263,7 +265,7 @@ def type_frame(
         present = s.notna()
         if c in spec.required:
             fails.append(failure_rows(~present, c, "missing_required", s.fillna("")))
-        kind = S.clean_dtype(c)
+        kind = T.clean_dtype(c)
         if kind == "datetime":
             d = parse_dates(s)
             fails.append(failure_rows(present & d.isna(), c, "unparseable_date", s))

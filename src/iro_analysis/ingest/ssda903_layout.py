@@ -34,7 +34,7 @@ The real layout, as found in public sources (summary in docs/ssda903-xml.md)
   AD_PLACED (later also SW_EPISODE) from HEADER, gives each record the header's CHILD and DOB,
   and renames exactly two elements: ``CHILDID -> CHILD`` and ``PL -> PLACE``; the CSV
   column lists are in validator903/config.py (lac_validator/config.py) ``column_names`` and
-  match `iro_analysis.contract.schema.RAW_CSVS`. Its test file tests/fake_data/fake_903.xml writes
+  match `iro_analysis.contract.raw_files.RAW_CSVS`. Its test file tests/fake_data/fake_903.xml writes
   DD/MM/YYYY dates and empty optional values as empty elements (``<MOTHER />``).
 * SocialFinanceDigitalLabs/liia-tools (@0dd821c and its branches) reads the 903 only as CSVs
   (liiatools/spec/s903/SSDA903_schema_*.yml, dates "%d/%m/%Y"); it has no 903 XML reader.
@@ -93,7 +93,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from iro_analysis.contract.schema import RAW_CSVS
+from iro_analysis.contract.raw_files import RAW_CSVS
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.xml_root import CHUNK, root_element
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from iro_analysis.contract.schema import RAW_CSVS
+from iro_analysis.contract.raw_files import RAW_CSVS
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, no_gc
 from iro_analysis.ingest.ssda903_layout import (

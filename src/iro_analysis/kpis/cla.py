@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.contract.schema import (
+from iro_analysis.contract.codes import (
     AGE_BANDS,
     ETHNIC_GROUPS,
     LS_GROUPS,

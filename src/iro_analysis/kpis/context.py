@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract.schema import AGE_BANDS, CLEAN_TABLES, SOURCE_YEAR, clean_dtype
+from iro_analysis.contract.codes import AGE_BANDS
+from iro_analysis.contract.tables import CLEAN_TABLES, SOURCE_YEAR, clean_dtype
 from iro_analysis.core import paths
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.authority import year_view

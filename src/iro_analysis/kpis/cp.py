@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.contract.schema import CP_CATEGORIES, CP_CATEGORY_LABELS
+from iro_analysis.contract.codes import CP_CATEGORIES, CP_CATEGORY_LABELS
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.cla import per_child_population, tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext

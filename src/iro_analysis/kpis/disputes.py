@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.contract.schema import (
+from iro_analysis.contract.codes import (
     DISPUTE_STAGE_LABELS,
     DISPUTE_STAGES,
     DISPUTE_THEME_LABELS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.contract.schema import AGE_BANDS, REVIEW_CODE_LABELS, REVIEW_CODES
+from iro_analysis.contract.codes import AGE_BANDS, REVIEW_CODE_LABELS, REVIEW_CODES
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
 from iro_analysis.kpis.definitions import FAMILY_REVIEWS, family_frame, kpi, rate

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from iro_analysis.contract.schema import LS_SHORT_BREAKS, RNE_NEW_PERIOD
+from iro_analysis.contract.codes import LS_SHORT_BREAKS, RNE_NEW_PERIOD
 from iro_analysis.kpis.calendar import add_months, add_working_days, working_days_between
 
 REVIEW_1_WORKING_DAYS = 20  # reg. 33(a): within 20 working days of the period's start

@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import tables as T
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.authority import AUTHORITY, AUTHORITY_INPUT
 from iro_analysis.ingest.dataset import Dataset
@@ -96,7 +96,7 @@ def arrow_schema(table: str) -> pa.Schema:
     booleans (from `schema.clean_dtype`, so every council's files have the same types)."""
     if table == SUPPLIED:
         return pa.schema(list(SUPPLIED_COLUMNS.items()))
-    return pa.schema([(c, _ARROW[S.clean_dtype(c)]) for c in S.CLEAN_TABLES[table].columns])
+    return pa.schema([(c, _ARROW[T.clean_dtype(c)]) for c in T.CLEAN_TABLES[table].columns])
 
 
 def partition_years(df: pd.DataFrame, table: str) -> pd.Series:
@@ -107,7 +107,7 @@ def partition_years(df: pd.DataFrame, table: str) -> pd.Series:
     if table in YEAR_FROM_DATE:
         d = pd.to_datetime(df[YEAR_FROM_DATE[table]])
         return (d.dt.year + (d.dt.month >= 4).astype("int64")).astype("Int64")
-    return df[S.SOURCE_YEAR].astype("Int64")
+    return df[T.SOURCE_YEAR].astype("Int64")
 
 
 def _arrow_table(df: pd.DataFrame, table: str) -> pa.Table:
@@ -129,7 +129,7 @@ def _arrow_table(df: pd.DataFrame, table: str) -> pa.Table:
 
 
 def _council_frames(ds: Dataset) -> dict[str, pd.DataFrame]:
-    frames = {t: ds.tables[t] for t in S.CLEAN_TABLES if t in ds.tables}
+    frames = {t: ds.tables[t] for t in T.CLEAN_TABLES if t in ds.tables}
     frames[SUPPLIED] = ds.supplied
     return frames
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def section_data_quality(ctx: ReportContext) -> Markup:
     """Inputs supplied, row accounting, quarantine, warnings, reconciliation and validation
     (`data_quality.html.j2`)."""
-    from iro_analysis.contract.schema import SUPPLIED_INPUTS
+    from iro_analysis.contract.tables import SUPPLIED_INPUTS
 
     ds, label = ctx.dataset, ctx.year.label
     sup = ds.supplied
@@ -89,7 +89,7 @@ def _quarantine_table(ds: Dataset, year: int, label: str) -> Markup:
     q = q[q["year"].astype(int) == year] if len(q) else q
     if not len(q):
         return Markup()
-    from iro_analysis.contract.schema import QUARANTINE_RULES
+    from iro_analysis.contract.quality import QUARANTINE_RULES
 
     t = q.groupby(["file", "rule"], sort=True).size().reset_index(name="rows")
     t["Reason"] = [QUARANTINE_RULES.get(r, r) for r in t["rule"]]
@@ -182,7 +182,7 @@ def _unread_table(ds: Dataset, year: int, label: str) -> Markup:
 
 def _warnings_table(ds: Dataset, year: int, label: str) -> Markup:
     """The warnings on kept rows and columns, by file, column and rule (empty: none)."""
-    from iro_analysis.contract.schema import WARNING_RULES
+    from iro_analysis.contract.quality import WARNING_RULES
 
     w = _year_warnings(ds, year)
     rest = w[(w["rule"] != "file_not_read") & ~w["rule"].isin(HISTORY_RULES)]

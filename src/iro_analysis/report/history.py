@@ -49,7 +49,7 @@ def history_table(ds: Dataset, year: int) -> Markup:
     """Gaps in the history the year's figures read: a year folder missing, an input
     supplied one year and not the next, records an earlier folder left open that the year's
     file does not hold (children counted, never named), and the measures they affect."""
-    from iro_analysis.contract.schema import WARNING_RULES
+    from iro_analysis.contract.quality import WARNING_RULES
     from iro_analysis.ingest.authority import AUTHORITY_INPUT
     from iro_analysis.kpis.definitions import KPI_DEFINITIONS
 

@@ -21,7 +21,7 @@ from iro_analysis.report.panel import (
 from iro_analysis.report.summary import attention_points, section_summary
 from iro_analysis.report.templating import render
 
-# The inputs (`contract.schema.SUPPLIED_INPUTS`) as the councillors' report names them.
+# The inputs (`contract.tables.SUPPLIED_INPUTS`) as the councillors' report names them.
 INPUT_NAMES = {
     "header": "the SSDA903 return's list of children",
     "episodes": "the SSDA903 return's episodes of care",

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import quality as Q
+from iro_analysis.contract import tables as T
 from iro_analysis.ingest.clean import (
     CODE_LISTS,
     DATE_ORDER,
@@ -68,10 +69,10 @@ def gate_checks(limits: GateLimits) -> list[Check]:
 
 
 def suite_checks(table: str, limits: GateLimits | None = None) -> list[Check]:
-    """The expectations of one table's suite (rules from `schema`, `clean` and `gates`)."""
+    """The expectations of one table's suite (rules from the contract, `clean` and `gates`)."""
     if table == FACTS_TABLE:
         return gate_checks(limits or GateLimits())
-    clean = S.CLEAN_TABLES[table]
+    clean = T.CLEAN_TABLES[table]
     spec = TABLE_SPECS[table]
     checks = [
         Check(
@@ -82,7 +83,7 @@ def suite_checks(table: str, limits: GateLimits | None = None) -> list[Check]:
         checks.append(Check("ExpectColumnValuesToNotBeNull", {"column": c}))
     for c, codes in CODE_LISTS[table].items():
         # codes outside the list are kept, with a warning, in columns no figure uses
-        severity = WARNING if c in S.WARN_ONLY_COLUMNS else CRITICAL
+        severity = WARNING if c in Q.WARN_ONLY_COLUMNS else CRITICAL
         checks.append(
             Check("ExpectColumnValuesToBeInSet", {"column": c, "value_set": list(codes)}, severity)
         )
@@ -160,4 +161,4 @@ def _is_date(v) -> bool:
 
 def all_suites(limits: GateLimits | None = None) -> dict[str, list[Check]]:
     """Every suite: one per clean table, and the plausibility gates on `file_facts`."""
-    return {t: suite_checks(t, limits) for t in (*S.CLEAN_TABLES, FACTS_TABLE)}
+    return {t: suite_checks(t, limits) for t in (*T.CLEAN_TABLES, FACTS_TABLE)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import tables as T
 from iro_analysis.ingest.clean import (
     isin_ids,
 )
@@ -51,11 +51,11 @@ def pandas_checks(ds: Dataset) -> pd.DataFrame:
     """Dtypes, cross-table references, ages at entry and row accounting."""
     rows = []
     t = ds.tables
-    for table, clean in S.CLEAN_TABLES.items():
+    for table, clean in T.CLEAN_TABLES.items():
         df = t[table]
         for c in clean.columns:
             if c in df:
-                kind = S.clean_dtype(c)
+                kind = T.clean_dtype(c)
                 ok = _dtype_ok(df[c], kind)
                 rows.append(
                     (
@@ -205,7 +205,7 @@ def core_inputs_check(ds: Dataset, year: int, not_supplied=()) -> pd.DataFrame:
     and reviews, the CIN census): supplied in `year`'s own folder, or named in the settings'
     `not_supplied` (printed in the annex). A core return missing quietly would read as
     "not supplied" in the report (issue #25). The sample says where it belongs."""
-    from iro_analysis.contract.schema import CORE_INPUTS
+    from iro_analysis.contract.tables import CORE_INPUTS
 
     s = ds.supplied
     rows = []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from iro_analysis.contract import schema as S
+from iro_analysis.contract import quality as Q
 from iro_analysis.core.errors import ValidationFailed
 from iro_analysis.validate.checks import CRITICAL, WARNING
 from iro_analysis.validate.gates import FACTS_TABLE, GATES
@@ -82,10 +82,10 @@ class ValidationReport:
         (`schema.FREE_TEXT_COLUMNS`: feedback quotes)."""
         r = self.results.copy()
         names = r["column"].astype(str).map(lambda c: set(re.split(r"[^A-Za-z_]+", c)))
-        identifying = names.map(lambda n: bool(S.IDENTIFYING_COLUMNS & n))
-        free_text = names.map(lambda n: bool(S.FREE_TEXT_COLUMNS & n))
+        identifying = names.map(lambda n: bool(Q.IDENTIFYING_COLUMNS & n))
+        free_text = names.map(lambda n: bool(Q.FREE_TEXT_COLUMNS & n))
         r["sample"] = [
-            [S.WITHHELD] if i and len(s) else [S.WITHHELD_FREE_TEXT] if f and len(s) else s
+            [Q.WITHHELD] if i and len(s) else [Q.WITHHELD_FREE_TEXT] if f and len(s) else s
             for i, f, s in zip(identifying, free_text, r["sample"], strict=True)
         ]
         return r
