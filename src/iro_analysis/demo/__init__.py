@@ -19,9 +19,13 @@ from iro_analysis.contract import quality as Q
 from iro_analysis.contract import raw_files as R
 from iro_analysis.demo import care, cp, faults, iro, oversight, writers
 from iro_analysis.demo.dates import birthday, days
+from iro_analysis.demo.education_health import oc2_rows, simulate_peps
+from iro_analysis.demo.episodes import simulate_episodes
 from iro_analysis.demo.horizon import Horizon
 from iro_analysis.demo.params import SIZES, DemoParams
 from iro_analysis.demo.population import ORPHAN_START, characteristics, child_ids
+from iro_analysis.demo.reviews import simulate_reviews
+from iro_analysis.demo.short_breaks import simulate_short_breaks
 from iro_analysis.demo.workdays import WorkDays
 
 __all__ = ["SIZES", "DemoParams", "Simulation", "cli_main", "generate", "simulate"]
@@ -83,10 +87,10 @@ def simulate(seed: int, years: list[int], p: DemoParams) -> Simulation:
     ss = np.random.SeedSequence(seed).spawn(14)  # the first 10 as before the optional extracts
     rng = [np.random.default_rng(s) for s in ss]
     periods = care.simulate_periods(rng[0], p, h)
-    episodes = care.simulate_episodes(rng[1], p, periods)
-    reviews = care.simulate_reviews(rng[2], p, periods, wd, h)
+    episodes = simulate_episodes(rng[1], p, periods)
+    reviews = simulate_reviews(rng[2], p, periods, wd, h)
     n_care = int(periods["child"].max()) + 1 if len(periods) else 0
-    sb_periods, sb_episodes = care.simulate_short_breaks(rng[3], p, h, n_care)
+    sb_periods, sb_episodes = simulate_short_breaks(rng[3], p, h, n_care)
     n_sb = len(sb_periods)
     cpd = cp.simulate_cp(rng[4], p, h, wd, n_care + n_sb)
     # People: one row per child index.
@@ -116,7 +120,7 @@ def simulate(seed: int, years: list[int], p: DemoParams) -> Simulation:
         rng[7], p, wd, reviews, cpd["s47"], cpd["reviews"], workforce, ids, h.report_start
     )
     disputes = iro.simulate_disputes(rng[8], p, h, wd, periods, cpd["plans"], workforce, ids)
-    peps = care.simulate_peps(rng[9], p, periods, h)
+    peps = simulate_peps(rng[9], p, periods, h)
     all_episodes = pd.concat([episodes, sb_episodes], ignore_index=True)
     footprints = oversight.simulate_footprints(rng[10], p, wd, h, reviews, meetings, workforce, ids)
     feedback = oversight.simulate_feedback(rng[11], p, h, meetings)
@@ -242,7 +246,7 @@ def write_year(
         "header": writers.header_table(people, in_file, year, looked_after),
         "episodes": episodes,
         "reviews": writers.reviews_table(sim.reviews, people, year),
-        "oc2": writers.oc2_table(care.oc2_rows(rng, p, sim.periods, year), people),
+        "oc2": writers.oc2_table(oc2_rows(rng, p, sim.periods, year), people),
         "meetings": writers.meetings_table(sim.meetings, year),
         "disputes": writers.disputes_table(
             sim.disputes, year, lambda raised, at: iro.stage_at(sim.workdays, p, raised, at)

@@ -10,8 +10,8 @@ date of the previous review; a tunable share is late.
 
 This module simulates the periods of care; the rest lives in `sampling` (shared draws),
 `episode_rules` and `episodes` (903 episodes), `short_breaks` (V3/V4), `reviews`
-(reg. 33 and participation) and `education_health` (PEPs, OC2). Every name other modules
-use is importable from here.
+(reg. 33 and participation) and `education_health` (PEPs, OC2); other modules import
+those from where they are defined.
 """
 
 from __future__ import annotations
@@ -20,46 +20,9 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.demo.dates import DAY, birthday, completed_years, days
-from iro_analysis.demo.education_health import (
-    oc2_rows,
-    simulate_peps,
-)
-from iro_analysis.demo.episode_rules import (
-    EMERGENCY_LS,
-    EPO_EXTENDED_MAX_DAYS,
-    EPO_EXTENDED_SHARE,
-    EPO_MAX_DAYS,
-    FOSTER,
-    INITIAL_LS,
-    INITIAL_LS_SHARES,
-    LS_NEXT,
-    NEED_CODES,
-    P1_LS,
-    PLACE_BY_AGE,
-    PLACE_CHANGE_REASONS,
-    POLICE_PROTECTION_MAX_DAYS,
-    PROVIDER_BY_PLACE,
-    SAME_CARER_NEXT,
-    SAME_CARER_PROB,
-    SGO_CODES,
-    XXX_URN_PLACES,
-)
-from iro_analysis.demo.episodes import (
-    EPISODE_COLUMNS,
-    simulate_episodes,
-)
 from iro_analysis.demo.horizon import Horizon, trend_weight
 from iro_analysis.demo.params import DemoParams
-from iro_analysis.demo.reviews import (
-    participation_codes,
-    review_schedule,
-    simulate_reviews,
-)
-from iro_analysis.demo.sampling import AGE_BANDS_YEARS, choose, draw_ages
-from iro_analysis.demo.short_breaks import (
-    SHORT_BREAK_PLACES,
-    simulate_short_breaks,
-)
+from iro_analysis.demo.sampling import draw_ages
 
 
 def _durations(rng: np.random.Generator, p: DemoParams, n: int) -> np.ndarray:
@@ -140,40 +103,3 @@ def simulate_periods(rng: np.random.Generator, p: DemoParams, h: Horizon) -> pd.
     periods = periods.sort_values(["child", "period_no"]).reset_index(drop=True)
     periods["child"] = pd.factorize(periods["child"])[0]  # dense 0..n-1, in order
     return periods
-
-
-__all__ = [
-    "AGE_BANDS_YEARS",
-    "EMERGENCY_LS",
-    "EPISODE_COLUMNS",
-    "EPO_EXTENDED_MAX_DAYS",
-    "EPO_EXTENDED_SHARE",
-    "EPO_MAX_DAYS",
-    "FOSTER",
-    "INITIAL_LS",
-    "INITIAL_LS_SHARES",
-    "LS_NEXT",
-    "NEED_CODES",
-    "P1_LS",
-    "PLACE_BY_AGE",
-    "PLACE_CHANGE_REASONS",
-    "POLICE_PROTECTION_MAX_DAYS",
-    "PROVIDER_BY_PLACE",
-    "SAME_CARER_NEXT",
-    "SAME_CARER_PROB",
-    "SGO_CODES",
-    "SHORT_BREAK_PLACES",
-    "XXX_URN_PLACES",
-    "choose",
-    "draw_ages",
-    "oc2_rows",
-    "participation_codes",
-    "review_schedule",
-    "simulate_episodes",
-    "simulate_peps",
-    "simulate_periods",
-    "simulate_reviews",
-    "simulate_short_breaks",
-    "thin_to_target",
-    "choose",
-]
