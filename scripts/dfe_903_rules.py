@@ -247,10 +247,10 @@ def format_result(r: YearResult, verbose: bool = True) -> str:
 
 def _years(text: str | None) -> list[int]:
     if text is None:
-        from iro_analysis.settings import load_settings
+        from iro_analysis.core.settings import load_settings
 
         return list(load_settings().demo.year_list)
-    from iro_analysis.settings import parse_year_range
+    from iro_analysis.core.settings import parse_year_range
 
     return list(parse_year_range(text))
 

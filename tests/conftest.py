@@ -75,7 +75,7 @@ def built_copy(tmp_path, build_root) -> Path:
 @pytest.fixture(scope="session")
 def built_report(build_root) -> Path:
     """The HTML of the report built once for the session."""
-    from iro_analysis.pipeline import report_filename
+    from iro_analysis.core.paths import report_filename
 
     return build_root / "reports" / str(REPORT_YEAR) / report_filename(REPORT_YEAR)
 

@@ -13,7 +13,7 @@ import pytest
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest import authority
 from iro_analysis.ingest.clean import build_dataset, run_clean
-from iro_analysis.kpis import compute_kpis
+from iro_analysis.kpis.engine import compute_kpis
 from iro_analysis.validate.gates import GateLimits, file_facts, gate_kwargs
 
 RAW = Path(__file__).parent / "fixtures" / "authority" / "raw"

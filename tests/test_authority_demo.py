@@ -11,7 +11,7 @@ import pytest
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest import authority
 from iro_analysis.ingest.clean import build_dataset
-from iro_analysis.kpis import compute_kpis
+from iro_analysis.kpis.engine import compute_kpis
 from iro_analysis.kpis.reconcile import reconciliation
 
 YEARS = [2020, 2021, 2022]

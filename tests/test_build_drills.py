@@ -14,6 +14,7 @@ import pytest
 
 from iro_analysis import pipeline
 from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.paths import report_filename
 
 from .conftest import REPORT_YEAR
 
@@ -208,7 +209,7 @@ def test_two_years_built_at_once_do_not_corrupt_each_other(tmp_path, demo_raw):
 def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, built_copy):
     """`make report FORMAT=pdf` then `make report`: the PDF survives only an unchanged report."""
     root = built_copy  # a plain build already in place
-    html = root / "reports" / str(REPORT_YEAR) / pipeline.report_filename(REPORT_YEAR)
+    html = root / "reports" / str(REPORT_YEAR) / report_filename(REPORT_YEAR)
     for printed in (root / "reports" / str(REPORT_YEAR)).glob("*.pdf"):
         printed.unlink()  # the session's build printed its PDFs: start from a plain build
     # As if built with FORMAT=pdf (the rule does not depend on Chromium, absent on some hosts).

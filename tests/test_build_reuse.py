@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis.core import paths
+from iro_analysis.core.run import Run
 from iro_analysis.pipeline import reuse
-from iro_analysis.pipeline.run import Run
 from iro_analysis.report.context import KPI_CACHE, kpi_history, kpi_history_cached
 
 YEAR = 2022
@@ -109,9 +109,9 @@ def test_stage_reused_copies_the_results_into_the_staging_folders(run):
 def test_kpi_cache_gives_the_computed_history_and_recomputes_only_what_changed(
     tmp_path, demo_raw, monkeypatch
 ):
-    import iro_analysis.kpis as kpis_pkg
+    import iro_analysis.kpis.engine as kpis_pkg
+    from iro_analysis.core.settings import load_settings
     from iro_analysis.ingest.clean import run_clean
-    from iro_analysis.settings import load_settings
 
     processed = tmp_path / "processed"
     ds = run_clean(YEAR, demo_raw, processed)
@@ -125,7 +125,7 @@ def test_kpi_cache_gives_the_computed_history_and_recomputes_only_what_changed(
         calls.append(year)
         return real(dataset, year, s, narrative_path=narrative_path)
 
-    # report/context.py looks compute_kpis up in the package when it runs
+    # report/context.py looks compute_kpis up in kpis.engine when it runs
     monkeypatch.setattr(kpis_pkg, "compute_kpis", counting)
     expected = kpi_history(ds, YEAR, settings, narrative)
     calls.clear()

@@ -11,9 +11,9 @@ import yaml
 
 from iro_analysis.core import manifest, paths
 from iro_analysis.core.errors import IroAnalysisError
-from iro_analysis.params import RUN_PARAMETERS, load_run
-from iro_analysis.pipeline.run import Run
-from iro_analysis.settings import SettingsError
+from iro_analysis.core.params import RUN_PARAMETERS, load_run
+from iro_analysis.core.run import Run
+from iro_analysis.core.settings import SettingsError
 
 
 def _raw(tmp_path: Path) -> Path:
@@ -65,6 +65,25 @@ def test_for_year_shares_the_build_but_not_its_staging(tmp_path):
     assert other.inputs == run.inputs and other.settings_sha256 == run.settings_sha256
     assert other.staging_dir.name == "2021" and other.staging_root != run.staging_root
     assert other.narrative_path.name == "2021.md"
+
+
+def test_the_door_checks_every_year_s_narrative_before_any_step(tmp_path):
+    """`Run.create` is the ground floor's part (no narrative check: core imports no stage);
+    `open_run` and `run_for_year` add the narrative's check, for each year's own file."""
+    from iro_analysis.pipeline.door import open_run, run_for_year
+    from iro_analysis.report.narrative import NarrativeError
+
+    raw = _raw(tmp_path)
+    notes = tmp_path / "narrative"
+    notes.mkdir()
+    (notes / "2022.md").write_text("## Key messages\n\nFine.\n")
+    (notes / "2021.md").write_text("## Key messages\n\n{{ kpi.nope }}\n")
+    Run.create(2021, raw_dir=raw, narrative_path=notes / "2021.md")  # not the core's check
+    with pytest.raises(NarrativeError, match=r"2021\.md: unknown placeholder 'kpi\.nope'"):
+        open_run(2021, raw_dir=raw, narrative_path=notes / "2021.md")
+    run = open_run(2022, raw_dir=raw, narrative_path=notes / "2022.md")
+    with pytest.raises(NarrativeError, match=r"2021\.md"):
+        run_for_year(run, 2021)
 
 
 def test_notebooks_take_one_parameter_and_a_misspelt_one_is_named(tmp_path):

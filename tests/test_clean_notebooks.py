@@ -41,7 +41,7 @@ def test_notebook_shape(name):
 
 
 def _run_file(tmp_path: Path) -> Path:
-    from iro_analysis.pipeline.run import Run
+    from iro_analysis.core.run import Run
 
     run = Run.create(
         2022,

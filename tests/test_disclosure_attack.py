@@ -33,9 +33,9 @@ from bs4 import BeautifulSoup
 
 from iro_analysis import report
 from iro_analysis.core.paths import annex_filename
+from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.report.suppression import SUPPRESSED
-from iro_analysis.settings import Settings
 
 from .conftest import REPORT_YEAR
 

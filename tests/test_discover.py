@@ -21,7 +21,7 @@ from iro_analysis.cli import main
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.ingest.discover import discover_year, match_csv
-from iro_analysis.kpis import compute_kpis
+from iro_analysis.kpis.engine import compute_kpis
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ONLY_903 = FIXTURES / "returns" / "settings-903-only.yaml"  # no CIN census there

@@ -31,8 +31,8 @@ from iro_analysis.analysts.exceptions import (
 )
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
-from iro_analysis.kpis import compute_kpis
 from iro_analysis.kpis.calendar import working_days_between
+from iro_analysis.kpis.engine import compute_kpis
 from tests.fixtures.exceptions import scenario
 
 D = pd.Timestamp

@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import pytest
 from bs4 import BeautifulSoup
 
+from iro_analysis.core.settings import SettingsError, settings_from_dict
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.report.front_sheet import (
     TO_BE_CONFIRMED,
     FrontSheetWarning,
     render_front_sheet,
 )
-from iro_analysis.settings import SettingsError, settings_from_dict
 
 COMMITTEE = {
     "meeting": "Corporate Parenting Panel",
@@ -147,7 +147,7 @@ def test_a_wrong_committee_setting_is_an_error_naming_the_key(committee, message
 
 
 def test_the_project_settings_set_the_demo_councils_front_sheet():
-    from iro_analysis.settings import load_settings
+    from iro_analysis.core.settings import load_settings
 
     c = load_settings().committee
     assert c.meeting == "Corporate Parenting Panel" and c.classification == "OFFICIAL"

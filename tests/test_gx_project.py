@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis.core import paths
+from iro_analysis.core.settings import Settings
 from iro_analysis.ingest.clean import build_dataset
-from iro_analysis.settings import Settings
 from iro_analysis.validate import gx_project
 from iro_analysis.validate.checks import all_suites
 from iro_analysis.validate.suites import validate_dataset

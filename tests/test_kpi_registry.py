@@ -4,12 +4,22 @@ derive from it (issue #18)."""
 from __future__ import annotations
 
 import re
+import types
 from dataclasses import replace
 
 import pytest
 
-from iro_analysis.kpis import KPI_DEFINITIONS, headline_kpis, national, section_kpis
-from iro_analysis.kpis.definitions import _REGISTRY, kpi, rated_kpis
+from iro_analysis.kpis import national, registry
+from iro_analysis.kpis.definitions import REGISTRATIONS, kpi
+from iro_analysis.kpis.registry import (
+    KPI_DEFINITIONS,
+    REGISTRY,
+    build_registry,
+    england_value,
+    headline_kpis,
+    rated_kpis,
+    section_kpis,
+)
 from iro_analysis.report import kpi_docs, narrative
 from iro_analysis.report.catalogue import SECTION_BY_KEY, SECTIONS, misplaced_kpis
 
@@ -219,10 +229,10 @@ def test_england_keys_exist_in_the_national_figures():
     # Counts get no England figure: a council's count is not comparable with England's.
     assert not any(d.england for d in KPI_DEFINITIONS.values() if d.unit == "count")
     assert not named & national.CONTEXT_ONLY
-    assert national.england_value("cla_per_10000", 2025) == 67
-    assert national.england_value("cla_at_31_march", 2022) is None
-    assert national.england_value("drp_raised", 2022) is None
-    assert national.england_value("no_such_kpi", 2022) is None
+    assert england_value("cla_per_10000", 2025) == 67
+    assert england_value("cla_at_31_march", 2022) is None
+    assert england_value("drp_raised", 2022) is None
+    assert england_value("no_such_kpi", 2022) is None
 
 
 def test_the_decorator_needs_a_section():
@@ -230,10 +240,17 @@ def test_the_decorator_needs_a_section():
         kpi("x_test", title="x", family="Disputes", unit="count", source="s", inputs=("disputes",))  # type: ignore[call-arg]
 
 
-def test_the_decorator_records_presentation(monkeypatch):
-    monkeypatch.setattr("iro_analysis.kpis.definitions.KPI_DEFINITIONS", {})
-    monkeypatch.setattr("iro_analysis.kpis.definitions._REGISTRY", {})
-    from iro_analysis.kpis import definitions
+def _area(name: str, *funcs) -> types.ModuleType:
+    """A module holding `funcs` as an area module would (they were defined in it)."""
+    module = types.ModuleType(name)
+    for f in funcs:
+        f.__module__ = name
+        setattr(module, f.__name__, f)
+    return module
+
+
+def test_the_decorator_records_presentation_and_registers_nothing():
+    before = dict(KPI_DEFINITIONS)
 
     @kpi(
         "x_test_pct",
@@ -251,15 +268,73 @@ def test_the_decorator_records_presentation(monkeypatch):
         """A rule."""
         return 1, 2
 
-    d = definitions.KPI_DEFINITIONS["x_test_pct"]
-    assert (d.section, d.headline, d.direction, d.england) == (
+    (reg,) = getattr(x_test_pct, REGISTRATIONS)
+    d = reg.definition
+    assert (d.section, d.headline, d.direction, d.england, d.per) == (
         "disputes",
         True,
         False,
         "cla_per_10000",
+        100,
     )
-    assert definitions.section_kpis("disputes") == ("x_test_pct",)
-    assert "x_test_pct" not in _REGISTRY and "x_test_pct" not in KPI_DEFINITIONS
+    # Declaring a KPI changes no registry: only the registry's AREAS are collected.
+    assert before == KPI_DEFINITIONS and "x_test_pct" not in REGISTRY
+    built = build_registry([_area("x_area", x_test_pct)])
+    assert list(built) == ["x_test_pct"] and built["x_test_pct"].func is x_test_pct
+
+
+def test_the_registry_keeps_family_order_and_refuses_a_second_id():
+    def make(kid, family):
+        @kpi(
+            kid,
+            title=kid,
+            family=family,
+            unit="count",
+            source="s",
+            inputs=("disputes",),
+            section="disputes",
+        )
+        def f(ctx):
+            """A rule."""
+            return 1
+
+        f.__name__ = kid
+        return f
+
+    late, early, again = (
+        make("x_late", "Disputes"),
+        make("x_early", "Children looked after"),
+        make("x_late", "Disputes"),
+    )
+    built = build_registry([_area("x_one", late), _area("x_two", early)])
+    assert list(built) == ["x_early", "x_late"]  # FAMILIES order, whatever the module order
+    with pytest.raises(ValueError, match="x_late registered twice"):
+        build_registry([_area("x_one", late), _area("x_three", again)])
+    with pytest.raises(ValueError, match="not in FAMILIES"):
+        build_registry([_area("x_four", make("x_odd", "Not a family"))])
+
+
+def test_a_ratio_per_n_is_declared_where_the_kpi_is():
+    assert registry.ratio_per("drp_raised_per_100_cla") == 100
+    assert registry.ratio_per("cla_reviews_on_time_pct") == 100
+    assert registry.ratio_per("iro_caseload_per_fte") == 1
+    assert registry.population_rate_kpis() == (
+        "cla_per_10000",
+        "cla_started_per_10000",
+        "cla_ceased_per_10000",
+        "cp_per_10000",
+    )
+    with pytest.raises(ValueError, match="only a ratio is expressed per N"):
+        kpi(
+            "x_bad",
+            title="x",
+            family="Disputes",
+            unit="count",
+            source="s",
+            inputs=(),
+            section="disputes",
+            per=100,
+        )
 
 
 # --------------------------------------------------------------------------------------

@@ -16,19 +16,22 @@ import pytest
 from iro_analysis.contract import codes as C
 from iro_analysis.contract import tables as T
 from iro_analysis.core import paths
-from iro_analysis.kpis import (
-    KPI_DEFINITIONS,
+from iro_analysis.core.settings import Settings
+from iro_analysis.kpis import voice
+from iro_analysis.kpis.definitions import (
+    KPI_CSV_COLUMNS,
+    NON_DATA_INPUTS,
+    rate,
+    round_half_up,
+)
+from iro_analysis.kpis.engine import (
     compute_breakdowns,
     compute_kpis,
     format_kpis,
     missing_inputs,
-    rate,
-    round_half_up,
-    voice,
     write_kpis,
 )
-from iro_analysis.kpis.definitions import _REGISTRY, KPI_CSV_COLUMNS, NON_DATA_INPUTS
-from iro_analysis.settings import Settings
+from iro_analysis.kpis.registry import KPI_DEFINITIONS, REGISTRY
 from tests.fixtures.kpis import scenario
 
 SPEC = paths.PROJECT_ROOT.parent / "shared" / "spec" / "kpis.md"  # shared/ sits beside the clone
@@ -487,7 +490,7 @@ BEYOND_SPEC = frozenset({"cla_started_per_10000", "cla_ceased_per_10000"})
 
 
 def test_definitions_are_the_function_docstrings():
-    for kid, reg in _REGISTRY.items():
+    for kid, reg in REGISTRY.items():
         d = KPI_DEFINITIONS[kid]
         assert d.id == kid
         assert d.unit in ("count", "percent", "ratio")

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis.cli import main
-from iro_analysis.kpis import compute_kpis, format_kpis
-from iro_analysis.settings import settings_or_defaults
+from iro_analysis.core.settings import settings_or_defaults
+from iro_analysis.kpis.engine import compute_kpis, format_kpis
 from tests.fixtures.kpis import scenario
 from tests.test_kpis import CLA_2023, CP_2023, OTHER_2023, REVIEWS_2023, row
 

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from iro_analysis.contract.tables import CLEAN_TABLES, SOURCE_YEAR, SUPPLIED_INPUTS
+from iro_analysis.core.settings import FrozenMap, Settings
 from iro_analysis.ingest.dataset import Dataset
-from iro_analysis.kpis import compute_breakdowns, compute_kpis, format_kpis
 from iro_analysis.kpis.context import KpiContext
-from iro_analysis.kpis.definitions import population_rate_kpis
+from iro_analysis.kpis.engine import compute_breakdowns, compute_kpis, format_kpis
+from iro_analysis.kpis.registry import population_rate_kpis
 from iro_analysis.kpis.workforce import establishment_at_end
-from iro_analysis.settings import FrozenMap, Settings
 from tests.fixtures.kpis.scenario import _typed
 
 YEAR = 2023

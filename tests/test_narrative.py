@@ -160,7 +160,7 @@ def test_the_checked_narrative_is_rendered_in_the_immutable_sandbox():
 
 def test_project_narratives_pass_the_check():
     from iro_analysis.core import paths
-    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
     from iro_analysis.report import SECTION_TITLES
     from iro_analysis.report.narrative import check_narrative_file
 

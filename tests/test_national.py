@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iro_analysis.kpis import KPI_DEFINITIONS, national
+from iro_analysis.kpis import national
+from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "national-figures.md"
 FIRST_YEAR = 2018

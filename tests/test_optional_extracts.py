@@ -261,7 +261,7 @@ def test_a_malformed_feedback_line_never_copies_its_text(tmp_path):
 
 @pytest.mark.slow
 def test_quotes_never_reach_the_published_validation_results(ds, tmp_path):
-    from iro_analysis.settings import Settings
+    from iro_analysis.core.settings import Settings
     from iro_analysis.validate.suites import validate_dataset, write_report
 
     report = validate_dataset(ds, 2022, Settings())

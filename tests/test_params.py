@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis import report
-from iro_analysis.params import RUN_PARAMETERS, check_parameters
-from iro_analysis.settings import load_settings
+from iro_analysis.core.params import RUN_PARAMETERS, check_parameters
+from iro_analysis.core.settings import load_settings
 
 CLEAN_PARAMETERS = ("year", "raw_dir", "processed_dir")  # as the explore notebook's
 
@@ -65,7 +65,7 @@ def test_no_year_means_the_latest_with_raw_data(tmp_path):
 
 def test_a_run_by_hand_takes_the_latest_year_and_writes_to_the_scratch_area(tmp_path, monkeypatch):
     from iro_analysis.core import paths
-    from iro_analysis.params import load_run
+    from iro_analysis.core.params import load_run
 
     for y in (2021, 2023):
         (tmp_path / "raw" / str(y)).mkdir(parents=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from iro_analysis.core import paths
-from iro_analysis.kpis import compute_kpis, parse_progress
-from iro_analysis.kpis.priorities import PrioritiesError, progress_section
+from iro_analysis.kpis.engine import compute_kpis
+from iro_analysis.kpis.priorities import PrioritiesError, parse_progress, progress_section
 from tests.fixtures.kpis import scenario
 
 NARRATIVE = """\

@@ -16,12 +16,12 @@ import nbformat
 import pytest
 
 from iro_analysis import cli, pipeline, report
-from iro_analysis.core.errors import IroAnalysisError
-from iro_analysis.core.paths import document_filenames
+from iro_analysis.core.errors import BuildError, IroAnalysisError
+from iro_analysis.core.paths import document_filenames, report_filename
+from iro_analysis.core.settings import Settings
 from iro_analysis.pipeline import orchestrate, publish
 from iro_analysis.report import sections
 from iro_analysis.report.narrative import NarrativeError
-from iro_analysis.settings import Settings
 
 from .conftest import REPORT_YEAR
 
@@ -227,7 +227,7 @@ def test_clean_stale_staging_removes_only_dead_builds(tmp_path):
 
 
 def test_a_stale_pdf_is_removed_and_a_current_one_kept(tmp_path):
-    name = pipeline.report_filename(REPORT_YEAR)
+    name = report_filename(REPORT_YEAR)
     final, staging = tmp_path / "final", tmp_path / "staging"
     final.mkdir()
     staging.mkdir()
@@ -289,7 +289,7 @@ def test_a_full_disk_is_one_build_error_naming_the_step(tmp_path, monkeypatch):
         processed_dir=root / "p",
         restricted_dir=root / "restricted",
     )
-    with pytest.raises(pipeline.BuildError) as exc:
+    with pytest.raises(BuildError) as exc:
         pipeline.build_report(REPORT_YEAR, log=logged.append, **kw)
     msg = str(exc.value)
     assert "step 'clean'" in msg and "no space left" in msg and "01_clean.ipynb" in msg
@@ -299,7 +299,7 @@ def test_a_full_disk_is_one_build_error_naming_the_step(tmp_path, monkeypatch):
     assert not list((root / "reports").iterdir())
     # a second failure replaces the first: only the latest is kept
     (failed / "marker").write_text("first failure")
-    with pytest.raises(pipeline.BuildError):
+    with pytest.raises(BuildError):
         pipeline.build_report(REPORT_YEAR, log=logged.append, **kw)
     assert not (failed / "marker").exists()
     assert [p.name for p in (root / "restricted").iterdir()] == [f".failed-{REPORT_YEAR}"]

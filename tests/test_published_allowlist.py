@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis import pipeline, report
-from iro_analysis.core.paths import annex_filename
+from iro_analysis.core.errors import BuildError
+from iro_analysis.core.paths import annex_filename, report_filename
 from iro_analysis.pipeline import publish
 from iro_analysis.report.suppression import SUPPRESSED
 
@@ -74,7 +75,7 @@ def test_everything_on_the_allow_list_is_published(tmp_path):
 def test_publish_refuses_anything_not_on_the_allow_list_naming_it(tmp_path, extra):
     final = _stage(tmp_path / "2022", ["kpis.csv"])  # the report published before
     staging = _stage(tmp_path / "staging", [*EVERY_PUBLISHED, extra])
-    with pytest.raises(pipeline.BuildError, match=re.escape(extra.split("/")[0])) as exc:
+    with pytest.raises(BuildError, match=re.escape(extra.split("/")[0])) as exc:
         publish.publish_folder(staging, final, pipeline.PUBLISHED)
     assert "not on the list of what may be published" in str(exc.value)
     assert sorted(p.name for p in final.iterdir()) == ["kpis.csv"]  # nothing changed
@@ -87,7 +88,7 @@ def test_publish_refuses_links_and_empty_folders(tmp_path):
     (staging / "manifest.json").symlink_to(tmp_path / "secret.csv")  # a link: never
     (staging / "notebooks").mkdir()
     assert pipeline.unpublishable(staging, pipeline.PUBLISHED) == ["manifest.json", "notebooks/"]
-    with pytest.raises(pipeline.BuildError, match="manifest.json, notebooks/ are not"):
+    with pytest.raises(BuildError, match="manifest.json, notebooks/ are not"):
         publish.publish_folder(staging, tmp_path / "2022", pipeline.PUBLISHED)
     assert not (tmp_path / "2022").exists()
 
@@ -126,9 +127,9 @@ def test_a_restricted_folder_keeps_what_the_build_does_not_make(tmp_path):
 
 
 def _kpi_ctx(tmp_path: Path) -> report.ReportContext:
+    from iro_analysis.core.settings import PathSettings, Settings
     from iro_analysis.core.years import ReportingYear
-    from iro_analysis.kpis import KPI_DEFINITIONS
-    from iro_analysis.settings import PathSettings, Settings
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     cats = ["neg", "phy", "sab", "emo", "mul"]
     counts = [128.0, 22.0, 8.0, 95.0, 1.0]
@@ -154,7 +155,7 @@ def _kpi_ctx(tmp_path: Path) -> report.ReportContext:
 
 
 def test_published_kpis_csv_shows_c_where_the_appendix_does(tmp_path):
-    from iro_analysis.kpis import format_kpis
+    from iro_analysis.kpis.engine import format_kpis
 
     ctx = _kpi_ctx(tmp_path)
     exact = format_kpis(ctx.kpis).splitlines()
@@ -422,7 +423,7 @@ def test_the_scan_finds_a_planted_identifier(seeded_build, tmp_path):
     copy = tmp_path / str(REPORT_YEAR)
     shutil.copytree(seeded_build / "reports" / str(REPORT_YEAR), copy)
     child = sorted(i for i in ids if i.isdigit())[0]
-    html = copy / pipeline.report_filename(REPORT_YEAR)
+    html = copy / report_filename(REPORT_YEAR)
     html.write_text(html.read_text(encoding="utf-8") + f"<p>Child {child}.</p>", encoding="utf-8")
     with open(copy / "kpis.csv", "a", encoding="utf-8") as f:
         f.write("note,2022,born 14 February 2009,,\n")
@@ -440,7 +441,7 @@ def test_only_the_allow_list_is_published_and_the_rest_is_restricted(seeded_buil
     published = seeded_build / "reports" / str(REPORT_YEAR)
     assert pipeline.unpublishable(published, pipeline.PUBLISHED) == []
     assert {p.name for p in published.iterdir()} >= {
-        pipeline.report_filename(REPORT_YEAR),
+        report_filename(REPORT_YEAR),
         "kpis.csv",
         "kpis.xlsx",
         "manifest.json",

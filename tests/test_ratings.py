@@ -12,9 +12,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from iro_analysis.kpis import KPI_CSV_COLUMNS, add_ratings, compute_kpis
-from iro_analysis.kpis.ratings import AMBER, GREEN, NO_BASIS, NO_VALUE, RED, rate_value
-from iro_analysis.settings import FrozenMap, Settings
+from iro_analysis.core.settings import FrozenMap, Settings
+from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS
+from iro_analysis.kpis.engine import compute_kpis
+from iro_analysis.kpis.ratings import AMBER, GREEN, NO_BASIS, NO_VALUE, RED, add_ratings, rate_value
 from tests.fixtures.kpis import scenario
 
 

@@ -21,10 +21,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from iro_analysis.contract.tables import CLEAN_TABLES, SOURCE_YEAR
+from iro_analysis.core.settings import Settings
 from iro_analysis.ingest.quarantine import coerce_table
-from iro_analysis.kpis import compute_kpis, rate
 from iro_analysis.kpis.calendar import working_days_between
-from iro_analysis.kpis.definitions import KPI_DEFINITIONS, ratio_per
+from iro_analysis.kpis.definitions import rate
+from iro_analysis.kpis.engine import compute_kpis
+from iro_analysis.kpis.registry import KPI_DEFINITIONS, ratio_per
 from iro_analysis.region import pooled
 from iro_analysis.region.pooled import (
     KPI_OUT_COLUMNS,
@@ -34,7 +36,6 @@ from iro_analysis.region.pooled import (
     pooled_kpis,
     write_council,
 )
-from iro_analysis.settings import Settings
 from tests.fixtures.kpis import scenario
 
 SCENARIO_YEARS = (2022, 2023, 2024)

@@ -15,8 +15,7 @@ import yaml
 from iro_analysis import cli
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError, IroAnalysisError
-from iro_analysis.kpis import KPI_DEFINITIONS
-from iro_analysis.kpis.definitions import ratio_per
+from iro_analysis.kpis.registry import KPI_DEFINITIONS, ratio_per
 from iro_analysis.region.councils import generate_region
 from iro_analysis.region.run import (
     HOME_COUNCIL_KPIS,
@@ -154,8 +153,8 @@ def test_published_file_hides_what_the_council_report_hides(region):
     assert len(hidden), "the small demo councils have small per-code cells"
     # one rule with the region's pages: a council row is c when its own report hides it
     # (a per-code count) or its numerator or child denominator is 1 to the threshold
+    from iro_analysis.core.settings import settings_or_defaults
     from iro_analysis.report.suppression import small_figures
-    from iro_analysis.settings import settings_or_defaults
 
     threshold = settings_or_defaults(region["settings"]).suppression_threshold
     councils = t[t["la_code"] != "region"]
@@ -251,7 +250,7 @@ def test_region_run_checks_its_folders_at_the_door(tmp_path):
 
 
 def test_the_single_council_layout_ignores_council_folders(tmp_path):
-    from iro_analysis.pipeline.run import hash_inputs
+    from iro_analysis.core.run import hash_inputs
 
     raw = _year_folders(tmp_path, "2021", "2022", "202/2022")
     (raw / "2022" / "a.csv").write_text("x\n", encoding="utf-8")

@@ -14,15 +14,15 @@ import pytest
 from bs4 import BeautifulSoup
 
 from iro_analysis import pipeline, report
-from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.errors import BuildError, IroAnalysisError
 from iro_analysis.core.paths import annex_filename
+from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline import orchestrate
 from iro_analysis.report.catalogue import sections_in
 from iro_analysis.report.format import _slug
 from iro_analysis.report.narrative import format_value
 from iro_analysis.report.suppression import SUPPRESSED
-from iro_analysis.settings import Settings
 
 from .conftest import REPORT_YEAR
 
@@ -128,7 +128,7 @@ def test_every_section_is_filled(soup, annex_soup):
 
 
 def test_each_kpi_shown_equals_kpis_csv(soup, annex_soup, built_report):
-    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     published, rows = _kpi_rows(built_report), _kpi_rows(built_report, exact=True)
     assert list(published) == list(rows)  # the same rows, in the same order
@@ -326,7 +326,7 @@ def test_breakdown_not_supplied_is_marked():
 
 @pytest.mark.slow
 def test_misspelt_papermill_parameter_stops_the_notebook(tmp_path):
-    with pytest.raises(pipeline.BuildError, match=r"step 'report' failed in cell .*yaer"):
+    with pytest.raises(BuildError, match=r"step 'report' failed in cell .*yaer"):
         orchestrate.run_notebook(
             "report", pipeline.REPORT_NOTEBOOK, tmp_path / "out.ipynb", {"yaer": 2021}
         )
@@ -354,8 +354,8 @@ def test_contents_come_from_the_catalogue(soup, annex_soup):
 
 def test_every_kpi_runs_on_every_demo_year(build_root):
     from iro_analysis.ingest.clean import load_processed
-    from iro_analysis.kpis import KPI_DEFINITIONS, compute_kpis
-    from iro_analysis.kpis.definitions import population_rate_kpis
+    from iro_analysis.kpis.engine import compute_kpis
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS, population_rate_kpis
 
     ds = load_processed(REPORT_YEAR, build_root / "processed")
     themes = {k for k in KPI_DEFINITIONS if k.startswith("drp_theme_")}

@@ -13,10 +13,10 @@ from bs4 import BeautifulSoup
 
 from iro_analysis.core import manifest
 from iro_analysis.core.paths import annex_filename, report_filename
+from iro_analysis.core.settings import Settings
 from iro_analysis.pipeline.export import export_html
 from iro_analysis.pipeline.publish import PUBLISHED, _on_list
 from iro_analysis.report.catalogue import SECTIONS, sections_in
-from iro_analysis.settings import Settings
 
 from .conftest import FIXTURES, REPORT_YEAR
 

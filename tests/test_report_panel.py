@@ -14,11 +14,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from iro_analysis import report
+from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
-from iro_analysis.kpis import KPI_DEFINITIONS
+from iro_analysis.kpis.registry import KPI_DEFINITIONS
 from iro_analysis.report import body, claims, panel, summary
 from iro_analysis.report.narrative import format_value
-from iro_analysis.settings import Settings
 
 from .conftest import REPORT_YEAR
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from iro_analysis.contract.tables import check_not_supplied
 from iro_analysis.core import paths
-from iro_analysis.settings import (
+from iro_analysis.core.settings import (
     Settings,
     SettingsError,
     load_settings,
     parse_year_range,
     settings_from_dict,
 )
+from iro_analysis.kpis.registry import check_targets
+from iro_analysis.pipeline.door import check_settings
+from iro_analysis.validate.gates import check_accepted_anomalies
 
 
 def test_project_settings_load():
@@ -157,18 +161,74 @@ def test_the_project_settings_give_a_plausible_demo_population():
 )
 def test_child_population_and_targets_are_validated_at_the_door(data, fragment):
     with pytest.raises(SettingsError, match=fragment):
-        settings_from_dict(data)
+        check_settings(settings_from_dict(data))
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment", "stage_check"),
+    [
+        ({"targets": {"no_such_kpi": 5}}, "'no_such_kpi' is not a KPI id", check_targets),
+        ({"targets": {"iro_caseload_per_fte": 70}}, "is never rated", check_targets),
+        ({"not_supplied": ["pep"]}, "'pep' is none of", check_not_supplied),
+        (
+            {
+                "accepted_anomalies": [
+                    {"year": 2022, "check": "row_count", "file": "x", "reason": "r"}
+                ]
+            },
+            r"accepted_anomalies\[0\]: 'check' must be a plausibility gate .*got 'row_count'",
+            check_accepted_anomalies,
+        ),
+    ],
+)
+def test_a_value_naming_a_stage_s_list_is_checked_by_that_stage(data, fragment, stage_check):
+    """The loader parses and type-checks only (the ground floor imports no stage); the
+    stage that defines the list checks the value, naming the settings file."""
+    s = settings_from_dict(data, where="council.yaml")  # parsed: the loader cannot know
+    with pytest.raises(SettingsError, match=fragment) as exc:
+        stage_check(s)
+    assert str(exc.value).startswith("council.yaml: ")
+    with pytest.raises(SettingsError, match=fragment):
+        check_settings(s)  # and the door runs every stage's check
+
+
+def test_the_source_is_where_the_settings_came_from_and_not_a_key(tmp_path):
+    f = tmp_path / "settings.yaml"
+    f.write_text("council_name: X\n")
+    s = load_settings(f)
+    assert s.source == str(f) and Settings().source == "settings"
+    assert s == settings_from_dict({"council_name": "X"})  # the source is not compared
+    f.write_text("source: elsewhere\n")
+    with pytest.raises(SettingsError, match="unknown key\\(s\\) 'source'") as exc:
+        load_settings(f)
+    assert "source" not in str(exc.value).split("allowed:")[1]
+
+
+def test_a_build_stops_at_the_door_on_a_setting_a_stage_refuses(tmp_path):
+    """A target on an unknown KPI stops `open_run` before any step, naming the file; the
+    KPI stage refuses it too when used without the door (an analyst's compute_kpis)."""
+    from iro_analysis.ingest.dataset import Dataset
+    from iro_analysis.kpis.engine import compute_kpis
+    from iro_analysis.pipeline.door import open_run
+
+    (tmp_path / "raw" / "2022").mkdir(parents=True)
+    f = tmp_path / "settings.yaml"
+    f.write_text("targets:\n  no_such_kpi: 5\n")
+    with pytest.raises(SettingsError, match="'no_such_kpi' is not a KPI id") as exc:
+        open_run(2022, settings_path=f, raw_dir=tmp_path / "raw")
+    assert str(f) in str(exc.value)
+    bad = load_settings(f)  # parsed and type-checked: the loader knows no KPI ids
+    with pytest.raises(SettingsError, match="'no_such_kpi' is not a KPI id"):
+        compute_kpis(Dataset(tables={}), 2022, bad)
 
 
 def test_not_supplied_names_core_returns_only_once_each():
     """Issue #25: a council that does not supply a core return says so; anything else is a
     settings error naming the value."""
-    from iro_analysis.settings import SettingsError, settings_from_dict
-
     assert settings_from_dict({"not_supplied": ["cin_census"]}).not_supplied == ("cin_census",)
     assert settings_from_dict({}).not_supplied == ()
     with pytest.raises(SettingsError, match="'pep' is none of"):
-        settings_from_dict({"not_supplied": ["pep"]})
+        check_settings(settings_from_dict({"not_supplied": ["pep"]}))
     with pytest.raises(SettingsError, match="listed twice"):
         settings_from_dict({"not_supplied": ["reviews", "reviews"]})
     with pytest.raises(SettingsError, match="'not_supplied' must be list"):

@@ -243,11 +243,11 @@ def test_caseload_bands_show_no_person_and_hide_cp_with_its_band():
 
 
 def test_appendix_hides_a_per_code_kpi_where_its_breakdown_does():
+    from iro_analysis.core.settings import Settings
     from iro_analysis.core.years import ReportingYear
-    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
     from iro_analysis.report import ReportContext
     from iro_analysis.report.annex import appendix_value
-    from iro_analysis.settings import Settings
 
     cats = pd.DataFrame(
         {

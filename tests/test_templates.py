@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from iro_analysis import pipeline, report
 from iro_analysis.core import paths
+from iro_analysis.core.settings import Settings
 from iro_analysis.report import html, sections, templating, trends
 from iro_analysis.report.format import _slug, contents, section_heading
-from iro_analysis.settings import Settings
 
 from .conftest import REPORT_YEAR
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 
 from iro_analysis import pipeline, report
-from iro_analysis.core.paths import annex_filename
+from iro_analysis.core.paths import annex_filename, report_filename
+from iro_analysis.core.settings import Settings
 from iro_analysis.report import trends
-from iro_analysis.settings import Settings
 
 
 def test_index_links_every_built_year_its_annex_and_the_trends(tmp_path):
     for year in (2021, 2022):
         folder = tmp_path / str(year)
         folder.mkdir()
-        (folder / pipeline.report_filename(year)).write_text("<html></html>")
+        (folder / report_filename(year)).write_text("<html></html>")
     # 2021's technical annex was not built (an older build): it is not linked
     (tmp_path / "2022" / annex_filename(2022)).write_text("<html></html>")
     (tmp_path / "2023").mkdir()  # a year with no report yet is not linked

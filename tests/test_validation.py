@@ -12,10 +12,10 @@ import pytest
 from iro_analysis.cli import main
 from iro_analysis.contract import tables as T
 from iro_analysis.core.errors import ValidationFailed
+from iro_analysis.core.settings import Settings, load_settings
 from iro_analysis.ingest.clean import build_dataset, write_processed
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.processed import clean_key
-from iro_analysis.settings import Settings, load_settings
 from iro_analysis.validate.checks import CRITICAL, RESULT_COLUMNS, WARNING, suite_checks
 from iro_analysis.validate.suites import validate_dataset, validate_years
 

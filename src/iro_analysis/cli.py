@@ -210,7 +210,7 @@ def settings_folders(args: argparse.Namespace) -> None:
     """Fill every folder a command was not given from the settings file (the one source
     for folders). A validation run outside the build writes to the scratch area."""
     from iro_analysis.core import paths
-    from iro_analysis.settings import load_settings
+    from iro_analysis.core.settings import load_settings
 
     s = load_settings(args.settings)
     for kind in FOLDER_KINDS:
@@ -231,8 +231,8 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
         return cli_main(args)
     from iro_analysis.core.errors import InputError
+    from iro_analysis.core.settings import load_settings, parse_year_range
     from iro_analysis.region.councils import generate_region
-    from iro_analysis.settings import load_settings, parse_year_range
 
     if args.size is not None or args.scale is not None or args.ssda903_format != "csv":
         raise InputError(
@@ -254,7 +254,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 def cmd_paths(args: argparse.Namespace) -> int:
     """Print one folder from the settings (what `make` uses for data/raw and friends)."""
-    from iro_analysis.settings import load_settings
+    from iro_analysis.core.settings import load_settings
 
     print(getattr(load_settings(args.settings).paths, args.kind))
     return 0
@@ -288,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     handler = _handler(args.command)
     from iro_analysis.core.errors import IroAnalysisError
-    from iro_analysis.settings import SettingsError
+    from iro_analysis.core.settings import SettingsError
 
     try:
         settings_folders(args)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from iro_analysis.core.errors import InputError
+from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.context import KpiContext
-from iro_analysis.settings import Settings
 
 # --------------------------------------------------------------------------------------
 # The as-at date

@@ -79,7 +79,7 @@ from iro_analysis.analysts.looked_after_lists import (
 )
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
-from iro_analysis.settings import settings_or_defaults
+from iro_analysis.core.settings import settings_or_defaults
 
 
 def cli_main(args: argparse.Namespace) -> int:

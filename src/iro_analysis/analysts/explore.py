@@ -34,10 +34,10 @@ from iro_analysis.contract.codes import (
     SEX_LABELS,
 )
 from iro_analysis.core import paths
+from iro_analysis.core.settings import Settings, settings_or_defaults
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
-from iro_analysis.settings import Settings, settings_or_defaults
 
 # The parameters cell of notebooks/00_explore.ipynb (checked by params.check_parameters).
 EXPLORE_PARAMETERS = ("year", "raw_dir", "processed_dir")
@@ -213,7 +213,8 @@ def kpis(ds: Dataset, year: int, settings: Settings | None = None) -> pd.DataFra
     """Every KPI of the year (`kpis.compute_kpis`: kpi_id, year, value, numerator,
     denominator) with its title, indexed by kpi_id. The rule of each is
     `KPI_DEFINITIONS[kpi_id].definition`."""
-    from iro_analysis.kpis import KPI_DEFINITIONS, compute_kpis
+    from iro_analysis.kpis.engine import compute_kpis
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     df = compute_kpis(ds, int(year), settings or settings_or_defaults())
     df.insert(1, "title", [KPI_DEFINITIONS[k].title for k in df["kpi_id"]])
@@ -227,7 +228,7 @@ def check_kpi(
     row in `kpis` (from `kpis()`): the numerator and denominator must be equal and the value
     must be `rate(numerator, denominator)` (per 100, half up to 1 dp). Returns the row as a
     dict; raises AssertionError saying what differs."""
-    from iro_analysis.kpis import rate
+    from iro_analysis.kpis.definitions import rate
 
     frame = kpis if kpis.index.name == "kpi_id" else kpis.set_index("kpi_id")
     if kpi_id not in frame.index:
@@ -250,7 +251,7 @@ def check_kpi(
 def breakdowns(ds: Dataset, year: int, settings: Settings | None = None) -> dict[str, pd.DataFrame]:
     """The report's breakdown tables (`kpis.compute_breakdowns`), unsuppressed: counts of
     1 to 5 are shown here, unlike the published report."""
-    from iro_analysis.kpis import compute_breakdowns
+    from iro_analysis.kpis.engine import compute_breakdowns
 
     return compute_breakdowns(ds, int(year), settings or settings_or_defaults())
 

@@ -25,6 +25,7 @@ from iro_analysis.contract.raw_files import (
     S47_FIELDS,
     WORKFORCE,
 )
+from iro_analysis.core.settings import Settings, SettingsError
 
 # --------------------------------------------------------------------------------------
 # Clean tables: name -> columns. Dates are datetime64; codes upper-case strings; flags
@@ -187,6 +188,18 @@ FACT_COLUMNS = (
 # The returns every year's build needs unless the settings' `not_supplied` names them
 # (issue #25: a core return must never go missing quietly).
 CORE_INPUTS = ("header", "episodes", "reviews", "cin_census")
+
+
+def check_not_supplied(settings: Settings) -> None:
+    """Settings `not_supplied` names core returns only (`CORE_INPUTS`): anything else is a
+    SettingsError naming the settings file and the value."""
+    for name in settings.not_supplied:
+        if name not in CORE_INPUTS:
+            raise SettingsError(
+                f"{settings.source}: not_supplied: {name!r} is none of {CORE_INPUTS}"
+            )
+
+
 SUPPLIED_INPUTS = (
     "header",
     "episodes",

@@ -10,24 +10,25 @@
 - `KPI_DEFINITIONS`: kpi_id -> `KpiDefinition` (title, family, unit, definition, source,
   inputs), the one source of truth of the methodology appendix; each definition is the
   docstring of the KPI's function in its area module; each also declares its report
-  `section`, `headline`, `direction` and `england` comparison.
+  `section`, `headline`, `direction` and `england` comparison. `kpis/registry.py` builds
+  it from the area modules it lists (`AREAS`).
 - `section_kpis(key)`, `headline_kpis()`: what the report's sections and key messages list.
 - docs/kpis.md is generated from the registry: `python -m iro_analysis.report.kpi_docs`.
 - `missing_inputs(ds, year)`, `write_kpis(df, path, format)`. The `kpis` command is `iro_analysis.pipeline.kpis_command`.
 
 Area modules: cla, reviews, cp, disputes, meetings, workforce, education_health, oversight,
 voice, independent_visitors, priorities.
+
+This package's `__init__` is the analysts' API (`from iro_analysis.kpis import
+compute_kpis`); modules of the package itself import from the module that defines a name.
 """
 
 from iro_analysis.kpis.definitions import (
     KPI_COLUMNS,
     KPI_CSV_COLUMNS,
-    KPI_DEFINITIONS,
     KpiDefinition,
-    headline_kpis,
     rate,
     round_half_up,
-    section_kpis,
 )
 from iro_analysis.kpis.engine import (
     compute_breakdowns,
@@ -38,6 +39,7 @@ from iro_analysis.kpis.engine import (
 )
 from iro_analysis.kpis.priorities import parse_progress
 from iro_analysis.kpis.ratings import add_ratings
+from iro_analysis.kpis.registry import KPI_DEFINITIONS, headline_kpis, section_kpis
 
 __all__ = [
     "KPI_COLUMNS",

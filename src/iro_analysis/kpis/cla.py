@@ -14,7 +14,7 @@ from iro_analysis.contract.codes import (
     SEX_LABELS,
 )
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
-from iro_analysis.kpis.definitions import FAMILY_CLA, family_frame, kpi, rate
+from iro_analysis.kpis.definitions import CHILD_POPULATION_PER, FAMILY_CLA, area_frame, kpi, rate
 
 SOURCE_903 = (
     "DfE SSDA903 children looked after return guidance; DfE 'Children looked after in "
@@ -120,6 +120,7 @@ def child_population(ctx: KpiContext) -> int | None:
     headline=True,
     england="cla_per_10000",
     unit="ratio",
+    per=CHILD_POPULATION_PER,
     source=SOURCE_POPULATION,
     inputs=_INPUTS,
 )
@@ -145,6 +146,7 @@ def per_child_population(ctx: KpiContext, children: int) -> tuple[int, int] | No
     section="looked_after",
     england="cla_started_per_10000",
     unit="ratio",
+    per=CHILD_POPULATION_PER,
     source=SOURCE_POPULATION,
     inputs=_INPUTS,
 )
@@ -163,6 +165,7 @@ def cla_started_per_10000(ctx: KpiContext) -> tuple[int, int] | None:
     section="looked_after",
     england="cla_ceased_per_10000",
     unit="ratio",
+    per=CHILD_POPULATION_PER,
     source=SOURCE_POPULATION,
     inputs=_INPUTS,
 )
@@ -236,4 +239,4 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_CLA)
+    return area_frame(ctx, __name__)

@@ -13,11 +13,11 @@ import pandas as pd
 from iro_analysis.contract.codes import AGE_BANDS
 from iro_analysis.contract.tables import CLEAN_TABLES, SOURCE_YEAR, clean_dtype
 from iro_analysis.core import paths
+from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.authority import year_view
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import timescales as ts
-from iro_analysis.settings import Settings
 
 UNKNOWN = "Not known"
 

@@ -8,7 +8,7 @@ from iro_analysis.contract.codes import CP_CATEGORIES, CP_CATEGORY_LABELS
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.cla import per_child_population, tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_CP, family_frame, kpi
+from iro_analysis.kpis.definitions import CHILD_POPULATION_PER, FAMILY_CP, area_frame, kpi
 
 SOURCE_WT = (
     "Working Together to Safeguard Children (HM Government); DfE Children in Need census guidance"
@@ -208,6 +208,7 @@ def rcpc_on_time_pct(ctx: KpiContext) -> tuple[int, int]:
     headline=True,
     england="cp_per_10000",
     unit="ratio",
+    per=CHILD_POPULATION_PER,
     source=SOURCE_WT + "; DfE 'Characteristics of children in need': rate per 10,000 children",
     inputs=_INPUTS,
 )
@@ -245,4 +246,4 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_CP)
+    return area_frame(ctx, __name__)

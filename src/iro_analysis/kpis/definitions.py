@@ -1,7 +1,7 @@
-"""The KPI registry: one definition per KPI id, taken from its function's docstring.
+"""How a KPI is declared: the `@kpi` decorator, its definition, and the rows it makes.
 
 Every KPI is a small function in its area module (cla, reviews, cp, disputes, meetings,
-workforce, education_health) decorated with `@kpi(...)`. The decorator records the id,
+workforce, education_health, ...) decorated with `@kpi(...)`. The decorator records the id,
 a title a councillor can read, the family, the unit, the source, the inputs it needs and
 how the report presents it (its report `section`, whether it is a `headline` measure, its
 `direction` and the `england` figure it is compared with); the *definition text is the
@@ -11,14 +11,20 @@ report's section tables (`report/catalogue.py`) cannot disagree with the code. P
 KPIs (participation PN0-PN7, CP categories, dispute themes) are one function registered
 once per code; their docstrings carry `{code}`/`{label}` placeholders filled in for each
 id.
+
+The decorator changes no global state: it attaches the function's registrations to the
+function (`Registration`), and `kpis/registry.py` collects them from the area modules it
+names, in order. Nothing is registered by importing a module.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from types import ModuleType
 from typing import Any, Literal
 
 import pandas as pd
@@ -70,7 +76,9 @@ class KpiDefinition:
     `headline`: a measure of the key messages and trend charts. `direction`: True when a
     higher value is better, False when lower is better, None for a neutral count.
     `england`: the measure key of England's published figure (data/national_figures.csv,
-    kpis/national.py), or None when there is none to compare with.
+    kpis/national.py), or None when there is none to compare with. `per`: a ratio's N
+    when it is expressed per N (100 for a percentage, 10,000 for a rate per 10,000
+    children, 1 for a plain ratio or a count).
     """
 
     id: str
@@ -85,6 +93,7 @@ class KpiDefinition:
     headline: bool = False
     direction: bool | None = None
     england: str | None = None
+    per: int = 1
 
     @property
     def per_code(self) -> bool:
@@ -94,15 +103,16 @@ class KpiDefinition:
 
 
 @dataclass(frozen=True)
-class _Registered:
+class Registration:
+    """One KPI id of a decorated function: its definition, the function and the keyword
+    arguments of its variant (a per-code KPI is one function registered once per code)."""
+
     definition: KpiDefinition
     func: Callable[..., Any]
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
-# kpi_id -> definition, in registration order (= the order of rows in kpis.csv).
-KPI_DEFINITIONS: dict[str, KpiDefinition] = {}
-_REGISTRY: dict[str, _Registered] = {}
+REGISTRATIONS = "kpi_registrations"  # the attribute `@kpi` sets on a KPI function
 
 
 def kpi(
@@ -117,13 +127,16 @@ def kpi(
     headline: bool = False,
     direction: bool | None = None,
     england: str | None = None,
+    per: int | None = None,
     variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a KPI function; its docstring is the KPI's definition text.
+    """Declare a KPI function; its docstring is the KPI's definition text.
 
     `section`, `headline`, `direction` and `england` say how the report presents it (see
     `KpiDefinition`); the report's section tables, docs/kpis.md and the appendix derive
-    from them, so a new KPI needs only its function and its test.
+    from them, so a new KPI needs only its function (in an area module the registry
+    lists), its test and the regenerated docs. `per`: a ratio expressed per N (e.g. 100
+    children looked after, 10,000 children); a percentage is per 100 by its unit.
 
     The function's `__doc__` then gains a "Source: ..." line (and the id and unit), so its
     docstring states the rule and its source while the rule is written once.
@@ -135,16 +148,18 @@ def kpi(
     returns an int (count), a (numerator, denominator) pair (percent or ratio), a number
     (ratio with no numerator/denominator), or None when the row is not produced.
     """
+    if per is not None and unit != "ratio":
+        raise ValueError(f"KPI {kpi_id}: only a ratio is expressed per N (unit is {unit})")
+    n = 100 if unit == "percent" else (per or 1)
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         doc = inspect.cleandoc(func.__doc__ or "")
         if not doc:
             raise ValueError(f"KPI {kpi_id} needs a docstring stating its rule and source")
         items = variants.items() if variants else [("", {})]
+        regs = []
         for suffix, kw in items:
             kid = _variant_id(kpi_id, suffix) if variants else kpi_id
-            if kid in KPI_DEFINITIONS:
-                raise ValueError(f"KPI id {kid} registered twice")
             d = KpiDefinition(
                 id=kid,
                 title=title.format(**kw),
@@ -158,9 +173,10 @@ def kpi(
                 headline=headline,
                 direction=direction,
                 england=england,
+                per=n,
             )
-            KPI_DEFINITIONS[kid] = d
-            _REGISTRY[kid] = _Registered(d, func, dict(kw))
+            regs.append(Registration(d, func, dict(kw)))
+        setattr(func, REGISTRATIONS, tuple(regs))
         func.kpi_id = kpi_id  # type: ignore[attr-defined]
         # The docstring as help() and the API docs show it states the rule and its source.
         func.__doc__ = f"{doc}\n\nSource: {source}.\nKPI id: {kpi_id}; unit: {unit}."
@@ -175,34 +191,15 @@ def _variant_id(pattern: str, suffix: str) -> str:
     return f"{head}{suffix}{tail}"
 
 
-def registered(family: str) -> list[tuple[str, Callable[..., Any], Mapping[str, Any]]]:
-    """(id, function, keyword arguments) of every KPI of `family`, in registration order."""
-    return [(k, r.func, r.kwargs) for k, r in _REGISTRY.items() if r.definition.family == family]
-
-
-def section_kpis(section: str) -> tuple[str, ...]:
-    """The ids of the KPIs a section's table lists: its KPIs that are not per-code, in
-    `KPI_DEFINITIONS` order (family order, registration order within a family)."""
-    return tuple(d.id for d in KPI_DEFINITIONS.values() if d.section == section and not d.per_code)
-
-
-def headline_kpis() -> tuple[str, ...]:
-    """The ids of the headline KPIs, in `KPI_DEFINITIONS` order."""
-    return tuple(d.id for d in KPI_DEFINITIONS.values() if d.headline)
-
-
-def rated_kpis() -> tuple[str, ...]:
-    """The ids of the KPIs that carry a rating (kpis/ratings.py): headline KPIs with a
-    direction (a neutral headline count or rate has no better or worse)."""
-    return tuple(d.id for d in KPI_DEFINITIONS.values() if d.headline and d.direction is not None)
-
-
-def order_by_family() -> None:
-    """Put KPI_DEFINITIONS in family order (FAMILIES), registration order within a family."""
-    rank = {f: i for i, f in enumerate(FAMILIES)}
-    items = sorted(KPI_DEFINITIONS.items(), key=lambda kv: rank[kv[1].family])
-    KPI_DEFINITIONS.clear()
-    KPI_DEFINITIONS.update(items)
+def module_registrations(module: ModuleType) -> list[Registration]:
+    """The registrations of the KPI functions defined in `module`, in the order they are
+    defined (a function's variants in their order)."""
+    return [
+        reg
+        for obj in vars(module).values()
+        if callable(obj) and getattr(obj, "__module__", None) == module.__name__
+        for reg in getattr(obj, REGISTRATIONS, ())
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -235,15 +232,14 @@ def rate(numerator: float | int, denominator: float | int, per: int = 100) -> fl
     return float(q.quantize(_ONE_DP, rounding=ROUND_HALF_UP))
 
 
-def make_row(kpi_id: str, year: int, result: Any) -> dict[str, Any] | None:
-    """A kpis.csv row from a KPI function's result, by the KPI's unit."""
+def make_row(d: KpiDefinition, year: int, result: Any) -> dict[str, Any] | None:
+    """A kpis.csv row from a KPI function's result, by the KPI's unit (and its per N)."""
     if result is None:
         return None
-    unit = KPI_DEFINITIONS[kpi_id].unit
     na = pd.NA
-    if unit == "count":
+    if d.unit == "count":
         return {
-            "kpi_id": kpi_id,
+            "kpi_id": d.id,
             "year": year,
             "value": int(result),
             "numerator": na,
@@ -251,17 +247,16 @@ def make_row(kpi_id: str, year: int, result: Any) -> dict[str, Any] | None:
         }
     if isinstance(result, tuple):
         num, den = result
-        per = 100 if unit == "percent" else _RATIO_PER.get(kpi_id, 1)
-        value = rate(num, den, per=per)
+        value = rate(num, den, per=d.per)
         return {
-            "kpi_id": kpi_id,
+            "kpi_id": d.id,
             "year": year,
             "value": na if value is None else value,
             "numerator": num,
             "denominator": den,
         }
     return {
-        "kpi_id": kpi_id,
+        "kpi_id": d.id,
         "year": year,
         "value": round_half_up(result),
         "numerator": na,
@@ -269,30 +264,9 @@ def make_row(kpi_id: str, year: int, result: Any) -> dict[str, Any] | None:
     }
 
 
-# Ratios expressed per N (drp_raised_per_100_cla is per 100 children looked after; the
-# population rates per 10,000 children aged 0-17).
-_RATIO_PER: dict[str, int] = {
-    "drp_raised_per_100_cla": 100,
-    "cla_per_10000": 10_000,
-    "cla_started_per_10000": 10_000,
-    "cla_ceased_per_10000": 10_000,
-    "cp_per_10000": 10_000,
-}
+# The per N of the rates per 10,000 children aged 0-17, whose denominator is the council's
+# `child_population` setting (kpis/registry.py population_rate_kpis).
 CHILD_POPULATION_PER = 10_000
-
-
-def population_rate_kpis() -> tuple[str, ...]:
-    """The rates per 10,000 children aged 0 to 17: their denominator is the council's
-    `child_population` setting, not a figure from its returns (registry order)."""
-    return tuple(k for k in KPI_DEFINITIONS if _RATIO_PER.get(k) == CHILD_POPULATION_PER)
-
-
-def ratio_per(kpi_id: str) -> int:
-    """N of a ratio expressed per N (1 for a plain ratio, 100 for a percentage)."""
-    d = KPI_DEFINITIONS.get(kpi_id)
-    if d is not None and d.unit == "percent":
-        return 100
-    return _RATIO_PER.get(kpi_id, 1)
 
 
 def kpi_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -305,16 +279,25 @@ def kpi_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def family_frame(ctx: Any, family: str, *, headline_only: bool = False) -> pd.DataFrame:
-    """The kpis.csv rows of one family for the context's year (KPIs whose inputs were all
-    supplied in the year's own folder), in registration order; only the headline KPIs
-    with `headline_only`."""
+def frame(
+    ctx: Any, registrations: Iterable[Registration], *, headline_only: bool = False
+) -> pd.DataFrame:
+    """The kpis.csv rows of `registrations` for the context's year (KPIs whose inputs were
+    all supplied in the year's own folder), in their order; only the headline KPIs with
+    `headline_only`."""
     rows = []
-    for kid, func, kwargs in registered(family):
-        if headline_only and not KPI_DEFINITIONS[kid].headline:
+    for reg in registrations:
+        d = reg.definition
+        if headline_only and not d.headline:
             continue
-        if ctx.has(*KPI_DEFINITIONS[kid].inputs):
-            r = make_row(kid, ctx.year, func(ctx, **kwargs))
+        if ctx.has(*d.inputs):
+            r = make_row(d, ctx.year, reg.func(ctx, **reg.kwargs))
             if r is not None:
                 rows.append(r)
     return kpi_frame(rows)
+
+
+def area_frame(ctx: Any, module_name: str) -> pd.DataFrame:
+    """The kpis.csv rows of the KPIs defined in the area module `module_name` (an area
+    module's `kpis(ctx)`)."""
+    return frame(ctx, module_registrations(sys.modules[module_name]))

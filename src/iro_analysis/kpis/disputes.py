@@ -13,7 +13,7 @@ from iro_analysis.contract.codes import (
 from iro_analysis.kpis.calendar import working_days_between
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_DISPUTES, family_frame, kpi
+from iro_analysis.kpis.definitions import FAMILY_DISPUTES, area_frame, kpi
 
 SOURCE_DRP = (
     "IRO Handbook (DCSF 2010), chapter 5: resolving problems (dispute resolution process); "
@@ -43,6 +43,7 @@ def drp_raised(ctx: KpiContext) -> int:
     family=FAMILY_DISPUTES,
     section="disputes",
     unit="ratio",
+    per=100,
     source=SOURCE_DRP,
     inputs=("disputes", "episodes"),
 )
@@ -197,4 +198,4 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_DISPUTES)
+    return area_frame(ctx, __name__)

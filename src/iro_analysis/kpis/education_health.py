@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iro_analysis.kpis.context import KpiContext, age_in_years
-from iro_analysis.kpis.definitions import FAMILY_EDUCATION_HEALTH, family_frame, kpi
+from iro_analysis.kpis.definitions import FAMILY_EDUCATION_HEALTH, area_frame, kpi
 
 SOURCE_PEP = (
     "Promoting the education of looked-after children and previously looked-after "
@@ -141,4 +141,4 @@ def immunisations_pct(ctx: KpiContext) -> tuple[int, int]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_EDUCATION_HEALTH)
+    return area_frame(ctx, __name__)

@@ -9,49 +9,17 @@ from typing import Any
 
 import pandas as pd
 
+from iro_analysis.core.settings import Settings
 from iro_analysis.ingest.dataset import Dataset
-from iro_analysis.kpis import (  # importing an area module registers its KPIs
-    cla,
-    cp,
-    disputes,
-    education_health,
-    independent_visitors,
-    meetings,
-    oversight,
-    priorities,
-    reviews,
-    voice,
-    workforce,
-)
+from iro_analysis.kpis import cla, cp, disputes, meetings, reviews, voice, workforce
 from iro_analysis.kpis.context import KpiContext
-from iro_analysis.kpis.definitions import (
-    FAMILIES,
-    KPI_CSV_COLUMNS,
-    KPI_DEFINITIONS,
-    NON_DATA_INPUTS,
-    family_frame,
-    kpi_frame,
-    order_by_family,
-    registered,
-)
+from iro_analysis.kpis.definitions import FAMILIES, KPI_CSV_COLUMNS, NON_DATA_INPUTS, kpi_frame
 from iro_analysis.kpis.ratings import add_ratings
-from iro_analysis.settings import Settings
-
-order_by_family()
-
-# Area modules in the order of FAMILIES (each holds one family's KPIs).
-_AREAS = (
-    cla,
-    reviews,
-    cp,
-    disputes,
-    meetings,
-    workforce,
-    education_health,
-    oversight,
-    voice,
-    independent_visitors,
-    priorities,
+from iro_analysis.kpis.registry import (
+    KPI_DEFINITIONS,
+    check_targets,
+    family_frame,
+    registered,
 )
 
 # The modules whose `breakdowns(ctx)` make up compute_breakdowns, with the inputs each needs.
@@ -97,6 +65,7 @@ def compute_kpis(
     priorities_met reads.
     """
     ctx = KpiContext(ds, year, settings, narrative_path)
+    check_targets(ctx.settings)
     current = _rows(ctx)
     frames = [current]
     if int(year) - 1 in ds.years:
@@ -114,8 +83,8 @@ def missing_inputs(ds: Dataset, year: int) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for family in FAMILIES:
         missing: list[str] = []
-        for kid, _, _ in registered(family):
-            for name in KPI_DEFINITIONS[kid].inputs:
+        for reg in registered(family):
+            for name in reg.definition.inputs:
                 if name in NON_DATA_INPUTS:
                     continue
                 if not ds.has_input(name, year) and name not in missing:

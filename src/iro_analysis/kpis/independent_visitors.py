@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iro_analysis.kpis.context import KpiContext
-from iro_analysis.kpis.definitions import FAMILY_INDEPENDENT_VISITORS, family_frame, kpi
+from iro_analysis.kpis.definitions import FAMILY_INDEPENDENT_VISITORS, area_frame, kpi
 
 SOURCE_IV = (
     "Children Act 1989, s.23ZB and the Independent Visitors (Children) Regulations 2010; "
@@ -47,4 +47,4 @@ def independent_visitor_pct(ctx: KpiContext) -> tuple[int, int]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_INDEPENDENT_VISITORS)
+    return area_frame(ctx, __name__)

@@ -12,7 +12,7 @@ from iro_analysis.contract.codes import (
 )
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_MEETINGS, family_frame, kpi, rate
+from iro_analysis.kpis.definitions import FAMILY_MEETINGS, area_frame, kpi, rate
 
 SOURCE_IRO = (
     "IRO Handbook (DCSF 2010), chapters 3 and 4 (the review meeting and the child's participation)"
@@ -114,4 +114,4 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_MEETINGS)
+    return area_frame(ctx, __name__)

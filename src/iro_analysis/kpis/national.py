@@ -3,7 +3,8 @@
 The table is `src/iro_analysis/data/national_figures.csv` (measure, year, value, unit,
 source, table, published); `docs/national-figures.md` documents each measure and source.
 Refresh it each year when DfE publishes. A KPI is compared with the measure its registration
-names (`@kpi(..., england="...")`, `KpiDefinition.england`): `england_value(kpi_id, year)`.
+names (`@kpi(..., england="...")`, `KpiDefinition.england`):
+`kpis.registry.england_value(kpi_id, year)`.
 
 Every measure is a KPI id. Rates and percentages (`RATE_UNITS`) are England comparators;
 the counts in `CONTEXT_ONLY` are kept for context only and no KPI should name them as its
@@ -61,12 +62,3 @@ def national_source(measure: str, year: int) -> str | None:
     df = _load()
     hit = df[(df["measure"] == measure) & (df["year"] == year)]
     return None if hit.empty else f"{hit['source'].iloc[0]} ({hit['table'].iloc[0]})"
-
-
-def england_value(kpi_id: str, year: int) -> float | None:
-    """England's published figure for the KPI `kpi_id` in `year`: the measure its
-    registration names as `england` (None when it names none or DfE published none)."""
-    from iro_analysis.kpis import KPI_DEFINITIONS
-
-    d = KPI_DEFINITIONS.get(kpi_id)
-    return None if d is None or d.england is None else national_value(d.england, year)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from iro_analysis.kpis.context import KpiContext
-from iro_analysis.kpis.definitions import FAMILY_OVERSIGHT, family_frame, kpi
+from iro_analysis.kpis.definitions import FAMILY_OVERSIGHT, area_frame, kpi
 
 SOURCE_OVERSIGHT = (
     "IRO Handbook (DCSF 2010), paras. 3.74-3.78 and chapter 4: the IRO monitors the child's "
@@ -61,4 +61,4 @@ def midway_checks_pct(ctx: KpiContext) -> tuple[int, int]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_OVERSIGHT)
+    return area_frame(ctx, __name__)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from iro_analysis.core.errors import IroAnalysisError
 from iro_analysis.kpis.context import KpiContext
-from iro_analysis.kpis.definitions import FAMILY_PROGRESS, family_frame, kpi
+from iro_analysis.kpis.definitions import FAMILY_PROGRESS, area_frame, kpi
 
 PROGRESS_HEADING = "Progress against last year's priorities"
 STATUSES = ("Met", "Partly met", "Not met")
@@ -135,4 +135,4 @@ def priorities_met(ctx: KpiContext) -> int | None:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_PROGRESS)
+    return area_frame(ctx, __name__)

@@ -32,8 +32,9 @@ from typing import Any
 
 import pandas as pd
 
-from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS, KPI_DEFINITIONS, round_half_up
+from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS, round_half_up
 from iro_analysis.kpis.national import national_value
+from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
 GREEN, AMBER, RED = "GREEN", "AMBER", "RED"
 RATINGS = (GREEN, AMBER, RED)

@@ -7,7 +7,7 @@ import pandas as pd
 from iro_analysis.contract.codes import AGE_BANDS, REVIEW_CODE_LABELS, REVIEW_CODES
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
-from iro_analysis.kpis.definitions import FAMILY_REVIEWS, family_frame, kpi, rate
+from iro_analysis.kpis.definitions import FAMILY_REVIEWS, area_frame, kpi, rate
 
 SOURCE_REG33 = "Care Planning, Placement and Case Review (England) Regulations 2010, reg. 33"
 SOURCE_PARTICIPATION = (
@@ -242,4 +242,4 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_REVIEWS)
+    return area_frame(ctx, __name__)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from iro_analysis.kpis.cla import tally
 from iro_analysis.kpis.context import UNKNOWN, KpiContext
-from iro_analysis.kpis.definitions import FAMILY_VOICE, family_frame, kpi, rate
+from iro_analysis.kpis.definitions import FAMILY_VOICE, area_frame, kpi, rate
 
 SOURCE_FEEDBACK = (
     "IRO Handbook (DCSF 2010), chapter 3 (the child's and others' views of the review); "
@@ -111,4 +111,4 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_VOICE)
+    return area_frame(ctx, __name__)

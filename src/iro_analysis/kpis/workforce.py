@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.kpis.context import KpiContext
-from iro_analysis.kpis.definitions import FAMILY_WORKFORCE, family_frame, kpi, rate
+from iro_analysis.kpis.definitions import FAMILY_WORKFORCE, area_frame, kpi, rate
 
 SOURCE_CASELOAD = (
     "IRO Handbook (DCSF 2010), para. 7.15: a caseload of 50 to 70 looked-after children "
@@ -279,4 +279,4 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:
     """This area's KPI rows (kpis.csv columns) for the context's year."""
-    return family_frame(ctx, FAMILY_WORKFORCE)
+    return area_frame(ctx, __name__)

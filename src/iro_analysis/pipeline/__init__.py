@@ -1,14 +1,16 @@
-"""Building and publishing: the Run, the notebooks, HTML/PDF export, publish, the index.
+"""Building and publishing: the door, the notebooks, HTML/PDF export, publish, the index.
 
 `make report YEAR=2022` runs `build_report(2022)`: papermill executes the clean, validate
 and annual-report notebooks into a staging folder, nbconvert turns the report notebook
 into one self-contained HTML file with the project's template, and only when every step
 has succeeded does the staging folder replace `reports/<YEAR>/`, so a failed build leaves
-the previous good report in place.
+the previous good report in place. A build's Run (`core.run`) is opened at the door
+(`pipeline.door.open_run`), where every check runs once.
+
+This `__init__` is the API for scripts and tests; the package's own modules import from
+the module that defines a name.
 """
 
-from iro_analysis.core.errors import BuildError
-from iro_analysis.core.paths import report_filename
 from iro_analysis.pipeline.export import export_html
 from iro_analysis.pipeline.index import build_trends, write_index
 from iro_analysis.pipeline.notebooks import (
@@ -34,7 +36,6 @@ from iro_analysis.pipeline.publish import (
     clean_stale_staging,
     unpublishable,
 )
-from iro_analysis.pipeline.run import Run
 
 __all__ = [
     "CLEAN_NOTEBOOK",
@@ -44,8 +45,6 @@ __all__ = [
     "REPORT_NOTEBOOK",
     "TRENDS_NOTEBOOK",
     "VALIDATE_NOTEBOOK",
-    "BuildError",
-    "Run",
     "build_report",
     "build_run",
     "build_trends",
@@ -55,7 +54,6 @@ __all__ = [
     "cli_reports",
     "export_html",
     "prepare_history",
-    "report_filename",
     "run_notebook",
     "strip_volatile_metadata",
     "unpublishable",

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from iro_analysis.core import paths
+from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline.notebooks import drop_stderr
-from iro_analysis.settings import Settings
 
 
 def export_html(

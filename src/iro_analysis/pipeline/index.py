@@ -9,14 +9,14 @@ from pathlib import Path
 from iro_analysis.core import paths
 from iro_analysis.core.errors import IroAnalysisError
 from iro_analysis.core.paths import annex_filename, available_years, report_filename
+from iro_analysis.core.settings import Settings, load_settings
 from iro_analysis.core.years import ReportingYear
+from iro_analysis.pipeline.door import open_run
 from iro_analysis.pipeline.export import export_html
 from iro_analysis.pipeline.notebooks import TRENDS_NOTEBOOK, run_notebook
 from iro_analysis.pipeline.publish import PUBLISHED_TRENDS, clean_stale_staging, publish_folder
-from iro_analysis.pipeline.run import Run
 from iro_analysis.report import templating
 from iro_analysis.report.trends import TRENDS_FILENAME, trends_contents
-from iro_analysis.settings import Settings, load_settings
 
 
 def write_index(reports_dir: Path, settings: Settings) -> Path:
@@ -68,7 +68,7 @@ def build_trends(
     years = available_years(raw)
     if not years:
         raise IroAnalysisError(f"no year folders in {raw}: run `make data` for the demo council")
-    run = Run.create(
+    run = open_run(
         years[-1],
         settings_path=settings_path,
         raw_dir=raw,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
+from iro_analysis.core.run import hash_inputs
+from iro_analysis.core.settings import settings_or_defaults
 from iro_analysis.pipeline import reuse
-from iro_analysis.pipeline.run import hash_inputs
-from iro_analysis.settings import settings_or_defaults
 
 
 def _settings_sha256(settings_path: Path | str | None) -> str | None:
@@ -33,7 +33,7 @@ def cli_main(args: argparse.Namespace) -> int:
     Raises InputError (the CLI prints it and exits 1) when YEAR has no raw folder or its
     data supports no KPI.
     """
-    from iro_analysis.kpis import compute_kpis, format_kpis, missing_inputs, write_kpis
+    from iro_analysis.kpis.engine import compute_kpis, format_kpis, missing_inputs, write_kpis
 
     settings_path = getattr(args, "settings", None)
     settings = settings_or_defaults(settings_path)

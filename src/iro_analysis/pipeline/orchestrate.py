@@ -15,8 +15,11 @@ from pathlib import Path
 from iro_analysis.core import paths
 from iro_analysis.core.errors import BuildError, IroAnalysisError
 from iro_analysis.core.paths import document_filenames, report_filename
+from iro_analysis.core.run import Run
+from iro_analysis.core.settings import load_settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline import reuse
+from iro_analysis.pipeline.door import open_run, run_for_year
 from iro_analysis.pipeline.export import export_documents
 from iro_analysis.pipeline.index import build_trends, write_index
 from iro_analysis.pipeline.notebooks import (
@@ -33,8 +36,6 @@ from iro_analysis.pipeline.publish import (
     keep_pdf_if_current,
     publish_folder,
 )
-from iro_analysis.pipeline.run import Run
-from iro_analysis.settings import load_settings
 
 
 def _build_failed(
@@ -121,10 +122,10 @@ def build_report(
     """Build `reports/<YEAR>/` (clean -> validate -> report notebooks, HTML, KPIs, manifest)
     and `restricted/<YEAR>/` (the executed notebooks, exact KPIs, full validation results).
 
-    The year, folders, settings and narrative are checked once (`Run.create`); see
+    The year, folders, settings and narrative are checked once (`door.open_run`); see
     `build_run` for the rest. Folders not given come from the settings file.
     """
-    run = Run.create(
+    run = open_run(
         year,
         settings_path=settings_path,
         raw_dir=raw_dir,
@@ -338,7 +339,7 @@ def cli_reports(args) -> int:
             f"no year folders in {raw_dir}: run `make data` for the demo council"
         )
     if not args.no_years:
-        history = Run.create(
+        history = open_run(
             years[-1],
             settings_path=settings_path,
             raw_dir=raw_dir,
@@ -348,7 +349,7 @@ def cli_reports(args) -> int:
             tag=f"history-{os.getpid()}",
             validate_years=tuple(years),
         )
-        runs = [dataclasses.replace(history.for_year(y), prepared=True) for y in years]
+        runs = [dataclasses.replace(run_for_year(history, y), prepared=True) for y in years]
         try:
             prepared = prepare_history(history, log=print)
             # Two years at a time, each in its own process: papermill changes the process's

@@ -24,8 +24,8 @@ from pathlib import Path
 from iro_analysis import __version__
 from iro_analysis.core import paths
 from iro_analysis.core.hashing import files_digest
+from iro_analysis.core.run import Run
 from iro_analysis.pipeline.notebooks import CLEAN_NOTEBOOK, VALIDATE_NOTEBOOK
-from iro_analysis.pipeline.run import Run
 
 KEY_FILE = "prepared-key.json"
 # The packages whose code decides the clean data and the validation results.

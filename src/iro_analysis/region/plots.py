@@ -15,7 +15,7 @@ import textwrap
 import pandas as pd
 
 from iro_analysis.core.years import ReportingYear
-from iro_analysis.kpis import KPI_DEFINITIONS
+from iro_analysis.kpis.registry import KPI_DEFINITIONS
 from iro_analysis.report.plots import DPI, INK, PALETTE, Chart, png, theme
 from iro_analysis.report.suppression import SUPPRESSED
 

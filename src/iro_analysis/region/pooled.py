@@ -32,13 +32,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from iro_analysis.contract import tables as T
+from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.authority import AUTHORITY, AUTHORITY_INPUT
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis.calendar import england_holidays
-from iro_analysis.kpis.definitions import KPI_DEFINITIONS, ratio_per
+from iro_analysis.kpis.registry import KPI_DEFINITIONS, ratio_per
 from iro_analysis.region.councils import REGION
-from iro_analysis.settings import Settings
 
 SUPPLIED = "supplied"
 PART_FILE = "part-0.parquet"

@@ -4,7 +4,7 @@ From `region_kpis.csv` (one row per council and KPI, and the pooled row `la_code
 "region"), for each headline measure that compares across councils (a percentage or a
 rate: `headline_kpis()` whose unit is not a count, which says more about a council's
 size than its practice): a ranked dot plot of the councils with the region's pooled
-figure and England's (`kpis.national.england_value`) marked, a table of where each
+figure and England's (`kpis.registry.england_value`) marked, a table of where each
 council sits, and each council's own page with its dot highlighted.
 
 Ranks follow each KPI's registered `direction`: 1st is the best figure (highest when
@@ -33,9 +33,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from iro_analysis.core.years import ReportingYear
-from iro_analysis.kpis import KPI_DEFINITIONS
-from iro_analysis.kpis.definitions import headline_kpis
-from iro_analysis.kpis.national import england_value
+from iro_analysis.kpis.registry import KPI_DEFINITIONS, england_value, headline_kpis
 from iro_analysis.region.plots import direction_text, measure_chart
 from iro_analysis.report.suppression import SUPPRESSED, small_figures
 from iro_analysis.report.templating import environment, join, render
@@ -287,7 +285,7 @@ def build_region_report(
     councils about 20 s and 8 MB per page); they link to the index's plots instead.
     Returns the index page's path."""
     if threshold is None:
-        from iro_analysis.settings import settings_or_defaults
+        from iro_analysis.core.settings import settings_or_defaults
 
         threshold = settings_or_defaults().suppression_threshold
     bad = sorted(c for c in councils if not _CODE.fullmatch(str(c)) or c == REGION)

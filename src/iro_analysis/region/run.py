@@ -38,7 +38,7 @@ import pandas as pd
 
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError, IroAnalysisError
-from iro_analysis.kpis.definitions import population_rate_kpis
+from iro_analysis.kpis.registry import population_rate_kpis
 from iro_analysis.region.councils import REGION, council_folders, la_names
 
 REGION_COLUMNS = ("la_code", "kpi_id", "year", "value", "numerator", "denominator")
@@ -107,12 +107,12 @@ def council_kpis(
     `processed_dir/<YEAR>/` and its exact kpis.csv to `restricted_dir/<YEAR>/` (both
     the council's own folders) and, with `store_dir`, to the pooled store
     (`region.pooled.write_council`). Runs in a worker process."""
+    from iro_analysis.core.settings import settings_or_defaults
     from iro_analysis.ingest.cache import cache_dir_of
     from iro_analysis.ingest.clean import build_dataset
     from iro_analysis.ingest.processed import write_processed
-    from iro_analysis.kpis import compute_kpis, write_kpis
+    from iro_analysis.kpis.engine import compute_kpis, write_kpis
     from iro_analysis.report.suppression import small_figures
-    from iro_analysis.settings import settings_or_defaults
     from iro_analysis.validate.suites import validate_dataset
 
     settings = settings_or_defaults(settings_path)
@@ -137,7 +137,8 @@ def council_kpis(
 def _hidden(ds, year: int, settings, kpis: pd.DataFrame) -> set[str]:
     """The KPIs the council's own report would show as c (one rule: report.annex)."""
     from iro_analysis.core.years import ReportingYear
-    from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns
+    from iro_analysis.kpis.engine import compute_breakdowns
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
     from iro_analysis.report.annex import hidden_kpis
     from iro_analysis.report.context import ReportContext
 
@@ -168,8 +169,8 @@ def pool(councils: pd.DataFrame) -> pd.DataFrame:
       denominator) cannot pool and has no pooled row.
 
     The pooled row is suppressed when any council's row of the KPI is. Pure."""
-    from iro_analysis.kpis import KPI_DEFINITIONS, rate
-    from iro_analysis.kpis.definitions import kpi_frame, ratio_per
+    from iro_analysis.kpis.definitions import kpi_frame, rate
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS, ratio_per
 
     n = councils["la_code"].nunique()
     g = councils.groupby("kpi_id", sort=False)
@@ -207,7 +208,7 @@ def pool(councils: pd.DataFrame) -> pd.DataFrame:
 def region_table(councils: pd.DataFrame) -> pd.DataFrame:
     """Every council's rows (codes ascending, KPIs in the registry's order), then the
     pooled rows: `REGION_COLUMNS` and `suppressed`. Pure."""
-    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     order = {k: i for i, k in enumerate(KPI_DEFINITIONS)}
     out = pd.concat([councils, pool(councils)], ignore_index=True)
@@ -221,7 +222,7 @@ def region_csv(table: pd.DataFrame, published: bool = True) -> str:
     """region_kpis.csv text, numbers formatted exactly as kpis.csv formats them
     (`format_kpis`); with `published`, a suppressed row's value, numerator and
     denominator are c. Deterministic bytes."""
-    from iro_analysis.kpis import format_kpis
+    from iro_analysis.kpis.engine import format_kpis
     from iro_analysis.report.suppression import SUPPRESSED
 
     lines = format_kpis(table, format="csv").splitlines()[1:]
@@ -338,8 +339,8 @@ def run_region(
     processes) and write the published `out_dir/region_kpis.csv` and the exact
     `restricted_dir/region/<YEAR>/region_kpis.csv`. Returns the published table
     (`published_frame`: suppressed cells blank, `suppressed` True)."""
+    from iro_analysis.core.settings import settings_or_defaults
     from iro_analysis.region.pooled import pooled_kpis
-    from iro_analysis.settings import settings_or_defaults
 
     run = RegionRun.create(raw_dir, year)
     log(f"region {run.year}: {len(run.councils)} councils, {workers} worker(s)")

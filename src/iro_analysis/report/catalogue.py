@@ -34,7 +34,7 @@ class Section:
     def kpis(self) -> tuple[str, ...]:
         """The KPIs the section's table lists, from the registry: those registered with
         this section's key that are not per-code, in registration order."""
-        from iro_analysis.kpis import section_kpis
+        from iro_analysis.kpis.registry import section_kpis
 
         return section_kpis(self.key)
 
@@ -180,6 +180,6 @@ def sections_in(document: str) -> tuple[Section, ...]:
 def misplaced_kpis() -> dict[str, str]:
     """KPI id -> its declared section, for every registered KPI whose section is not a key
     of SECTIONS (empty when every KPI has a section the report shows)."""
-    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     return {k: d.section for k, d in KPI_DEFINITIONS.items() if d.section not in SECTION_BY_KEY}

@@ -13,10 +13,10 @@ import pandas as pd
 
 from iro_analysis.core import paths
 from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.settings import Settings, load_settings
 from iro_analysis.core.years import ReportingYear, check_year
 from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS
 from iro_analysis.report.catalogue import SECTION_TITLES
-from iro_analysis.settings import Settings, load_settings
 
 # --------------------------------------------------------------------------------------
 # The report context: everything the sections draw on, computed once.
@@ -90,7 +90,7 @@ def kpi_history(
     """KPI rows for every year supplied up to and including `year` (for trends); the
     year's own narrative is `narrative_path` (default reports/narrative/<YEAR>.md), the
     earlier years' are theirs in reports/narrative/."""
-    from iro_analysis.kpis import compute_kpis
+    from iro_analysis.kpis.engine import compute_kpis
 
     years = [y for y in dataset.years if y <= year]
     frames = [
@@ -143,7 +143,7 @@ def kpi_history_cached(
     narrative (a KPI may read it); computed and stored otherwise. A year's entry is keyed
     by the sha256 of all of these, so a change to any of them recomputes that year only.
     """
-    from iro_analysis.kpis import compute_kpis
+    from iro_analysis.kpis.engine import compute_kpis
 
     folder = paths.processed_year_dir(year, processed_dir)
     data = _sha256_files(sorted(folder.glob("*.parquet")))
@@ -196,7 +196,7 @@ def prepare(
     `year` is a year (an analyst's call, the other arguments defaulting to the settings
     file's folders) or a build's Run (`prepare(run)`, the same as `prepare_run(run)`).
     """
-    from iro_analysis.pipeline.run import Run
+    from iro_analysis.core.run import Run
     from iro_analysis.validate.suites import load_or_clean
 
     if isinstance(year, Run):
@@ -222,7 +222,7 @@ def prepare(
 
 
 def prepare_run(run) -> ReportContext:
-    """The report context of a Run (`iro_analysis.pipeline.run.Run`), checking nothing again:
+    """The report context of a Run (`iro_analysis.core.run.Run`), checking nothing again:
     its year, settings and narrative; the clean data in its processed folder (cleaned here
     only when there is none: a notebook opened by hand); the validation results its
     validate step wrote into the staging folder (validated here when there are none); and
@@ -265,7 +265,8 @@ def _prepare(
 ) -> ReportContext:
     """Compute every figure of `year` from the clean Dataset `ds`, once (the KPI history
     given, or computed here)."""
-    from iro_analysis.kpis import KPI_DEFINITIONS, compute_breakdowns, missing_inputs
+    from iro_analysis.kpis.engine import compute_breakdowns, missing_inputs
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
     from iro_analysis.report.narrative import load_narrative
 
     if year not in ds.years:

@@ -142,7 +142,7 @@ def trend_message(ctx: ReportContext, kpi_id: str, title: str, council: pd.DataF
 def _has_england(kpi_id: str) -> bool:
     """England is drawn only for a KPI the registry compares with a national rate (never a
     count: a national count is not comparable with a council's)."""
-    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     d = KPI_DEFINITIONS.get(kpi_id)
     return d is not None and d.england is not None

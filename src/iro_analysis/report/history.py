@@ -51,7 +51,7 @@ def history_table(ds: Dataset, year: int) -> Markup:
     file does not hold (children counted, never named), and the measures they affect."""
     from iro_analysis.contract.quality import WARNING_RULES
     from iro_analysis.ingest.authority import AUTHORITY_INPUT
-    from iro_analysis.kpis.definitions import KPI_DEFINITIONS
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     w = ds.warnings
     w = w[w["year"].astype(int) == int(year)] if len(w) else w

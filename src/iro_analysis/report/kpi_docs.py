@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from iro_analysis.core import paths
-from iro_analysis.kpis import KPI_DEFINITIONS, KpiDefinition
-from iro_analysis.kpis.definitions import population_rate_kpis
+from iro_analysis.kpis.definitions import KpiDefinition
 from iro_analysis.kpis.national import national_figures
+from iro_analysis.kpis.registry import KPI_DEFINITIONS, population_rate_kpis
 
 DOCS_FILE = paths.DOCS_DIR / "kpis.md"
 

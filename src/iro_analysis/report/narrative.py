@@ -68,26 +68,26 @@ class Message:
     @property
     def unit(self) -> str:
         """ "percent" | "count" | "ratio", from the KPI registry."""
-        from iro_analysis.kpis import KPI_DEFINITIONS
+        from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
         return KPI_DEFINITIONS[self.kpi_id].unit
 
     @property
     def higher_is_better(self) -> bool | None:
         """The registry's direction (None: a neutral count or rate)."""
-        from iro_analysis.kpis import KPI_DEFINITIONS
+        from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
         return KPI_DEFINITIONS[self.kpi_id].direction
 
     @property
     def has_england(self) -> bool:
-        from iro_analysis.kpis import KPI_DEFINITIONS
+        from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
         return KPI_DEFINITIONS[self.kpi_id].england is not None
 
 
 def _key_messages() -> tuple[Message, ...]:
-    from iro_analysis.kpis import headline_kpis
+    from iro_analysis.kpis.registry import headline_kpis
 
     missing = [k for k in headline_kpis() if k not in PHRASES]
     if missing:

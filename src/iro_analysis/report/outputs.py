@@ -21,7 +21,7 @@ from iro_analysis.report.context import ReportContext, manifest_parameters
 def published_kpis_csv(ctx: ReportContext) -> str:
     """The published kpis.csv: the exact file's rows and columns, but a KPI the report
     shows as c (`hidden_kpis`) has value, numerator and denominator c. Deterministic bytes."""
-    from iro_analysis.kpis import format_kpis
+    from iro_analysis.kpis.engine import format_kpis
     from iro_analysis.report.suppression import SUPPRESSED
 
     hidden = hidden_kpis(ctx)
@@ -47,7 +47,7 @@ def write_outputs(
     (default reports/<YEAR>/), and the exact kpis.csv and kpis.xlsx, per-code counts
     unsuppressed, into `restricted_dir` (default restricted/<YEAR>/, never published)."""
     from iro_analysis.core import manifest
-    from iro_analysis.kpis import write_kpis
+    from iro_analysis.kpis.engine import write_kpis
 
     out = Path(output_dir or ctx.output_dir or paths.report_year_dir(ctx.year.year))
     exact = Path(

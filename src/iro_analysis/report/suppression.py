@@ -49,7 +49,7 @@ def small_figures(rows: pd.DataFrame, threshold: int) -> pd.Series:
     shows as c: the numerator, or the denominator unless it is staff time (a Workforce
     ratio), from 1 up to `threshold`. One rule for the region's published
     region_kpis.csv and its pages (issue #19), so the two never disagree."""
-    from iro_analysis.kpis import KPI_DEFINITIONS
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     staff = rows["kpi_id"].map(lambda k: KPI_DEFINITIONS[k].family == STAFF_TIME_FAMILY)
     small_den = is_small(rows["denominator"], threshold) & ~staff.astype(bool)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from iro_analysis.core.settings import GateLimits, Settings, SettingsError
 from iro_analysis.ingest.dataset import Dataset
 
 FACTS_TABLE = "file_facts"
@@ -42,20 +43,6 @@ CHILDREN_TABLES = ("header", "episodes", "reviews", "cin_children")
 
 
 @dataclass(frozen=True)
-class GateLimits:
-    """Settings `gates`: how far a file may go before it stops the build."""
-
-    max_quarantined_share: float = 0.05  # of a file's rows
-    max_month_first_share: float = 0.05  # of a file's date values that parse only MM/DD/YYYY
-    max_change_share: float = 0.40  # rows or children against the previous year, either way
-    min_rows_for_change: int = 100  # smaller tables vary too much year to year to compare
-    min_rows_for_share: int = 20  # in a smaller file one bad row is already 5%
-    # ... but this many quarantined rows make the share count however small the file
-    # (issue #25: 5 of a 7-row disputes.csv unreadable passed silently)
-    min_quarantined_for_share: int = 3
-
-
-@dataclass(frozen=True)
 class Gate:
     """One gate: the `file_facts` column it bounds and what a failure means to a reader."""
 
@@ -77,6 +64,17 @@ GATES: dict[str, Gate] = {
         Gate("children_change", "the number of children moved more than the limit"),
     )
 }
+
+
+def check_accepted_anomalies(settings: Settings) -> None:
+    """Each of the settings' `accepted_anomalies` names a gate (`GATES`): anything else is a
+    SettingsError naming the settings file, the entry and the value."""
+    for i, a in enumerate(settings.accepted_anomalies):
+        if a.check not in GATES:
+            raise SettingsError(
+                f"{settings.source}: accepted_anomalies[{i}]: 'check' must be a plausibility "
+                f"gate ({', '.join(GATES)}), got {a.check!r}"
+            )
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:

@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from iro_analysis.contract.tables import check_not_supplied
 from iro_analysis.core import paths
 from iro_analysis.ingest.clean import (
     quarantine_summary,
 )
 from iro_analysis.ingest.dataset import Dataset
-from iro_analysis.validate.gates import FACTS_TABLE, file_facts
+from iro_analysis.validate.gates import FACTS_TABLE, check_accepted_anomalies, file_facts
 from iro_analysis.validate.gx_run import (
     run_gx_suites,
 )
@@ -88,9 +89,11 @@ def validate_years(
     `ds` may instead map each year to its own Dataset (`make reports`: a year's clean data
     reads only the folders up to it), and then each year is validated on its own."""
     if settings is None:
-        from iro_analysis.settings import load_settings
+        from iro_analysis.core.settings import load_settings
 
         settings = load_settings()
+    check_not_supplied(settings)  # the settings this stage reads name what it knows
+    check_accepted_anomalies(settings)
     years = sorted({int(y) for y in years})
     if not years:
         return {}
@@ -153,7 +156,7 @@ def load_or_clean(
 def cli_main(args) -> int:
     """`iro-analysis validate --year YEAR`: validate processed data (cleaning first if none)."""
     ds = load_or_clean(args.year, args.raw_dir, args.processed_dir)
-    from iro_analysis.settings import load_settings
+    from iro_analysis.core.settings import load_settings
 
     report = validate_dataset(ds, args.year, load_settings(getattr(args, "settings", None)))
     json_path, html_path = write_report(report, getattr(args, "reports_dir", None))

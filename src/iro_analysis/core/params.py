@@ -14,7 +14,7 @@ from pathlib import Path
 from iro_analysis.core.years import check_year
 
 # The parameters cell of the build's notebooks (tagged "parameters"): one path, that of
-# the Run the build wrote (`iro_analysis.pipeline.run`); None when an analyst opens it by hand.
+# the Run the build wrote (`iro_analysis.core.run`); None when an analyst opens it by hand.
 RUN_PARAMETERS = ("run_path",)
 CLEAN_PARAMETERS = VALIDATE_PARAMETERS = REPORT_PARAMETERS = TRENDS_PARAMETERS = RUN_PARAMETERS
 
@@ -52,10 +52,10 @@ def check_parameters(namespace: dict[str, object], allowed: tuple[str, ...]) -> 
 
 
 def load_run(namespace: dict[str, object]):
-    """The notebook's Run (`iro_analysis.pipeline.run.Run`), its parameters checked first:
+    """The notebook's Run (`iro_analysis.core.run.Run`), its parameters checked first:
     the one the build wrote at `run_path`, or, for `run_path = None` (opened by hand),
     `Run.for_analyst()`: the latest year and scratch output folders."""
-    from iro_analysis.pipeline.run import Run
+    from iro_analysis.core.run import Run
 
     run_path = check_parameters(namespace, RUN_PARAMETERS)["run_path"]
     return Run.load(run_path) if run_path is not None else Run.for_analyst()
@@ -66,7 +66,7 @@ def _defaults(params: dict[str, object]) -> dict[str, object]:
     one source for folders), the latest year with raw data, and a scratch area for what
     it writes, so that only the build ever writes into a published `reports/<YEAR>/`."""
     from iro_analysis.core import paths
-    from iro_analysis.settings import load_settings
+    from iro_analysis.core.settings import load_settings
 
     s = load_settings(params.get("settings_path"))
     if params.get("raw_dir") is None:

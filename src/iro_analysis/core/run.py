@@ -1,7 +1,9 @@
-"""The Run: one build's year, folders, settings and inputs, checked once at the door.
+"""The Run: one build's year, folders, settings and inputs, fixed once at the door.
 
-`Run.create` checks the year, the raw folder, the settings and the narrative once; the
-build writes the Run as JSON into its restricted staging folder (`run.write`) and passes
+`Run.create` checks the year, the raw folder and the settings file (parsed and
+type-checked, `core.settings`) and hashes the inputs. The build's door,
+`pipeline.door.open_run`, creates the Run and then runs the checks that need the stages
+(each stage's settings check and the narrative's placeholders), once. The build writes the Run as JSON into its restricted staging folder (`run.write`) and passes
 each notebook one papermill parameter, `run_path`. Every later step reads the Run
 (`Run.load`) and checks nothing again. A notebook opened by hand has `run_path = None`
 and uses `Run.for_analyst()`: the latest year, folders from the settings file, and
@@ -19,8 +21,9 @@ from pathlib import Path
 
 from iro_analysis.core import paths
 from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.hashing import sha256_file
+from iro_analysis.core.settings import Settings, SettingsError, load_settings
 from iro_analysis.core.years import check_year
-from iro_analysis.settings import Settings, SettingsError, load_settings
 
 RUN_FILE = "run.json"  # in the restricted staging root; the notebooks run there
 _PATH_FIELDS = (
@@ -87,12 +90,13 @@ class Run:
         validate_years: tuple[int, ...] = (),
         prepared: bool = False,
     ) -> Run:
-        """Check the year, its raw folder, the settings and the narrative, once, and fix
-        every folder: staging in `reports/.build-<tag>/` and `restricted/.build-<tag>/`
-        (tag: `<YEAR>-<pid>`). Folders not given come from the settings file.
+        """Check the year, its raw folder and the settings file, and fix every folder:
+        staging in `reports/.build-<tag>/` and `restricted/.build-<tag>/` (tag:
+        `<YEAR>-<pid>`). Folders not given come from the settings file. A build opens its
+        Run through `pipeline.door.open_run`, which adds the stages' checks.
 
-        Raises IroAnalysisError (no raw data for the year, listing the years there are),
-        SettingsError or NarrativeError, each naming what to fix.
+        Raises IroAnalysisError (no raw data for the year, listing the years there are) or
+        SettingsError, each naming what to fix.
         """
         year = check_year(year)
         settings_path = Path(settings_path or paths.SETTINGS_FILE).resolve()
@@ -109,7 +113,6 @@ class Run:
                 )
             )
         narrative = Path(narrative_path or paths.NARRATIVE_DIR / f"{year}.md")
-        _check_narrative(narrative)
         reports = Path(reports_dir or s.paths.reports)
         restricted = Path(restricted_dir or s.paths.restricted)
         tag = tag or f"{year}-{os.getpid()}"
@@ -161,12 +164,12 @@ class Run:
 
     def for_year(self, year: int, tag: str | None = None) -> Run:
         """The same build for another year (`make reports`): its own staging folders and
-        narrative (checked here); the folders, settings and input hashes are shared."""
+        narrative (`pipeline.door.run_for_year` checks it); the folders, settings and input
+        hashes are shared."""
         year = check_year(year)
         if not paths.raw_year_dir(year, self.raw_dir).is_dir():
             raise IroAnalysisError(f"no raw data for {year} in {self.raw_dir}")
         narrative = self.narrative_path.with_name(f"{year}.md")
-        _check_narrative(narrative)
         tag = tag or f"{year}-{os.getpid()}"
         return dataclasses.replace(
             self,
@@ -219,8 +222,6 @@ class Run:
 
 def hash_inputs(raw_dir: Path) -> tuple[tuple[str, str], ...]:
     """Every file in the raw folder's year folders with its sha256, by path under `raw_dir`."""
-    from iro_analysis.core.hashing import sha256_file
-
     out = []
     for year in paths.available_years(raw_dir):
         for p in sorted(paths.raw_year_dir(year, raw_dir).rglob("*")):
@@ -230,8 +231,6 @@ def hash_inputs(raw_dir: Path) -> tuple[tuple[str, str], ...]:
 
 
 def _sha256(path: Path) -> str:
-    from iro_analysis.core.hashing import sha256_file
-
     return sha256_file(path)
 
 
@@ -247,12 +246,3 @@ def _settings(path: Path, sha256: str) -> Settings:
 @functools.lru_cache(maxsize=4)
 def _load_settings(path: Path, sha256: str) -> Settings:
     return load_settings(path)
-
-
-def _check_narrative(path: Path) -> None:
-    """A bad placeholder in the analysts' narrative stops the build before anything runs."""
-    from iro_analysis.kpis import KPI_DEFINITIONS
-    from iro_analysis.report.catalogue import SECTION_TITLES
-    from iro_analysis.report.narrative import check_narrative_file
-
-    check_narrative_file(path, KPI_DEFINITIONS, SECTION_TITLES)
