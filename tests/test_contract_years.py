@@ -6,9 +6,18 @@ wrong list in any year fails a test. Where each fact comes from: docs/contract-s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from iro_analysis.contract import analysis_codes, contract_years, load_contract
+from iro_analysis.contract import (
+    CONTRACT_DIR,
+    SSDA903_TABLES,
+    analysis_codes,
+    contract_years,
+    load_contract,
+    parse_contract,
+)
 from iro_analysis.core.errors import InputError
 
 YEARS = tuple(range(2016, 2027))  # 2015/16 .. 2025/26 (YEAR = the year the collection ends)
@@ -229,3 +238,38 @@ def test_every_coded_column_has_a_list(year):
         "InitialCategoryOfAbuse",
         "LatestCategoryOfAbuse",
     }
+
+
+# --- a table DfE added in a later year (issue #28: DoLo from 2026/27) ------------------------
+
+
+def _next_year_contract(tmp_path, extra: str) -> Path:
+    """2026.yaml as the 2026/27 file would start (year and collection moved on), plus `extra`."""
+    text = (CONTRACT_DIR / "2026.yaml").read_text(encoding="utf-8")
+    text = text.replace("year: 2026\n", "year: 2027\n").replace(
+        "collection: 2025/26\n", "collection: 2026/27\n"
+    )
+    text = text.replace("ssda903:\n", "ssda903:\n" + extra, 1)
+    path = tmp_path / "2027.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_later_table_is_in_the_years_that_list_it_only(tmp_path):
+    dolo = "  dolo:\n    columns: [CHILD, DOLO_START, DOLO_END]\n    optional: [DOLO_END]\n"
+    c = parse_contract(_next_year_contract(tmp_path, dolo))
+    assert c.has_table("dolo") and c.tables["dolo"].required_columns == ("CHILD", "DOLO_START")
+    assert all(not load_contract(y).has_table("dolo") for y in YEARS)  # before 2026/27: none
+    assert all(load_contract(y).has_table(t) for y in YEARS for t in SSDA903_TABLES)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("  dolo:\n    optional: [DOLO_END]\n", "has no ssda903.dolo.columns"),
+        ("  deprivation:\n    columns: [CHILD]\n", "ssda903 names 'deprivation', not a 903 table"),
+    ],
+)
+def test_a_later_table_must_be_known_and_have_columns(tmp_path, extra, message):
+    with pytest.raises(InputError, match=message):
+        parse_contract(_next_year_contract(tmp_path, extra))

@@ -1,7 +1,8 @@
 """The DfE data contract, one file per collection year (`contract/<YEAR>.yaml`).
 
 Each file declares, for the collection year ending 31 March YEAR (2021/22 is 2022), the
-SSDA903 tables' columns (which a file may leave out) and the code lists of the 903 and the
+SSDA903 tables' columns (which a file may leave out; a table DfE added later, such as the
+2026/27 `dolo`, only in the years that have it) and the code lists of the 903 and the
 CIN census as DfE defined them that year, with their sources. Codes that DfE recoded
 between years (903 SEX 1/2 became M/F in 2024/25) map to one analysis vocabulary, so KPIs
 and breakdowns see one coding across years. A new DfE year is one new file plus fixtures.
@@ -24,7 +25,11 @@ import yaml
 from iro_analysis.core.errors import InputError
 
 CONTRACT_DIR: Path = Path(__file__).resolve().parent
-SSDA903_TABLES = ("header", "episodes", "reviews", "oc2")
+SSDA903_TABLES = ("header", "episodes", "reviews", "oc2")  # every collection year has these
+# 903 tables DfE added in a later collection year (the 2026/27 return's Deprivation of
+# Liberty Orders, `dolo`: CHILD, DOLO_START, DOLO_END). A year's contract lists such a table
+# from the year DfE introduced it; a year whose contract does not list it does not have it.
+LATER_903_TABLES = ("dolo",)
 
 
 def contract_years() -> list[int]:
@@ -55,6 +60,11 @@ class Contract:
     sources: tuple[str, ...]
     tables: Mapping[str, TableContract]
     code_maps: Mapping[str, Mapping[str, Mapping[str, str]]]  # table -> column -> raw -> analysis
+
+    def has_table(self, table: str) -> bool:
+        """Whether the 903 return of this year has `table` (a later table only from the
+        year DfE introduced it)."""
+        return table in self.tables
 
     def columns_with_codes(self, table: str) -> tuple[str, ...]:
         """Columns of `table` (903 or CIN clean table) that have a code list this year."""
@@ -105,8 +115,16 @@ def parse_contract(path: Path) -> Contract:
     if str(doc["collection"]) != expected:
         raise _problem(path, f"collection {doc['collection']!r} should be {expected!r}")
     tables = {}
-    for name in SSDA903_TABLES:
-        t = doc["ssda903"].get(name)
+    listed = doc["ssda903"] if isinstance(doc["ssda903"], dict) else {}
+    unknown = sorted(set(listed) - set(SSDA903_TABLES) - set(LATER_903_TABLES))
+    if unknown:
+        raise _problem(
+            path,
+            f"ssda903 names {', '.join(map(repr, unknown))}, not a 903 table "
+            f"({', '.join(SSDA903_TABLES + LATER_903_TABLES)})",
+        )
+    for name in SSDA903_TABLES + tuple(t for t in LATER_903_TABLES if t in listed):
+        t = listed.get(name)
         if not t or not t.get("columns"):
             raise _problem(path, f"has no ssda903.{name}.columns")
         columns = tuple(str(c) for c in t["columns"])

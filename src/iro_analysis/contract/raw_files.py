@@ -41,7 +41,9 @@ def _903_columns(table: str) -> tuple[str, ...]:
     years = sorted(_contract.contract_years(), reverse=True)
     cols: dict[str, None] = {}
     for y in years:
-        cols.update(dict.fromkeys(_contract.load_contract(y).tables[table].columns))
+        contract = _contract.load_contract(y)
+        if contract.has_table(table):
+            cols.update(dict.fromkeys(contract.tables[table].columns))
     return tuple(cols)
 
 
