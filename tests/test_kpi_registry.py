@@ -263,6 +263,7 @@ def test_the_decorator_records_presentation_and_registers_nothing():
         headline=True,
         direction=False,
         england="cla_per_10000",
+        phrase="of tests were passed",
     )
     def x_test_pct(ctx):
         """A rule."""
@@ -270,12 +271,13 @@ def test_the_decorator_records_presentation_and_registers_nothing():
 
     (reg,) = getattr(x_test_pct, REGISTRATIONS)
     d = reg.definition
-    assert (d.section, d.headline, d.direction, d.england, d.per) == (
+    assert (d.section, d.headline, d.direction, d.england, d.per, d.phrase) == (
         "disputes",
         True,
         False,
         "cla_per_10000",
         100,
+        "of tests were passed",
     )
     # Declaring a KPI changes no registry: only the registry's AREAS are collected.
     assert before == KPI_DEFINITIONS and "x_test_pct" not in REGISTRY
@@ -312,6 +314,24 @@ def test_the_registry_keeps_family_order_and_refuses_a_second_id():
         build_registry([_area("x_one", late), _area("x_three", again)])
     with pytest.raises(ValueError, match="not in FAMILIES"):
         build_registry([_area("x_four", make("x_odd", "Not a family"))])
+
+
+def test_a_headline_measure_declares_its_phrase_and_only_it():
+    """The summary's words for a headline KPI are declared with it (no second list in the
+    report): a headline KPI without a phrase, or a phrase on any other, is refused."""
+    common = dict(
+        title="x", family="Disputes", unit="count", source="s", inputs=(), section="disputes"
+    )
+    with pytest.raises(ValueError, match="a headline measure needs a phrase"):
+        kpi("x_a", headline=True, **common)
+    with pytest.raises(ValueError, match="only a headline measure has one"):
+        kpi("x_b", phrase="disputes were tested", **common)
+    assert {m.kpi_id: m.phrase for m in narrative.KEY_MESSAGES} == {
+        k: KPI_DEFINITIONS[k].phrase for k in headline_kpis()
+    }
+    assert KPI_DEFINITIONS["drp_resolved_within_20wd_pct"].phrase == (
+        "of disputes were resolved within 20 working days"
+    )
 
 
 def test_a_ratio_per_n_is_declared_where_the_kpi_is():

@@ -25,6 +25,7 @@ _INPUTS = ("episodes",)
 
 @kpi(
     "cla_at_31_march",
+    phrase="children were looked after at 31 March",
     title="Children looked after at 31 March",
     family=FAMILY_CLA,
     section="looked_after",
@@ -114,6 +115,7 @@ def child_population(ctx: KpiContext) -> int | None:
 
 @kpi(
     "cla_per_10000",
+    phrase="children per 10,000 were looked after at 31 March",
     title="Children looked after at 31 March per 10,000 children",
     family=FAMILY_CLA,
     section="looked_after",

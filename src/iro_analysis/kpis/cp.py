@@ -28,6 +28,7 @@ def _plans_ended(ctx: KpiContext) -> pd.DataFrame:
 
 @kpi(
     "cp_plans_at_31_march",
+    phrase="children were subject to a child protection plan at 31 March",
     title="Children subject to a child protection plan at 31 March",
     family=FAMILY_CP,
     section="child_protection",
@@ -135,6 +136,7 @@ def icpc_held(ctx: KpiContext) -> int:
 
 @kpi(
     "icpc_within_15wd_pct",
+    phrase="of initial child protection conferences were held within 15 working days",
     title="Initial conferences held within 15 working days of the Section 47 enquiry (%)",
     family=FAMILY_CP,
     section="child_protection",
@@ -181,6 +183,7 @@ def rcpc_held(ctx: KpiContext) -> int:
 
 @kpi(
     "rcpc_on_time_pct",
+    phrase="of child protection review conferences were held on time",
     title="Review child protection conferences held on time (%)",
     family=FAMILY_CP,
     section="child_protection",
@@ -202,6 +205,7 @@ def rcpc_on_time_pct(ctx: KpiContext) -> tuple[int, int]:
 
 @kpi(
     "cp_per_10000",
+    phrase="children per 10,000 were subject to a child protection plan at 31 March",
     title="Children subject to a child protection plan at 31 March per 10,000 children",
     family=FAMILY_CP,
     section="child_protection",

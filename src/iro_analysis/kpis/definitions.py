@@ -78,7 +78,9 @@ class KpiDefinition:
     `england`: the measure key of England's published figure (data/national_figures.csv,
     kpis/national.py), or None when there is none to compare with. `per`: a ratio's N
     when it is expressed per N (100 for a percentage, 10,000 for a rate per 10,000
-    children, 1 for a plain ratio or a count).
+    children, 1 for a plain ratio or a count). `phrase`: a headline KPI's words after its
+    figure in the summary ("{figure} {phrase}"), e.g. "of disputes were resolved within 20
+    working days"; "" for a KPI that is not a headline measure.
     """
 
     id: str
@@ -94,6 +96,7 @@ class KpiDefinition:
     direction: bool | None = None
     england: str | None = None
     per: int = 1
+    phrase: str = ""
 
     @property
     def per_code(self) -> bool:
@@ -128,6 +131,7 @@ def kpi(
     direction: bool | None = None,
     england: str | None = None,
     per: int | None = None,
+    phrase: str = "",
     variants: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a KPI function; its docstring is the KPI's definition text.
@@ -137,6 +141,7 @@ def kpi(
     from them, so a new KPI needs only its function (in an area module the registry
     lists), its test and the regenerated docs. `per`: a ratio expressed per N (e.g. 100
     children looked after, 10,000 children); a percentage is per 100 by its unit.
+    `phrase`: how the summary words a headline measure (required with `headline=True`).
 
     The function's `__doc__` then gains a "Source: ..." line (and the id and unit), so its
     docstring states the rule and its source while the rule is written once.
@@ -150,6 +155,11 @@ def kpi(
     """
     if per is not None and unit != "ratio":
         raise ValueError(f"KPI {kpi_id}: only a ratio is expressed per N (unit is {unit})")
+    if headline != bool(phrase.strip()):
+        raise ValueError(
+            f"KPI {kpi_id}: a headline measure needs a phrase for the summary, "
+            "and only a headline measure has one"
+        )
     n = 100 if unit == "percent" else (per or 1)
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -174,6 +184,7 @@ def kpi(
                 direction=direction,
                 england=england,
                 per=n,
+                phrase=phrase.strip(),
             )
             regs.append(Registration(d, func, dict(kw)))
         setattr(func, REGISTRATIONS, tuple(regs))

@@ -24,6 +24,7 @@ _INPUTS = ("disputes",)
 
 @kpi(
     "drp_raised",
+    phrase="disputes were raised by IROs through the dispute resolution process",
     title="Disputes raised by IROs in the year",
     family=FAMILY_DISPUTES,
     section="disputes",
@@ -56,6 +57,7 @@ def drp_raised_per_100_cla(ctx: KpiContext) -> tuple[int, int]:
 
 @kpi(
     "drp_resolved_within_20wd_pct",
+    phrase="of disputes were resolved within 20 working days",
     title="Disputes resolved within 20 working days (%)",
     family=FAMILY_DISPUTES,
     section="disputes",
@@ -146,6 +148,7 @@ OUTCOME_PLAN_CHANGED = "PLAN_CHANGED"
 
 @kpi(
     "drp_outcome_plan_changed_pct",
+    phrase="of disputes resolved in the year changed the child's plan",
     title="Disputes resolved in the year that changed the child's plan (%)",
     family=FAMILY_DISPUTES,
     section="disputes",

@@ -25,6 +25,7 @@ def matched_at_end(ctx: KpiContext) -> pd.Series:
 
 @kpi(
     "independent_visitor_pct",
+    phrase="of children looked after had an independent visitor",
     title="Children looked after at 31 March with an independent visitor (%)",
     family=FAMILY_INDEPENDENT_VISITORS,
     section="independent_visitors",

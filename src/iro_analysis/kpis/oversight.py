@@ -36,6 +36,7 @@ def _midway_uncached(ctx: KpiContext) -> pd.DataFrame:
 
 @kpi(
     "midway_checks_pct",
+    phrase="of later reviews had an IRO midway check since the previous review",
     title="Looked-after reviews with an IRO midway check since the previous review (%)",
     family=FAMILY_OVERSIGHT,
     section="oversight",

@@ -38,6 +38,7 @@ def cla_reviews_held(ctx: KpiContext) -> int:
 
 @kpi(
     "cla_reviews_on_time_pct",
+    phrase="of looked-after reviews were held on time",
     title="Looked-after reviews held on time (%)",
     family=FAMILY_REVIEWS,
     section="reviews",
@@ -146,6 +147,7 @@ def participation_codes(ctx: KpiContext) -> tuple[tuple[str, ...], tuple[str, ..
 
 @kpi(
     "cla_participation_pct",
+    phrase="of looked-after reviews had the child's participation",
     title="Looked-after reviews in which the child participated (%)",
     family=FAMILY_REVIEWS,
     section="reviews",
@@ -167,6 +169,7 @@ def cla_participation_pct(ctx: KpiContext) -> tuple[int, int]:
 
 @kpi(
     "cla_review_attendance_pct",
+    phrase="of looked-after reviews were attended by the child",
     title="Looked-after reviews the child attended (%)",
     family=FAMILY_REVIEWS,
     section="reviews",

@@ -58,6 +58,7 @@ def feedback_responses(ctx: KpiContext) -> int:
 
 @kpi(
     "feedback_positive_pct",
+    phrase="of feedback responses rated the meeting 4 or 5 out of 5",
     title="Feedback responses in the year that were positive (rating 4 or 5) (%)",
     family=FAMILY_VOICE,
     section="voice",

@@ -32,6 +32,7 @@ def iro_fte_at_31_march(ctx: KpiContext) -> float:
 
 @kpi(
     "cla_caseload_per_iro_fte",
+    phrase="looked-after children per full-time IRO at 31 March (IRO Handbook: 50 to 70)",
     title="Children looked after per full-time IRO at 31 March",
     family=FAMILY_WORKFORCE,
     section="iro_service",

@@ -34,30 +34,6 @@ class NarrativeError(IroAnalysisError):
     """An analyst's narrative file that cannot be rendered (unknown placeholder, bad section)."""
 
 
-# How each headline KPI (the registry's `headline=True`, in registry order) is put into
-# words; its unit and direction come from the registry, so they are declared once.
-PHRASES: dict[str, str] = {
-    "cla_at_31_march": "children were looked after at 31 March",
-    "cla_per_10000": "children per 10,000 were looked after at 31 March",
-    "cla_reviews_on_time_pct": "of looked-after reviews were held on time",
-    "cla_participation_pct": "of looked-after reviews had the child's participation",
-    "cla_review_attendance_pct": "of looked-after reviews were attended by the child",
-    "cp_plans_at_31_march": "children were subject to a child protection plan at 31 March",
-    "icpc_within_15wd_pct": "of initial child protection conferences were held within 15 working days",
-    "rcpc_on_time_pct": "of child protection review conferences were held on time",
-    "cp_per_10000": "children per 10,000 were subject to a child protection plan at 31 March",
-    "drp_raised": "disputes were raised by IROs through the dispute resolution process",
-    "drp_resolved_within_20wd_pct": "of disputes were resolved within 20 working days",
-    "drp_outcome_plan_changed_pct": "of disputes resolved in the year changed the child's plan",
-    "cla_caseload_per_iro_fte": (
-        "looked-after children per full-time IRO at 31 March (IRO Handbook: 50 to 70)"
-    ),
-    "midway_checks_pct": "of later reviews had an IRO midway check since the previous review",
-    "feedback_positive_pct": "of feedback responses rated the meeting 4 or 5 out of 5",
-    "independent_visitor_pct": "of children looked after had an independent visitor",
-}
-
-
 @dataclass(frozen=True)
 class Message:
     """How one KPI is put into words. `phrase` follows the figure: "{figure} {phrase}"."""
@@ -87,12 +63,11 @@ class Message:
 
 
 def _key_messages() -> tuple[Message, ...]:
-    from iro_analysis.kpis.registry import headline_kpis
+    """Each headline KPI (the registry's `headline=True`, in registry order) with the
+    phrase its registration declares; its unit and direction come from the registry too."""
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS, headline_kpis
 
-    missing = [k for k in headline_kpis() if k not in PHRASES]
-    if missing:
-        raise KeyError(f"headline KPIs without a phrase in report/narrative.py: {missing}")
-    return tuple(Message(k, PHRASES[k]) for k in headline_kpis())
+    return tuple(Message(k, KPI_DEFINITIONS[k].phrase) for k in headline_kpis())
 
 
 KEY_MESSAGES: tuple[Message, ...] = _key_messages()
