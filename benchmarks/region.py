@@ -146,11 +146,11 @@ def step_profile(raw: str) -> dict:
     import pstats
     import tempfile
 
+    from iro_analysis.core.settings import settings_or_defaults
     from iro_analysis.ingest.clean import build_dataset
     from iro_analysis.ingest.processed import write_processed
     from iro_analysis.kpis import compute_kpis
     from iro_analysis.region.run import _hidden
-    from iro_analysis.core.settings import settings_or_defaults
     from iro_analysis.validate.suites import validate_dataset
 
     stamp = json.loads((Path(raw).parent / "generated.json").read_text())

@@ -17,8 +17,8 @@ from pathlib import Path
 def step_generate(out: str, years: str, size: str, scale: str) -> dict:
     """Demo-data generation: `years` like 2016-2022; `scale` "-" to use `size`."""
     t0 = time.perf_counter()
-    from iro_analysis.demo import generate
     from iro_analysis.core.settings import parse_year_range
+    from iro_analysis.demo import generate
 
     t_import = time.perf_counter() - t0
     t1 = time.perf_counter()
