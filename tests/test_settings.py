@@ -10,9 +10,9 @@ from iro_analysis.core.settings import (
     Settings,
     SettingsError,
     load_settings,
-    parse_year_range,
     settings_from_dict,
 )
+from iro_analysis.core.years import parse_year_range
 from iro_analysis.kpis.registry import check_targets
 from iro_analysis.pipeline.door import check_settings
 from iro_analysis.validate.gates import check_accepted_anomalies
@@ -233,3 +233,96 @@ def test_not_supplied_names_core_returns_only_once_each():
         settings_from_dict({"not_supplied": ["reviews", "reviews"]})
     with pytest.raises(SettingsError, match="'not_supplied' must be list"):
         settings_from_dict({"not_supplied": "reviews"})
+
+
+# --------------------------------------------------------------------------------------
+# Settings that cannot say two things (issue #29)
+# --------------------------------------------------------------------------------------
+
+
+def test_a_key_given_twice_is_an_error_naming_the_key_and_both_lines(tmp_path):
+    """The drill: disclosure control set to 5, then further down to 0; PyYAML kept the
+    last without a word."""
+    f = tmp_path / "settings.yaml"
+    f.write_text("suppression_threshold: 5\ncouncil_name: X\n\nsuppression_threshold: 0\n")
+    with pytest.raises(SettingsError) as exc:
+        load_settings(f)
+    msg = str(exc.value)
+    assert msg.startswith(
+        f"{f}: the key 'suppression_threshold' is given twice, on line 1 and line 4"
+    )
+    f.write_text("committee:\n  meeting: A\n  author: B\n  meeting: C\n")
+    with pytest.raises(
+        SettingsError, match=r"'committee\.meeting' is given twice, on line 2 and line 4"
+    ):
+        load_settings(f)
+    f.write_text("paths:\n  raw: a\nreports: b\npaths:\n  raw: c\n")  # a whole mapping twice
+    with pytest.raises(SettingsError, match="'paths' is given twice, on line 1 and line 4"):
+        load_settings(f)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "council_name: &name X\nreport_title: *name\n",
+            "line 1: an anchor (&name) is not allowed",
+        ),
+        ("a: &a [1]\n", "an anchor (&a) is not allowed"),
+        ("demo: {<<: *d}\n", "line 1: an alias (*d) is not allowed"),
+    ],
+)
+def test_anchors_and_aliases_are_refused(tmp_path, text, fragment):
+    f = tmp_path / "settings.yaml"
+    f.write_text(text)
+    with pytest.raises(SettingsError) as exc:
+        load_settings(f)
+    assert fragment in str(exc.value) and str(f) in str(exc.value)
+
+
+def test_an_alias_bomb_is_refused_before_anything_is_built(tmp_path):
+    """Nine levels of nine aliases: 387 million strings if expanded (the drill: 120 s and
+    1.7 GB, then killed, printing the expanded value). Refused from the events, in one line."""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    lines.append("council_name: *a9")
+    f = tmp_path / "settings.yaml"
+    f.write_text("\n".join(lines) + "\n")
+    with pytest.raises(SettingsError) as exc:
+        load_settings(f)
+    msg = str(exc.value)
+    assert "anchor (&a0) is not allowed" in msg and len(msg) < 300 and "\n" not in msg
+
+
+def test_a_message_prints_only_an_excerpt_of_a_value(tmp_path):
+    f = tmp_path / "settings.yaml"
+    f.write_text("council_name: [" + ", ".join(["x" * 1000] * 500) + "]\n")
+    with pytest.raises(SettingsError, match="'council_name' must be str") as exc:
+        load_settings(f)
+    assert len(str(exc.value)) < 400
+    f.write_text("".join(f"k{i}: 1\n" for i in range(10_000)))  # 10,000 unknown keys
+    with pytest.raises(SettingsError, match="unknown key.* and 9995 more") as exc:
+        load_settings(f)
+    assert len(str(exc.value)) < 1000
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (
+            "council_name: Caf\xe9 Council\n".encode("cp1252"),
+            "not UTF-8 text (byte 17 is 0xe9): save it as UTF-8",
+        ),
+        (b"council_name: X\x00\n", "not valid YAML"),
+        (b"council_name: " + b"x" * 1_000_001 + b"\n", "too large for this file"),
+    ],
+)
+def test_a_settings_file_in_another_encoding_with_a_nul_or_huge_is_one_line(
+    tmp_path, content, fragment
+):
+    f = tmp_path / "settings.yaml"
+    f.write_bytes(content)
+    with pytest.raises(SettingsError) as exc:
+        load_settings(f)
+    assert fragment in str(exc.value) and str(f) in str(exc.value) and "\n" not in str(exc.value)

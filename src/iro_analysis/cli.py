@@ -231,7 +231,8 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
         return cli_main(args)
     from iro_analysis.core.errors import InputError
-    from iro_analysis.core.settings import load_settings, parse_year_range
+    from iro_analysis.core.settings import load_settings
+    from iro_analysis.core.years import parse_year_range
     from iro_analysis.region.councils import generate_region
 
     if args.size is not None or args.scale is not None or args.ssda903_format != "csv":

@@ -25,6 +25,7 @@ from iro_analysis.contract.raw_files import (
     S47_FIELDS,
     WORKFORCE,
 )
+from iro_analysis.core.errors import excerpt
 from iro_analysis.core.settings import Settings, SettingsError
 
 # --------------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def check_not_supplied(settings: Settings) -> None:
     for name in settings.not_supplied:
         if name not in CORE_INPUTS:
             raise SettingsError(
-                f"{settings.source}: not_supplied: {name!r} is none of {CORE_INPUTS}"
+                f"{settings.source}: not_supplied: {excerpt(name)} is none of {CORE_INPUTS}"
             )
 
 

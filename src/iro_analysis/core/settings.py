@@ -18,12 +18,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from iro_analysis.core import paths
-from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.errors import IroAnalysisError, excerpt
+from iro_analysis.core.strict_yaml import StrictYamlError, read_strict
+from iro_analysis.core.years import parse_year_range
 
 DEMO_SIZES = ("small", "medium")
+MAX_SETTINGS_BYTES = 1_000_000  # the project's settings file is about 3 KB
 
 
 class FrozenMap(Mapping):
@@ -150,25 +151,6 @@ class Settings:
         return self.targets.get(kpi_id)
 
 
-def parse_year_range(text: str | int) -> list[int]:
-    """Parse "2018-2024", "2022" or "2019,2021" into a sorted list of years."""
-    text = str(text).strip()
-    years: set[int] = set()
-    for part in text.split(","):
-        part = part.strip()
-        m = re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", part)
-        if m:
-            a, b = int(m.group(1)), int(m.group(2))
-            if b < a:
-                raise ValueError(f"year range {part!r} ends before it starts")
-            years.update(range(a, b + 1))
-        elif re.fullmatch(r"\d{4}", part):
-            years.add(int(part))
-        else:
-            raise ValueError(f"{part!r} is not a year (YYYY) or a range (YYYY-YYYY)")
-    return sorted(years)
-
-
 _NOT_KEYS = ("source",)  # fields of Settings that are not keys of the file
 
 
@@ -177,7 +159,8 @@ def _check_keys(where: str, data: dict[str, Any], cls: type) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise SettingsError(
-            f"{where}: unknown key(s) {', '.join(repr(k) for k in unknown)}; "
+            f"{where}: unknown key(s) {', '.join(excerpt(k) for k in unknown[:5])}"
+            f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''}; "
             f"allowed: {', '.join(allowed)}"
         )
 
@@ -187,7 +170,7 @@ def _expect(where: str, key: str, value: Any, kind: type | tuple[type, ...]) -> 
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if not ok:
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise SettingsError(f"{where}: {key!r} must be {names}, got {value!r}")
+        raise SettingsError(f"{where}: {excerpt(key)} must be {names}, got {excerpt(value)}")
     return value
 
 
@@ -209,7 +192,7 @@ def settings_from_dict(
         if key in data:
             kw[key] = _expect(where, key, data[key], str).strip()
             if not kw[key]:
-                raise SettingsError(f"{where}: {key!r} must not be empty")
+                raise SettingsError(f"{where}: {excerpt(key)} must not be empty")
     if "suppression_threshold" in data:
         v = _expect(where, "suppression_threshold", data["suppression_threshold"], int)
         if not 0 <= v <= 100:
@@ -239,7 +222,7 @@ def settings_from_dict(
             size = _expect(f"{where}: demo", "size", d["size"], str)
             if size not in DEMO_SIZES:
                 raise SettingsError(
-                    f"{where}: demo: 'size' must be one of {DEMO_SIZES}, got {size!r}"
+                    f"{where}: demo: 'size' must be one of {DEMO_SIZES}, got {excerpt(size)}"
                 )
             dkw["size"] = size
         if "years" in d:
@@ -253,7 +236,7 @@ def settings_from_dict(
             rate = _expect(f"{where}: demo", "fault_rate", d["fault_rate"], (int, float))
             if isinstance(rate, bool) or not 0 <= rate <= 0.5:
                 raise SettingsError(
-                    f"{where}: demo: 'fault_rate' must be between 0 and 0.5, got {rate!r}"
+                    f"{where}: demo: 'fault_rate' must be between 0 and 0.5, got {excerpt(rate)}"
                 )
             dkw["fault_rate"] = float(rate)
         kw["demo"] = DemoSettings(**dkw)
@@ -279,7 +262,7 @@ def _not_supplied(where: str, value: Any) -> tuple[str, ...]:
     for name in items:
         _expect(f"{where}: not_supplied", "item", name, str)
     if len(set(items)) < len(items):
-        raise SettingsError(f"{where}: not_supplied: a return is listed twice: {items!r}")
+        raise SettingsError(f"{where}: not_supplied: a return is listed twice: {excerpt(items)}")
     return tuple(items)
 
 
@@ -294,17 +277,21 @@ def _committee(where: str, c: Any) -> CommitteeSettings:
         if key in c and c[key] is not None:
             kw[key] = _expect(where, key, c[key], str).strip()
             if not kw[key]:
-                raise SettingsError(f"{where}: {key!r} must not be empty (leave it out instead)")
+                raise SettingsError(
+                    f"{where}: {excerpt(key)} must not be empty (leave it out instead)"
+                )
     dates = {} if c.get("meeting_dates") is None else c["meeting_dates"]
     _expect(where, "meeting_dates", dates, dict)
     at = f"{where}: meeting_dates"
     out: dict[int, dt.date] = {}
     for year, when in dates.items():
         if isinstance(year, bool) or not re.fullmatch(r"\d{4}", str(year).strip()):
-            raise SettingsError(f"{at}: {year!r} is not a year (YYYY, the year ending 31 March)")
+            raise SettingsError(
+                f"{at}: {excerpt(year)} is not a year (YYYY, the year ending 31 March)"
+            )
         y = int(str(year).strip())
         if isinstance(when, dt.datetime) or not isinstance(when, dt.date):
-            raise SettingsError(f"{at}: {y} must be a date (YYYY-MM-DD), got {when!r}")
+            raise SettingsError(f"{at}: {y} must be a date (YYYY-MM-DD), got {excerpt(when)}")
         if when <= dt.date(y, 3, 31):
             raise SettingsError(
                 f"{at}: {y} is {when.isoformat()}, on or before the end of the reporting year "
@@ -323,7 +310,9 @@ def _child_population(where: str, value: Any) -> Mapping[int, int]:
     out: dict[int, int] = {}
     for year, n in value.items():
         if isinstance(year, bool) or not re.fullmatch(r"\d{4}", str(year).strip()):
-            raise SettingsError(f"{at}: {year!r} is not a year (YYYY, the year ending 31 March)")
+            raise SettingsError(
+                f"{at}: {excerpt(year)} is not a year (YYYY, the year ending 31 March)"
+            )
         _expect(at, str(year), n, int)
         if n <= 0:
             raise SettingsError(f"{at}: {year} must be a positive number of children, got {n}")
@@ -340,10 +329,14 @@ def _targets(where: str, value: Any) -> Mapping[str, float]:
     out: dict[str, float] = {}
     for kpi_id, target in value.items():
         if not isinstance(kpi_id, str):
-            raise SettingsError(f"{at}: {kpi_id!r} is not a KPI id (docs/kpis.md lists them)")
+            raise SettingsError(
+                f"{at}: {excerpt(kpi_id)} is not a KPI id (docs/kpis.md lists them)"
+            )
         _expect(at, kpi_id, target, (int, float))
         if isinstance(target, bool) or not 0 <= target < float("inf"):
-            raise SettingsError(f"{at}: {kpi_id!r} must be a number of 0 or more, got {target!r}")
+            raise SettingsError(
+                f"{at}: {excerpt(kpi_id)} must be a number of 0 or more, got {excerpt(target)}"
+            )
         out[kpi_id] = float(target)
     return FrozenMap(out)
 
@@ -360,7 +353,7 @@ def _gates(where: str, g: Any) -> GateLimits:
             kw[key] = float(_expect(where, key, value, (int, float)))
             ok = 0 <= kw[key] <= 10
         if not ok:
-            raise SettingsError(f"{where}: {key!r} is out of range: {value!r}")
+            raise SettingsError(f"{where}: {excerpt(key)} is out of range: {excerpt(value)}")
     return GateLimits(**kw)
 
 
@@ -390,24 +383,16 @@ def _anomalies(where: str, items: Any) -> tuple[AcceptedAnomaly, ...]:
     return tuple(out)
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """PyYAML's message in one line: what is wrong and where (line and column)."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    context = getattr(exc, "context", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    return where + (f"{context}: " if context else "") + problem
-
-
 def load_settings(path: Path | str | None = None) -> Settings:
-    """Read and check the settings file (default `config/settings.yaml`)."""
+    """Read and check the settings file (default `config/settings.yaml`): UTF-8 text of a
+    sane size, YAML with no key given twice and no anchors or aliases (`strict_yaml`)."""
     path = Path(path) if path else paths.SETTINGS_FILE
     if not path.is_file():
         raise SettingsError(f"settings file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
+        data = read_strict(path, max_bytes=MAX_SETTINGS_BYTES) or {}
+    except StrictYamlError as exc:
+        raise SettingsError(f"{path}: {exc}") from None
     return settings_from_dict(data, where=str(path))
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
+
+from iro_analysis.core.errors import excerpt
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -49,3 +52,22 @@ def check_year(year: object) -> int:
     if not MIN_YEAR <= value <= MAX_YEAR:
         raise ValueError(f"year {value} is outside {MIN_YEAR}-{MAX_YEAR}")
     return value
+
+
+def parse_year_range(text: str | int) -> list[int]:
+    """Parse "2018-2024", "2022" or "2019,2021" into a sorted list of years."""
+    text = str(text).strip()
+    years: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", part)
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            if b < a:
+                raise ValueError(f"year range {excerpt(part)} ends before it starts")
+            years.update(range(a, b + 1))
+        elif re.fullmatch(r"\d{4}", part):
+            years.add(int(part))
+        else:
+            raise ValueError(f"{excerpt(part)} is not a year (YYYY) or a range (YYYY-YYYY)")
+    return sorted(years)

@@ -350,7 +350,8 @@ def generate(
 def cli_main(args) -> int:
     """`iro-analysis demo-data`: options left unset come from config/settings.yaml."""
     from iro_analysis.core.errors import InputError
-    from iro_analysis.core.settings import load_settings, parse_year_range
+    from iro_analysis.core.settings import load_settings
+    from iro_analysis.core.years import parse_year_range
 
     settings = load_settings(getattr(args, "settings", None))
     demo = settings.demo

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from iro_analysis.core.errors import excerpt
 from iro_analysis.core.settings import Settings, SettingsError
 from iro_analysis.kpis import (
     cla,
@@ -141,7 +142,7 @@ def check_targets(settings: Settings) -> None:
     for kpi_id in settings.targets:
         if kpi_id not in KPI_DEFINITIONS:
             raise SettingsError(
-                f"{at}: {kpi_id!r} is not a KPI id (docs/kpis.md lists them, e.g. "
+                f"{at}: {excerpt(kpi_id)} is not a KPI id (docs/kpis.md lists them, e.g. "
                 f"{', '.join(list(KPI_DEFINITIONS)[:3])})"
             )
         if kpi_id not in rated_kpis():
@@ -151,6 +152,6 @@ def check_targets(settings: Settings) -> None:
                 else "neither better higher nor lower"
             )
             raise SettingsError(
-                f"{at}: {kpi_id!r} is never rated ({why}), so a target would change nothing; "
+                f"{at}: {excerpt(kpi_id)} is never rated ({why}), so a target would change nothing; "
                 f"targets rate the headline measures: {', '.join(rated_kpis())}"
             )

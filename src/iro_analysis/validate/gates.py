@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from iro_analysis.core.errors import excerpt
 from iro_analysis.core.settings import GateLimits, Settings, SettingsError
 from iro_analysis.ingest.dataset import Dataset
 
@@ -73,7 +74,7 @@ def check_accepted_anomalies(settings: Settings) -> None:
         if a.check not in GATES:
             raise SettingsError(
                 f"{settings.source}: accepted_anomalies[{i}]: 'check' must be a plausibility "
-                f"gate ({', '.join(GATES)}), got {a.check!r}"
+                f"gate ({', '.join(GATES)}), got {excerpt(a.check)}"
             )
 
 
