@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from iro_analysis.core.errors import InputError
 from iro_analysis.report.narrative import (
     KEY_MESSAGES,
     Message,
@@ -267,3 +268,64 @@ def test_escaped_placeholder_values_stay_text_through_markdown():
 
     text = render_narrative("{{ council }}", {}, "n.md", council="<script>x</script> & Co")
     assert markdown_html(text).strip() == "<p>&lt;script&gt;x&lt;/script&gt; &amp; Co</p>"
+
+
+# --------------------------------------------------------------------------------------
+# A narrative saved carelessly (issue #29): read as the CSVs are, or refused in one line.
+# --------------------------------------------------------------------------------------
+
+
+def _cli_report(tmp_path, monkeypatch):
+    """`iro-analysis report --year 2022` with the narrative folder at tmp_path."""
+    from iro_analysis import cli
+    from iro_analysis.core import paths
+
+    monkeypatch.setattr(paths, "NARRATIVE_DIR", tmp_path)
+    (tmp_path / "raw" / "2022").mkdir(parents=True, exist_ok=True)
+    return cli.main(
+        ["report", "--year", "2022"]
+        + [f"--{k}-dir={tmp_path / k}" for k in ("raw", "reports", "processed", "restricted")]
+    )
+
+
+def test_a_narrative_saved_in_cp1252_reads_as_a_csv_would(tmp_path):
+    """Word or Excel on Windows: £ and smart quotes in cp1252 (the drill: a 25-line
+    UnicodeDecodeError that did not name the file)."""
+    from iro_analysis.core.text import read_narrative
+    from iro_analysis.report.narrative import check_narrative_file
+
+    f = tmp_path / "2022.md"
+    text = "## Key messages\n\nThe panel\u2019s \u201cwishes\u201d cost \u00a3120.\n"
+    f.write_bytes(text.encode("cp1252"))
+    assert read_narrative(f) == text
+    check_narrative_file(f, ["drp_raised"], ["Key messages"])
+    f.write_bytes(text.encode("utf-8") + "Paste: \u00a35\n".encode("cp1252"))  # mixed
+    with pytest.raises(InputError, match=r"2022\.md, line 4: this line is not UTF-8"):
+        read_narrative(f)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (
+            b"## Key messages\n\nA NUL\x00 here.\n",
+            "2022.md, line 3: a NUL byte (binary data) in a narrative",
+        ),
+        (
+            b"## Key messages\n\n" + b"Words. " * 3_000_000,
+            "21,000,017 bytes is too large for a narrative",
+        ),
+    ],
+)
+def test_a_narrative_with_a_nul_or_huge_stops_the_build_in_one_line(
+    tmp_path, monkeypatch, capsys, content, fragment
+):
+    """The drill: a 20 MB narrative was published without a word, a NUL byte silently
+    dropped. Both now stop the build at the door, one line naming the file."""
+    f = tmp_path / "2022.md"
+    f.write_bytes(content)
+    assert _cli_report(tmp_path, monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("iro-analysis report: error: ") and fragment in err, err
+    assert not (tmp_path / "reports" / "2022").exists()

@@ -335,16 +335,53 @@ def test_cli_prints_a_full_disk_in_one_line(tmp_path, monkeypatch, capsys):
     assert cli.main(["years"]) == 1
     err = capsys.readouterr().err
     assert err == (
-        "iro-analysis years: error: no space left on the device writing "
-        "/data/processed/x.parquet; free some space and run it again\n"
+        "iro-analysis years: error: no space left on the device "
+        "(/data/processed/x.parquet); free some space and run it again\n"
     )
 
-    def a_bug(args):
+    def gone(args):
         raise FileNotFoundError(errno.ENOENT, "No such file", "x")
 
-    monkeypatch.setattr(cli, "_handler", lambda command: a_bug)
-    with pytest.raises(FileNotFoundError):  # other OS errors are not hidden
+    monkeypatch.setattr(cli, "_handler", lambda command: gone)
+    assert cli.main(["years"]) == 1  # every OS error is one line (issue #29) ...
+    assert capsys.readouterr().err == (
+        "iro-analysis years: error: no such file or folder (x); check the path (and the "
+        "settings' paths)\n"
+    )
+    monkeypatch.setenv("IRO_ANALYSIS_TRACEBACK", "1")
+    with pytest.raises(FileNotFoundError):  # ... and a developer can still see where from
         cli.main(["years"])
+
+
+@pytest.mark.parametrize(
+    ("error", "fragment"),
+    [
+        (errno.EACCES, "permission denied ({f}); make the folder writable"),
+        (errno.EROFS, "the file system is read-only ({f}); set a writable folder"),
+    ],
+)
+def test_an_unwritable_reports_folder_is_one_line_naming_the_step(
+    tmp_path, monkeypatch, capsys, error, fragment
+):
+    """Issue #29: the reports folder read-only gave a 27-line traceback. (The tests run as
+    root, whom file modes do not stop, so the publish step's write is made to fail.)"""
+    from iro_analysis.core.run import Run
+
+    (tmp_path / "raw" / str(REPORT_YEAR)).mkdir(parents=True)
+    target = tmp_path / "restricted" / ".build-x" / "run.json"
+
+    def refuse(self, path=None):  # the build's first write into its folders
+        raise OSError(error, os.strerror(error), str(target))
+
+    monkeypatch.setattr(Run, "write", refuse)
+    code = cli.main(
+        ["report", "--year", str(REPORT_YEAR)]
+        + [f"--{k}-dir={tmp_path / k}" for k in ("raw", "reports", "processed", "restricted")]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("iro-analysis report: error: step 'staging' failed: "), err
+    assert fragment.format(f=target) in err, err
 
 
 def test_a_code_narrative_is_refused_before_anything_runs(tmp_path):

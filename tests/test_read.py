@@ -8,10 +8,10 @@ import pytest
 
 from iro_analysis.contract.raw_files import HEADER, PEP
 from iro_analysis.core.errors import InputError
+from iro_analysis.core.text import detect_encoding
 from iro_analysis.ingest.read import (
     LINE,
     MALFORMED,
-    detect_encoding,
     element_lines,
     read_cin_census,
     read_csv_header,

@@ -8,17 +8,14 @@ so that `--help` stays fast.
 from __future__ import annotations
 
 import argparse
-import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from iro_analysis import __version__
 from iro_analysis.core.years import check_year
-
-# A full disk or quota: reported in one line, not a traceback.
-DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 # subcommand -> "module:function" that takes the parsed args and returns an exit code.
 HANDLERS = {
@@ -288,27 +285,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler = _handler(args.command)
-    from iro_analysis.core.errors import IroAnalysisError
+    from iro_analysis.core.errors import IroAnalysisError, one_line, os_error_message
     from iro_analysis.core.settings import SettingsError
 
     try:
         settings_folders(args)
         return int(handler(args) or 0)
     except SettingsError as exc:
-        print(f"iro-analysis {args.command}: error reading settings: {exc}", file=sys.stderr)
-        return 1
-    except IroAnalysisError as exc:
-        print(f"iro-analysis {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        if exc.errno not in DISK_FULL:
-            raise
-        where = f" writing {exc.filename}" if exc.filename else ""
         print(
-            f"iro-analysis {args.command}: error: no space left on the device{where}; "
-            "free some space and run it again",
+            f"iro-analysis {args.command}: error reading settings: {one_line(str(exc))}",
             file=sys.stderr,
         )
+        return 1
+    except IroAnalysisError as exc:
+        print(f"iro-analysis {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        # A folder read-only or full, a file gone: one line, never a traceback (set
+        # IRO_ANALYSIS_TRACEBACK=1 to see where it came from).
+        if os.environ.get("IRO_ANALYSIS_TRACEBACK"):
+            raise
+        print(f"iro-analysis {args.command}: error: {os_error_message(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

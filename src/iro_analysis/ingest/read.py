@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pandas as pd
 
 from iro_analysis.contract.raw_files import RawCsv
 from iro_analysis.core.errors import InputError
+from iro_analysis.core.text import detect_encoding, mixed_encoding_line
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE, no_gc
 
 # The CIN census reader lived here before; its names stay importable from this module.
@@ -35,50 +35,6 @@ from iro_analysis.ingest.cin_census import (
     read_cin_census,
 )
 
-# Encodings: a byte-order mark wins (UTF-8 or UTF-16); otherwise strict UTF-8; otherwise
-# cp1252 (what Excel on Windows writes), whose five undefined bytes fall back to latin-1. A
-# file that is UTF-8 in places and not in others (one line pasted from elsewhere) is mixed:
-# no single decoding is right, so it is refused naming its first bad line.
-UTF8_BOM = b"\xef\xbb\xbf"
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-# A UTF-8 multi-byte character: a lead byte and its continuation bytes.
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
-
-
-def detect_encoding(data: bytes) -> str:
-    """The encoding of a raw CSV: "utf-8-sig", "utf-16", "utf-8" or "cp1252".
-
-    UTF-16 without a byte-order mark is recognised by its NUL bytes in every other place.
-    """
-    if data.startswith(UTF8_BOM):
-        return "utf-8-sig"
-    if data.startswith(UTF16_BOMS):
-        return "utf-16"
-    head = data[:4096]
-    if len(head) >= 4 and head[1::2].count(0) > len(head) // 4 and not head[::2].count(0):
-        return "utf-16-le"
-    if len(head) >= 4 and head[::2].count(0) > len(head) // 4 and not head[1::2].count(0):
-        return "utf-16-be"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
-
-
-def _mixed_encoding_line(data: bytes) -> int | None:
-    """The first line that is not UTF-8 in a file that is UTF-8 elsewhere, else None."""
-    try:
-        data.decode("utf-8")
-        return None
-    except UnicodeDecodeError as exc:
-        bad = exc.start
-    if not _UTF8_MULTIBYTE.search(data):
-        return None  # no UTF-8 anywhere: a cp1252 file
-    return data.count(b"\n", 0, bad) + 1
-
 
 def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     """Decode a raw CSV's bytes, returning (text, encoding).
@@ -94,7 +50,7 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     if b"\x00" in data[:65536]:
         raise InputError(f"{path}: not a text CSV file (it contains binary NUL bytes)")
     if encoding == "cp1252":
-        line = _mixed_encoding_line(data)
+        line = mixed_encoding_line(data)
         if line is not None:
             raise InputError(
                 f"{path}, line {line}: this line is not UTF-8 but other lines are (mixed "

@@ -24,6 +24,7 @@ import re
 import pandas as pd
 
 from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.text import read_narrative
 from iro_analysis.kpis.context import KpiContext
 from iro_analysis.kpis.definitions import FAMILY_PROGRESS, area_frame, kpi
 
@@ -127,7 +128,7 @@ def priorities_met(ctx: KpiContext) -> int | None:
     (an item starts with "Met:", "Partly met:" or "Not met:"; partly met is not met).
     The narrative is reports/narrative/<YEAR>.md unless another is given. Not produced when
     the narrative or the section is absent; 0 when the section lists no item met."""
-    text = ctx.narrative_path.read_text(encoding="utf-8")
+    text = read_narrative(ctx.narrative_path)
     if progress_section(text) is None:
         return None
     return sum(1 for status, _ in parse_progress(text) if status == "Met")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import errno
 import multiprocessing
 import os
 import shutil
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iro_analysis.core import paths
-from iro_analysis.core.errors import BuildError, IroAnalysisError
+from iro_analysis.core.errors import BuildError, IroAnalysisError, os_error_message
 from iro_analysis.core.paths import document_filenames, report_filename
 from iro_analysis.core.run import Run
 from iro_analysis.core.settings import load_settings
@@ -46,7 +45,8 @@ def _build_failed(
     folder. Nothing of a failed build stays in reports/: a file `publish_folder` refused may be
     child-level.
 
-    A full disk (or quota) becomes a BuildError naming the step, so the CLI prints one line.
+    An operating-system error (a full disk or quota, a read-only or unwritable folder)
+    becomes a BuildError naming the step, the file and what to do: the CLI prints one line.
     """
     staging, r_staging = staging_root / str(year), restricted_root / str(year)
     failed = restricted_root.parent / f".failed-{year}"
@@ -65,11 +65,9 @@ def _build_failed(
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
         shutil.rmtree(restricted_root, ignore_errors=True)
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        where = f" writing {exc.filename}" if exc.filename else ""
+    if isinstance(exc, OSError) and not isinstance(exc, InterruptedError):
         raise BuildError(
-            f"step '{step}' failed: no space left on the device{where}; free some space and "
-            "build again (the published report was not changed)"
+            f"step '{step}' failed: {os_error_message(exc)} (the published report was not changed)"
         ) from exc
 
 

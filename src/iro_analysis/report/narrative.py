@@ -28,6 +28,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from iro_analysis.core.errors import IroAnalysisError
+from iro_analysis.core.text import read_narrative
 
 
 class NarrativeError(IroAnalysisError):
@@ -315,7 +316,7 @@ def load_narrative(
     """Read `reports/narrative/<YEAR>.md` (if it exists) and return its sections, placeholders filled."""
     if not path.is_file():
         return {}
-    text = render_narrative(path.read_text(encoding="utf-8"), formatted, str(path), **extra)
+    text = render_narrative(read_narrative(path), formatted, str(path), **extra)
     return split_sections(text, allowed, str(path))
 
 
@@ -327,6 +328,6 @@ def check_narrative_file(path: Path, kpi_ids: Iterable[str], allowed: list[str])
     """
     if not path.is_file():
         return
-    text = path.read_text(encoding="utf-8")
+    text = read_narrative(path)
     check_narrative(text, dict.fromkeys(kpi_ids, ""), str(path))
     split_sections(text, allowed, str(path))
