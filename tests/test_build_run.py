@@ -132,3 +132,21 @@ def test_pre_commit_ruff_matches_the_locked_ruff():
     config = yaml.safe_load((paths.PROJECT_ROOT / ".pre-commit-config.yaml").read_text())
     revs = [r["rev"] for r in config["repos"] if r["repo"].endswith("/ruff-pre-commit")]
     assert locked and revs == [f"v{locked[1]}"]
+
+
+def test_a_symlink_in_the_raw_folder_is_hashed_without_reading_its_target(tmp_path):
+    """Issue #29: files are read only inside the raw folder. The Run's input hashes (and a
+    year's clean key) list a link as "link"; its target is never opened."""
+    import os
+
+    from iro_analysis.core.hashing import LINK, raw_file_hashes
+
+    raw = _raw(tmp_path)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("SECRET")
+    os.symlink(outside, raw / "2022" / "iro" / "episodes.csv")
+    outside.chmod(0)  # a read would fail for a user; the hash never tries
+    hashes = dict(raw_file_hashes(raw))
+    assert hashes["2022/iro/episodes.csv"] == LINK
+    assert dict(Run.create(2022, raw_dir=raw).inputs) == hashes
+    assert list(dict(raw_file_hashes(raw, up_to=2021))) == ["2021/iro/a.csv"]

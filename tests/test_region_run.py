@@ -250,13 +250,13 @@ def test_region_run_checks_its_folders_at_the_door(tmp_path):
 
 
 def test_the_single_council_layout_ignores_council_folders(tmp_path):
-    from iro_analysis.core.run import hash_inputs
+    from iro_analysis.core.hashing import raw_file_hashes
 
     raw = _year_folders(tmp_path, "2021", "2022", "202/2022")
     (raw / "2022" / "a.csv").write_text("x\n", encoding="utf-8")
     (raw / "202" / "2022" / "b.csv").write_text("y\n", encoding="utf-8")
     assert paths.available_years(raw) == [2021, 2022]
-    assert [p for p, _ in hash_inputs(raw)] == ["2022/a.csv"]
+    assert [p for p, _ in raw_file_hashes(raw)] == ["2022/a.csv"]
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from iro_analysis.core import paths
 from iro_analysis.core.errors import IroAnalysisError
-from iro_analysis.core.hashing import sha256_file
+from iro_analysis.core.hashing import raw_file_hashes, sha256_file
 from iro_analysis.core.settings import Settings, SettingsError, load_settings
 from iro_analysis.core.years import check_year
 
@@ -127,7 +127,7 @@ class Run:
             narrative_path=narrative,
             settings_path=settings_path,
             settings_sha256=_sha256(settings_path),
-            inputs=hash_inputs(raw) if inputs is None else tuple(inputs),
+            inputs=raw_file_hashes(raw) if inputs is None else tuple(inputs),
             validate_years=tuple(check_year(y) for y in validate_years),
             prepared=prepared,
         )
@@ -218,16 +218,6 @@ class Run:
                 f"no run file at {path.resolve()}: run the build, or set run_path = None"
             )
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
-
-
-def hash_inputs(raw_dir: Path) -> tuple[tuple[str, str], ...]:
-    """Every file in the raw folder's year folders with its sha256, by path under `raw_dir`."""
-    out = []
-    for year in paths.available_years(raw_dir):
-        for p in sorted(paths.raw_year_dir(year, raw_dir).rglob("*")):
-            if p.is_file():
-                out.append((p.relative_to(raw_dir).as_posix(), sha256_file(p)))
-    return tuple(out)
 
 
 def _sha256(path: Path) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 from iro_analysis.contract import tables as T
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
+from iro_analysis.core.hashing import raw_file_hashes
 from iro_analysis.ingest.authority import RETURN_COUNT_DTYPES
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.quarantine import (
@@ -109,26 +110,8 @@ def load_warnings(year: int, processed_dir: Path | None = None) -> pd.DataFrame:
 KEYED_LIBRARIES = ("pandas", "numpy", "pyarrow")
 
 
-def raw_inputs(raw_dir: Path, year: int) -> list[tuple[str, str]]:
-    """(path relative to `raw_dir`, sha256) of every file in the year folders up to `year`,
-    sorted: what a year's clean data is made from (a file added, changed, moved or removed
-    changes it)."""
-    from iro_analysis.core.hashing import sha256_file
-
-    raw_dir = Path(raw_dir)
-    out = []
-    for y in paths.available_years(raw_dir):
-        if y > int(year):
-            continue
-        for f in sorted(paths.raw_year_dir(y, raw_dir).rglob("*")):
-            if f.is_file() or f.is_symlink():
-                rel = f.relative_to(raw_dir).as_posix()
-                out.append((rel, sha256_file(f) if f.is_file() and not f.is_symlink() else "link"))
-    return out
-
-
 def clean_key(year: int, raw_dir: Path) -> str:
-    """sha256 over the year, the raw folder, every raw input up to it (`raw_inputs`), the
+    """sha256 over the year, the raw folder, every raw input up to it (`core.hashing.raw_file_hashes`), the
     cleaner's code and contract (`ingest.cache`) and the library versions: equal keys,
     equal clean data."""
     from iro_analysis.ingest.cache import code_digest
@@ -137,7 +120,7 @@ def clean_key(year: int, raw_dir: Path) -> str:
     doc = {
         "year": int(year),
         "raw_dir": str(Path(raw_dir).resolve()),  # the clean data records the files' paths
-        "inputs": raw_inputs(raw_dir, year),
+        "inputs": [list(pair) for pair in raw_file_hashes(raw_dir, up_to=year)],
         "code": code_digest(),
         "libraries": versions,
     }

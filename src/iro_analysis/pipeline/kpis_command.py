@@ -15,7 +15,7 @@ from pathlib import Path
 
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
-from iro_analysis.core.run import hash_inputs
+from iro_analysis.core.hashing import raw_file_hashes
 from iro_analysis.core.settings import settings_or_defaults
 from iro_analysis.pipeline import reuse
 
@@ -47,7 +47,7 @@ def cli_main(args: argparse.Namespace) -> int:
         )
     settings_sha = _settings_sha256(settings_path)
     processed, restricted = settings.paths.processed, settings.paths.restricted
-    key = reuse.key_of(year, hash_inputs(raw_dir), settings_sha) if settings_sha else None
+    key = reuse.key_of(year, raw_file_hashes(raw_dir), settings_sha) if settings_sha else None
     from iro_analysis.ingest.clean import load_clean
 
     # the one loader of a year's clean data (current by its raw files, else cleaned again);
