@@ -10,12 +10,18 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
+from iro_analysis.analysts.exceptions import (
+    as_at_context,
+    exception_lists,
+    write_exception_lists,
+)
 from iro_analysis.core.cells import (
     DANGEROUS_PREFIXES,
     csv_safe,
@@ -25,6 +31,11 @@ from iro_analysis.core.cells import (
     is_dangerous,
     keep_text,
 )
+from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS
+from iro_analysis.kpis.engine import format_kpis
+from iro_analysis.region.run import region_csv
+from iro_analysis.report.outputs import write_kpis_xlsx
+from tests.fixtures.exceptions import scenario
 
 HYPERLINK = '=HYPERLINK("http://x","click")'
 HOSTILE = [HYPERLINK, "=1+1", "+1+2", "@SUM(1,2)", "-2+3", "\t=3+3", "\r=4+4"]
@@ -171,3 +182,147 @@ def test_without_keep_text_openpyxl_writes_a_formula(tmp_path):
     df = pd.DataFrame({"id": ["=1+1"]})
     df.to_excel(tmp_path / "raw.xlsx", index=False)
     assert openpyxl.load_workbook(tmp_path / "raw.xlsx").active["A2"].data_type == "f"
+
+
+# --------------------------------------------------------------------------------------
+# The managers' exception lists, end to end, with hostile ids in the input data
+# --------------------------------------------------------------------------------------
+
+CHILD_IDS = {
+    "C1": HYPERLINK,
+    "C4": "=1+1",
+    "C10": "+1+2",
+    "C12": "-2+3",
+    "K3": "@SUM(1,2)",
+    "K7": "\t=3+3",
+    "C11": "-5",  # a plain number: left as it is
+    "C13": "+3.2",
+}
+IRO_IDS = {"I1": "=1+1", "I2": "@SUM(1,2)", "I3": "-2+3", "I4": HYPERLINK}
+DISPUTE_IDS = {"D6": "=2+2"}
+ID_COLUMNS = {
+    "CHILD": CHILD_IDS,
+    "LAchildID": CHILD_IDS,
+    "child_id": CHILD_IDS,
+    "iro_id": IRO_IDS,
+    "dispute_id": DISPUTE_IDS,
+}
+
+
+def hostile_dataset():
+    """The exception lists' scenario with child, IRO and dispute ids renamed to hostile
+    text in every table (the same renaming everywhere, so the lists keep their rows)."""
+    ds = scenario.dataset()
+    for frame in ds.tables.values():
+        for col, mapping in ID_COLUMNS.items():
+            if col in frame.columns:
+                frame[col] = frame[col].replace(mapping)
+    return ds
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    ds = hostile_dataset()
+    ctx = as_at_context(ds, 2023, None)
+    lists = exception_lists(ctx)
+    out = tmp_path_factory.mktemp("exceptions")
+    files = write_exception_lists(ctx, lists, out)
+    return lists, files
+
+
+def test_the_hostile_ids_reach_the_lists(written):
+    lists, _ = written
+    shown = {v for df in lists.values() for c in ("child_id", "iro_id") for v in df[c].dropna()}
+    dangerous_ids = {v for v in [*CHILD_IDS.values(), *IRO_IDS.values()] if is_dangerous(v)}
+    assert dangerous_ids <= shown  # each hostile id is in at least one list
+    assert {"-5", "+3.2"} <= shown
+
+
+def test_no_workbook_cell_is_a_formula_and_the_ids_read_as_the_data(written):
+    _, files = written
+    workbooks = [p for p in files.values() if p.suffix == ".xlsx"]
+    assert workbooks
+    seen = set()
+    for path in workbooks:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            for cell in _sheet_cells(ws):
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    seen.add(cell.value)
+                    assert cell.quotePrefix == is_dangerous(cell.value), cell.coordinate
+    hostile = {*CHILD_IDS.values(), *IRO_IDS.values(), *DISPUTE_IDS.values()}
+    assert hostile <= seen  # the text survives exactly, as text
+
+
+def test_no_csv_cell_could_be_read_as_a_formula(written):
+    _, files = written
+    csvs = [p for p in files.values() if p.suffix == ".csv"]
+    assert len(csvs) >= 4
+    cells = []
+    for path in csvs:
+        with path.open(encoding="utf-8", newline="") as fh:
+            cells += [c for row in csv.reader(fh) for c in row]
+    bad = [c for c in cells if not _spreadsheet_safe_csv_cell(c)]
+    assert bad == []
+    for value in [*CHILD_IDS.values(), *IRO_IDS.values(), *DISPUTE_IDS.values()]:
+        assert ("'" + value if is_dangerous(value) else value) in cells, value
+
+
+# --------------------------------------------------------------------------------------
+# The KPI files (kpis.csv, kpis.xlsx, region_kpis.csv)
+# --------------------------------------------------------------------------------------
+
+
+def _kpis() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "kpi_id": ["cla_at_31_march", "cla_reviews_on_time_pct"],
+            "year": [2022, 2022],
+            "value": [42.0, -2.5],
+            "numerator": [np.nan, 3.0],
+            "denominator": [np.nan, 4.0],
+            "england": [np.nan, 79.7],
+            "rating": pd.array(["=1+1", pd.NA], dtype="string"),
+            "rating_basis": pd.array([HYPERLINK, "-2+3"], dtype="string"),
+        }
+    )[list(KPI_CSV_COLUMNS)]
+
+
+def test_kpis_csv_escapes_text_cells():
+    df = _kpis()
+    before = df.copy(deep=True)
+    text = format_kpis(df, "csv")
+    pd.testing.assert_frame_equal(df, before)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][-2:] == ["'=1+1", "'" + HYPERLINK]
+    assert rows[2][2] == "-2.5" and rows[2][-1] == "'-2+3"
+    assert all(_spreadsheet_safe_csv_cell(c) for r in rows for c in r)
+    assert '"rating": "=1+1"' in format_kpis(df, "json")  # JSON is not a spreadsheet
+
+
+def test_region_kpis_csv_escapes_text_cells():
+    table = _kpis()[["kpi_id", "year", "value", "numerator", "denominator"]]
+    table.insert(0, "la_code", ["=1+1", "region"])
+    table["suppressed"] = [False, False]
+    rows = list(csv.reader(io.StringIO(region_csv(table))))
+    assert rows[1][0] == "'=1+1" and rows[2][0] == "region"
+    assert all(_spreadsheet_safe_csv_cell(c) for r in rows for c in r)
+
+
+def test_kpis_xlsx_keeps_text_cells_text(tmp_path):
+    kpis = _kpis()
+    ctx = SimpleNamespace(
+        kpis=kpis,
+        history=kpis,
+        year=SimpleNamespace(year=2022, slug="2021-22"),
+        title=lambda k: "=SUM(1,2)" if k == "cla_at_31_march" else "Reviews on time",
+    )
+    write_kpis_xlsx(ctx, tmp_path / "kpis.xlsx", exact=True)
+    wb = openpyxl.load_workbook(tmp_path / "kpis.xlsx")
+    values = set()
+    for ws in wb.worksheets:
+        for cell in _sheet_cells(ws):
+            assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+            values.add(cell.value)
+    assert {"=SUM(1,2)", "=1+1", HYPERLINK, "-2+3", -2.5} <= values

@@ -1,5 +1,6 @@
 """Writing the exception lists to `restricted/<YEAR>/exceptions/`: one Excel workbook and one
-CSV per list, never under reports/ (they name children).
+CSV per list, never under reports/ (they name children). Managers open both in a
+spreadsheet: a cell that could be read as a formula is escaped (`core.cells`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 
 from iro_analysis.analysts.exception_set import EXCEPTION_LISTS, missing_inputs
 from iro_analysis.core import paths
+from iro_analysis.core.cells import csv_safe, keep_text
 from iro_analysis.core.errors import InputError
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.kpis.context import KpiContext
@@ -58,7 +60,7 @@ def _csv_text(df: pd.DataFrame) -> str:
     for c in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[c]):
             out[c] = out[c].dt.strftime("%Y-%m-%d")
-    return out.to_csv(index=False, lineterminator="\n")
+    return csv_safe(out).to_csv(index=False, lineterminator="\n")
 
 
 def _about(ctx: KpiContext, lists: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -118,14 +120,17 @@ def _format_sheet(ws, frame: pd.DataFrame, *, table: bool = True) -> None:
 def write_workbook(ctx: KpiContext, lists: Mapping[str, pd.DataFrame], path: Path) -> Path:
     """One workbook: an "About" sheet (date, rules, counts, lists not produced), then a sheet
     per list with its header frozen, an autofilter and column widths fitted (openpyxl);
-    dates shown as DD/MM/YYYY."""
+    dates shown as DD/MM/YYYY. Text that a spreadsheet could read as a formula (an id
+    such as "=1+1") is kept a text cell (`core.cells.keep_text`)."""
     about = _about(ctx, lists)
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         about.to_excel(xl, sheet_name="About", index=False)
+        keep_text(xl.sheets["About"])
         _format_sheet(xl.sheets["About"], about, table=False)
         for key, df in lists.items():
             sheet = EXCEPTION_LISTS[key].sheet
             df.to_excel(xl, sheet_name=sheet, index=False)
+            keep_text(xl.sheets[sheet])
             _format_sheet(xl.sheets[sheet], df)
         book = xl.book
         book.properties.creator = "iro-analysis"
@@ -136,10 +141,11 @@ def write_workbook(ctx: KpiContext, lists: Mapping[str, pd.DataFrame], path: Pat
 def write_exception_lists(
     ctx: KpiContext, lists: Mapping[str, pd.DataFrame], out_dir: Path
 ) -> dict[str, Path]:
-    """Write the workbook and one CSV per list (ISO dates, UTF-8, "\\n" line ends) into
-    `out_dir`, named with the as-at date. The files are staged in a hidden folder beside
-    them and moved into place only when all are written; earlier files for the same date
-    (a list no longer produced) are removed. Returns {key or "workbook": path}."""
+    """Write the workbook and one CSV per list (ISO dates, UTF-8, "\\n" line ends, a
+    cell that could be read as a formula prefixed with `'`: `core.cells`) into `out_dir`,
+    named with the as-at date. The files are staged in a hidden folder beside them and
+    moved into place only when all are written; earlier files for the same date (a list
+    no longer produced) are removed. Returns {key or "workbook": path}."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".staging-{os.getpid()}"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from iro_analysis.core.cells import csv_safe
 from iro_analysis.core.settings import Settings
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import cla, cp, disputes, meetings, reviews, voice, workforce
@@ -162,7 +163,10 @@ def _json_text(x: Any) -> str | None:
 def format_kpis(df: pd.DataFrame, format: str = "csv") -> str:  # noqa: A002
     """kpis.csv (or JSON) text with deterministic bytes: the columns `KPI_CSV_COLUMNS`
     (kpi_id, year, value, numerator, denominator, england, rating, rating_basis). A frame
-    without the rating columns (rows not from compute_kpis) writes them blank."""
+    without the rating columns (rows not from compute_kpis) writes them blank. In CSV, a
+    text cell a spreadsheet could read as a formula is prefixed with `'` (`core.cells`)."""
+    if format == "csv":
+        df = csv_safe(df)
     rows = [
         (r["kpi_id"], r["year"], r["value"], r["numerator"], r["denominator"])
         + tuple(r.get(c) for c in ("england", "rating", "rating_basis"))

@@ -37,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from iro_analysis.core import paths
+from iro_analysis.core.cells import csv_safe_column
 from iro_analysis.core.errors import InputError, IroAnalysisError
 from iro_analysis.kpis.registry import population_rate_kpis
 from iro_analysis.region.councils import REGION, council_folders, la_names
@@ -221,7 +222,8 @@ def region_table(councils: pd.DataFrame) -> pd.DataFrame:
 def region_csv(table: pd.DataFrame, published: bool = True) -> str:
     """region_kpis.csv text, numbers formatted exactly as kpis.csv formats them
     (`format_kpis`); with `published`, a suppressed row's value, numerator and
-    denominator are c. Deterministic bytes."""
+    denominator are c. Deterministic bytes; a text cell a spreadsheet could read as a
+    formula is prefixed with `'` (`core.cells`)."""
     from iro_analysis.kpis.engine import format_kpis
     from iro_analysis.report.suppression import SUPPRESSED
 
@@ -229,9 +231,8 @@ def region_csv(table: pd.DataFrame, published: bool = True) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(REGION_COLUMNS)
-    for code, hide, cells in zip(
-        table["la_code"], table["suppressed"], csv.reader(lines), strict=True
-    ):
+    codes = csv_safe_column(table["la_code"])
+    for code, hide, cells in zip(codes, table["suppressed"], csv.reader(lines), strict=True):
         cells = cells[:5]
         if published and hide:
             cells[2:5] = [SUPPRESSED] * 3

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from iro_analysis.core import paths
+from iro_analysis.core.cells import keep_text
 from iro_analysis.report.annex import hidden_kpis
 from iro_analysis.report.context import ReportContext, manifest_parameters
 
@@ -80,7 +81,8 @@ def write_kpis_xlsx(ctx: ReportContext, path: Path, exact: bool = False) -> None
 
     Unless `exact`, as published: this year's KPIs that the report shows as c have value,
     numerator and denominator c, and the history leaves out every per-code KPI (a
-    breakdown's cell), whose disclosure control is worked out for this year only.
+    breakdown's cell), whose disclosure control is worked out for this year only. Text a
+    spreadsheet could read as a formula stays a text cell (`core.cells.keep_text`).
     """
     from iro_analysis.report.suppression import SUPPRESSED
 
@@ -97,6 +99,8 @@ def write_kpis_xlsx(ctx: ReportContext, path: Path, exact: bool = False) -> None
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         cur.to_excel(xl, sheet_name=f"KPIs {ctx.year.slug}", index=False)
         history.to_excel(xl, sheet_name="All years", index=False)
+        for ws in xl.sheets.values():
+            keep_text(ws)
         xl.book.properties.creator = "iro-analysis"
     pin_xlsx_times(path, build_time(ctx.year.year))
 
