@@ -134,19 +134,20 @@ def test_pre_commit_ruff_matches_the_locked_ruff():
     assert locked and revs == [f"v{locked[1]}"]
 
 
-def test_a_symlink_in_the_raw_folder_is_hashed_without_reading_its_target(tmp_path):
+def test_a_symlink_in_the_raw_folder_stops_the_run_before_its_target_is_read(tmp_path):
     """Issue #29: files are read only inside the raw folder. The Run's input hashes (and a
-    year's clean key) list a link as "link"; its target is never opened."""
+    year's clean key) list the raw files by `paths.raw_files`, which refuses a link naming
+    it; its target is never opened, so nothing of it reaches the message."""
     import os
 
-    from iro_analysis.core.hashing import LINK, raw_file_hashes
+    from iro_analysis.core.hashing import raw_file_hashes
 
     raw = _raw(tmp_path)
+    assert [p for p, _ in raw_file_hashes(raw, up_to=2021)] == ["2021/iro/a.csv"]
     outside = tmp_path / "outside.txt"
-    outside.write_text("SECRET")
+    outside.write_text("root:x:0:0:SECRET\n")
     os.symlink(outside, raw / "2022" / "iro" / "episodes.csv")
-    outside.chmod(0)  # a read would fail for a user; the hash never tries
-    hashes = dict(raw_file_hashes(raw))
-    assert hashes["2022/iro/episodes.csv"] == LINK
-    assert dict(Run.create(2022, raw_dir=raw).inputs) == hashes
-    assert list(dict(raw_file_hashes(raw, up_to=2021))) == ["2021/iro/a.csv"]
+    with pytest.raises(IroAnalysisError, match="episodes.csv is a symbolic link") as exc:
+        Run.create(2022, raw_dir=raw)
+    assert "SECRET" not in str(exc.value)
+    assert [p for p, _ in raw_file_hashes(raw, up_to=2021)] == ["2021/iro/a.csv"]

@@ -34,22 +34,15 @@ def files_digest(files: Iterable[Path], prelude: str = "") -> str:
     return h.hexdigest()
 
 
-# What a raw-folder entry that is a symbolic link hashes to: its target is never opened
-# (files are read only inside the raw folder, issue #29); the build refuses it anyway.
-LINK = "link"
-
-
 def raw_file_hashes(raw_dir: Path, up_to: int | None = None) -> tuple[tuple[str, str], ...]:
     """(path under `raw_dir`, sha256) of every file in the raw folder's year folders (those
     up to `up_to` when given), sorted by year and path: what a build or a year's clean data
-    is made from. A symbolic link is listed as `LINK`, its target never read."""
+    is made from. A symbolic link is refused naming it (`paths.raw_files`), its target
+    never opened."""
     raw_dir = Path(raw_dir)
-    out = []
-    for year in paths.available_years(raw_dir):
-        if up_to is not None and year > int(up_to):
-            continue
-        for f in sorted(paths.raw_year_dir(year, raw_dir).rglob("*")):
-            if f.is_symlink() or f.is_file():
-                rel = f.relative_to(raw_dir).as_posix()
-                out.append((rel, LINK if f.is_symlink() else sha256_file(f)))
-    return tuple(out)
+    return tuple(
+        (f.relative_to(raw_dir).as_posix(), sha256_file(f))
+        for year in paths.available_years(raw_dir)
+        if up_to is None or year <= int(up_to)
+        for f in paths.raw_files(paths.raw_year_dir(year, raw_dir))
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from iro_analysis.core.errors import InputError, one_line
 from iro_analysis.core.years import ReportingYear
 
 PACKAGE_DIR: Path = Path(__file__).resolve().parents[1]
@@ -60,12 +61,50 @@ def restricted_year_dir(year: int, restricted_dir: Path | None = None) -> Path:
 
 
 def available_years(raw_dir: Path | None = None) -> list[int]:
-    """Years with a raw folder (named by four digits), oldest first."""
+    """Years with a raw folder (named by four digits), oldest first. A link named like a
+    year is listed (whatever it points at) so that `raw_files` refuses it, never skipped."""
     base = raw_dir or RAW_DIR
     if not base.is_dir():
         return []
     return sorted(
-        int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 4
+        int(p.name)
+        for p in base.iterdir()
+        if (p.is_dir() or p.is_symlink()) and p.name.isdigit() and len(p.name) == 4
+    )
+
+
+def raw_files(folder: Path) -> list[Path]:
+    """Every file in a year's raw `folder` (`raw_year_dir`), at any depth, sorted: the one
+    way the raw data is listed (to read, hash or size it).
+
+    A symbolic link there (the folder itself, a folder in it or a file), wherever it
+    points, inside the raw folder or outside it, is refused with an InputError naming the
+    link: raw data is copied in, so what is read is what is hashed and kept. The walk never
+    follows a link, and nothing behind one is opened. Entries that are neither file, folder
+    nor link (a pipe, a socket) are not listed.
+    """
+    top = Path(folder)
+    if top.is_symlink():
+        raise _link_refused(top)
+    files, links, stack = [], [], [top]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for e in entries:
+                if e.is_symlink():
+                    links.append(Path(e.path))
+                elif e.is_dir(follow_symlinks=False):
+                    stack.append(Path(e.path))
+                elif e.is_file(follow_symlinks=False):
+                    files.append(Path(e.path))
+    if links:
+        raise _link_refused(min(links))
+    return sorted(files)
+
+
+def _link_refused(link: Path) -> InputError:
+    return InputError(
+        f"{one_line(link)} is a symbolic link; the raw folder must hold the files themselves: "
+        "copy the file or folder in instead of linking it"
     )
 
 

@@ -31,12 +31,12 @@ def _no_anchors_or_aliases(text: str) -> None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise StrictYamlError(
-                f"{_line(event.start_mark)}: an alias (*{excerpt(event.anchor, 30)[1:-1]}) "
+                f"{_line(event.start_mark)}: an alias (*{excerpt(event.anchor, 30, quote=False)}) "
                 "is not allowed in settings: write the value out"
             )
         if getattr(event, "anchor", None):
             raise StrictYamlError(
-                f"{_line(event.start_mark)}: an anchor (&{excerpt(event.anchor, 30)[1:-1]}) "
+                f"{_line(event.start_mark)}: an anchor (&{excerpt(event.anchor, 30, quote=False)}) "
                 "is not allowed in settings: write each value out"
             )
 

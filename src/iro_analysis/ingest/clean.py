@@ -220,10 +220,7 @@ def _read_years(raw_dir: Path, years: list[int], cache_dir: Path | None = None):
     Year folders are independent until the cross-file rules, so they can be read apart.
     """
     size = sum(
-        f.stat().st_size
-        for y in years
-        for f in paths.raw_year_dir(y, raw_dir).rglob("*")
-        if f.is_file()
+        f.stat().st_size for y in years for f in paths.raw_files(paths.raw_year_dir(y, raw_dir))
     )
     workers = min(len(years), os.cpu_count() or 1)
     if size < PARALLEL_BYTES or workers < 2:

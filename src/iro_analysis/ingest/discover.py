@@ -21,6 +21,7 @@ from pathlib import Path
 from iro_analysis.contract import load_contract
 from iro_analysis.contract import quality as Q
 from iro_analysis.contract import raw_files as R
+from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.read import read_csv_header
 from iro_analysis.ingest.xml_root import root_element
@@ -86,18 +87,15 @@ def match_csv(path: Path, folder: str, year: int) -> str | None:
 
 
 def _files(folder: Path) -> list[Path]:
-    """Every file under `folder`. A symbolic link (to a file or a folder) is refused, never
-    skipped: raw data is copied in, so what was read is what is hashed and kept."""
-    out = []
-    for p in sorted(folder.rglob("*")):
-        if p.is_symlink():
-            raise InputError(
-                f"{p} is a symbolic link; the raw folder must hold the files themselves: "
-                "copy the file or folder in instead of linking it"
-            )
-        if p.is_file() and not p.name.startswith(".") and p.name.lower() not in IGNORED:
-            out.append(p)
-    return out
+    """Every file under `folder` but hidden and project files. A symbolic link (the folder,
+    a folder in it or a file, wherever it points) is refused before any file is opened,
+    never skipped (`paths.raw_files`): raw data is copied in, so what was read is what is
+    hashed and kept, and nothing outside the raw folder is ever read."""
+    return [
+        p
+        for p in paths.raw_files(folder)
+        if not p.name.startswith(".") and p.name.lower() not in IGNORED
+    ]
 
 
 def _xml_root(path: Path) -> str:
