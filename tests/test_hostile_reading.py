@@ -1,8 +1,13 @@
-"""Careless and hostile inputs (issue #29): files are read only inside the raw folder.
+"""Careless and hostile inputs (issue #29): reading takes time linear in a file's size,
+every message stays one short line, and files are read only inside the raw folder.
 
-A symbolic link anywhere in a year folder (the year folder itself, a folder in it or a
-file), wherever it points, stops the build with one line naming the link; nothing behind
-the link is opened, so nothing of it can be printed.
+- A header no return has (200,000 columns, a 1.5 MB line) is refused in one short line
+  naming the file, within a guard that only stops a hang (no speed is asserted).
+- A message never lists a file's values whole: unknown or repeated columns are a count
+  and a few short excerpts.
+- A symbolic link anywhere in a year folder (the year folder itself, a folder in it or a
+  file), wherever it points, stops the build with one line naming the link; nothing
+  behind the link is opened, so nothing of it can be printed.
 """
 
 from __future__ import annotations
@@ -10,16 +15,22 @@ from __future__ import annotations
 import builtins
 import io
 import shutil
+import signal
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from iro_analysis.cli import main
+from iro_analysis.contract.raw_files import RAW_CSVS
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.clean import build_dataset, run_clean
+from iro_analysis.ingest.read import read_raw_csv
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 SECRET = "root:x:0:0:SECRET"
+REVIEWS = ["CHILD", "DOB", "REVIEW", "REVIEW_CODE"]
+SHORT = 400  # characters a message may take besides the file's path
 
 
 @pytest.fixture
@@ -27,6 +38,124 @@ def raw(tmp_path: Path) -> Path:
     dst = tmp_path / "raw"
     shutil.copytree(RAW, dst)
     return dst
+
+
+@contextmanager
+def no_hang(seconds: int = 60):
+    """Stop a call that never answers: a guard against hanging, not a measure of speed."""
+
+    def stop(signum, frame):
+        raise TimeoutError(f"no answer in {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _wide_reviews(path: Path, ncols: int = 200_000) -> Path:
+    """reviews.csv whose header has `ncols` columns (1.5 MB for 200,000) and one row."""
+    extra = ncols - len(REVIEWS)
+    header = ",".join(REVIEWS + [f"X{i}" for i in range(extra)])
+    row = ",".join(["C1", "01/05/2010", "20/09/2021", "PN1"] + [""] * extra)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{header}\n{row}\n")
+    return path
+
+
+def _short(message: str, path: Path) -> None:
+    assert "\n" not in message
+    assert len(message) < len(str(path)) + SHORT, message[:2000]
+    assert "X1999" not in message  # the columns are counted, never listed
+
+
+# Linear-time reading, short messages
+
+
+def test_a_header_of_200000_columns_is_refused_naming_the_file(raw):
+    """Discovery reads only a file's first 64 KB: the header does not end there."""
+    path = _wide_reviews(raw / "2022" / "ssda903" / "reviews.csv")
+    with no_hang(), pytest.raises(InputError) as err:
+        run_clean(2022, raw, raw.parent / "processed")
+    message = str(err.value)
+    assert message.startswith(f"{path}, line 1 (header): no complete header line")
+    _short(message, path)
+
+
+def test_the_reader_refuses_a_200000_column_header_by_its_count(tmp_path):
+    path = _wide_reviews(tmp_path / "reviews.csv")
+    with no_hang(), pytest.raises(InputError) as err:
+        read_raw_csv(path, RAW_CSVS["reviews"])
+    message = str(err.value)
+    assert message.startswith(f"{path}, line 1 (header): 200,000 columns, more than the 1,000")
+    assert "it starts 'CHILD,DOB,REVIEW,REVIEW_CODE,X0," in message
+    _short(message, path)
+
+
+def test_the_cli_refuses_a_200000_column_header_in_one_line(raw, tmp_path, capsys):
+    _wide_reviews(raw / "2022" / "ssda903" / "reviews.csv")
+    args = ["clean", "--year", "2022", "--raw-dir", str(raw)]
+    with no_hang():
+        rc = main([*args, "--processed-dir", str(tmp_path / "processed")])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert len(err) < len(str(raw)) + SHORT
+
+
+def test_a_wide_header_under_the_limit_is_read(tmp_path):
+    path = _wide_reviews(tmp_path / "reviews.csv", ncols=1000)
+    with no_hang():
+        table = read_raw_csv(path, RAW_CSVS["reviews"])
+    assert len(table.unknown) == 996 and table.frame["CHILD"].tolist() == ["C1"]
+
+
+def test_data_lines_of_200000_fields_are_quarantined_as_malformed(raw):
+    """Rows too: a 1.5 MB line (plain, then with a stray quote) is one malformed record."""
+    path = raw / "2022" / "ssda903" / "reviews.csv"
+    nlines = len(path.read_text().splitlines())
+    wide = ",".join(["C1", "01/05/2010", "20/09/2021"] + ["PN1"] * 200_000)
+    with path.open("a") as fh:
+        fh.write(f'{wide}\n"{wide}\n')
+    with no_hang():
+        q = build_dataset(raw, year=2022).quarantine
+    mine = q[q["file"].eq("ssda903/reviews.csv") & q["line"].gt(nlines)]
+    assert mine[["line", "rule"]].values.tolist() == [
+        [nlines + 1, "malformed_record"],
+        [nlines + 2, "malformed_record"],
+    ]
+    assert mine["value"].str.len().max() < 1000  # kept short
+
+
+def test_a_message_listing_unknown_columns_is_bounded(tmp_path):
+    """900 long unknown names and a missing column: a count and three excerpts."""
+    names = [f"{'U' * 300}{i}" for i in range(900)]
+    path = tmp_path / "reviews.csv"
+    path.write_text(",".join(["CHILD", "DOB", *names]) + "\nC1,01/05/2010\n")
+    with no_hang(), pytest.raises(InputError) as err:
+        read_raw_csv(path, RAW_CSVS["reviews"])
+    message = str(err.value)
+    assert "missing column(s) REVIEW, REVIEW_CODE; 900 unexpected column(s) 'UUU" in message
+    assert "(301 characters)" in message and message.count("U" * 300) == 0
+    assert "and 897 more" in message
+    _short(message, path)
+
+
+def test_a_message_listing_repeated_columns_is_bounded(tmp_path):
+    names = [f"{'R' * 300}{i}" for i in range(450)] * 2 + ["CHILD"]
+    path = tmp_path / "reviews.csv"
+    path.write_text(",".join([*REVIEWS, *names]) + "\n")
+    with no_hang(), pytest.raises(InputError) as err:
+        read_raw_csv(path, RAW_CSVS["reviews"])
+    message = str(err.value)
+    assert "repeated column(s) 'CHILD', 'RRR" in message and "and 448 more" in message
+    assert "unexpected" not in message  # listed only with a missing column
+    _short(message, path)
+
+
+# Files are read only inside the raw folder
 
 
 @pytest.fixture

@@ -3,13 +3,16 @@
 The readers only turn bytes into text tables; they never drop a line that holds data.
 Every value is returned as the raw text (stripping, typing and rules belong to
 `iro_analysis.ingest.clean`). A file that cannot be read at all (binary, empty, wrong columns,
-truncated XML) raises `InputError` naming the file and, where known, the line and column.
+a header no return has, truncated XML) raises `InputError` naming the file and, where
+known, the line and column, in one short line: a file's own values appear in it only as
+short excerpts. Reading takes time linear in the file's size, however wide its lines.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract.raw_files import RawCsv
-from iro_analysis.core.errors import InputError
+from iro_analysis.core.errors import InputError, excerpt, excerpts
 from iro_analysis.core.text import detect_encoding, mixed_encoding_line
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE, no_gc
 
@@ -88,6 +91,10 @@ class RawTable:
 
 
 HEAD_BYTES = 1 << 16
+# The most columns a header may have. DfE's widest table has 13; a council's export may add
+# its own, but a header wider than this is no return (a file whose line breaks were lost
+# reads as one huge header line): it is refused, not read as thousands of ignored columns.
+MAX_COLUMNS = 1000
 
 
 def _first_line(text: str) -> tuple[int, int, int]:
@@ -105,24 +112,46 @@ def _first_line(text: str) -> tuple[int, int, int]:
 def read_csv_header(path: Path) -> list[str]:
     """The column names on a raw CSV's first non-blank line, as written (stripped).
 
-    Reads only the start of the file. InputError if the file is empty, binary or has no
-    header line.
+    Reads only the first `HEAD_BYTES` of the file. InputError if the file is empty, binary,
+    has no header line, or its header does not end there (no return's header is that long).
     """
     with path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
-    if not head.strip():
+        head = fh.read(HEAD_BYTES + 1)
+    whole = len(head) <= HEAD_BYTES
+    head = head[:HEAD_BYTES]
+    if whole and not head.strip():
         raise InputError(f"{path}: the file is empty (expected a header line of column names)")
     if detect_encoding(head).startswith("utf-16"):
         text = head[: len(head) // 2 * 2].decode(detect_encoding(head), errors="ignore")
     else:
-        cut = head.rfind(b"\n")
-        text, _ = decode_text(head if cut < 0 else head[: cut + 1], path)
+        cut = len(head) if whole else head.rfind(b"\n") + 1  # never half a character
+        text, _ = decode_text(head[:cut], path)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     start, end, _ = _first_line(text)
+    if not whole and (start < 0 or end >= len(text)):
+        raise InputError(
+            f"{path}, line 1 (header): no complete header line in the first "
+            f"{HEAD_BYTES // 1024} KB; a header is one short line of column names (are the "
+            "file's line breaks missing?)"
+        )
     if start < 0:
         raise InputError(f"{path}: the file is empty (expected a header line of column names)")
-    check_delimiter(text[start:end], path)
-    return [c.strip() for c in next(csv.reader([text[start:end]]))]
+    return header_names(text[start:end], path)
+
+
+def header_names(header_line: str, path: Path) -> list[str]:
+    """The column names of a header line, stripped. InputError for a line that is not
+    comma-separated and for more than `MAX_COLUMNS` columns (said as a count and the
+    line's first characters, never the names)."""
+    check_delimiter(header_line, path)
+    names = [c.strip() for c in next(csv.reader([header_line]), [])]
+    if len(names) > MAX_COLUMNS:
+        raise InputError(
+            f"{path}, line 1 (header): {len(names):,} columns, more than the {MAX_COLUMNS:,} a "
+            f"return may have (it starts {excerpt(header_line)}); is this the right file, "
+            "and are its line breaks intact?"
+        )
+    return names
 
 
 DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
@@ -147,28 +176,33 @@ def _header_columns(
 
     Returns (mapped names, unknown names, absent columns). Unknown columns are ignored and
     absent columns not in `required` are read as blank; a missing required column or a
-    repeated column raises InputError naming the file, line 1 and the columns.
+    repeated column raises InputError naming the file, line 1 and the columns (with a
+    missing one, the unexpected columns too, which may hold it under another name). Names
+    from the file are a count and a few short excerpts (`core.errors.excerpts`). Linear in
+    the header's length, however wide.
     """
-    names = [c.strip() for c in next(csv.reader([header_line]))]
+    names = header_names(header_line, path)
     by_lower = {c.lower(): c for c in spec.columns}
+    known = frozenset(spec.columns)
     mapped = [by_lower.get(n.lower(), n) for n in names]
-    missing = [c for c in required if c not in mapped]
-    unknown = tuple(n for n, m in zip(names, mapped, strict=True) if m not in spec.columns)
-    repeated = sorted({m for m in mapped if mapped.count(m) > 1})
+    counts = Counter(mapped)
+    missing = [c for c in required if c not in counts]
+    unknown = tuple(n for n, m in zip(names, mapped, strict=True) if m not in known)
+    repeated = sorted(m for m, n in counts.items() if n > 1)
     problems = []
     if missing:
         problems.append("missing column(s) " + ", ".join(missing))
-    if repeated:
-        problems.append("repeated column(s) " + ", ".join(repeated))
+    if repeated:  # a repeated unknown name comes from the file: shown in excerpts
+        problems.append("repeated column(s) " + excerpts(repeated))
     if problems:
-        if unknown:
-            problems.append("unexpected column(s) " + ", ".join(repr(u) for u in unknown))
+        if missing and unknown:  # perhaps a missing column under another name
+            problems.append(f"{len(unknown):,} unexpected column(s) " + excerpts(unknown))
         raise InputError(
             f"{path}, line 1 (header): {'; '.join(problems)}. Required: {', '.join(required)}"
         )
-    absent = tuple(c for c in spec.columns if c not in mapped)
+    absent = tuple(c for c in spec.columns if c not in counts)
     # unknown columns get private names so that two of them can never collide
-    mapped = [m if m in spec.columns else f"_unknown{i}" for i, m in enumerate(mapped)]
+    mapped = [m if m in known else f"_unknown{i}" for i, m in enumerate(mapped)]
     return mapped, unknown, absent
 
 
@@ -303,7 +337,6 @@ def read_raw_csv(path: Path, spec: RawCsv, required: tuple[str, ...] | None = No
         raise InputError(
             f"{path}: the file is empty (expected a header line: {', '.join(required)})"
         )
-    check_delimiter(text[start:end], path)
     columns, unknown, absent = _header_columns(text[start:end], spec, path, required)
     ncols = len(columns)
     body = text[end + 1 :]
