@@ -24,8 +24,8 @@ import pytest
 from iro_analysis.cli import main
 from iro_analysis.contract.raw_files import RAW_CSVS
 from iro_analysis.core.errors import InputError
-from iro_analysis.ingest.clean import build_dataset, run_clean
-from iro_analysis.ingest.read import read_raw_csv
+from iro_analysis.ingest.clean import build_dataset, run_clean, warning_lines
+from iro_analysis.ingest.read import read_cin_census, read_raw_csv
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 SECRET = "root:x:0:0:SECRET"
@@ -153,6 +153,25 @@ def test_a_message_listing_repeated_columns_is_bounded(tmp_path):
     assert "repeated column(s) 'CHILD', 'RRR" in message and "and 448 more" in message
     assert "unexpected" not in message  # listed only with a missing column
     _short(message, path)
+
+
+def test_a_long_unknown_column_is_a_short_warning_line(raw):
+    pep = raw / "2022" / "iro" / "pep.csv"
+    lines = pep.read_text().splitlines()
+    lines = [lines[0] + "," + "Z" * 5000] + [line + "," for line in lines[1:]]
+    pep.write_text("\n".join(lines) + "\n")
+    shown = [line for line in warning_lines(build_dataset(raw, year=2022).warnings)]
+    assert any("unknown_column in ZZZZ" in line for line in shown)
+    assert max(len(line) for line in shown) < SHORT
+
+
+def test_a_long_xml_root_element_is_named_short(tmp_path):
+    path = tmp_path / "cin.xml"
+    path.write_text(f"<{'M' * 100_000}/>")
+    with pytest.raises(InputError) as err:
+        read_cin_census(path)
+    assert "(100,000 characters)" in str(err.value)
+    _short(str(err.value), path)
 
 
 # Files are read only inside the raw folder

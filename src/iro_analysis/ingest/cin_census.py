@@ -22,7 +22,7 @@ from iro_analysis.contract.raw_files import (
     CPP_REVIEW_FIELD,
     S47_FIELDS,
 )
-from iro_analysis.core.errors import InputError
+from iro_analysis.core.errors import InputError, excerpt
 from iro_analysis.ingest.bookkeeping import LINE, no_gc
 from iro_analysis.ingest.xml_root import CHUNK, local_name, parse_error, root_element
 
@@ -87,7 +87,8 @@ def read_cin_census(path: Path) -> CinRaw:
     root, namespace = root_element(path, EXPECTED)
     if root != "Message":
         raise InputError(
-            f"{path}: the root element is <{root}>, expected <Message> (DfE CIN census)"
+            f"{path}: the root element is <{excerpt(root, quote=False)}>, expected <Message> "
+            "(DfE CIN census)"
         )
     with no_gc():
         return _read_census(path, namespace)

@@ -26,7 +26,7 @@ import pandas as pd
 from iro_analysis.contract import quality as Q
 from iro_analysis.contract import tables as T
 from iro_analysis.core import paths
-from iro_analysis.core.errors import InputError
+from iro_analysis.core.errors import InputError, excerpt, one_line
 from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import cache, discover
 from iro_analysis.ingest.authority import history_warnings, return_counts
@@ -376,10 +376,12 @@ def cli_main(args) -> int:
 def warning_lines(w: pd.DataFrame) -> list[str]:
     """One line per file present but not read, then the warnings counted by rule."""
     lines = [
-        f"Present but not read: {r.year}/{r.file} ({r.value})"
+        f"Present but not read: {r.year}/{one_line(r.file)} ({r.value})"
         for r in w[w["rule"] == "file_not_read"].itertuples()
     ]
     rest = w[w["rule"] != "file_not_read"]
     for (rule, column), n in rest.groupby(["rule", "column"], sort=True).size().items():
-        lines.append(f"Warning: {n} x {rule} in {column} ({Q.WARNING_RULES[rule]})")
+        # a column's name comes from the file (an unknown column): shown short
+        shown = excerpt(column, quote=False)
+        lines.append(f"Warning: {n} x {rule} in {shown} ({Q.WARNING_RULES[rule]})")
     return lines

@@ -18,7 +18,7 @@ from iro_analysis.contract import load_contract
 from iro_analysis.contract import quality as Q
 from iro_analysis.contract import raw_files as R
 from iro_analysis.contract import tables as T
-from iro_analysis.core.errors import InputError
+from iro_analysis.core.errors import InputError, excerpt
 from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import discover
 from iro_analysis.ingest.dataset import SUPPLIED_COLUMNS
@@ -252,9 +252,11 @@ def check_census_year(
     got_year = collection.get("Year", "")
     got_ref = collection.get("ReferenceDate", "")
     want_ref = f"{year}-03-31"
+    if got_ref == want_ref and got_year == str(year):
+        return []
+    # values from the file: shown short, whatever they hold
+    got_year, said_ref = excerpt(got_year, quote=False), excerpt(got_ref, quote=False)
     if got_ref == want_ref:
-        if got_year == str(year):
-            return []
         return [
             (
                 year,
@@ -268,7 +270,7 @@ def check_census_year(
             )
         ]
     said = (
-        f"collection year {got_year or '(none)'} with ReferenceDate {got_ref or '(none)'}"
+        f"collection year {got_year or '(none)'} with ReferenceDate {said_ref or '(none)'}"
         if collection
         else "no Header/CollectionDetails (collection year and ReferenceDate)"
     )

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from iro_analysis.contract.raw_files import RAW_CSVS
-from iro_analysis.core.errors import InputError
+from iro_analysis.core.errors import InputError, excerpt
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, no_gc
 from iro_analysis.ingest.ssda903_layout import (
     CHILD_ELEMENT,
@@ -375,7 +375,8 @@ def read_903_xml(path: Path) -> dict[str, Xml903Table]:
     root, _ = root_element(path, EXPECTED)
     if root != ROOT:
         raise InputError(
-            f"{path}: the root element is <{root}>, expected <{ROOT}> (an SSDA903 XML return)"
+            f"{path}: the root element is <{excerpt(root, quote=False)}>, expected <{ROOT}> "
+            "(an SSDA903 XML return)"
         )
     with no_gc():
         try:
