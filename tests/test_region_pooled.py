@@ -302,3 +302,21 @@ def test_sql_applies_the_years_own_return_as_the_engine_does(tmp_path):
     sql = _assert_equal_to_pandas(root, councils, 2022)
     at_end = sql[sql["kpi_id"].eq("cla_at_31_march")].set_index("la_code")["value"]
     assert at_end.to_dict() == {"101": 2.0, "102": 2.0, "region": 4.0}
+
+
+def test_sql_builds_periods_from_overlapping_episodes_as_the_engine_does(tmp_path):
+    """Issue #29 in the region's SQL: the hand-made overlaps of tests/fixtures/consistency
+    (two open episodes at once, a ceased episode inside an open one, a nested episode) are
+    one period of care each: 2 ceased, 3 started, every review in its period."""
+    from pathlib import Path
+
+    from iro_analysis.ingest.clean import build_dataset
+
+    raw = Path(__file__).parent / "fixtures" / "consistency" / "raw"
+    councils = {"101": build_dataset(raw, year=2022)}
+    root = tmp_path / "store"
+    write_council(councils["101"], "101", root)
+    sql = _assert_equal_to_pandas(root, councils, 2022)
+    one = sql.loc[sql["la_code"].eq("101")].set_index("kpi_id")["value"]
+    assert one[["cla_started", "cla_ceased", "cla_reviews_not_assessable"]].tolist() == [3, 2, 1]
+    assert one["cla_reviews_overdue_at_31_march"] == 1

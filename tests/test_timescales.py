@@ -82,6 +82,51 @@ def test_period_whose_last_episode_is_open_is_open():
     assert len(p) == 1 and pd.isna(p.iloc[0]["end"])
 
 
+def test_overlapping_episodes_are_one_period_ending_at_the_latest_dec():
+    """Issue #29: a child is never in two periods at once. An episode starting before the
+    latest DEC of the child's earlier episodes, or while one is open, continues that period
+    whatever its RNE; the period ends at the latest DEC and is open while any episode is."""
+    ep = episodes(
+        # A: two open episodes at once, the second with RNE S: one open period
+        ("A", "2021-03-01", "S", "C2", None, None),
+        ("A", "2021-10-01", "S", "C2", None, None),
+        # B: an episode ending inside an open one: one open period
+        ("B", "2021-05-10", "S", "C2", None, None),
+        ("B", "2021-06-01", "P", "C2", "2021-09-01", "E4A"),
+        # C: a short episode nested in a long one, then one starting on the long one's DEC
+        # (not the previous episode's): one period to 30 Nov 2021
+        ("C", "2021-01-01", "S", "C2", "2021-06-01", "X1"),
+        ("C", "2021-02-01", "L", "C2", "2021-03-01", "X1"),
+        ("C", "2021-06-01", "P", "C2", "2021-11-30", "E13"),
+        # D: no overlap, RNE S on the previous DEC: a new period, as before
+        ("D", "2021-01-01", "S", "C2", "2021-02-01", "E13"),
+        ("D", "2021-02-01", "S", "C2", None, None),
+    )
+    assert list(assign_periods(ep)["period"]) == [1, 1, 1, 1, 1, 1, 1, 1, 2]
+    p = periods_of_care(ep).set_index(["CHILD", "period"])
+    assert pd.isna(p.loc[("A", 1), "end"]) and pd.isna(p.loc[("B", 1), "end"])
+    assert p.loc[("C", 1), "end"] == D("2021-11-30")
+    assert (p.loc[("D", 1), "end"], p.loc[("D", 2), "start"]) == (D("2021-02-01"), D("2021-02-01"))
+
+
+def test_a_review_inside_overlapping_episodes_is_in_their_period():
+    # Before issue #29 the 1 Dec review fell after the inner episode (the latest start) and
+    # was "in no period"; it is review 3 of the one period.
+    ep = episodes(
+        ("B", "2021-05-10", "S", "C2", None, None),
+        ("B", "2021-06-01", "P", "C2", "2021-09-01", "E4A"),
+    )
+    t = review_timeliness(
+        reviews(("B", "2021-06-04"), ("B", "2021-09-01"), ("B", "2021-12-01")), ep, FROM_2021
+    )
+    assert t["in_period"].all() and t["ordinal"].tolist() == [1, 2, 3]
+    assert t["on_time"].all()
+    od = reviews_overdue_at(ep, t, D("2022-03-31"))
+    assert od[["CHILD", "last_review", "next_due", "overdue"]].values.tolist() == [
+        ["B", D("2021-12-01"), D("2022-06-01"), False]
+    ]
+
+
 # --------------------------------------------------------------------------------------
 # Looked-after reviews (reg. 33)
 # --------------------------------------------------------------------------------------

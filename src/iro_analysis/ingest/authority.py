@@ -23,6 +23,7 @@ import pandas as pd
 from iro_analysis.contract import tables as T
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.ingest.dataset import RETURN_COUNT_COLUMNS
+from iro_analysis.ingest.periods import ends_period, period_numbers, sort_episodes, starts_period
 
 OUTSIDE_YEAR = "outside_collection_year"
 
@@ -231,18 +232,21 @@ SHORT_BREAKS = ("V3", "V4")
 
 
 def _episode_counts(t: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, int]:
-    """DfE's counts from one year's episodes alone (every typed row, quarantined or not)."""
+    """DfE's counts from one year's episodes alone (every typed row, quarantined or not),
+    periods of care as the engine builds them (`ingest.periods`: overlapping episodes are
+    one period)."""
     t = t.loc[~t["LS"].isin(SHORT_BREAKS).fillna(False)]
-    decom = pd.to_datetime(t["DECOM"], errors="coerce")
-    dec = pd.to_datetime(t["DEC"], errors="coerce")
-    child = t["CHILD"]
+    t = t.assign(
+        DECOM=pd.to_datetime(t["DECOM"], errors="coerce").astype("datetime64[s]"),
+        DEC=pd.to_datetime(t["DEC"], errors="coerce").astype("datetime64[s]"),
+    )
+    t = sort_episodes(t)
+    decom, dec, child = t["DECOM"], t["DEC"], t["CHILD"]
+    period = period_numbers(t)
     at_end = decom.le(end) & (dec.isna() | dec.gt(end))
     during = decom.le(end) & (dec.isna() | dec.ge(start))
-    started = t["RNE"].eq("S").fillna(False) & decom.between(start, end)
-    starts = pd.MultiIndex.from_arrays([child.to_numpy(), decom.to_numpy()])
-    ends = pd.MultiIndex.from_arrays([child.to_numpy(), dec.to_numpy()])
-    continues = pd.Series(ends.isin(starts), index=t.index)
-    ceased = dec.between(start, end) & t["REC"].ne("X1").fillna(True) & ~continues
+    started = starts_period(t, period) & decom.between(start, end)
+    ceased = dec.between(start, end) & t["REC"].ne("X1").fillna(True) & ends_period(t, period)
     return {
         "cla_at_31_march": int(child[at_end.fillna(False)].nunique()),
         "cla_during_year": int(child[during.fillna(False)].nunique()),

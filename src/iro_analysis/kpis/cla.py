@@ -10,9 +10,9 @@ from iro_analysis.contract.codes import (
     LS_GROUPS,
     PLACE_GROUPS,
     REC_CONTINUING,
-    RNE_NEW_PERIOD,
     SEX_LABELS,
 )
+from iro_analysis.ingest.periods import ends_period, starts_period
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
 from iro_analysis.kpis.definitions import CHILD_POPULATION_PER, FAMILY_CLA, area_frame, kpi, rate
 
@@ -67,20 +67,19 @@ def cla_during_year(ctx: KpiContext) -> int:
 )
 def cla_started(ctx: KpiContext) -> int:
     """Distinct children with a period of care starting in the year: an episode with
-    RNE = S (start of a new period of care) and DECOM in the year. Short breaks excluded."""
+    RNE = S (start of a new period of care) and DECOM in the year. Short breaks excluded.
+    An episode that starts while another of the child's episodes is open, or before one
+    ends, continues that period of care whatever its RNE, so it starts none."""
     ep = ctx.cla_episodes
-    mask = ep["RNE"].eq(RNE_NEW_PERIOD).fillna(False) & ctx.in_year(ep["DECOM"])
+    mask = starts_period(ep, ep["period"]) & ctx.in_year(ep["DECOM"])
     return int(ep.loc[mask, "CHILD"].nunique())
 
 
 def ceased_episodes(ctx: KpiContext) -> pd.DataFrame:
     """Episodes that end a period of care in the year (see `cla_ceased`)."""
     ep = ctx.cla_episodes
-    ended = ep.loc[ctx.in_year(ep["DEC"]) & ep["REC"].ne(REC_CONTINUING).fillna(True)]
-    starts = ep[["CHILD", "DECOM"]].rename(columns={"DECOM": "DEC"}).drop_duplicates()
-    starts["_continues"] = True
-    ended = ended.merge(starts, on=["CHILD", "DEC"], how="left")
-    return ended.loc[ended["_continues"].isna()].drop(columns="_continues")
+    ended = ctx.in_year(ep["DEC"]) & ep["REC"].ne(REC_CONTINUING).fillna(True)
+    return ep.loc[ended & ends_period(ep, ep["period"])]
 
 
 @kpi(
@@ -95,7 +94,12 @@ def ceased_episodes(ctx: KpiContext) -> pd.DataFrame:
 def cla_ceased(ctx: KpiContext) -> int:
     """Distinct children whose period of care ended in the year: an episode with DEC in
     the year, REC not X1 (X1 = the episode ends but care continues), and no episode of the
-    same child starting on that DEC. Short breaks excluded."""
+    same child starting on that DEC. Short breaks excluded. Overlapping episodes are one
+    period of care, which ends at their latest DEC and is open while any of them is: an
+    episode that ends while another of the child's episodes is still open, or ends later,
+    ends no period, so a child is never both ceased and looked after at 31 March on the
+    strength of two episodes at once (a child whose care ended and who came back into care
+    later in the year is both, as in DfE statistics)."""
     return int(ceased_episodes(ctx)["CHILD"].nunique())
 
 

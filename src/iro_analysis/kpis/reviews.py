@@ -53,8 +53,11 @@ def cla_reviews_on_time_pct(ctx: KpiContext) -> tuple[int, int]:
     determined. Reviews belong to the period of care they fall in (a review on the day one
     period ends and the next starts belongs to the later one). A child's episodes, sorted
     by start, form one period of care until an episode has RNE = S or does not start on the
-    previous episode's end; a period's start is known only when its first supplied episode
-    has RNE = S. Within a period whose start is known and on or after 1 April of the year
+    previous episode's end; an episode that starts before the latest end of the child's
+    earlier episodes, or while one of them is open, continues their period whatever its RNE
+    (a child is never in two periods at once; the period ends at the latest end and is
+    open while any of its episodes is). A period's start is known only when its first
+    supplied episode has RNE = S. Within a period whose start is known and on or after 1 April of the year
     before the earliest year supplying reviews.csv, review 1 is due within 20 working days
     of the period's start (wd(start, review) <= 20), review 2 within 3 months of review 1
     and each later review within 6 months of the previous one, counting from the actual

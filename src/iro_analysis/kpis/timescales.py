@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.contract.codes import LS_SHORT_BREAKS, RNE_NEW_PERIOD
+from iro_analysis.ingest.periods import period_ends, period_numbers, sort_episodes
 from iro_analysis.kpis.calendar import add_months, add_working_days, working_days_between
 
 REVIEW_1_WORKING_DAYS = 20  # reg. 33(a): within 20 working days of the period's start
@@ -59,16 +60,18 @@ def assign_periods(episodes: pd.DataFrame) -> pd.DataFrame:
 
     Rule (kpis.md): a child's episodes sorted by DECOM form one period of care until an
     episode has RNE = S or does not start on the previous episode's DEC; then a new period
-    starts. Adds `period` (1, 2, ... per child). Vectorised with groupby/shift and cumsum.
+    starts. Reading (issue #29, docs/assumptions.md): a child is never in two periods at
+    once, so an episode that starts before the latest DEC of the child's earlier episodes,
+    or while one of them is open, continues that period (`ingest.periods`). Adds `period`
+    (1, 2, ... per child) and `period_end` (the period's latest DEC, NaT while any of its
+    episodes is open). Vectorised with groupby cummax/shift and cumsum.
     """
     ep = drop_short_breaks(episodes)
     ep["DECOM"] = as_dates(ep["DECOM"])
     ep["DEC"] = as_dates(ep["DEC"])
-    ep = ep.sort_values(["CHILD", "DECOM"], kind="mergesort").reset_index(drop=True)
-    prev_dec = ep.groupby("CHILD", sort=False)["DEC"].shift(1)
-    first = ep["CHILD"].ne(ep["CHILD"].shift(1))
-    new = first | ep["RNE"].eq(RNE_NEW_PERIOD).fillna(False) | ep["DECOM"].ne(prev_dec)
-    ep["period"] = new.astype("int64").groupby(ep["CHILD"], sort=False).cumsum()
+    ep = sort_episodes(ep)
+    ep["period"] = period_numbers(ep)
+    ep["period_end"] = period_ends(ep, ep["period"])
     return ep
 
 
@@ -77,13 +80,13 @@ def periods_of_care(episodes: pd.DataFrame) -> pd.DataFrame:
 
     A period's start is its first supplied episode's DECOM; it is *known* only when that
     episode has RNE = S (otherwise the period began before the data). A period covers
-    `[start, last DEC]`; `end` is NaT when its last episode is still open.
+    `[start, end]`: `end` is the latest DEC of its episodes, NaT while any of them is open
+    (overlapping episodes are one period, `assign_periods`).
     """
     ep = assign_periods(episodes)
     g = ep.groupby(["CHILD", "period"], sort=False)
-    out = g[["DECOM", "RNE"]].first(skipna=False).rename(columns={"DECOM": "start"})
-    # The last episode's DEC, blank included (a blank DEC means the period is still open).
-    out["end"] = g["DEC"].last(skipna=False)
+    out = g[["DECOM", "RNE", "period_end"]].first(skipna=False)
+    out = out.rename(columns={"DECOM": "start", "period_end": "end"})
     out["start_known"] = out.pop("RNE").eq(RNE_NEW_PERIOD).fillna(False).astype(bool)
     return out.reset_index()[["CHILD", "period", "start", "start_known", "end"]]
 
@@ -216,7 +219,7 @@ def reviews_overdue_at(
     """
     when = _stamp(when)
     open_ = periods_open_at(periods_of_care(episodes), when)
-    # One period per child (should the data hold two open at once, the later one counts).
+    # One period per child: overlapping episodes are one period (`assign_periods`).
     open_ = open_.drop_duplicates("CHILD", keep="last")
     tr = timed_reviews.loc[timed_reviews["in_period"] & timed_reviews["REVIEW"].le(when)]
     last = (

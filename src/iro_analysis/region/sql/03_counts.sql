@@ -14,18 +14,23 @@ cla_during AS (
     WHERE e.DECOM <= prm.year_end AND (e.DEC IS NULL OR e.DEC >= prm.year_start)
     GROUP BY e.la_code
 ),
+-- A period starts with its first episode when that has RNE = 'S' (an episode overlapping an
+-- earlier one continues its period whatever its RNE).
 cla_started AS (
     SELECT e.la_code, COUNT(DISTINCT e.CHILD) AS n
     FROM cla_episodes AS e CROSS JOIN prm
-    WHERE e.RNE = 'S' AND e.DECOM BETWEEN prm.year_start AND prm.year_end
+    WHERE e.k_in_period = 1 AND e.RNE = 'S'
+      AND e.DECOM BETWEEN prm.year_start AND prm.year_end
     GROUP BY e.la_code
 ),
--- A period ends with an episode whose DEC is in the year, REC not X1 and no episode of the
--- same child starting on that DEC.
+-- A period ends with an episode whose DEC is in the year and is its period's end (no episode
+-- of the period open or ending later), REC not X1 and no episode of the same child starting
+-- on that DEC.
 cla_ceased AS (
     SELECT e.la_code, COUNT(DISTINCT e.CHILD) AS n
     FROM cla_episodes AS e CROSS JOIN prm
     WHERE e.DEC BETWEEN prm.year_start AND prm.year_end
+      AND e.DEC = e.period_end
       AND (e.REC IS NULL OR e.REC <> 'X1')
       AND NOT EXISTS (
           SELECT 1 FROM cla_episodes AS f
