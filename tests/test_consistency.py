@@ -1,23 +1,28 @@
 """DfE's consistency rules for episodes (issue #29) on the hand-made fixture
-tests/fixtures/consistency/ (its README works every figure out): overlapping episodes are
-one period of care, so a review inside the overlap belongs to it and no child is ceased
-while an episode of theirs is still open."""
+tests/fixtures/consistency/ (its README works every figure out): overlapping episodes and
+a date of birth or sex disagreeing between the 903 and the census are warnings, counted,
+never naming a child; overlapping episodes are one period of care, so a review inside the
+overlap belongs to it and no child is ceased while an episode of theirs is still open."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from iro_analysis.contract.quality import WARNING_RULES
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.kpis.cla import ceased_episodes
 from iro_analysis.kpis.context import KpiContext
 from iro_analysis.kpis.engine import compute_kpis
 from iro_analysis.kpis.reconcile import reconciliation
+from iro_analysis.report.annex import warnings_table
 
 RAW = Path(__file__).parent / "fixtures" / "consistency" / "raw"
 YEAR = 2022
+CHILDREN = ("B1", "B2", "B3", "B4", "B5")
 D = pd.Timestamp
 
 
@@ -31,9 +36,59 @@ def kpis(ds) -> pd.Series:
     return compute_kpis(ds, YEAR).set_index("kpi_id")
 
 
+def _warnings(ds, rule: str) -> list[list]:
+    w = ds.warnings
+    return w.loc[w["rule"].eq(rule), ["file", "line", "column"]].values.tolist()
+
+
 def _value(kpis, kpi_id: str) -> tuple:
     r = kpis.loc[kpi_id]
     return tuple(None if pd.isna(v) else float(v) for v in r[["value", "numerator", "denominator"]])
+
+
+def test_overlapping_episodes_are_warnings_and_nothing_is_dropped(ds):
+    # B1's second open episode (line 3), B2's episode inside its open one (line 5) and
+    # B5's episode nested in its first (line 10).
+    assert _warnings(ds, "overlapping_episodes") == [
+        ["ssda903/episodes.csv", 3, "DECOM"],
+        ["ssda903/episodes.csv", 5, "DECOM"],
+        ["ssda903/episodes.csv", 10, "DECOM"],
+    ]
+    assert "overlapping_episodes" in WARNING_RULES
+    assert ds.quarantine.empty
+    assert len(ds["episodes"]) == 10  # a warning drops nothing
+
+
+def test_dob_and_sex_disagreeing_with_the_census_are_counted_once_each(ds):
+    # B3 (header line 4) only: B2 agrees, B4's census sex is 0 (not known).
+    assert _warnings(ds, "dob_differs_903_census") == [["ssda903/header.csv", 4, "DOB"]]
+    assert _warnings(ds, "sex_differs_903_census") == [["ssda903/header.csv", 4, "SEX"]]
+    # Each source keeps its own value.
+    header = ds["header"].set_index("CHILD")
+    census = ds["cin_children"].set_index("LAchildID")
+    assert header.loc["B3", "DOB"] == D("2015-03-03")
+    assert census.loc["B3", "PersonBirthDate"] == D("2015-03-04")
+    assert (header.loc["B3", "SEX"], census.loc["B3", "Sex"]) == ("1", "2")
+
+
+def test_the_warnings_never_name_a_child(ds):
+    text = " ".join(ds.warnings.astype(str).to_numpy().ravel())
+    assert not any(re.search(rf"\b{c}\b", text) for c in CHILDREN)
+    assert "2015" not in text  # nor a date of birth
+
+
+def test_the_annex_counts_the_warnings_without_ids(ds):
+    html = str(warnings_table(ds, YEAR, "2021/22"))
+    rows = [
+        [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", html)
+    ]
+    assert [(r[0], r[1], r[3]) for r in rows[1:]] == [
+        ("ssda903/episodes.csv", "DECOM", "3"),
+        ("ssda903/header.csv", "DOB", "1"),
+        ("ssda903/header.csv", "SEX", "1"),
+    ]
+    assert not any(re.search(rf"\b{c}\b", html) for c in CHILDREN)
 
 
 CLA = {

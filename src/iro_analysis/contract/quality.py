@@ -79,6 +79,13 @@ WARNING_RULES: dict[str, str] = {
     "input_gap": "an input supplied one year and absent the next: its history is cut there",
     "history_gap": "records an earlier folder left open that the year's own file does not "
     "hold: taken to have ended before the year began (never counted in the year)",
+    "overlapping_episodes": "an episode that starts before the child's previous episode ends, "
+    "or while it is still open (DfE's 903 validator rules 501 and 142): the figures take "
+    "the overlapping episodes as one period of care",
+    "dob_differs_903_census": "a child's date of birth in the 903 header differs from the CIN "
+    "census's (the figures use the 903's)",
+    "sex_differs_903_census": "a child's sex in the 903 header differs from the CIN census's, "
+    "both male or female (the figures use the 903's)",
 }
 
 # Columns whose values identify a child (ids, dates of birth, postcodes). Their values never

@@ -30,6 +30,7 @@ from iro_analysis.core.errors import InputError, excerpt, one_line
 from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import cache, discover
 from iro_analysis.ingest.authority import history_warnings, return_counts
+from iro_analysis.ingest.consistency import add_consistency_warnings
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.parts import (
     RAW_KEPT,
@@ -273,6 +274,7 @@ def build_dataset(
         file_warnings.extend(year_warnings)
     apply_cross_file_rules(parts)
     apply_window_rules(parts)
+    add_consistency_warnings(parts)
     fill_xml_lines(parts)
     accounting = accounting_of(parts)
     tables = {t: dedup_latest([p for p in parts if p.table == t], t) for t in T.CLEAN_TABLES}

@@ -1,6 +1,6 @@
 """Periods of care from a child's 903 episodes: the one rule, vectorised, that the
-return's own counts (`authority.return_counts`) and the KPI engine (`kpis.timescales`)
-share; the region's SQL (`region/sql/01_periods.sql`) writes
+cleaner's overlap warning, the return's own counts (`authority.return_counts`) and the KPI
+engine (`kpis.timescales`) share; the region's SQL (`region/sql/01_periods.sql`) writes
 the same rule as window functions.
 
 Rule (shared/spec/kpis.md, "Periods of care and reviews", with the reading of issue #29

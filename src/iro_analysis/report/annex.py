@@ -55,7 +55,7 @@ def section_data_quality(ctx: ReportContext) -> Markup:
         accounting=_accounting_table(ds, ctx.year.year, label),
         quarantine=_quarantine_table(ds, ctx.year.year, label),
         unread=_unread_table(ds, ctx.year.year, label),
-        warnings=_warnings_table(ds, ctx.year.year, label),
+        warnings=warnings_table(ds, ctx.year.year, label),
         reconciliation=_reconciliation_table(ds, ctx.year.year, label),
         own_return=own_return_table(ctx),
         history=history_table(ds, ctx.year.year),
@@ -180,7 +180,7 @@ def _unread_table(ds: Dataset, year: int, label: str) -> Markup:
     )
 
 
-def _warnings_table(ds: Dataset, year: int, label: str) -> Markup:
+def warnings_table(ds: Dataset, year: int, label: str) -> Markup:
     """The warnings on kept rows and columns, by file, column and rule (empty: none)."""
     from iro_analysis.contract.quality import WARNING_RULES
 
