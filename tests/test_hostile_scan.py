@@ -116,3 +116,41 @@ def test_a_narrative_with_a_nul_byte_is_one_line(tmp_path, monkeypatch, capsys, 
     monkeypatch.setattr(paths, "NARRATIVE_DIR", notes)
     code = cli.main(_argv(command, tmp_path))
     _one_line_refusal(capsys, code, command, f"{YEAR}.md, line 3: a NUL byte")
+
+
+def _hostile_raw(tmp_path: Path, case: str) -> str:
+    """A copy of the small fixture year with one hostile file; what the one line must say."""
+    raw = _raw_with(tmp_path)
+    target = raw / YEAR / "ssda903"
+    if case == "a link outside":
+        secret = tmp_path / "passwd"
+        secret.write_text(SECRET + "\n")
+        (target / "episodes.csv").unlink()
+        (target / "episodes.csv").symlink_to(secret)
+        return "episodes.csv is a symbolic link"
+    if case == "a year folder linked outside":  # the drill that printed the target's line
+        outside = tmp_path / "elsewhere"
+        raw.joinpath(YEAR).rename(outside)
+        (outside / "ssda903" / "episodes.csv").write_text(SECRET + "\n")
+        raw.joinpath(YEAR).symlink_to(outside, target_is_directory=True)
+        return f"{YEAR} is a symbolic link"
+    # a header of 200,000 columns (a 1.5 MB file): the drill hung for 300 s
+    header = "CHILD,DOB,REVIEW,REVIEW_CODE," + ",".join(f"C{i}" for i in range(200_000))
+    (target / "reviews.csv").write_text(header + "\n", encoding="utf-8")
+    return "reviews.csv"
+
+
+@pytest.mark.parametrize("command", DATA_COMMANDS)
+@pytest.mark.parametrize(
+    "case", ("a link outside", "a year folder linked outside", "a 200,000-column header")
+)
+def test_every_data_command_refuses_hostile_raw_files_in_one_line(
+    tmp_path, monkeypatch, capsys, command, case
+):
+    from iro_analysis.core import paths
+
+    fragment = _hostile_raw(tmp_path, case)
+    monkeypatch.setattr(paths, "NARRATIVE_DIR", tmp_path / "no-narrative")
+    code = cli.main(_argv(command, tmp_path))
+    line = _one_line_refusal(capsys, code, command, fragment)
+    assert SECRET not in line and "SECRET" not in line and len(line) < 600
