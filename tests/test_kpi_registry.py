@@ -17,6 +17,7 @@ from iro_analysis.kpis.registry import (
     build_registry,
     england_value,
     headline_kpis,
+    population_rate_kpis,
     rated_kpis,
     section_kpis,
 )
@@ -184,9 +185,10 @@ def test_headline_kpis():
     assert d["cla_caseload_per_iro_fte"].direction is False
 
 
-def test_rated_kpis_are_the_headline_kpis_with_a_direction():
-    # The neutral headline measures: the two 31 March counts, the two rates per 10,000
-    # children and the disputes raised (context, neither better higher nor lower).
+def test_rated_kpis_are_every_kpi_with_a_direction():
+    """kpis-panel.md (revised for issue #26): every KPI that has a direction carries a
+    rating, not only headline ones; the neutral headline measures (the two 31 March
+    counts, the two rates per 10,000 children and the disputes raised) are not rated."""
     neutral = {
         "cla_at_31_march",
         "cla_per_10000",
@@ -194,7 +196,14 @@ def test_rated_kpis_are_the_headline_kpis_with_a_direction():
         "cp_per_10000",
         "drp_raised",
     }
-    assert rated_kpis() == tuple(k for k in HEADLINE if k not in neutral)
+    assert set(HEADLINE) - set(rated_kpis()) == neutral
+    assert rated_kpis() == tuple(k for k, d in KPI_DEFINITIONS.items() if d.direction is not None)
+    assert "health_assessment_pct" in rated_kpis() and "iro_caseload_per_fte" not in rated_kpis()
+    # Every measure with an England figure is rated, but the demand rates per 10,000
+    # children: context, neither better higher nor lower (the summary compares them with
+    # England in words instead, report/summary.py).
+    with_england = {k for k, d in KPI_DEFINITIONS.items() if d.england}
+    assert with_england - set(rated_kpis()) == set(population_rate_kpis())
 
 
 def test_headline_and_direction_agree_with_the_key_messages():

@@ -290,17 +290,12 @@ def kpi_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def frame(
-    ctx: Any, registrations: Iterable[Registration], *, headline_only: bool = False
-) -> pd.DataFrame:
+def frame(ctx: Any, registrations: Iterable[Registration]) -> pd.DataFrame:
     """The kpis.csv rows of `registrations` for the context's year (KPIs whose inputs were
-    all supplied in the year's own folder), in their order; only the headline KPIs with
-    `headline_only`."""
+    all supplied in the year's own folder), in their order."""
     rows = []
     for reg in registrations:
         d = reg.definition
-        if headline_only and not d.headline:
-            continue
         if ctx.has(*d.inputs):
             r = make_row(d, ctx.year, reg.func(ctx, **reg.kwargs))
             if r is not None:

@@ -35,10 +35,10 @@ _BREAKDOWNS = (
 )
 
 
-def _rows(ctx: KpiContext, *, headline_only: bool = False) -> pd.DataFrame:
+def _rows(ctx: KpiContext, *, rated_only: bool = False) -> pd.DataFrame:
     frames = [
         f
-        for f in (family_frame(ctx, family, headline_only=headline_only) for family in FAMILIES)
+        for f in (family_frame(ctx, family, rated_only=rated_only) for family in FAMILIES)
         if len(f)
     ]
     return pd.concat(frames, ignore_index=True) if frames else kpi_frame([])
@@ -70,7 +70,7 @@ def compute_kpis(
     current = _rows(ctx)
     frames = [current]
     if int(year) - 1 in ds.years:
-        previous = _rows(ctx.sibling(int(year) - 1), headline_only=True)
+        previous = _rows(ctx.sibling(int(year) - 1), rated_only=True)
         if len(previous):
             frames.insert(0, previous)
     history = pd.concat(frames, ignore_index=True) if len(frames) > 1 else current

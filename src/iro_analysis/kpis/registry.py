@@ -91,10 +91,14 @@ def registered(family: str) -> list[Registration]:
     return [r for r in REGISTRY.values() if r.definition.family == family]
 
 
-def family_frame(ctx: Any, family: str, *, headline_only: bool = False) -> pd.DataFrame:
+def family_frame(ctx: Any, family: str, *, rated_only: bool = False) -> pd.DataFrame:
     """The kpis.csv rows of one family for the context's year (KPIs whose inputs were all
-    supplied in the year's own folder); only the headline KPIs with `headline_only`."""
-    return frame(ctx, registered(family), headline_only=headline_only)
+    supplied in the year's own folder); only the KPIs with a direction (those rated) with
+    `rated_only`."""
+    regs = registered(family)
+    if rated_only:
+        regs = [r for r in regs if r.definition.direction is not None]
+    return frame(ctx, regs)
 
 
 def section_kpis(section: str) -> tuple[str, ...]:
@@ -109,9 +113,10 @@ def headline_kpis() -> tuple[str, ...]:
 
 
 def rated_kpis() -> tuple[str, ...]:
-    """The ids of the KPIs that carry a rating (kpis/ratings.py): headline KPIs with a
-    direction (a neutral headline count or rate has no better or worse)."""
-    return tuple(d.id for d in KPI_DEFINITIONS.values() if d.headline and d.direction is not None)
+    """The ids of the KPIs that carry a rating (kpis/ratings.py): every KPI with a direction
+    (kpis-panel.md: "not only headline ones"; a neutral count or rate has no better or
+    worse)."""
+    return tuple(d.id for d in KPI_DEFINITIONS.values() if d.direction is not None)
 
 
 def population_rate_kpis() -> tuple[str, ...]:
@@ -146,12 +151,8 @@ def check_targets(settings: Settings) -> None:
                 f"{', '.join(list(KPI_DEFINITIONS)[:3])})"
             )
         if kpi_id not in rated_kpis():
-            why = (
-                "not a headline measure"
-                if not KPI_DEFINITIONS[kpi_id].headline
-                else "neither better higher nor lower"
-            )
             raise SettingsError(
-                f"{at}: {excerpt(kpi_id)} is never rated ({why}), so a target would change nothing; "
-                f"targets rate the headline measures: {', '.join(rated_kpis())}"
+                f"{at}: {excerpt(kpi_id)} is never rated (neither better higher nor lower), "
+                "so a target would change nothing; targets rate the measures with a "
+                f"direction, e.g. {', '.join(rated_kpis()[:3])} (docs/kpis.md lists them)"
             )

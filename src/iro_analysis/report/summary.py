@@ -1,9 +1,10 @@
 """The summary for the Corporate Parenting Panel: what is working well, what the service is
 worried about, what the Panel is asked to do, the headline measures and the key messages.
 
-"Working well" and "worried about" are built from the KPI ratings (GREEN; AMBER and RED)
-and from the standards the figures breach (caseloads above the IRO Handbook's band,
-overdue reviews and disputes), then completed by the analysts' narrative (headings
+"Working well" and "worried about" are built from the ratings of every rated measure (GREEN;
+RED and a missed target), the demand rates far from England's and large workforce moves,
+and the standards the figures breach (IROs above the IRO Handbook's caseload, overdue
+reviews and disputes), then completed by the analysts' narrative (headings
 "## What is working well", "## What we are worried about" and "## Recommendation" in
 `reports/narrative/<YEAR>.md`). Without ratings, "working well" lists the headline rates
 that did not fall and are not below England, and "worried about" the areas for attention.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from iro_analysis.kpis.definitions import CHILD_POPULATION_PER, FAMILY_WORKFORCE
 from iro_analysis.report import html
 from iro_analysis.report.catalogue import SECTIONS
 from iro_analysis.report.context import ReportContext
@@ -65,17 +67,27 @@ def rated(ctx: ReportContext) -> bool:
 
 
 def standards_breached(ctx: ReportContext) -> list[str]:
-    """What the figures say is wrong whatever the ratings: looked-after caseloads above the
-    IRO Handbook's 50 to 70, reviews overdue and disputes open too long at 31 March."""
+    """What the figures say is wrong whatever the ratings: IROs carrying more than the IRO
+    Handbook's 70 looked-after children per full-time IRO (told by IRO, with the service's
+    average and the child protection load beside it, never from the average alone),
+    reviews overdue and disputes open too long at 31 March."""
     points = []
+    above = ctx.value("iros_above_handbook_caseload")
     caseload = ctx.value("cla_caseload_per_iro_fte")
-    if caseload is not None and caseload > 70:
-        cp = ctx.value("cp_caseload_per_iro_fte")
-        beside = (
-            f"; IROs also carry {cp:.1f} children on a child protection plan per full-time IRO"
-            if cp is not None
-            else ""
+    cp = ctx.value("cp_caseload_per_iro_fte")
+    beside = (
+        f"; IROs also carry {cp:.1f} children on a child protection plan per full-time IRO"
+        if cp is not None
+        else ""
+    )
+    if above:
+        n = int(above)
+        average = f" (the service's average is {caseload:.1f})" if caseload is not None else ""
+        points.append(
+            f"{n:,} {'IRO carries' if n == 1 else 'IROs carry'} more than the IRO Handbook's "
+            f"70 looked-after children per full-time IRO{average}{beside}."
         )
+    elif above is None and caseload is not None and caseload > 70:
         points.append(
             f"Looked-after caseloads are above the IRO Handbook's 50 to 70: {caseload:.1f} "
             f"looked-after children per full-time IRO{beside}."
@@ -96,21 +108,88 @@ def standards_breached(ctx: ReportContext) -> list[str]:
     return points
 
 
-def well_and_worried(ctx: ReportContext) -> tuple[list[object], list[object]]:
-    """The summary's two lists (items are text or Markup)."""
+# A demand rate this far from England's (a share of England's figure) is named in the
+# summary: context for the Panel, neither better nor worse (it is not rated).
+DEMAND_GAP = 0.25
+# A workforce measure that moved this far since last year (a share of last year's figure)
+# is named, significant or not: a small team's figures move a lot on one person.
+WORKFORCE_MOVE = 0.5
+SUMMARY_GOOD_ITEMS = 8  # "working well" names at most this many; the sections list the rest
 
+
+def by_importance(ctx: ReportContext, ids: list[str]) -> list[str]:
+    """Headline measures first, then the others, each in the report's section order."""
+    order = {s.key: i for i, s in enumerate(SECTIONS)}
+
+    def key(k: str) -> tuple[int, int]:
+        d = ctx.definitions[k]
+        return (0 if getattr(d, "headline", False) else 1, order.get(d.section, 99))
+
+    return sorted(ids, key=key)
+
+
+def rated_measures(ctx: ReportContext, *codes: str) -> list[str]:
+    """Every measure of the year with a value rated one of `codes` (not only headline
+    ones), by importance."""
+    ids = [k for k in ctx.definitions if ctx.has(k) and ctx.value(k) is not None]
+    return by_importance(ctx, [k for k in ids if rating(ctx, k).code in codes])
+
+
+def context_points(ctx: ReportContext) -> list[object]:
+    """What matters that no rating says: demand rates far from England's (children entering
+    care, looked after, on a plan per 10,000) and large moves in the IRO workforce."""
+    from iro_analysis.report.narrative import format_value
+
+    points: list[object] = []
+    for k, d in ctx.definitions.items():
+        cur, nat = ctx.value(k), england(ctx, k)
+        if d.per != CHILD_POPULATION_PER or cur is None or not nat:
+            continue
+        if abs(cur - nat) > DEMAND_GAP * nat:
+            side = "above" if cur > nat else "below"
+            points.append(
+                f"{ctx.title(k)}: {format_value(cur, d.unit)}, {side} England's "
+                f"{format_value(nat, d.unit)}."
+            )
+    for k, d in ctx.definitions.items():
+        prev = comparable_previous(ctx, k) if d.family == FAMILY_WORKFORCE else None
+        if prev is None or rating(ctx, k).code == "RED":
+            continue  # a RED measure is named with the concerns already
+        cur, before = ctx.value(k), ctx.value(k, prev)
+        if before and abs(cur - before) > WORKFORCE_MOVE * abs(before):
+            moved = "rose" if cur > before else "fell"
+            points.append(
+                f"{ctx.phrase(k)} {moved} to {format_value(cur, d.unit)} from "
+                f"{format_value(before, d.unit)} in {year_label(prev)} "
+                f"({rating(ctx, k).basis or 'not rated'})."
+            )
+    return points
+
+
+def well_and_worried(ctx: ReportContext) -> tuple[list[object], list[object]]:
+    """The summary's two lists (items are text or Markup), found from every rated measure,
+    not only the headline ones: "worried" names each measure rated a concern (RED) and
+    each that missed the council's target, then the demand and workforce context and the
+    standards breached; "working well" names the measures rated good (GREEN), the most
+    important first. A measure that did not change significantly (AMBER) is in neither."""
     well: list[object] = []
     worried: list[object] = []
     if rated(ctx):
-        for k in headline_kpis(ctx):
-            if not ctx.has(k):
-                continue
-            code = rating(ctx, k).code
-            if code == "GREEN":
-                well.append(_item(ctx, k))
-            elif code in ("RED", "AMBER"):
-                worried.append(_item(ctx, k))
-        return well, worried + standards_breached(ctx)
+        good = rated_measures(ctx, "GREEN")
+        well = [_item(ctx, k) for k in good[:SUMMARY_GOOD_ITEMS]]
+        if len(good) > SUMMARY_GOOD_ITEMS:
+            more = len(good) - SUMMARY_GOOD_ITEMS
+            well.append(
+                f"{more} more {'measure is' if more == 1 else 'measures are'} rated good; "
+                "the sections show them."
+            )
+        worried = [_item(ctx, k) for k in rated_measures(ctx, "RED")]
+        worried += [
+            _item(ctx, k)
+            for k in rated_measures(ctx, "AMBER")
+            if rating(ctx, k).basis.startswith("target")
+        ]
+        return well, worried + context_points(ctx) + standards_breached(ctx)
     for k in headline_kpis(ctx):
         d = ctx.definitions.get(k)
         cur = ctx.value(k)
@@ -204,9 +283,9 @@ def section_summary(ctx: ReportContext) -> Markup:
         "summary.html.j2",
         well=well,
         worried=worried,
-        well_none="No headline measure is rated good this year.",
-        worried_none="No headline measure is rated a concern or one to watch, and no standard "
-        "is breached.",
+        well_none="No measure is rated good this year.",
+        worried_none="No measure is rated a concern and none missed its target, and no "
+        "standard is breached.",
         well_text=md("What is working well"),
         worried_text=md("What we are worried about"),
         recommendation=md("Recommendation"),
