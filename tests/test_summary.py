@@ -97,6 +97,77 @@ def test_working_well_and_worried_come_from_the_ratings_and_the_standards():
     assert "24 children had a looked-after review overdue" in worried_text
 
 
+def test_the_summary_finds_what_matters_beyond_the_headline_measures():
+    """Issue #26: every rated measure (not only headline ones), a measure that did not
+    change significantly in neither list, demand far from England, a large workforce move,
+    and the caseload told by IRO rather than from the average alone."""
+    rows = ROWS + [
+        # not headline, rated a concern: named
+        ["health_assessment_pct", 2022, 80.0, 80, 100, 89.0, "RED", "England 89%"],
+        # no significant change: neither list
+        [
+            "rcpc_on_time_pct",
+            2022,
+            92.8,
+            928,
+            1000,
+            None,
+            "AMBER",
+            "no significant change from last year (92.8%): two-proportion z-test, p = 1.000",
+        ],
+        # demand: 45.3 per 10,000 against England's 26.0 (74% above): named as context
+        ["cla_started_per_10000", 2022, 45.3, 730, 161000, 26.0, "", ""],
+        ["cla_per_10000", 2022, 70.0, 1127, 161000, 70.0, "", "no basis"],  # in line: not
+        # workforce: 6.1% -> 20.6% of IROs left, not significant with a small team: named
+        ["iro_leavers_pct", 2021, 6.1, 2, 33, None, "", ""],
+        [
+            "iro_leavers_pct",
+            2022,
+            20.6,
+            7,
+            34,
+            None,
+            "AMBER",
+            "no significant change from last year (6.1%): two-proportion z-test, p = 0.081",
+        ],
+        # 6 IROs above the Handbook's 70, although the average (37.8) is within it
+        ["iros_above_handbook_caseload", 2022, 6, None, None, None, "", ""],
+    ]
+    rows = [r for r in rows if r[0] != "cla_caseload_per_iro_fte"]
+    rows.append(["cla_caseload_per_iro_fte", 2022, 37.8, 378, 10, None, "AMBER", "no change"])
+    well, worried = summary.well_and_worried(_ctx(rows))
+    worried_text = " ".join(map(_text, worried))
+    assert (
+        "Children looked after for 12 months with an annual health assessment: 80.0%"
+        in worried_text
+    )
+    assert "92.8%" not in worried_text + " ".join(map(_text, well))
+    assert "45.3, above England's 26.0" in worried_text
+    assert "per 10,000 children: 70.0" not in worried_text
+    assert "rose to 20.6% from 6.1% in 2020/21" in worried_text and "p = 0.081" in worried_text
+    assert (
+        "6 IROs carry more than the IRO Handbook's 70 looked-after children per full-time IRO "
+        "(the service's average is 37.8); IROs also carry 21.0 children on a child protection "
+        "plan per full-time IRO." in worried_text
+    )
+    # the RED headline measure comes before the RED measure that is not a headline one
+    assert worried_text.index("85.0%") < worried_text.index("80.0%")
+
+
+def test_the_demo_summary_names_each_measure_rated_a_concern(built_report, soup):
+    """The issue's "done when": every RED measure of the year's kpis.csv is named under
+    "What we are worried about"."""
+    from iro_analysis.kpis.registry import KPI_DEFINITIONS
+
+    rows = _csv(built_report)
+    red = [k for k, r in rows.items() if r["rating"] == "RED"]
+    worried = soup.select_one(".summary-worried").get_text(" ")
+    worried = " ".join(worried.split())
+    for k in red:
+        phrase = KPI_DEFINITIONS[k].title.removesuffix(" (%)")
+        assert phrase in worried, (k, worried[:500])
+
+
 def test_the_summary_opens_with_the_three_statements_and_the_recommendation():
     narrative = {
         "Recommendation": "The Panel is asked to **note** the report.",

@@ -153,8 +153,8 @@ def context_points(ctx: ReportContext) -> list[object]:
             )
     for k, d in ctx.definitions.items():
         prev = comparable_previous(ctx, k) if d.family == FAMILY_WORKFORCE else None
-        if prev is None or rating(ctx, k).code == "RED":
-            continue  # a RED measure is named with the concerns already
+        if prev is None or rating(ctx, k).code in ("RED", "GREEN"):
+            continue  # a rated move is named with the concerns or what works already
         cur, before = ctx.value(k), ctx.value(k, prev)
         if before and abs(cur - before) > WORKFORCE_MOVE * abs(before):
             moved = "rose" if cur > before else "fell"
