@@ -54,8 +54,9 @@ Conventions:
   mid-year population aged 0 to 17, the `child_population` setting for the year; without
   it they are not produced.
 
-Ratings (`src/iro_analysis/kpis/ratings.py`): every headline measure has a `rating`
-(GREEN, AMBER or RED) and the `rating_basis` it was rated on, the first that applies:
+Ratings (`src/iro_analysis/kpis/ratings.py`): every measure with a direction (headline or
+not) has a `rating` (GREEN, AMBER or RED) and the `rating_basis` it was rated on, the first
+that applies:
 
 1. a **target** the council sets (`targets` in the settings, KPI id to number): GREEN when
    met (at or above it when higher is better, at or below when lower is better), AMBER
@@ -63,14 +64,18 @@ Ratings (`src/iro_analysis/kpis/ratings.py`): every headline measure has a `rati
 2. **England's figure** for the year: GREEN when better than England by more than the
    tolerance, AMBER when within it either side, RED when worse by more (e.g.
    "England 79.7%");
-3. **last year's value**: GREEN when improved, AMBER when the same at 1 decimal place, RED
-   when worse (e.g. "last year 85.0%").
+3. **last year's value**, counting only a real change: a percentage is GREEN (improved) or
+   RED (worse) only when a two-sided two-proportion z-test on both years' numerators and
+   denominators is significant at the 95% level, a rate, ratio or count only when it moved
+   by more than 5% of last year's value (e.g. "last year 85.0%: a significant change
+   (two-proportion z-test, p = 0.018)"); otherwise AMBER, basis "no significant change from
+   last year (85.0%)" and the test.
 
 The tolerance ("within 2 percentage points or 5%") is a difference of at most 2 percentage
 points for percentages and at most 5% of the target or England figure for other measures.
 A neutral measure, or one with none of these bases, has a blank rating and the basis
-"no basis"; a blank value (0/0) has a blank rating and the basis "no value". Measures that
-are not headline have neither.
+"no basis"; a blank value (0/0) has a blank rating and the basis "no value". A measure
+with no direction that is not headline has neither.
 """
 
 
