@@ -208,6 +208,8 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
             log(f"[{year}] check the narrative: {message}")
         for message in warnings_in(executed, "FrontSheetWarning"):
             log(f"[{year}] front sheet: {message}")
+        for message in warnings_in(executed, "UnwrittenSectionWarning"):
+            log(f"[{year}] narrative: {message}")
         step = "exceptions"
         t0 = time.perf_counter()
         n = write_build_exceptions(year, run.processed_dir, settings, r_staging / "exceptions")

@@ -13,6 +13,7 @@ from iro_analysis.report import html
 from iro_analysis.report.breakdowns import BREAKDOWNS, breakdown_mask
 from iro_analysis.report.context import ReportContext, manifest_parameters
 from iro_analysis.report.format import kpi_text, safe_markdown, year_label
+from iro_analysis.report.handbook import unwritten_note
 from iro_analysis.report.history import HISTORY_RULES, history_table, own_return_table
 from iro_analysis.report.templating import render
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 def section_data_quality(ctx: ReportContext) -> Markup:
     """Inputs supplied, row accounting, quarantine, warnings, reconciliation and validation
-    (`data_quality.html.j2`)."""
+    (`data_quality.html.j2`), then the narrative sections not written this year."""
     from iro_analysis.contract.tables import SUPPLIED_INPUTS
 
     ds, label = ctx.dataset, ctx.year.label
@@ -36,7 +37,7 @@ def section_data_quality(ctx: ReportContext) -> Markup:
                 "supplied" if (len(hit) and bool(hit["present"].iloc[0])) else "not supplied"
             )
         grid.append(row)
-    return render(
+    page = render(
         "data_quality.html.j2",
         intro=f"The pipeline read the year folders up to {label} "
         f"({', '.join(year_label(y) for y in ds.years)}); later years' files are never read, so "
@@ -68,6 +69,7 @@ def section_data_quality(ctx: ReportContext) -> Markup:
         ),
         validation=validation_html(ctx.validation),
     )
+    return html.join([page, unwritten_note(ctx)])  # the narrative sections not written
 
 
 def _accounting_table(ds: Dataset, year: int, label: str) -> Markup:

@@ -29,6 +29,10 @@ class Section:
     optional: tuple[tuple[str, str], ...] = ()
     # the document the section is in: the councillors' "report" or the technical "annex"
     document: str = "report"
+    # the service's own account (the IRO Handbook's annual-report contents): the narrative's
+    # section of this title is its body; a year that does not write it shows a neutral line
+    # and the build log and the technical annex list it (report.handbook)
+    narrative: bool = False
 
     @property
     def kpis(self) -> tuple[str, ...]:
@@ -56,6 +60,21 @@ SECTIONS: tuple[Section, ...] = (
         table_caption="IRO workforce and caseload at 31 March",
         trends=("cla_caseload_per_iro_fte",),
         breakdowns=(("IRO caseloads", "caseload_bands"),),
+    ),
+    Section(
+        "training",
+        "Training and registration of IROs",
+        "The IRO Handbook (2010, chapter 7) asks the annual report to describe how IROs are "
+        "trained and kept up to date. Every IRO is a qualified social worker, registered with "
+        "Social Work England.",
+        narrative=True,
+    ),
+    Section(
+        "quality_assurance",
+        "Quality assurance of IRO practice",
+        "How the service checks the quality of IROs' work: audits of reviews and conferences, "
+        "supervision and observation of practice.",
+        narrative=True,
     ),
     Section(
         "looked_after",
@@ -96,6 +115,13 @@ SECTIONS: tuple[Section, ...] = (
         table_caption="Feedback received in the year",
         trends=("feedback_positive_pct",),
         optional=(("Feedback by respondent", "feedback_by_respondent"),),
+    ),
+    Section(
+        "participation",
+        "How children shaped the service",
+        "How children in care took part in the service itself, beyond their own reviews: the "
+        "children in care council, consultations and what changed as a result.",
+        narrative=True,
     ),
     Section(
         "oversight",
@@ -153,13 +179,32 @@ SECTIONS: tuple[Section, ...] = (
         trends=("independent_visitor_pct",),
     ),
     Section(
+        "inspection",
+        "Inspection findings",
+        "What Ofsted and other inspections or reviews said about the IRO service and the "
+        "council's planning for children in the year.",
+        narrative=True,
+    ),
+    Section(
+        "other_work",
+        "The service's other work",
+        "Work IROs do beyond chairing reviews and conferences: training other staff, "
+        "panels, projects and work with partners.",
+        narrative=True,
+    ),
+    Section(
         "progress",
         "Progress against last year's priorities",
         "The priorities the service set itself a year ago, and how far each was met, in the "
         "service's own assessment.",
         table_caption="Last year's priorities",
     ),
-    Section("priorities", "Priorities for next year"),
+    Section(
+        "priorities",
+        "Priorities for next year",
+        "What the service will do in the coming year.",
+        narrative=True,
+    ),
     Section("about_data", "About the data"),
     Section("data_quality", "Data quality", document="annex"),
     Section("appendix", "Appendix: definitions, assumptions and provenance", document="annex"),
@@ -167,6 +212,8 @@ SECTIONS: tuple[Section, ...] = (
 SECTION_BY_KEY = {s.key: s for s in SECTIONS}
 SECTION_TITLES = [s.title for s in SECTIONS]
 DOCUMENTS = ("report", "annex")
+# the narrative sections the report always lays out (the IRO Handbook's contents)
+NARRATIVE_SECTIONS = tuple(s for s in SECTIONS if s.narrative)
 
 
 def sections_in(document: str) -> tuple[Section, ...]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from iro_analysis.core.years import ReportingYear
 from iro_analysis.report import html
 from iro_analysis.report.annex import section_appendix, section_data_quality
 from iro_analysis.report.body import section_body
 from iro_analysis.report.catalogue import SECTION_BY_KEY, Section, sections_in
 from iro_analysis.report.context import ReportContext
 from iro_analysis.report.format import safe_markdown, section_heading
+from iro_analysis.report.handbook import narrative_body, warn_unwritten
 from iro_analysis.report.panel import (
     PROGRESS_HEADING,
     progress_items,
@@ -55,15 +55,7 @@ def _missing_notice(ctx: ReportContext, section: Section) -> Markup:
 
 
 def _section_priorities(ctx: ReportContext) -> Markup:
-    parts = []
-    if "Priorities for next year" not in ctx.narrative:
-        parts.append(
-            html.notice(
-                "For the service to complete.",
-                f"The IRO service's priorities for {ReportingYear(ctx.year.year + 1).label} go in "
-                f"the narrative for {ctx.year.label} under the heading \u201cPriorities for next year\u201d.",
-            )
-        )
+    parts = [narrative_body(ctx, SECTION_BY_KEY["priorities"])]
     points = attention_points(ctx)
     parts.append(html.subheading("Areas for attention from the data"))
     parts.append(
@@ -119,7 +111,12 @@ def render_section(ctx: ReportContext, key: str) -> Markup:
     """One section's HTML (`section.html.j2`): heading, introduction, analysts'
     commentary (sanitised markdown), figures."""
     section = SECTION_BY_KEY[key]
-    body = _BODIES[key](ctx) if key in _BODIES else section_body(ctx, section)
+    if key in _BODIES:
+        body = _BODIES[key](ctx)
+    elif section.narrative:  # the service's own account: its commentary is the section
+        body = narrative_body(ctx, section)
+    else:
+        body = section_body(ctx, section)
     commentary = ctx.narrative.get(section.title)
     if key == "summary" or (key == "progress" and progress_items(ctx)):
         commentary = None  # the summary places its own; progress is the table
@@ -131,7 +128,13 @@ def render_section(ctx: ReportContext, key: str) -> Markup:
         commentary=safe_markdown(commentary) if commentary else "",
         label="Priorities"
         if key == "priorities"
-        else (PROGRESS_HEADING if key == "progress" else "Commentary from the IRO service"),
+        else (
+            PROGRESS_HEADING
+            if key == "progress"
+            else (
+                "From the IRO service" if section.narrative else "Commentary from the IRO service"
+            )
+        ),
         body=body,
     )
 
@@ -149,6 +152,8 @@ def render_document(ctx: ReportContext, document: str) -> Markup:
     sections); the catalogue decides the sections and their order."""
     from iro_analysis.report.front_sheet import render_front_sheet
 
+    if document == "report":
+        warn_unwritten(ctx)
     opening = (
         render_front_sheet(ctx)
         if document == "report"
