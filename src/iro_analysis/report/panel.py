@@ -52,7 +52,10 @@ def per_code_table(ctx: ReportContext, section_key: str, caption: str) -> Markup
 def publishable_quotes(ctx: ReportContext) -> dict[str, list[str]]:
     """Respondent group label -> its approved quotes of the year (at most
     QUOTES_PER_GROUP, in the extract's order), for groups with more responses in the year
-    than the suppression threshold. Nothing but the quote's text is kept."""
+    than the suppression threshold. Nothing but the quote's text is kept. Each group shows
+    only its own respondents' quotes, and a quote appears once in the report: a repeat
+    within a group is dropped, and a text another group already shows (groups in
+    RESPONDENTS order) is left out of the later one."""
     tables = getattr(ctx.dataset, "tables", None) or {}
     fb = tables.get("feedback")
     if fb is None or not {"quote", "quote_publishable", "respondent"} <= set(fb.columns):
@@ -64,24 +67,26 @@ def publishable_quotes(ctx: ReportContext) -> dict[str, list[str]]:
     ok = flag.astype(str).str.upper().isin(["TRUE", "Y", "1"]) if flag.dtype != bool else flag
     out: dict[str, list[str]] = {}
     threshold = ctx.settings.suppression_threshold
-    for code, group in fb.groupby(fb["respondent"].astype(str), sort=False):
+    order = list(RESPONDENTS)
+    groups = sorted(
+        fb.groupby(fb["respondent"].astype(str).str.strip().str.upper(), sort=False),
+        key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order),
+    )
+    seen: set[str] = set()  # a quote's text, compared without case or spacing
+    for code, group in groups:
         if len(group) <= threshold:
             continue
-        quotes = [
-            " ".join(str(q).split())
-            for q, good in zip(group["quote"], ok.loc[group.index], strict=True)
-            if bool(good) and isinstance(q, str) and q.strip()
-        ]
+        quotes = []
+        for q, good in zip(group["quote"], ok.loc[group.index], strict=True):
+            text = " ".join(str(q).split()) if isinstance(q, str) else ""
+            if bool(good) and text and text.casefold() not in seen:
+                seen.add(text.casefold())
+                quotes.append(text)
+            if len(quotes) == QUOTES_PER_GROUP:
+                break
         if quotes:
-            out[RESPONDENTS.get(code.upper(), code.capitalize())] = quotes[:QUOTES_PER_GROUP]
-    return dict(
-        sorted(
-            out.items(),
-            key=lambda kv: (
-                list(RESPONDENTS.values()).index(kv[0]) if kv[0] in RESPONDENTS.values() else 99
-            ),
-        )
-    )
+            out[RESPONDENTS.get(code, code.capitalize())] = quotes
+    return out
 
 
 def _quotes(ctx: ReportContext) -> Markup:
