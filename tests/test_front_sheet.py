@@ -13,6 +13,7 @@ from bs4 import BeautifulSoup
 from iro_analysis.core.settings import SettingsError, settings_from_dict
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.report.front_sheet import (
+    NO_RECOMMENDATION,
     TO_BE_CONFIRMED,
     FrontSheetWarning,
     render_front_sheet,
@@ -84,7 +85,9 @@ def test_unset_fields_are_to_be_confirmed_and_the_build_log_names_where_to_set_t
     assert fields["Date of meeting"] == TO_BE_CONFIRMED  # 2021's date is not 2022's
     assert fields["Report author"] == fields["Classification"] == TO_BE_CONFIRMED
     assert len(soup.select("dd.to-be-confirmed")) == 4
-    assert soup.select_one("p.to-be-confirmed").get_text() == TO_BE_CONFIRMED  # recommendation
+    # no recommendation: a neutral line, not "To be confirmed" nor an instruction
+    rec = soup.select_one("p.no-recommendation").get_text()
+    assert rec == NO_RECOMMENDATION and "narrative" not in rec
     assert messages == [
         "2021/22: 'Date of meeting' is not set: add committee: meeting_dates: 2022 to the settings file",
         "2021/22: 'Report author' is not set: add committee: author to the settings file",

@@ -96,7 +96,8 @@ def test_progress_is_read_from_the_narrative():
     assert "1 of 3 of last year's priorities were met in full." in text
     assert "\u2713 Met" in text and "\u25d0 Partly met" in text and "\u2717 Not met" in text
     empty = BeautifulSoup(panel.section_progress(_ctx()), "html.parser").get_text()
-    assert "## Progress against last year's priorities" in empty
+    assert "has not reported its progress against last year's priorities for 2021/22" in empty
+    assert "##" not in empty and "narrative" not in empty
 
 
 def test_caseload_note_compares_50_to_70_with_looked_after_children_only():

@@ -195,10 +195,11 @@ def test_the_summary_opens_with_the_three_statements_and_the_recommendation():
     ]
 
 
-def test_a_missing_recommendation_is_flagged_for_the_service():
+def test_a_missing_recommendation_reads_as_a_neutral_line_not_an_instruction():
     soup = BeautifulSoup(summary.section_summary(_ctx(ROWS)), "html.parser")
     ask = soup.select_one(".summary-ask").get_text()
-    assert "the narrative for 2021/22 under the heading \u201cRecommendation\u201d" in ask
+    assert "No recommendation is included in this report." in ask
+    assert "narrative" not in ask and "heading" not in ask
 
 
 def test_change_is_in_words_and_never_against_incomplete_history():

@@ -14,6 +14,8 @@ from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline.notebooks import drop_stderr
 
+DRAFT_PREFIX = "DRAFT: "  # a year without a narrative: its documents' titles say so
+
 
 def export_html(
     notebook: Path,
@@ -23,6 +25,7 @@ def export_html(
     title: str | None = None,
     contents: Sequence[tuple[str, str]] | None = None,
     document: str | None = None,
+    draft: bool = False,
 ) -> Path:
     """Convert an executed notebook to the self-contained HTML (code and prompts hidden).
 
@@ -32,7 +35,9 @@ def export_html(
     cell. `contents` is the contents list, (anchor id, title) per section heading, in
     order; by default the document's sections (`report.format.contents`, from the
     catalogue and the slug its headings use), or every section without a document. The trends report passes `trends.trends_contents()`. The
-    template renders it as the nav; nothing is parsed back out of the HTML.
+    template renders it as the nav; nothing is parsed back out of the HTML. `draft` (a year
+    without a narrative) starts the title with "DRAFT: ": the page's title, its heading and
+    the PDF's running title at the head of each page.
     """
     import nbformat
     from nbconvert import HTMLExporter
@@ -65,9 +70,10 @@ def export_html(
         entries = report_contents(sections_in(document)) if document else report_contents()
     if title is None and document == "annex":
         title = f"{settings.report_title}: technical annex"
+    title = title or settings.report_title
     resources = {
         "iro": {
-            "title": title or settings.report_title,
+            "title": f"{DRAFT_PREFIX}{title}" if draft else title,
             "council": settings.council_name,
             "period": ry.label,
             "period_text": f"1 April {ry.year - 1} to 31 March {ry.year}",
@@ -82,13 +88,16 @@ def export_html(
     return out
 
 
-def export_documents(notebook: Path, folder: Path, year: int, settings: Settings) -> list[Path]:
+def export_documents(
+    notebook: Path, folder: Path, year: int, settings: Settings, draft: bool = False
+) -> list[Path]:
     """Both documents of the executed report notebook into `folder`: the councillors'
-    report and the technical annex (`core.paths.document_filenames`), in that order."""
+    report and the technical annex (`core.paths.document_filenames`), in that order;
+    `draft` (no narrative for the year) titles both DRAFT."""
     from iro_analysis.core.paths import document_filenames
     from iro_analysis.report.catalogue import DOCUMENTS
 
     return [
-        export_html(notebook, folder / name, year, settings, document=document)
+        export_html(notebook, folder / name, year, settings, document=document, draft=draft)
         for name, document in zip(document_filenames(year), DOCUMENTS, strict=True)
     ]

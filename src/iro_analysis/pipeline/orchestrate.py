@@ -217,7 +217,8 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
         timings["exceptions"] = time.perf_counter() - t0
         step = "html"
         t0 = time.perf_counter()
-        documents = export_documents(executed, staging, year, settings)  # report, annex
+        draft = not run.narrative_path.is_file()  # no narrative: both documents are DRAFT
+        documents = export_documents(executed, staging, year, settings, draft)  # report, annex
         timings["html"] = time.perf_counter() - t0
         step = "pdf"
         if pdf:

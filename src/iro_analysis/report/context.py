@@ -39,6 +39,8 @@ class ReportContext:
     restricted_dir: Path | None = None  # exact KPIs (never published); default restricted/<YEAR>
     # the year's figures beside its own return's (kpis.reconcile), checked in _prepare
     reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # no narrative file for the year: the report is a draft (front sheet and title say so)
+    draft: bool = False
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -72,12 +74,13 @@ class ReportContext:
     def formatted(self) -> dict[str, str]:
         """Every KPI of the year as printed ("85.2%", "1,234"), for narrative placeholders.
 
-        A defined KPI that could not be produced (its input was not supplied) reads
-        "not supplied"; an id that is no KPI at all is left out, so the narrative errors.
+        A defined KPI that could not be produced (its input was not supplied) maps to
+        `narrative.NOT_SUPPLIED`, which the narrative refuses as a placeholder (naming the
+        file, line and KPI); an id that is no KPI at all is left out, so the narrative errors.
         """
-        from iro_analysis.report.narrative import format_value
+        from iro_analysis.report.narrative import NOT_SUPPLIED, format_value
 
-        out = dict.fromkeys(self.definitions, "not supplied")
+        out = dict.fromkeys(self.definitions, NOT_SUPPLIED)
         for row in self.kpis.itertuples(index=False):
             text = format_value(row.value, self.unit(row.kpi_id))
             out[row.kpi_id] = text if text is not None else "not available"
@@ -295,8 +298,10 @@ def _prepare(
         from iro_analysis.validate.suites import validate_dataset
 
         ctx.validation = validate_dataset(ds, year, settings).public_results()
+    narrative_file = narrative_path or paths.NARRATIVE_DIR / f"{year}.md"
+    ctx.draft = not Path(narrative_file).is_file()
     ctx.narrative = load_narrative(
-        narrative_path or paths.NARRATIVE_DIR / f"{year}.md",
+        narrative_file,
         ctx.formatted(),
         SECTION_TITLES,
         council=settings.council_name,

@@ -6,7 +6,9 @@ reporting year), the purpose and the recommendation (from the narrative: "## Pur
 else the standard purpose of an IRO annual report; "## Recommendation", the same text the
 summary's "What the Panel is asked to do" shows). A field that is not set is printed as
 "To be confirmed", never invented, and a `FrontSheetWarning` names where to set it (the
-build log prints it).
+build log prints it). Without a recommendation the front sheet says none is included (a
+neutral line, not an instruction). A year with no narrative at all is a draft
+(`ReportContext.draft`): the front sheet's title and a status line say DRAFT.
 """
 
 from __future__ import annotations
@@ -19,6 +21,18 @@ from iro_analysis.report.context import ReportContext
 from iro_analysis.report.format import safe_markdown
 
 TO_BE_CONFIRMED = "To be confirmed"
+NO_RECOMMENDATION = "No recommendation is included in this report."
+DRAFT = "DRAFT"
+
+
+def draft_note(ctx: ReportContext) -> str:
+    """The front sheet's status line for a draft (a year without a narrative)."""
+    return (
+        f"This is a draft. The IRO service's own account of {ctx.year.label} is not yet part "
+        "of the report, so it is not the final report."
+    )
+
+
 FRONT_SHEET_ID = "front-sheet-title"
 
 
@@ -81,15 +95,18 @@ def render_front_sheet(ctx: ReportContext) -> Markup:
     meeting = ctx.settings.committee.meeting
     purpose = ctx.narrative.get("Purpose")
     recommendation = ctx.narrative.get("Recommendation")
+    draft = bool(getattr(ctx, "draft", False))
+    title = f"Report to the {meeting}" if meeting else "Report to committee"
     return render(
         "front_sheet.html.j2",
         heading_id=FRONT_SHEET_ID,
-        title=f"Report to the {meeting}" if meeting else "Report to committee",
+        title=f"{DRAFT}: {title}" if draft else title,
+        draft=draft_note(ctx) if draft else "",
         fields=[(label, value, key is not None) for label, value, key in front_sheet_fields(ctx)],
         purpose=safe_markdown(purpose) if purpose else "",
         standard_purpose=standard_purpose(ctx),
         recommendation=safe_markdown(recommendation) if recommendation else "",
-        to_be_confirmed=TO_BE_CONFIRMED,
+        no_recommendation=NO_RECOMMENDATION,
     )
 
 

@@ -147,6 +147,11 @@ def missing_sentence(title: str, year_label: str, reason: str) -> str:
     return MISSING.render(title=title, year_label=year_label, reason=reason)
 
 
+# What `ReportContext.formatted` gives a defined KPI that was not produced this year (its
+# data was not supplied). A placeholder of it stops the build, naming the file, the line
+# and the KPI: "not supplied" cannot stand in a sentence as a figure.
+NOT_SUPPLIED = "not supplied"
+
 # The only placeholders a narrative may use: `{{ kpi.<id> }}` and these names.
 PLACEHOLDER_NAMES = ("council", "period")
 _ALLOWED = ", ".join(["{{ kpi.<id> }}", *(f"{{{{ {n} }}}}" for n in PLACEHOLDER_NAMES)])
@@ -182,8 +187,9 @@ def check_narrative(text: str, formatted: dict[str, str], source: str) -> None:
 
     Checks the lexer's tokens (no `{% %}` statement or raw block) and the parsed syntax
     tree (each `{{ }}` holds exactly `kpi.<known id>`, `council` or `period`: no other
-    name, attribute, item, filter, call, operator or literal). Nothing is evaluated. A
-    problem raises NarrativeError naming the file and line.
+    name, attribute, item, filter, call, operator or literal), and that no `kpi.<id>` is
+    one whose data was not supplied (`formatted` maps it to NOT_SUPPLIED). Nothing is
+    evaluated. A problem raises NarrativeError naming the file and line.
     """
     try:
         for lineno, token, _ in _NARRATIVE_ENV.lex(text):
@@ -211,6 +217,12 @@ def check_narrative(text: str, formatted: dict[str, str], source: str) -> None:
                 and isinstance(node.node, nodes.Name)
                 and node.node.name == "kpi"
             ):
+                if formatted.get(node.attr) == NOT_SUPPLIED:
+                    raise NarrativeError(
+                        f"{source}: line {node.lineno}: placeholder '{{{{ {what} }}}}' has no "
+                        "figure this year (its data was not supplied); write that sentence "
+                        "without the figure or leave it out"
+                    )
                 if node.attr in formatted:
                     continue
                 raise NarrativeError(

@@ -185,13 +185,11 @@ def progress_items(ctx: ReportContext) -> list[tuple[str, str]] | None:
 def section_progress(ctx: ReportContext) -> Markup:
     items = progress_items(ctx)
     parts = []
-    if items is None:
+    if items is None:  # neutral, never an instruction (README: the narrative's headings)
         parts.append(
-            html.notice(
-                "For the service to complete.",
-                f"Progress against last year's priorities goes in reports/narrative/{ctx.year.year}.md "
-                f"under the heading \u201c## {PROGRESS_HEADING}\u201d, one list item per priority "
-                "starting \u201cMet:\u201d, \u201cPartly met:\u201d or \u201cNot met:\u201d.",
+            html.paragraph(
+                f"The IRO service has not reported its progress against last year's priorities "
+                f"for {ctx.year.label}."
             )
         )
     elif items:

@@ -289,11 +289,7 @@ def section_summary(ctx: ReportContext) -> Markup:
         well_text=md("What is working well"),
         worried_text=md("What we are worried about"),
         recommendation=md("Recommendation"),
-        missing=html.notice(
-            "For the service to complete.",
-            f"The recommendation to the Panel goes in the narrative for {ctx.year.label} under "
-            "the heading \u201cRecommendation\u201d.",
-        ),
+        missing=html.paragraph("No recommendation is included in this report."),
         intro="Each headline measure with its change since last year, England's figure where "
         "one is published, and its rating. A rating is shown in words and a symbol as well as "
         "colour: \u2713 Good (GREEN), ! Watch (AMBER), \u2717 Concern (RED).",
