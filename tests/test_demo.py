@@ -686,7 +686,15 @@ def test_workforce_covers_the_year(clean_dir):
 
 
 def test_optional_iro_extracts_follow_the_contract(clean_dir):
-    from iro_analysis.demo.oversight import QUOTES_NOT_PUBLISHABLE, QUOTES_PUBLISHABLE
+    from iro_analysis.demo.oversight import (
+        PUBLISHABLE_BY_RESPONDENT,
+        QUOTES_NOT_PUBLISHABLE,
+        QUOTES_PUBLISHABLE,
+    )
+
+    # each respondent group has its own approved quotes: no two groups share one
+    assert len(QUOTES_PUBLISHABLE) == len(set(QUOTES_PUBLISHABLE))
+    assert set(PUBLISHABLE_BY_RESPONDENT) == set(C.FEEDBACK_RESPONDENTS)
 
     known = set()
     for y in YEARS:
@@ -714,6 +722,8 @@ def test_optional_iro_extracts_follow_the_contract(clean_dir):
         assert fb["quote_publishable"].isin(C.YES_NO).all()
         pub = fb["quote_publishable"] == "Y"
         assert fb.loc[pub, "quote"].isin(QUOTES_PUBLISHABLE).all()
+        for who, quote in zip(fb.loc[pub, "respondent"], fb.loc[pub, "quote"], strict=True):
+            assert quote in PUBLISHABLE_BY_RESPONDENT[who]  # in the respondent's own voice
         assert fb.loc[~pub, "quote"].isin(("", *QUOTES_NOT_PUBLISHABLE)).all()
         e = read_csv(clean_dir, y, "establishment")
         assert e["as_at_date"].tolist() == [f"30/09/{y - 1}", f"31/03/{y}"]

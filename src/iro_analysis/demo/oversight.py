@@ -28,15 +28,44 @@ from iro_analysis.demo.sampling import choose
 from iro_analysis.demo.workdays import WorkDays
 
 # Invented feedback: generic sentences, no names, places, dates or identifiers. The
-# publishable ones are what a service would approve for a report.
-QUOTES_PUBLISHABLE = (
-    "My IRO listened to me and my views were in the plan.",
-    "The meeting was at a time that suited me, after school.",
-    'I liked that the IRO explained what a "review" is before we started.',
-    "Everyone was kind, and I felt I could say what I wanted.",
-    "Clear and well chaired; actions were agreed and written down.",
-    "The review was shorter this time, which I preferred.",
-)
+# publishable ones are what a service would approve for a report, each group's in its own
+# voice (a quote is drawn from the respondent's own list, so groups never share one).
+PUBLISHABLE_BY_RESPONDENT = {
+    "CHILD": (
+        "My IRO listened to me and my views were in the plan.",
+        "The meeting was at a time that suited me, after school.",
+        'I liked that the IRO explained what a "review" is before we started.',
+        "Everyone was kind, and I felt I could say what I wanted.",
+        "I got to choose where the meeting was.",
+        "The review was shorter this time, which I preferred.",
+    ),
+    "PARENT": (
+        "The IRO made sure I understood the plan for my child.",
+        "I was given the chance to speak before decisions were made.",
+        "The reports came in time for me to read them.",
+        "I felt listened to, even when we disagreed.",
+        "The IRO explained what would happen next and when.",
+        "It helped to meet the IRO before the conference.",
+    ),
+    "CARER": (
+        "The IRO asked for my views and included them in the plan.",
+        "Actions were clear, and I knew who was doing what.",
+        "The meeting was arranged around the child's school day.",
+        "The IRO followed up on what was agreed last time.",
+        "It was well chaired and everyone had a say.",
+        "I appreciated the IRO speaking to the child first.",
+    ),
+    "PROFESSIONAL": (
+        "Clear and well chaired; actions were agreed and written down.",
+        "The IRO had read the papers and asked the right questions.",
+        "Good challenge about the timescales in the plan.",
+        "The child's views were at the centre of the meeting.",
+        "The minutes arrived promptly and were accurate.",
+        "Helpful midway contact between reviews.",
+    ),
+}
+QUOTES_PUBLISHABLE = tuple(q for quotes in PUBLISHABLE_BY_RESPONDENT.values() for q in quotes)
+_PER_GROUP = 6  # quotes per respondent group (as many as the demo once shared)
 QUOTES_NOT_PUBLISHABLE = (
     "I want to see my brother more, it has been too long.",
     "Felt rushed. Would like more time to talk next time.\nThanks for asking though.",
@@ -130,9 +159,12 @@ def simulate_feedback(
     rating = np.where(rng.random(n) < p.feedback_no_rating_prob, "", rating)
     has_quote = rng.random(n) < p.feedback_quote_prob
     publishable = has_quote & (rng.random(n) < p.feedback_quote_publishable_prob)
+    pick = choose(rng, np.arange(_PER_GROUP), np.ones(_PER_GROUP), n)  # the respondent's own
     quote = np.where(
         publishable,
-        choose(rng, QUOTES_PUBLISHABLE, np.ones(len(QUOTES_PUBLISHABLE)), n),
+        np.asarray(
+            [PUBLISHABLE_BY_RESPONDENT[w][i] for w, i in zip(who, pick, strict=True)], dtype=str
+        ),
         choose(rng, QUOTES_NOT_PUBLISHABLE, np.ones(len(QUOTES_NOT_PUBLISHABLE)), n),
     )
     meeting_id = np.where(rng.random(n) < p.feedback_no_meeting_prob, "", m["meeting_id"].values)
