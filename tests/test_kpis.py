@@ -538,8 +538,9 @@ def test_write_kpis_csv_is_deterministic(ds, tmp_path):
     assert "cla_at_31_march,2022,3,,,,,no basis" in lines
     # A headline percentage with no England figure and no 2021 folder: no basis.
     assert "cla_reviews_on_time_pct,2022,75.0,3,4,,,no basis" in lines
-    # Not headline, England 22.7% in 2022 (0/0: blank value, row written).
-    assert "cp_repeat_plans_pct,2022,,0,0,22.7,," in lines
+    # Not headline but with a direction, so rated (issue #26); England 22.7% in 2022, and
+    # 0/0: blank value, row written, nothing to rate.
+    assert "cp_repeat_plans_pct,2022,,0,0,22.7,,no value" in lines
     assert "iro_caseload_per_fte,2022,1.7,4,2.4,,," in lines  # 4 / 2.4 = 1.666...
     # England 79.2% in 2022; no ICPC in the 2022 census: no value to rate.
     assert "icpc_within_15wd_pct,2022,,0,0,79.2,,no value" in lines
