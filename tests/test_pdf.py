@@ -1,6 +1,7 @@
 """The committee PDF as the build writes it (issue #16): at most 24 A4 pages for the
 councillors' report, no blank page, tagged, bookmarked from the headings, the contents'
-page numbers right, the front sheet on page 1 and every chart whole on one page."""
+page numbers right, the front sheet on page 1, every chart whole on one page and no chart
+text printed under 8 pt (issue #26)."""
 
 from __future__ import annotations
 
@@ -315,6 +316,49 @@ def test_every_chart_is_drawn_once_and_whole_within_a_page(reader, report_html):
     assert charts > 5
     assert len(drawn) == charts
     assert all(whole for _, whole in drawn), [n for n, whole in drawn if not whole]
+
+
+def _printed_images(reader) -> list[tuple[int, int, float]]:
+    """(page, width in pixels, printed width in points) of every image drawn."""
+    out = []
+    for n, page in enumerate(reader.pages, start=1):
+        xobjects = page.get("/Resources", {}).get("/XObject", {})
+
+        def seen(op, args, cm, tm, n=n, xobjects=xobjects):
+            image = xobjects[args[0]].get_object() if op == b"Do" else None
+            if image is not None and image.get("/Subtype") == "/Image":
+                out.append((n, int(image["/Width"]), float((cm[0] ** 2 + cm[1] ** 2) ** 0.5)))
+
+        page.extract_text(visitor_operand_before=seen)
+    return out
+
+
+@needs_browser
+def test_no_chart_text_prints_under_8pt(reader, report_html):
+    """Issue #26. Charts are PNGs, so the PDF holds no chart text to measure; a chart's
+    text prints at its size in the drawing times the scale the page prints the drawing at.
+    Each chart's img carries its drawing's smallest text (`data-text-pt`: the smallest
+    font size of any text artist, `plots.smallest_text`, measured when it was drawn) and
+    its dpi (`data-dpi`). The scale is the printed width (the image's placement matrix in
+    the PDF, points / 72) over the drawing's width in inches (its pixels / its dpi); the
+    charts are paired with the PDF's images in document order. Before #26 the drawing was
+    7 in at 110 dpi with 8 pt labels, printed 4.4 in across: 5.0 pt; now 8.5 pt."""
+    imgs = re.findall(r"<img [^>]*>", report_html)
+    sizes = [
+        (
+            re.search(r'data-text-pt="([\d.]+)"', i).group(1),
+            re.search(r'data-dpi="([\d.]+)"', i).group(1),
+        )
+        for i in imgs
+        if "data-text-pt" in i
+    ]
+    images = _printed_images(reader)
+    assert len(sizes) == len(images) == report_html.count('<figure class="chart">') > 5
+    printed = [
+        (float(pt) * (width / 72) / (pixels / float(dpi)), page)
+        for (pt, dpi), (page, pixels, width) in zip(sizes, images, strict=True)
+    ]
+    assert min(printed)[0] >= 8.0, min(printed)
 
 
 @needs_browser

@@ -86,12 +86,16 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
         if bottom > 0:  # the axis fits the data: say so where it does not start at zero
             caption += f"; {plots.axis_note(bottom)}"
             alt += f" The chart's {plots.axis_note(bottom)}."
+    references = chart_references(ctx, kpi_id)
+    for r in references:  # hatched band or dashed line, named in the legend
+        alt += f" The chart draws {r.label} as a {'dashed line' if r.high is None else 'hatched band'}."
     chart = plots.trend_chart(
         data,
-        value_label={"percent": "Percent", "ratio": "Ratio"}.get(unit, "Number"),
+        value_label=axis_title(ctx, kpi_id),
         alt=alt,
         caption=caption,
         percent=unit == "percent",
+        references=references,
     )
     table = data.pivot_table(
         index="year_label", columns="series", values="value", aggfunc="first", sort=False
@@ -100,6 +104,33 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
     for col in table.columns[1:]:
         table[col] = [kpi_text(ctx, kpi_id, v) for v in table[col]]
     return html.figure(chart, table)
+
+
+# A reference range a KPI is read against, drawn as a band on its trend chart.
+BANDS = {"cla_caseload_per_iro_fte": (50.0, 70.0, "IRO Handbook: 50 to 70")}
+# The y axis's title in words where the KPI's title does not read as one.
+AXIS_TITLES = {"cla_caseload_per_iro_fte": "Looked-after children per full-time IRO"}
+
+
+def axis_title(ctx: ReportContext, kpi_id: str) -> str:
+    """What a trend chart's y axis measures, in words: the KPI's title without its unit
+    ("(%)": the ticks carry it), never "Ratio" or "Value"."""
+    return AXIS_TITLES.get(kpi_id) or ctx.title(kpi_id).removesuffix(" (%)")
+
+
+def chart_references(ctx: ReportContext, kpi_id: str) -> tuple:
+    """The council's target for the KPI (settings `targets`) as a line, and the range it
+    is read against (`BANDS`) as a band."""
+    from iro_analysis.report.plots import Reference
+
+    refs = []
+    target = ctx.settings.target(kpi_id)
+    if target is not None:
+        refs.append(Reference(f"Target: {kpi_text(ctx, kpi_id, target)}", float(target)))
+    if kpi_id in BANDS:
+        low, high, label = BANDS[kpi_id]
+        refs.append(Reference(label, low, high))
+    return tuple(refs)
 
 
 def trend_message(ctx: ReportContext, kpi_id: str, title: str, council: pd.DataFrame) -> str:

@@ -107,7 +107,8 @@ def figure(chart: Chart, data_table: pd.DataFrame | None = None) -> Markup:
     png = base64.b64encode(chart.png).decode("ascii")
     narrow = base64.b64encode(chart.narrow_png).decode("ascii") if chart.narrow_png else ""
     kinds = column_kinds(rows, len(headers))
-    return macro("figure")(png, chart.alt, chart.caption, headers, rows, narrow, kinds)
+    size = (f"{chart.text_pt:g}", f"{chart.dpi:g}") if chart.text_pt and chart.dpi else None
+    return macro("figure")(png, chart.alt, chart.caption, headers, rows, narrow, kinds, size)
 
 
 def notice(title: str, text: str) -> Markup:

@@ -1,5 +1,11 @@
 """Charts for the report: seaborn on matplotlib's Agg canvas, returned as PNG bytes.
 
+Sizes (issue #26): the committee PDF prints a chart at `PRINT_WIDTH` (print.css: 62% of
+A4's 180 mm text width, 4.39 in), so the wide drawing is `WIDE` inches across (that width)
+at `WIDE_DPI` (770 px, the report's column on a desktop): a point of the theme is a point
+on paper. Its smallest text (ticks, value labels, legend) is `TEXT_PT`, at least
+`PRINT_MIN_PT` (8 pt) once printed, and `wide_png` refuses a drawing with smaller text.
+
 Every chart uses a colour-blind-safe palette (Okabe-Ito, via seaborn's "colorblind"),
 labels its values directly and uses markers or line styles as well as colour, so nothing
 is conveyed by colour alone. Each chart is drawn twice: wide for screens and print, and
@@ -19,11 +25,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from iro_analysis.report.chart_labels import label_points
+
 PALETTE = "colorblind"
-DPI = 110
+DPI = 110  # the narrow drawing's (and the region report's) resolution
 INK = "#1b1b1b"  # the report's text colour (screen.css --ink)
-WIDE = 7.0  # inches: 770 px at DPI, the report's column on a desktop
-NARROW = 3.6  # inches: 396 px, shown at about 360 px on a 390 px phone
+NARROW = 3.6  # inches: 396 px at DPI, shown at about 360 px on a 390 px phone
+PRINT_MIN_PT = 8.0  # the smallest chart text on the printed page (issue #26)
+PRINT_WIDTH = 0.62 * (210 - 2 * 15) / 25.4  # inches: print.css's chart column on A4
+WIDE = 4.4  # inches: the printed width, so the theme's points are printed points
+WIDE_DPI = 175  # 770 px, the report's column on a desktop
+# the wide drawing's smallest text: PRINT_MIN_PT once scaled to PRINT_WIDTH, to 0.5 pt
+TEXT_PT = math.ceil(2 * PRINT_MIN_PT * WIDE / PRINT_WIDTH) / 2
+LABEL_PT = TEXT_PT + 0.5  # axis titles
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,8 @@ class Chart:
     caption: str
     data: pd.DataFrame
     narrow_png: bytes | None = None
+    text_pt: float | None = None  # the wide drawing's smallest text, in its points
+    dpi: float | None = None  # the wide drawing's resolution: its inches are px / dpi
 
 
 def theme() -> dict:
@@ -58,6 +74,33 @@ def theme() -> dict:
     }
 
 
+def sizes() -> dict:
+    """The wide drawing's type sizes (the one place they are set): nothing under TEXT_PT."""
+    return {
+        "font.size": TEXT_PT,
+        "axes.labelsize": LABEL_PT,
+        "axes.titlesize": LABEL_PT,
+        "xtick.labelsize": TEXT_PT,
+        "ytick.labelsize": TEXT_PT,
+        "legend.fontsize": TEXT_PT,
+        "legend.title_fontsize": TEXT_PT,
+    }
+
+
+def smallest_text(fig) -> float:
+    """The size in points of the smallest text drawn in `fig` (tick labels, legend, value
+    labels, titles), after a draw so the tick labels exist; 0 when there is none."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    found = [
+        t.get_fontsize()
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_figure() is not None
+    ]
+    return float(min(found, default=0.0))
+
+
 def _styled(draw):
     """Run a chart function inside the project's theme, set for that figure alone.
 
@@ -70,17 +113,18 @@ def _styled(draw):
     def wrapper(*args, **kwargs):
         import matplotlib as mpl
 
-        with mpl.rc_context(theme()):
+        with mpl.rc_context({**theme(), **sizes()}):
             return draw(*args, **kwargs)
 
     return wrapper
 
 
-def _figure(width: float, height: float):
+def _figure(height: float, narrow: bool):
+    """A figure of the narrow (phone) or wide (screen and print) width and `height` inches."""
     import seaborn as sns
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=DPI)
+    fig = Figure(figsize=(NARROW if narrow else WIDE, height), dpi=DPI if narrow else WIDE_DPI)
     return fig, fig.add_subplot(1, 1, 1), sns
 
 
@@ -93,12 +137,37 @@ def png(fig, *, tight: bool = True) -> bytes:
     buf = io.BytesIO()
     if tight:
         fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi="figure", metadata={"Software": None})
     rgb = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     small = rgb.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()
     small.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def wide_png(fig, *, tight: bool = True) -> bytes:
+    """A wide drawing as PNG, refused if any of its text is under TEXT_PT (the size that
+    prints at PRINT_MIN_PT): a chart's text can only be made larger than the theme's."""
+    if tight:
+        fig.tight_layout()
+    if (small := smallest_text(fig)) < TEXT_PT:
+        raise ValueError(f"chart text of {small} pt prints under {PRINT_MIN_PT} pt")
+    return png(fig, tight=False)
+
+
+def _chart(wide, narrow, alt: str, caption: str, data: pd.DataFrame, tight: bool) -> Chart:
+    """The Chart of a wide and a narrow drawing, carrying the wide one's smallest text and
+    dpi (the report prints them on its img, so the PDF check measures each chart)."""
+    wide_bytes = wide_png(wide, tight=tight)
+    return Chart(
+        wide_bytes,
+        alt,
+        caption,
+        data,
+        png(narrow, tight=tight),
+        text_pt=smallest_text(wide),
+        dpi=float(wide.dpi),
+    )
 
 
 def percent_axis(values: pd.Series) -> tuple[float, float]:
@@ -121,6 +190,16 @@ def axis_note(bottom: float) -> str:
     return f"axis starts at {bottom:.0f}%, not zero"
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A reference drawn on a trend chart: a line (the council's target: `low` alone) or a
+    band (the IRO Handbook's 50 to 70: `low` to `high`), named in the legend by `label`."""
+
+    label: str
+    low: float
+    high: float | None = None
+
+
 @_styled
 def trend_chart(
     data: pd.DataFrame,
@@ -128,25 +207,32 @@ def trend_chart(
     alt: str,
     caption: str,
     percent: bool = False,
+    references: tuple[Reference, ...] = (),
 ) -> Chart:
     """Line chart of one measure over years: `data` has columns year_label, series, value.
 
     Each series gets its own colour, marker and line style. The wide chart labels every
-    point; the narrow one labels the first series' points in larger type (the table beneath
-    gives every figure). A percentage axis fits the data (`percent_axis`).
+    point, the labels of one year kept apart (`chart_labels`); the narrow one labels the
+    first series' points in larger type (the table beneath gives every figure). A
+    percentage axis fits the data (`percent_axis`). `value_label` is the y axis's title in
+    words; `references` are drawn as a dashed line or a hatched band and named in the legend.
     """
-    return Chart(
-        _trend_png(data, value_label, percent, narrow=False),
-        alt,
-        caption,
-        data,
-        _trend_png(data, value_label, percent, narrow=True),
-    )
+    args = (data, value_label, percent, references)
+    wide, narrow = draw_trend(*args, narrow=False), draw_trend(*args, narrow=True)
+    return _chart(wide, narrow, alt, caption, data, tight=False)
 
 
-def _trend_png(data: pd.DataFrame, value_label: str, percent: bool, narrow: bool) -> bytes:
-    fig, ax, sns = _figure(NARROW, 3.4) if narrow else _figure(WIDE, 3.4)
-    size = 10 if narrow else 8
+def draw_trend(
+    data: pd.DataFrame,
+    value_label: str,
+    percent: bool,
+    references: tuple[Reference, ...] = (),
+    *,
+    narrow: bool = False,
+):
+    """The trend chart's figure (wide, or narrow for phones), laid out, labels placed."""
+    fig, ax, sns = _figure(3.4 if narrow else 2.5, narrow)
+    size = 10 if narrow else TEXT_PT
     plot = data.dropna(subset=["value"])
     series = list(dict.fromkeys(plot["series"]))
     markers = ["o", "s", "D", "^"]
@@ -154,6 +240,7 @@ def _trend_png(data: pd.DataFrame, value_label: str, percent: bool, narrow: bool
     colours = sns.color_palette(PALETTE, max(len(series), 1))
     order = list(dict.fromkeys(data["year_label"]))
     xpos = {label: i for i, label in enumerate(order)}
+    points: list[tuple[int, float]] = []  # (x, value) of each point to label
     for i, name in enumerate(series):
         s = plot[plot["series"] == name]
         x = [xpos[v] for v in s["year_label"]]
@@ -166,47 +253,56 @@ def _trend_png(data: pd.DataFrame, value_label: str, percent: bool, narrow: bool
             label=name,
             linewidth=2,
         )
-        if narrow and i > 0:
-            continue
-        below = i % 2 == 1  # a second series is labelled under its points, clear of the first
-        for xi, yi in zip(x, s["value"], strict=True):
-            ax.annotate(
-                f"{yi:.1f}%" if percent else f"{yi:,.0f}",
-                (xi, yi),
-                textcoords="offset points",
-                xytext=(0, -8 if below else 7),
-                ha="center",
-                va="top" if below else "baseline",
-                fontsize=size,
-                color=INK,
+        if not (narrow and i > 0):
+            points += [(xi, float(yi)) for xi, yi in zip(x, s["value"], strict=True)]
+    for ref in references:  # hatched or dashed, so neither relies on colour
+        if ref.high is None:
+            ax.axhline(ref.low, color=INK, linestyle=(0, (5, 3)), linewidth=1.2, label=ref.label)
+        else:
+            ax.axhspan(
+                ref.low,
+                ref.high,
+                facecolor="none",
+                edgecolor="#555555",
+                hatch="//",
+                linewidth=0.8,
+                label=ref.label,
+                zorder=0,
             )
+    marks = [v for r in references for v in (r.low, r.high) if v is not None]
     # on a phone, a year's label on two lines ("2021/" "22") keeps every year legible
     ticks = [t.replace("/", "/\n", 1) for t in order] if narrow and len(order) > 3 else order
     ax.set_xticks(range(len(order)), ticks)
     ax.set_xlim(-0.45, len(order) - 0.55)  # room for the first and last points' labels
     ax.tick_params(labelsize=size)
     ax.set_xlabel("" if narrow else "Reporting year")
+    label = value_label
     if percent:
         from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-        bottom, top = percent_axis(plot["value"])
+        bottom, top = percent_axis(pd.concat([plot["value"], pd.Series(marks, dtype=float)]))
         ax.set_ylim(bottom, top)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
         ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
-        note = f" ({axis_note(bottom)})" if bottom > 0 else ""
-        ax.set_ylabel(f"{value_label}{note}", fontsize=size if narrow else None)
+        label += f" ({axis_note(bottom)})" if bottom > 0 else ""
     else:
-        ax.set_ylim(0, max(1.0, float(plot["value"].max()) * 1.18) if len(plot) else 1.0)
-        ax.set_ylabel(value_label, fontsize=size if narrow else None)
-    if len(series) > 1:  # above the plot, where it can cover no point
+        top = max([float(plot["value"].max()) * 1.18 if len(plot) else 1.0, *marks, 1.0])
+        ax.set_ylim(0, top * (1.1 if marks and top == max(marks) else 1.0))
+    wrapped = textwrap.fill(label, 22 if narrow else 34, break_on_hyphens=False)
+    ax.set_ylabel(wrapped, fontsize=size if narrow else None)
+    entries = len(series) + len(references)
+    if len(series) > 1 or references:  # above the plot, where it can cover no point
         ax.legend(
             loc="lower left",
             bbox_to_anchor=(0, 1.02),
-            ncol=1 if narrow else len(series),
+            ncol=1 if narrow else min(entries, 2),
+            handlelength=2.2,
             frameon=False,
             fontsize=size if narrow else None,
         )
-    return png(fig)
+    fig.tight_layout()
+    label_points(ax, points, size, percent, INK)
+    return fig
 
 
 @_styled
@@ -228,10 +324,11 @@ def bar_chart(
     a percentage axis ends just above the largest bar. The narrow chart wraps long labels.
     """
     args = (data, category, value, value_label, percent, value_text, band)
-    return Chart(_bar_png(*args, narrow=False), alt, caption, data, _bar_png(*args, narrow=True))
+    wide, narrow = draw_bars(*args, narrow=False), draw_bars(*args, narrow=True)
+    return _chart(wide, narrow, alt, caption, data, tight=True)
 
 
-def _bar_png(
+def draw_bars(
     data: pd.DataFrame,
     category: str,
     value: str,
@@ -239,17 +336,19 @@ def _bar_png(
     percent: bool,
     value_text: list[str] | None,
     band: tuple[float, float, str] | None,
+    *,
     narrow: bool,
-) -> bytes:
+):
+    """The bar chart's figure, wide or narrow (long labels wrapped)."""
     labels = data[category].astype(str).tolist()
+    labels = [textwrap.fill(t, 18 if narrow else 30, max_lines=3, placeholder="…") for t in labels]
+    lines = sum(t.count("\n") + 1 for t in labels)
     if narrow:
-        labels = [textwrap.fill(t, 18, max_lines=3, placeholder="…") for t in labels]
-        lines = sum(t.count("\n") + 1 for t in labels)
         height = max(2.0, 0.2 * lines + 0.18 * len(labels) + 0.9)
     else:
-        height = max(2.0, (0.45 if len(data) <= 12 else 0.28) * len(data) + 1.0)
-    fig, ax, sns = _figure(NARROW if narrow else WIDE, height)
-    size = 10 if narrow else 8
+        height = max(1.6, 0.15 * lines + 0.13 * len(labels) + 0.8)
+    fig, ax, sns = _figure(height, narrow)
+    size = 10 if narrow else TEXT_PT
     values = pd.to_numeric(data[value], errors="coerce").fillna(0).tolist()
     colour = sns.color_palette(PALETTE, 1)[0]
     ax.barh(range(len(values)), values, color=colour, edgecolor="#222222", hatch="")
@@ -286,4 +385,4 @@ def _bar_png(
             fontsize=size,
             color=INK,
         )
-    return png(fig)
+    return fig
