@@ -147,10 +147,31 @@ def _reconciliation_table(ds: Dataset, year: int, label: str) -> Markup:
     if not len(r):
         return Markup()
     t = r.copy()
-    t["note"] = ["differs by more than 10%" if x else "" for x in reconcile_off(r)]
+    t["note"] = [
+        reconciliation_note(row, off)
+        for row, off in zip(r.to_dict("records"), reconcile_off(r), strict=True)
+    ]
+    for col in ("first", "second", "difference"):
+        t[col] = [f"{int(v):,}" for v in t[col]]
     t = t[["measure", "first_source", "first", "second_source", "second", "difference", "note"]]
     t.columns = ["Measure", "Source", "Count", "Compared with", "Count", "Difference", "Note"]
     return html.table(t, f"The same events counted in two returns, {label}")
+
+
+def reconciliation_note(row: dict, off: bool) -> str:
+    """Why a measure's two counts differ, and which the report uses (issue #26: one count
+    per thing, or a note): each return records the events on its own, so an event entered
+    in one and not (or not yet) in the other counts in one only; the report's figures come
+    from the first source."""
+    if not row["difference"]:
+        return ""
+    d = int(row["difference"])
+    more = row["first_source"] if d > 0 else row["second_source"]
+    note = (
+        f"{abs(d):,} more in the {more} (each return records events on its own); "
+        f"the report's figures use the {row['first_source']}'s {int(row['first']):,}"
+    )
+    return f"Differs by more than 10%: {note}" if off else note[0].upper() + note[1:]
 
 
 def _year_warnings(ds: Dataset, year: int) -> pd.DataFrame:
