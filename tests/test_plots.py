@@ -182,4 +182,6 @@ def test_a_target_is_a_line_and_the_handbook_range_a_band_both_in_the_legend():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert {"Target: 75.0%", "IRO Handbook: 50 to 70"} <= set(legend)
     assert ax.get_ylim()[1] > 75.0
+    assert ax.get_legend().get_window_extent().x1 <= fig.bbox.x1  # never cut at the edge
+    assert [t.get_text() for t in ax.texts] == ["81", "85.5", "90.3"]  # 36.9 per IRO, not 37
     assert ax.get_ylabel() == "Looked-after children per\nfull-time IRO"

@@ -16,8 +16,9 @@ def place_labels(wanted: list[float], height: float) -> list[float]:
 
 
 def label_points(ax, points: list[tuple[int, float]], size: float, percent: bool, ink: str) -> None:
-    """Each point's value, the highest of a year above its point and the others below
-    theirs, nudged apart where they would overlap (`place_labels`)."""
+    """Each point's value (a percentage or a ratio to 1 decimal place, a count whole), the
+    highest of a year above its point and the others below theirs, nudged apart where they
+    would overlap (`place_labels`)."""
     to_pt = 72 / ax.figure.dpi
     height, gap = size * 1.25, 3.0
     for x in sorted({x for x, _ in points}):
@@ -26,7 +27,7 @@ def label_points(ax, points: list[tuple[int, float]], size: float, percent: bool
         wanted = [a + (gap + height / 2 if k == 0 else -gap - height / 2) for k, a in enumerate(at)]
         for y, a, centre in zip(here, at, place_labels(wanted, height), strict=True):
             ax.annotate(
-                f"{y:.1f}%" if percent else f"{y:,.0f}",
+                f"{y:.1f}%" if percent else f"{y:,.0f}" if y == int(y) else f"{y:,.1f}",
                 (x, y),
                 textcoords="offset points",
                 xytext=(0, centre - a),

@@ -92,7 +92,7 @@ def smallest_text(fig) -> float:
     labels, titles), after a draw so the tick labels exist; 0 when there is none."""
     from matplotlib.text import Text
 
-    fig.canvas.draw()
+    fig.draw_without_rendering()
     found = [
         t.get_fontsize()
         for t in fig.findobj(Text)
@@ -292,14 +292,19 @@ def draw_trend(
     ax.set_ylabel(wrapped, fontsize=size if narrow else None)
     entries = len(series) + len(references)
     if len(series) > 1 or references:  # above the plot, where it can cover no point
-        ax.legend(
-            loc="lower left",
-            bbox_to_anchor=(0, 1.02),
-            ncol=1 if narrow else min(entries, 2),
-            handlelength=2.2,
-            frameon=False,
-            fontsize=size if narrow else None,
-        )
+        for ncol in (min(entries, 1 if narrow else 2), 1):  # one column if two overflow
+            legend = ax.legend(
+                loc="lower left",
+                bbox_to_anchor=(0, 1.02),
+                ncol=ncol,
+                handlelength=2.2,
+                frameon=False,
+                fontsize=size if narrow else None,
+            )
+            fig.tight_layout()
+            box = legend.get_window_extent()
+            if box.x1 <= fig.bbox.x1:
+                break
     fig.tight_layout()
     label_points(ax, points, size, percent, INK)
     return fig
