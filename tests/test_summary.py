@@ -297,3 +297,13 @@ def test_every_headline_figure_equals_kpis_csv_with_its_rating(soup, built_repor
             assert cells[2].get_text() == format_value(
                 float(row["england"]), KPI_DEFINITIONS[kpi_id].unit
             )
+
+
+def test_a_key_message_without_data_is_a_sentence_without_not_supplied():
+    """Issue #26: no sentence contains "not supplied" (a table cell may: it is a mark)."""
+    text = _text(summary.key_messages(_ctx(ROWS)))  # no disputes rows: their data is absent
+    assert "not supplied" not in text
+    assert (
+        "Disputes resolved within 20 working days could not be reported for 2021/22: "
+        "its data was not among this year's files." in text
+    )

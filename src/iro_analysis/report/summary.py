@@ -248,7 +248,9 @@ def key_messages(ctx: ReportContext) -> Markup:
             continue
         if not ctx.has(m.kpi_id):
             items.append(
-                missing_sentence(ctx.phrase(m.kpi_id), ctx.year.label, "its data was not supplied")
+                missing_sentence(
+                    ctx.phrase(m.kpi_id), ctx.year.label, "its data was not among this year's files"
+                )
             )
             continue
         prev = comparable_previous(ctx, m.kpi_id)
