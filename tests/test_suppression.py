@@ -218,28 +218,43 @@ def test_percentage_of_a_hidden_denominator_is_hidden():
 
 
 def test_caseload_bands_show_no_person_and_hide_cp_with_its_band():
+    """kpis-panel-2.md, "Caseload disclosure": IROs by band are staff, not children: their
+    counts are published, a band of one or two IROs reading "fewer than 3" (never "c");
+    the CP children beside them keep the children's rule and are hidden with a band whose
+    number of IROs is not shown exactly."""
     from iro_analysis.report import BREAKDOWNS, display_breakdown
+    from iro_analysis.report.suppression import STAFF_FEW
 
     view = BREAKDOWNS["caseload_bands"]
     assert "caseload_by_iro" not in BREAKDOWNS  # the per-IRO table can never be shown
     assert {c.header for c in view.columns}.isdisjoint({"IRO", "FTE", "Children per FTE"})
+    assert STAFF_FEW == "fewer than 3"
 
-    def bands(iros: list[int], cp: list[int] | None) -> pd.DataFrame:
+    def bands(iros: list[int], cp: list[int] | None, threshold: int = 5) -> list[list[str]]:
         df = pd.DataFrame({"band": ["Under 50", "50 to 70", "Over 70"], "iros": iros})
         if cp is not None:
             df["cp_children"] = cp
-        return display_breakdown(df, view, threshold=5).iloc[:, 1:]
+        return display_breakdown(df, view, threshold=threshold).iloc[:, 1:].to_numpy().tolist()
 
-    # one IRO over 70: their band and their CP children are hidden, and so is the next band
-    out = bands([0, 9, 1], [0, 80, 20])
-    assert out.to_numpy().tolist() == [["0", "0"], [SUPPRESSED] * 2, [SUPPRESSED] * 2]
-    # bands shown; a small CP count is hidden with the next smallest
-    out = bands([6, 8, 0], [2, 40, 0])
-    assert out.to_numpy().tolist() == [["6", SUPPRESSED], ["8", SUPPRESSED], ["0", "0"]]
-    # a small team: every band is c
-    assert bands([1, 4, 2], [10, 30, 50]).to_numpy().tolist() == [[SUPPRESSED] * 2] * 3
+    # one IRO over 70: "fewer than 3", not c; their CP children (20) are hidden with the
+    # band, and the next smallest non-zero CP count (80) so 20 cannot be worked out from
+    # the CP headline; zeros shown
+    assert bands([0, 9, 1], [0, 80, 20]) == [["0", "0"], ["9", SUPPRESSED], [STAFF_FEW, SUPPRESSED]]
+    # two IROs is also "fewer than 3"; three is shown; a small CP count still hides
+    assert bands([3, 2, 0], [2, 40, 0]) == [["3", SUPPRESSED], [STAFF_FEW, SUPPRESSED], ["0", "0"]]
+    # bands of IROs at and above the suppression threshold are shown as they are
+    assert bands([6, 8, 5], [30, 40, 25]) == [["6", "30"], ["8", "40"], ["5", "25"]]
+    # a small team: IRO counts shown or "fewer than 3", never c; CP children hidden with
+    # the two "fewer than 3" bands (60 between them: safe), 30 shown
+    assert bands([1, 4, 2], [10, 30, 50]) == [
+        [STAFF_FEW, SUPPRESSED],
+        ["4", "30"],
+        [STAFF_FEW, SUPPRESSED],
+    ]
+    # suppression switched off (threshold 0): staff counts still read "fewer than 3"
+    assert bands([1, 4, 0], None, threshold=0) == [[STAFF_FEW], ["4"], ["0"]]
     # no CIN census: the CP column is left out
-    assert list(bands([6, 8, 0], None).columns) == ["IROs"]
+    assert bands([6, 8, 0], None) == [["6"], ["8"], ["0"]]
 
 
 def test_appendix_hides_a_per_code_kpi_where_its_breakdown_does():

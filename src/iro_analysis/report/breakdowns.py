@@ -16,9 +16,11 @@ class Col:
     """How one breakdown column is shown: a label, a count, or a figure derived from a count.
 
     kind: "label" | "count" | "percent" | "ratio" (derived: hidden with its `base` or
-    `den` count) | "number" (one decimal place, never suppressed; no breakdown uses it).
-    A count whose `hide_with` count is hidden is hidden too (a figure for a group whose
-    size is hidden, e.g. the CP children of a caseload band of c IROs).
+    `den` count) | "staff" (a count of staff, not children: published, 1 or 2 read "fewer
+    than 3", `suppression.format_staff`) | "number" (one decimal place, never suppressed;
+    no breakdown uses it). A count whose `hide_with` count is hidden, or is a staff count
+    read "fewer than 3", is hidden too (a figure for a group whose size is not shown, e.g.
+    the CP children of a caseload band of fewer than 3 IROs).
     """
 
     name: str
@@ -150,12 +152,14 @@ BREAKDOWNS: dict[str, BreakdownView] = {
         "Oversight recorded between meetings by type",
         (Col("label", "Oversight", "label"), *_SHARE),
     ),
-    # No IRO is shown one by one (no per-person FTE or caseload): IROs are counted in bands.
+    # No IRO is shown one by one (no per-person FTE or caseload): IROs are counted in bands,
+    # a staff count published as it is but for 1 or 2 ("fewer than 3"); CP children are
+    # children's counts under the usual rule, hidden with a band of fewer than 3 IROs.
     "caseload_bands": BreakdownView(
         "IROs in post at 31 March by looked-after children per full-time equivalent",
         (
             Col("band", "Looked-after children per full-time equivalent", "label"),
-            Col("iros", "IROs"),
+            Col("iros", "IROs", "staff"),
             Col("cp_children", "Children on a child protection plan", hide_with="iros"),
         ),
     ),
@@ -170,18 +174,30 @@ def breakdown_mask(df: pd.DataFrame, view: BreakdownView, threshold: int) -> pd.
     31 March, reviews held, plans open at 31 March, disputes raised, meetings held; the
     rearranged, visited and advocacy meetings as printed percentages of meetings held);
     the others' totals can be found elsewhere (IROs in post), so every one is protected.
-    A count with `hide_with` is hidden where that count is, then the rule runs again.
+    A count with `hide_with` is hidden where that count is (or, for a staff count, where it
+    reads "fewer than 3"), then the rule runs again. Staff counts are never masked.
     """
-    from iro_analysis.report.suppression import disclosure_mask
+    from iro_analysis.report.suppression import disclosure_mask, few_staff
 
     names = [c.name for c in view.columns if c.kind == "count" and c.name in df.columns]
+    staff = {
+        c.name: few_staff(df[c.name])
+        for c in view.columns
+        if c.kind == "staff" and c.name in df.columns
+    }
     counts = df[names]
-    linked = [(c.name, c.hide_with) for c in view.columns if {c.name, c.hide_with} <= set(names)]
+    if not names:  # staff counts only (the caseload bands without the CIN census)
+        return pd.DataFrame(index=df.index)
+    linked = [
+        (c.name, c.hide_with)
+        for c in view.columns
+        if c.name in names and c.hide_with in {*names, *staff}
+    ]
     mask = disclosure_mask(counts, threshold, row_totals=view.row_totals)
     while linked:
         hide = mask.copy()
         for name, other in linked:
-            hide[name] = hide[name] | mask[other]
+            hide[name] = hide[name] | (mask[other] if other in mask else staff[other])
         again = disclosure_mask(counts, threshold, row_totals=view.row_totals, hide=hide)
         if again.equals(mask):
             break
@@ -193,7 +209,12 @@ def display_breakdown(df: pd.DataFrame, view: BreakdownView, threshold: int) -> 
     """The breakdown as shown: hidden counts (`breakdown_mask`) and every percentage or
     ratio built on a hidden count, as numerator or denominator, as "c". A view column the
     frame does not have (its input was not supplied) is left out."""
-    from iro_analysis.report.suppression import SUPPRESSED, format_count, format_percent
+    from iro_analysis.report.suppression import (
+        SUPPRESSED,
+        format_count,
+        format_percent,
+        format_staff,
+    )
 
     mask = breakdown_mask(df, view, threshold)
 
@@ -212,6 +233,8 @@ def display_breakdown(df: pd.DataFrame, view: BreakdownView, threshold: int) -> 
             continue
         if c.kind == "count":
             hide, fmt = hidden(c.name), format_count
+        elif c.kind == "staff":
+            hide, fmt = pd.Series(False, index=df.index), format_staff
         elif c.kind == "percent":
             hide, fmt = hidden(c.base) | hidden(c.den), format_percent
         elif c.kind == "ratio":

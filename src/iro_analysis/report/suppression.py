@@ -130,6 +130,25 @@ def format_count(value: object) -> str:
     return f"{int(value):,}"
 
 
+# Counts of staff (IROs by caseload band) describe workload, not children: published, with a
+# count of one or two IROs read as "fewer than 3" (kpis-panel-2.md, "Caseload disclosure").
+STAFF_FEWER_THAN = 3
+STAFF_FEW = f"fewer than {STAFF_FEWER_THAN}"
+
+
+def few_staff(counts: pd.Series) -> pd.Series:
+    """True where a count of staff is 1 or 2 (shown as STAFF_FEW; NA is not few)."""
+    c = pd.to_numeric(counts, errors="coerce")
+    return ((c >= 1) & (c < STAFF_FEWER_THAN) & c.notna()).astype(bool)
+
+
+def format_staff(value: object) -> str:
+    """A count of staff: "fewer than 3" for 1 or 2, else as format_count (0 shown)."""
+    if value is None or pd.isna(value):
+        return ""
+    return STAFF_FEW if 1 <= int(value) < STAFF_FEWER_THAN else format_count(value)
+
+
 def format_percent(value: object) -> str:
     """A percentage to one decimal place with a % sign; blank for missing."""
     if value is None or pd.isna(value):
