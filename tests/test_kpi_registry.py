@@ -34,6 +34,8 @@ TABLES = {
         "iro_agency_fte",
         "iro_vacancy_fte",
         "iro_leavers_pct",
+        "iros_above_handbook_caseload",
+        "iros_within_handbook_caseload",
     ),
     "looked_after": (
         "cla_at_31_march",
@@ -43,6 +45,8 @@ TABLES = {
         "cla_per_10000",
         "cla_started_per_10000",
         "cla_ceased_per_10000",
+        "cla_placements_3plus_pct",
+        "cla_long_term_stability_pct",
     ),
     "reviews": (
         "cla_reviews_held",
@@ -80,6 +84,7 @@ TABLES = {
         "meetings_rearranged_pct",
         "pre_meeting_visit_pct",
         "advocacy_pct",
+        "cla_iro_changed_pct",
     ),
     "education_health": (
         "pep_in_place_pct",
@@ -122,6 +127,8 @@ ENGLAND = {
         "cla_per_10000",
         "cla_started_per_10000",
         "cla_ceased_per_10000",
+        "cla_placements_3plus_pct",
+        "cla_long_term_stability_pct",
         "cp_per_10000",
         "icpc_within_15wd_pct",
         "cp_repeat_plans_pct",

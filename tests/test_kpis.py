@@ -36,6 +36,7 @@ from tests.fixtures.kpis import scenario
 
 SPEC = paths.PROJECT_ROOT.parent / "shared" / "spec" / "kpis.md"  # shared/ sits beside the clone
 PANEL_SPEC = SPEC.with_name("kpis-panel.md")
+PANEL_2_SPEC = SPEC.with_name("kpis-panel-2.md")  # the second wave (issue #26)
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +73,20 @@ CLA_2023 = {
     # (31 Mar 2023). C4's 9 Dec X1 change of placement does not count.
     "cla_ceased": 2,
 }
+# Placement stability (kpis-panel-2.md), of the six looked after at 31 March: C1, C5, C10,
+# C11 one episode each; C2 one placement in each period (left 30 Jun 2022, back 3 Oct):
+# 2; C4 S on 1 Dec then L on 9 Dec (legal status only: the same placement): 1. None has 3
+# -> 0 / 6. Long-term: under 16 at 31 March and in care since 30 Sep 2020 or earlier:
+# only C5 has been in care that long (since Feb 2020) and C5 is 17 -> nobody: 0/0, blank.
+STABILITY_2023 = {
+    "cla_placements_3plus_pct": (0.0, 0, 6),
+    "cla_long_term_stability_pct": (None, 0, 0),
+}
+
+
+@pytest.mark.parametrize(("kpi_id", "expected"), STABILITY_2023.items())
+def test_stability_2023(k2023, kpi_id, expected):
+    assert row(k2023, kpi_id) == expected
 
 
 @pytest.mark.parametrize(("kpi_id", "expected"), CLA_2023.items())
@@ -262,6 +277,16 @@ OTHER_2023 = {
     # In post on 1 April 2022: I1, I2, I3 (I4 joined 1 Nov 2022). Left in the year: I3
     # (31 Oct 2022) and I2 (last day 31 March 2023, not in post on 1 April) -> 2 / 3.
     "iro_leavers_pct": (66.7, 2, 3),
+    # Handbook bands (kpis-panel-2.md): in post at 31 March I1 (1.0), I2 (0.6), I4 (0.5).
+    # Latest meeting held by 31 March of the six looked after: C1 M2 (I1), C5 M8 (I1), C2
+    # M4 (I3, not in post), C4, C10 (M7 not held) and C11 none. I1 2 / 1.0 = 2.0, I2 and I4
+    # 0: all under 50 -> none above 70, none within 50 to 70.
+    "iros_above_handbook_caseload": (0, None, None),
+    "iros_within_handbook_caseload": (0, None, None),
+    # Looked-after reviews held in the year with a chair, of the six looked after: C1 M1, M2
+    # (I1, I1); C2 M3 (I2), M4 (I3): changed; C5 M8 only (one review); C10's M7 not held.
+    # Two or more: C1, C2 -> 1 / 2.
+    "cla_iro_changed_pct": (50.0, 1, 2),
     "pep_in_place_pct": (66.7, 2, 3),
     "pep_up_to_date_pct": (33.3, 1, 3),
     "health_assessment_pct": (100.0, 2, 2),
@@ -276,7 +301,7 @@ def test_other_families_2023(k2023, kpi_id, expected):
 
 
 def test_every_2023_row_is_checked_and_in_definition_order(k2023):
-    expected = {**CLA_2023, **REVIEWS_2023, **CP_2023, **OTHER_2023}
+    expected = {**CLA_2023, **STABILITY_2023, **REVIEWS_2023, **CP_2023, **OTHER_2023}
     assert set(k2023.index) == set(expected)
     # Themes that do not occur (CONTACT ...) have no row.
     assert "drp_theme_CONTACT" not in k2023.index
@@ -309,7 +334,7 @@ def test_missing_inputs_and_absent_families_2024(ds):
         "Child protection": ["cin_census"],
         "Disputes": ["disputes"],
         "Meetings": ["meetings"],
-        "Workforce": ["workforce", "cin_census", "establishment"],
+        "Workforce": ["workforce", "cin_census", "establishment", "meetings"],
         "Education and health": ["oc2"],
         "Oversight between reviews": ["footprints"],
         "Feedback": ["feedback"],
@@ -458,7 +483,8 @@ def test_breakdowns_hold_no_child_identifiers(ds, b2023):
 
 
 def _spec_ids() -> set[str]:
-    text = SPEC.read_text(encoding="utf-8") + "\n" + PANEL_SPEC.read_text(encoding="utf-8")
+    specs = (SPEC, PANEL_SPEC, PANEL_2_SPEC)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in specs)
     ids = set(re.findall(r"^\| ([a-z0-9_<>A-Z ,….]+?) \|", text, flags=re.M)) - {"id"}
     out: set[str] = set()
     for entry in ids:
@@ -473,7 +499,10 @@ def _spec_ids() -> set[str]:
     return out
 
 
-@pytest.mark.skipif(not (SPEC.is_file() and PANEL_SPEC.is_file()), reason="shared spec not mounted")
+@pytest.mark.skipif(
+    not (SPEC.is_file() and PANEL_SPEC.is_file() and PANEL_2_SPEC.is_file()),
+    reason="shared spec not mounted",
+)
 def test_every_spec_kpi_is_defined():
     """The shared specs (beside the clone, when mounted) and the registry agree; docs/kpis.md,
     in every clone, is checked against the registry in tests/test_kpi_registry.py. The

@@ -187,6 +187,12 @@ HAND_CHECKED = [
     ("immunisations_pct", 2019, 87),
     # C4 2023 bands (6850 + 51480) / 74350
     ("icpc_within_15wd_pct", 2023, 78.5),
+    # placement-stability file, national rows: 2022 (2025 edition) 8,210 of 82,090 with 3+
+    # placements; 20,830 of 29,510 long-term stable; 2019 (2023 edition) 8,310 / 78,140
+    ("cla_placements_3plus_pct", 2022, 10),
+    ("cla_placements_3plus_pct", 2019, 11),
+    ("cla_long_term_stability_pct", 2022, 71),
+    ("cla_long_term_stability_pct", 2020, 68),
     # context counts
     ("cla_at_31_march", 2022, 82090),
     ("cp_plans_at_31_march", 2025, 49420),

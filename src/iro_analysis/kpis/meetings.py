@@ -86,6 +86,41 @@ def advocacy_pct(ctx: KpiContext) -> tuple[int, int]:
     return int(m["advocate"].sum()), len(m)
 
 
+SOURCE_CONTINUITY = (
+    "IRO Handbook (DCSF 2010): continuity of the IRO, one IRO staying with a child wherever "
+    "possible"
+)
+
+
+@kpi(
+    "cla_iro_changed_pct",
+    title="Children looked after at 31 March whose reviews in the year had more than one IRO (%)",
+    family=FAMILY_MEETINGS,
+    section="meetings",
+    direction=False,
+    unit="percent",
+    source=SOURCE_CONTINUITY,
+    inputs=("meetings", "episodes"),
+)
+def cla_iro_changed_pct(ctx: KpiContext) -> tuple[int, int]:
+    """Children looked after at 31 March (cla_at_31_march, short breaks excluded) with two
+    or more looked-after reviews (meeting_type CLA_REVIEW) held in the year in the meetings
+    log whose reviews in the year were chaired by more than one iro_id / those children.
+    A review counts only with an iro_id (the chair of one with a blank iro_id is not known)
+    and a held_date in the year; reviews of any of the child's periods of care in the year
+    count; other meeting types (child protection conferences) do not. A child with fewer
+    than two such reviews is in neither count. Lower is better: the IRO Handbook expects
+    one IRO to stay with a child."""
+    m = ctx.meetings_held
+    rev = m.loc[m["meeting_type"].eq("CLA_REVIEW") & m["iro_id"].notna(), ["child_id", "iro_id"]]
+    rev = rev.loc[rev["child_id"].isin(ctx.cla_at_end["CHILD"].astype("str"))]
+    per_child = rev.groupby("child_id").agg(
+        reviews=("iro_id", "size"), chairs=("iro_id", "nunique")
+    )
+    cohort = per_child.loc[per_child["reviews"].ge(2)]
+    return int(cohort["chairs"].gt(1).sum()), len(cohort)
+
+
 def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     """Meetings held in the year by type (held, rearranged, pre-meeting visit, advocacy,
     each with its percent of the type's meetings) and rearranged meetings by reason."""

@@ -30,6 +30,7 @@ from iro_analysis.kpis import (
     oversight,
     priorities,
     reviews,
+    stability,
     voice,
     workforce,
 )
@@ -43,9 +44,11 @@ from iro_analysis.kpis.definitions import (
 )
 from iro_analysis.kpis.national import national_value
 
-# The modules that hold KPIs, in the order of FAMILIES (each holds one family's KPIs).
+# The modules that hold KPIs, in the order of FAMILIES (each holds one family's KPIs;
+# stability holds the placement-stability measures of the looked-after family).
 AREAS: tuple[ModuleType, ...] = (
     cla,
+    stability,
     reviews,
     cp,
     disputes,

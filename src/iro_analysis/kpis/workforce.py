@@ -241,6 +241,57 @@ def caseload_bands(ctx: KpiContext) -> pd.DataFrame:
     return out
 
 
+# KPIs that count staff (IROs), not children: the report publishes them, one or two reading
+# "fewer than 3" (kpis-panel-2.md, "Caseload disclosure"; report.suppression.format_staff).
+STAFF_COUNTS = ("iros_above_handbook_caseload", "iros_within_handbook_caseload")
+
+
+def _iros_in_band(ctx: KpiContext, band: str) -> int:
+    """IROs in `band` of `caseload_bands` (the one computation the table and KPIs share)."""
+    bands = caseload_bands(ctx).set_index("band")["iros"]
+    return int(bands.get(band, 0))
+
+
+@kpi(
+    "iros_above_handbook_caseload",
+    title="IROs in post at 31 March with more than 70 looked-after children per full-time IRO",
+    family=FAMILY_WORKFORCE,
+    section="iro_service",
+    direction=False,
+    unit="count",
+    source=SOURCE_CASELOAD,
+    inputs=("workforce", "meetings", "episodes"),
+)
+def iros_above_handbook_caseload(ctx: KpiContext) -> int:
+    """IROs (distinct iro_id) in post at 31 March with fte above 0 whose looked-after
+    children per full-time equivalent is above 70: the "Over 70" band of the caseload-bands
+    breakdown, from the same computation. A child looked after at 31 March (short breaks
+    excluded) counts for the IRO who chaired their latest meeting held on or before
+    31 March (any type); an IRO's children are divided by their fte at 31 March and
+    rounded half up to 1 decimal place, so 70.04 per FTE is 70.0 and within the Handbook's
+    range, 70.05 is 70.1 and above it. Staff, not children: a count of IROs. Lower is
+    better."""
+    return _iros_in_band(ctx, CASELOAD_BANDS[2])
+
+
+@kpi(
+    "iros_within_handbook_caseload",
+    title="IROs in post at 31 March with 50 to 70 looked-after children per full-time IRO",
+    family=FAMILY_WORKFORCE,
+    section="iro_service",
+    direction=True,
+    unit="count",
+    source=SOURCE_CASELOAD,
+    inputs=("workforce", "meetings", "episodes"),
+)
+def iros_within_handbook_caseload(ctx: KpiContext) -> int:
+    """The same IROs (in post at 31 March, fte above 0) whose looked-after children per
+    full-time equivalent, rounded half up to 1 decimal place, is from 50 to 70 inclusive:
+    the "50 to 70" band of the caseload-bands breakdown (the IRO Handbook's range). Higher
+    is better."""
+    return _iros_in_band(ctx, CASELOAD_BANDS[1])
+
+
 def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     """`caseload_bands` (published; needs the SSDA903 episodes too) and `caseload_by_iro`,
     the per-IRO figures for the service's own use, which the report never shows.
