@@ -339,3 +339,17 @@ def test_small_figures_hide_small_numerators_and_child_denominators_but_not_staf
     )
     assert small_figures(rows, 5).tolist() == [True, False, True, False, True, False]
     assert small_figures(rows, 0).tolist() == [False] * 6
+
+
+def test_staff_count_kpis_read_fewer_than_3_wherever_printed():
+    """The two Handbook-band KPIs count IROs (staff): 1 or 2 reads "fewer than 3" in every
+    table and sentence that prints a KPI (report.format.kpi_text), never "c"; 0 and 3 or
+    more are printed as they are; a missing value is blank."""
+    from iro_analysis.kpis.workforce import STAFF_COUNTS
+    from iro_analysis.report.format import kpi_text
+    from iro_analysis.report.suppression import STAFF_FEW
+
+    assert set(STAFF_COUNTS) == {"iros_above_handbook_caseload", "iros_within_handbook_caseload"}
+    for kpi_id in STAFF_COUNTS:
+        texts = [kpi_text(None, kpi_id, v) for v in (0, 1, 2, 3, 12, pd.NA)]
+        assert texts == ["0", STAFF_FEW, STAFF_FEW, "3", "12", ""]

@@ -78,11 +78,15 @@ class ReportContext:
         `narrative.NOT_SUPPLIED`, which the narrative refuses as a placeholder (naming the
         file, line and KPI); an id that is no KPI at all is left out, so the narrative errors.
         """
+        from iro_analysis.kpis.workforce import STAFF_COUNTS
         from iro_analysis.report.narrative import NOT_SUPPLIED, format_value
+        from iro_analysis.report.suppression import format_staff
 
         out = dict.fromkeys(self.definitions, NOT_SUPPLIED)
         for row in self.kpis.itertuples(index=False):
             text = format_value(row.value, self.unit(row.kpi_id))
+            if row.kpi_id in STAFF_COUNTS and text is not None:
+                text = format_staff(row.value)
             out[row.kpi_id] = text if text is not None else "not available"
         return out
 

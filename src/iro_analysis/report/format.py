@@ -30,8 +30,14 @@ def year_label(year: int) -> str:
 
 
 def kpi_text(ctx: ReportContext, kpi_id: str, value: object) -> str:
+    """A KPI's figure as the report prints it; a count of staff (IROs) of 1 or 2 reads
+    "fewer than 3" (`suppression.format_staff`)."""
+    from iro_analysis.kpis.workforce import STAFF_COUNTS
     from iro_analysis.report.narrative import format_value
+    from iro_analysis.report.suppression import format_staff
 
+    if kpi_id in STAFF_COUNTS:
+        return format_staff(value)
     text = format_value(value, ctx.unit(kpi_id))
     return "" if text is None else text
 

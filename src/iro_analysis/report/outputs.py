@@ -23,12 +23,20 @@ def published_kpis_csv(ctx: ReportContext) -> str:
     """The published kpis.csv: the exact file's rows and columns, but a KPI the report
     shows as c (`hidden_kpis`) has value, numerator and denominator c. Deterministic bytes."""
     from iro_analysis.kpis.engine import format_kpis
-    from iro_analysis.report.suppression import SUPPRESSED
+    from iro_analysis.kpis.workforce import STAFF_COUNTS
+    from iro_analysis.report.suppression import STAFF_FEW, SUPPRESSED, few_staff
 
     hidden = hidden_kpis(ctx)
     lines = format_kpis(ctx.kpis, format="csv").splitlines(keepends=True)
     out = lines[:1]
     for line, row in zip(lines[1:], ctx.kpis.itertuples(index=False), strict=True):
+        if row.kpi_id in STAFF_COUNTS and few_staff(pd.Series([row.value])).iloc[0]:
+            # a count of one or two IROs: published as "fewer than 3" (staff, not children)
+            cells = next(csv.reader([line]))
+            cells[2] = STAFF_FEW
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerow(cells)
+            line = buf.getvalue()
         if row.kpi_id in hidden:
             # value, numerator and denominator become c; the other cells (England, rating)
             # are the row's own, quoted as the exact file quotes them
@@ -84,7 +92,8 @@ def write_kpis_xlsx(ctx: ReportContext, path: Path, exact: bool = False) -> None
     breakdown's cell), whose disclosure control is worked out for this year only. Text a
     spreadsheet could read as a formula stays a text cell (`core.cells.keep_text`).
     """
-    from iro_analysis.report.suppression import SUPPRESSED
+    from iro_analysis.kpis.workforce import STAFF_COUNTS
+    from iro_analysis.report.suppression import STAFF_FEW, SUPPRESSED, few_staff
 
     cur = ctx.kpis.copy()
     history = ctx.history
@@ -94,7 +103,11 @@ def write_kpis_xlsx(ctx: ReportContext, path: Path, exact: bool = False) -> None
             cur[col] = cur[col].astype(object)
             cur.loc[hidden, col] = SUPPRESSED
         per_code = [bool(getattr(ctx.definitions.get(k), "pattern", "")) for k in history["kpi_id"]]
-        history = history.loc[[not p for p in per_code]]
+        history = history.loc[[not p for p in per_code]].copy()
+        for frame in (cur, history):  # one or two IROs: "fewer than 3" (staff counts)
+            few = frame["kpi_id"].isin(STAFF_COUNTS) & few_staff(frame["value"])
+            frame["value"] = frame["value"].astype(object)
+            frame.loc[few, "value"] = STAFF_FEW
     cur.insert(1, "title", [ctx.title(k) for k in cur["kpi_id"]])
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         cur.to_excel(xl, sheet_name=f"KPIs {ctx.year.slug}", index=False)
