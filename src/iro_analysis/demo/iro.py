@@ -2,13 +2,15 @@
 
 IROs join and leave (monthly turnover) and the service hires to keep caseloads near
 `caseload_per_fte` children looked after or on a plan per full-time IRO. Each meeting is
-chaired by an IRO in post on its date (a child keeps the same IRO while the team is
-unchanged). Disputes are raised by IROs about children in care or on plans, escalate one
+chaired by an IRO in post on its date (a child keeps the same IRO while that IRO is in
+post; a new IRO takes over a fair share of children). Disputes are raised by IROs about children in care or on plans, escalate one
 stage every `dispute_stage_wd` working days unresolved, and carry into the next year's
 file while open.
 """
 
 from __future__ import annotations
+
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -126,15 +128,29 @@ def simulate_workforce(
     return pd.DataFrame(rows)
 
 
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a well-spread 64-bit hash of each value (wrapping arithmetic)."""
+    x = x.astype(np.uint64)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
 def allocate(workforce: pd.DataFrame, child: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    """The chairing IRO of each meeting: one in post on the date, chosen by the child's id so
-    a child keeps the same IRO while the team is unchanged."""
+    """The chairing IRO of each meeting: of the IROs in post on the date, the one whose
+    hash with the child's id is highest (rendezvous hashing), so a child keeps the same IRO
+    while that IRO is in post, as the IRO Handbook expects; an IRO who leaves hands their
+    children on, and a new IRO takes a fair share of everyone's. Deterministic."""
     dates = dates.astype("datetime64[D]")
     start = workforce["start_date"].values.astype("datetime64[D]")
     end = workforce["end_date"].values.astype("datetime64[D]")
     ids = workforce["iro_id"].values
+    iro_key = _mix(np.array([zlib.crc32(str(i).encode()) for i in ids], dtype=np.uint64))
     out = np.empty(len(dates), dtype=object)
-    key = np.asarray(child).astype(np.int64) * 2654435761 % (2**31)
+    key = _mix(np.asarray(child).astype(np.int64).astype(np.uint64))
     uniq, inv = np.unique(dates, return_inverse=True)
     order = np.argsort(inv, kind="stable")
     bounds = np.searchsorted(inv[order], np.arange(len(uniq) + 1))
@@ -143,7 +159,8 @@ def allocate(workforce: pd.DataFrame, child: np.ndarray, dates: np.ndarray) -> n
         if len(on) == 0:
             raise ValueError(f"no IRO in post on {d}")
         idx = order[bounds[j] : bounds[j + 1]]
-        out[idx] = ids[on[key[idx] % len(on)]]
+        weight = _mix(key[idx][:, None] ^ iro_key[on][None, :])
+        out[idx] = ids[on[weight.argmax(axis=1)]]
     return out.astype(str)
 
 
