@@ -66,7 +66,17 @@ def test_missing_optional_file_is_marked_not_supplied(tmp_path, demo_raw):
     root = _workspace(tmp_path, demo_raw)
     (root / "raw" / str(REPORT_YEAR) / "iro" / "pep.csv").unlink()
     narrative = tmp_path / "narrative.md"
+    # A placeholder of a KPI whose data was not supplied stops the build, naming the file,
+    # line and KPI (issue #26: "not supplied" never stands in a sentence as a figure) ...
     narrative.write_text("## Education and health\n\nPEPs in place: {{ kpi.pep_in_place_pct }}.\n")
+    with pytest.raises(IroAnalysisError) as exc:
+        _build(root, narrative_path=narrative)
+    assert "narrative.md: line 3: placeholder '{{ kpi.pep_in_place_pct }}' has no figure" in str(
+        exc.value
+    )
+    assert not (root / "reports" / str(REPORT_YEAR)).exists()
+    # ... and without it the year builds, the measure marked "not supplied" in its table.
+    narrative.write_text("## Education and health\n\nPEPs are reviewed each term.\n")
     html = _build(root, narrative_path=narrative).read_text(encoding="utf-8")
     assert "PEP" in html
     kpis = (root / "reports" / str(REPORT_YEAR) / "kpis.csv").read_text()
@@ -74,10 +84,7 @@ def test_missing_optional_file_is_marked_not_supplied(tmp_path, demo_raw):
     section = html[
         html.index('id="education-and-health"') : html.index('id="independent-visitors"')
     ]
-    assert "not supplied" in section
-    assert (
-        "PEPs in place: not supplied." in section
-    )  # a defined KPI without data reads "not supplied"
+    assert "not supplied" in section and "PEPs are reviewed each term." in section
 
 
 def test_corrupted_raw_file_stops_the_build_and_touches_nothing(built_copy):

@@ -144,7 +144,9 @@ def test_the_summary_finds_what_matters_beyond_the_headline_measures():
     assert "92.8%" not in worried_text + " ".join(map(_text, well))
     assert "45.3, above England's 26.0" in worried_text
     assert "per 10,000 children: 70.0" not in worried_text
-    assert "rose to 20.6% from 6.1% in 2020/21" in worried_text and "p = 0.081" in worried_text
+    assert (
+        "rose to 20.6% from 6.1% in 2020/21 (last year 6.1%: no significant change)" in worried_text
+    )
     assert (
         "6 IROs carry more than the IRO Handbook's 70 looked-after children per full-time IRO "
         "(the service's average is 37.8); IROs also carry 21.0 children on a child protection "
@@ -307,3 +309,28 @@ def test_a_key_message_without_data_is_a_sentence_without_not_supplied():
         "Disputes resolved within 20 working days could not be reported for 2021/22: "
         "its data was not among this year's files." in text
     )
+
+
+def test_a_basis_is_shown_short_and_the_test_named_once():
+    """The headline table and the lists show "last year X: (no) significant change"; the
+    test itself is in kpis.csv and in the note under the table (a long basis made the
+    headline table taller than a printed page)."""
+    from iro_analysis.report.ratings import LAST_YEAR_NOTE, Rating
+
+    r = Rating(
+        "AMBER",
+        "!",
+        "Watch",
+        "no significant change from last year (69.7%): two-proportion z-test, p = 0.975",
+    )
+    assert r.short_basis == "last year 69.7%: no significant change"
+    r = Rating(
+        "GREEN",
+        "",
+        "Good",
+        "last year 60.0: a significant change (a move of more than 5% of last year's value)",
+    )
+    assert r.short_basis == "last year 60.0: significant change"
+    assert Rating("RED", "", "Concern", "target 75%").short_basis == "target 75%"
+    table = _text(summary.headline_table(_ctx(ROWS)))
+    assert LAST_YEAR_NOTE in table and table.count("z-test") == 1  # the note, not every row

@@ -14,6 +14,7 @@ are never used in a statement of change.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -48,9 +49,33 @@ class Rating:
         return f"{self.word} ({self.code})" if self.code else self.word
 
     @property
+    def short_basis(self) -> str:
+        """The basis as a table or list shows it: "last year 69.7%: no significant change"
+        for the engine's "no significant change from last year (69.7%): <test>", "last year
+        85.0%: significant change" for "last year 85.0%: a significant change (<test>)";
+        a target or England basis as it is. The test is named in kpis.csv and the note
+        under the headline table (`LAST_YEAR_NOTE`)."""
+        b = self.basis
+        m = _NO_CHANGE.match(b)
+        if m:
+            return f"last year {m.group(1)}: no significant change"
+        m = _CHANGE.match(b)
+        if m:
+            return f"last year {m.group(1)}: significant change"
+        return b
+
+    @property
     def css(self) -> str:
         return f"rating rating-{self.code.lower() or 'none'}"
 
+
+_NO_CHANGE = re.compile(r"no significant change from last year \(([^)]*)\)")
+_CHANGE = re.compile(r"last year (\S+): a significant change")
+LAST_YEAR_NOTE = (
+    "Against last year, a change counts only when it is real: a percentage when a two-"
+    "proportion z-test finds it significant at the 95% level, any other measure when it moved "
+    "by more than 5%; otherwise it is rated Watch (AMBER)."
+)
 
 _RATING_WORDS = {
     "GREEN": ("\u2713", "Good"),

@@ -21,6 +21,7 @@ from iro_analysis.report.context import ReportContext
 from iro_analysis.report.format import kpi_text, safe_markdown, year_label
 from iro_analysis.report.ratings import (
     INCOMPLETE_MARK,
+    LAST_YEAR_NOTE,
     Rating,
     change_text,
     comparable_previous,
@@ -53,7 +54,7 @@ def _item(ctx: ReportContext, kpi_id: str, extra: str = "") -> Markup:
         parts.append(f" {INCOMPLETE_MARK}")
     parts += [" (", rating_span(r)]
     if r.basis:
-        parts.append(f"; {r.basis}")
+        parts.append(f"; {r.short_basis}")
     if extra:
         parts.append(f"; {extra}")
     parts.append(")")
@@ -161,7 +162,7 @@ def context_points(ctx: ReportContext) -> list[object]:
             points.append(
                 f"{ctx.phrase(k)} {moved} to {format_value(cur, d.unit)} from "
                 f"{format_value(before, d.unit)} in {year_label(prev)} "
-                f"({rating(ctx, k).basis or 'not rated'})."
+                f"({rating(ctx, k).short_basis or 'not rated'})."
             )
     return points
 
@@ -225,7 +226,7 @@ def headline_table(ctx: ReportContext) -> Markup:
                 change_text(ctx, k),
                 "" if nat is None else kpi_text(ctx, k, nat),
                 rating_span(r),
-                r.basis,
+                r.short_basis,
             ]
         )
     table = html.raw_table(
@@ -235,7 +236,8 @@ def headline_table(ctx: ReportContext) -> Markup:
         css="data headline",
     )
     note = incomplete_note(ctx, ids, {ctx.year.year, ctx.year.year - 1})
-    return html.join([table, html.paragraph(note)]) if note else table
+    notes = [html.paragraph(LAST_YEAR_NOTE)] + ([html.paragraph(note)] if note else [])
+    return html.join([table, *notes])
 
 
 def key_messages(ctx: ReportContext) -> Markup:
