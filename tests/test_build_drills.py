@@ -263,3 +263,26 @@ def test_plain_build_keeps_a_pdf_only_while_it_is_current(tmp_path, built_copy):
     assert any(str(failed) in line for line in logged)
     assert sorted(p.name for p in (root / "reports").iterdir()) == [str(REPORT_YEAR)]
     assert sorted(p.name for p in (root / "restricted").iterdir()) == [str(REPORT_YEAR)]
+
+
+@pytest.mark.slow
+def test_a_rebuild_keeps_exception_lists_taken_at_another_date(built_copy):
+    """`make exceptions AS_AT=2022-01-31` then `make report`: the January lists survive, the
+    build replacing only its own lists at 31 March."""
+    from iro_analysis.analysts import exceptions, explore
+    from iro_analysis.core.settings import load_settings
+
+    root = built_copy
+    out = root / "restricted" / str(REPORT_YEAR) / "exceptions"
+    march = _snapshot(out)
+    assert march and all("-03-31." in name for name in march)
+    ds = explore.load_year(REPORT_YEAR, root / "raw", root / "processed")
+    as_at = exceptions.check_as_at(REPORT_YEAR, f"{REPORT_YEAR}-01-31")
+    ctx = exceptions.as_at_context(ds, REPORT_YEAR, as_at, load_settings())
+    exceptions.write_exception_lists(ctx, exceptions.exception_lists(ctx), out)
+    january = {k: v for k, v in _snapshot(out).items() if "-01-31." in k}
+    assert any(k.endswith(".xlsx") for k in january)
+    _build(root)
+    after = _snapshot(out)
+    assert {k: v for k, v in after.items() if "-01-31." in k} == january
+    assert {k for k in after if "-03-31." in k} == set(march)

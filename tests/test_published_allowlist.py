@@ -121,6 +121,23 @@ def test_a_restricted_folder_keeps_what_the_build_does_not_make(tmp_path):
     )
 
 
+def test_the_build_replaces_only_its_own_exception_lists(tmp_path):
+    from iro_analysis.pipeline.orchestrate import build_owns_list
+
+    january = ["exceptions/exceptions-2022-01-31.xlsx", "exceptions/no-pep-2022-01-31.csv"]
+    march = ["exceptions/exceptions-2022-03-31.xlsx", "exceptions/no-pep-2022-03-31.csv"]
+    final = _stage(tmp_path / "2022", [*january, *march])
+    staging = _stage(tmp_path / "staging", [march[0], "kpis.csv"])  # no PEP list this time
+    (staging / march[0]).write_text("new")
+    kept = publish.carry_over(final, staging, {"exceptions": build_owns_list(2022)})
+    assert kept == january
+    publish.publish_folder(staging, final, None)
+    files = sorted(p.relative_to(final).as_posix() for p in final.rglob("*") if p.is_file())
+    assert files == sorted([*january, march[0], "kpis.csv"])  # the stale March CSV went
+    assert (final / march[0]).read_text() == "new"
+    assert (final / january[1]).read_text() == january[1]
+
+
 # --------------------------------------------------------------------------------------
 # Published KPI files hide what the report hides (fast)
 # --------------------------------------------------------------------------------------

@@ -55,6 +55,13 @@ def csv_name(key: str, as_at: pd.Timestamp) -> str:
     return f"{key}-{pd.Timestamp(as_at).date().isoformat()}.csv"
 
 
+def dated(name: str, as_at: pd.Timestamp) -> bool:
+    """Whether `name` is a workbook or CSV of the lists taken at `as_at`: what a write at
+    that date replaces (a report build owns those at 31 March, and no others)."""
+    iso = pd.Timestamp(as_at).date().isoformat()
+    return name.endswith((f"-{iso}.xlsx", f"-{iso}.csv"))
+
+
 def _csv_text(df: pd.DataFrame) -> str:
     out = df.copy()
     for c in out.columns:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import multiprocessing
 import os
 import shutil
@@ -89,6 +90,15 @@ def write_build_exceptions(year: int, processed_dir, settings, out: Path) -> int
     if lists:
         write_exception_lists(ctx, lists, out)
     return len(lists)
+
+
+def build_owns_list(year: int):
+    """Which files of `restricted/<YEAR>/exceptions/` a build replaces: the lists at 31 March
+    it makes; lists taken at another date (`make exceptions AS_AT=...`) are kept."""
+    from iro_analysis.analysts.exception_output import dated
+    from iro_analysis.analysts.exceptions import check_as_at
+
+    return functools.partial(dated, as_at=check_as_at(year))
 
 
 # Year reports built at once by `iro-analysis reports` (one kernel each).
@@ -237,7 +247,7 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
         step = "publish"
         reuse.record(run, r_staging)  # what the clean data and validation came from
         publish_folder(staging, final, PUBLISHED)
-        kept = carry_over(r_final, r_staging)
+        kept = carry_over(r_final, r_staging, {"exceptions": build_owns_list(year)})
         if kept:
             log(f"[{year}] kept in {r_final}: {', '.join(kept)} (not made by the build)")
         publish_folder(r_staging, r_final, None)

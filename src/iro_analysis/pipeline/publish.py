@@ -6,6 +6,7 @@ import fnmatch
 import os
 import re
 import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from iro_analysis.core.errors import BuildError
@@ -148,16 +149,35 @@ def _link_or_copy(src: Path | str, dst: Path | str) -> None:
         shutil.copy2(src, dst)
 
 
-def carry_over(final: Path, staging: Path) -> list[str]:
+def carry_over(
+    final: Path, staging: Path, owned: Mapping[str, Callable[[str], bool]] | None = None
+) -> list[str]:
     """Hard-link into `staging` whatever `final` holds at its top level that the build did
-    not make (the exceptions lists `iro-analysis exceptions` writes, an analyst's own
-    files), so that publishing a restricted folder replaces only the build's own outputs.
-    Returns the names carried over."""
+    not make (an analyst's own files), so that publishing a restricted folder replaces only
+    the build's own outputs. A folder named in `owned` is merged, file by file:
+    its files the build did not make anew and does not own (`owned[name](file name)` is
+    False: the exception lists taken at another date than the build's) are carried into
+    the build's folder. Returns the names carried over (`folder/file` for a merged folder)."""
     kept: list[str] = []
     if not final.is_dir():
         return kept
+    owned = owned or {}
     for item in sorted(final.iterdir()):
         target = staging / item.name
+        if item.name in owned and item.is_dir() and not item.is_symlink():
+            built = owned[item.name]
+            for sub in sorted(item.iterdir()):
+                dst = target / sub.name
+                if (
+                    sub.is_file()
+                    and not sub.is_symlink()
+                    and not dst.exists()
+                    and not built(sub.name)
+                ):
+                    target.mkdir(exist_ok=True)
+                    _link_or_copy(sub, dst)
+                    kept.append(f"{item.name}/{sub.name}")
+            continue
         if target.exists() or target.is_symlink():
             continue  # the build made it anew
         if item.is_symlink():
