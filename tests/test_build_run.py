@@ -86,12 +86,21 @@ def test_the_door_checks_every_year_s_narrative_before_any_step(tmp_path):
         run_for_year(run, 2021)
 
 
-def test_notebooks_take_one_parameter_and_a_misspelt_one_is_named(tmp_path):
+def test_notebooks_take_the_run_or_a_year_and_a_misspelt_parameter_is_named(tmp_path):
     assert RUN_PARAMETERS == ("run_path",)
-    run = Run.create(2022, raw_dir=_raw(tmp_path))
+    raw = _raw(tmp_path)
+    run = Run.create(2022, raw_dir=raw)
     assert load_run({"run_path": str(run.write())}) == run
-    with pytest.raises(ValueError, match="unknown notebook parameter\\(s\\): year"):
-        load_run({"run_path": None, "year": 2022})
+    with pytest.raises(ValueError, match="parameters run_path and year given together"):
+        load_run({"run_path": str(run.write()), "year": 2022})
+    with pytest.raises(
+        ValueError,
+        match=r"unknown notebook parameter\(s\): yaer; the parameters are: run_path, year, raw_dir",
+    ):
+        load_run({"run_path": None, "yaer": 2022})
+    by_hand = load_run({"run_path": None, "year": 2022, "raw_dir": str(raw)})
+    assert by_hand.analyst and by_hand.year == 2022 and by_hand.raw_dir == raw
+    assert by_hand.staging_dir == run.settings().paths.reports / "_scratch" / "2022"
 
 
 def test_analyst_run_uses_scratch_and_the_latest_year():

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from iro_analysis.core import paths
+from iro_analysis.core.params import NOTEBOOK_PARAMETERS
 from iro_analysis.pipeline import KERNEL
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
@@ -34,8 +35,8 @@ def test_notebook_shape(name):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert "parameters" in code[0]["metadata"].get("tags", [])
     src = "".join(code[0]["source"])
-    assert src.startswith("run_path = None") or "\nrun_path = None" in src
-    assert "= None" not in src.replace("run_path = None", "")  # the one parameter
+    names = [line.split(" = ")[0] for line in src.splitlines() if " = None" in line]
+    assert tuple(names) == NOTEBOOK_PARAMETERS  # the build's run_path, or a year and folders
     assert "run = load_run(dict(globals()))" in "".join(code[1]["source"])
     assert nb["metadata"]["kernelspec"]["name"] == "iro-analysis"
 
@@ -76,5 +77,28 @@ def test_clean_then_validate_notebooks_run(tmp_path):
 def test_old_parameters_fail_in_the_check_cell(tmp_path):
     import papermill as pm
 
-    with pytest.raises(pm.PapermillExecutionError, match="unknown notebook parameter.*year"):
-        _run("01_clean.ipynb", tmp_path / "bad.ipynb", year=2022, raw_dir=str(RAW))
+    with pytest.raises(pm.PapermillExecutionError, match="unknown notebook parameter.*yaer"):
+        _run("01_clean.ipynb", tmp_path / "bad.ipynb", yaer=2022, raw_dir=str(RAW))
+
+
+@pytest.mark.slow
+def test_the_report_notebook_runs_by_hand_for_a_year_and_publishes_nothing(tmp_path, built_copy):
+    """`papermill 03_annual_report.ipynb out.ipynb -p year 2022` on a built workspace: the
+    report of that year, written to the scratch folders; the published year untouched."""
+    root = built_copy
+
+    def snapshot(folder: Path) -> dict[str, bytes]:
+        return {
+            str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+        }
+
+    published = {kind: snapshot(root / kind / "2022") for kind in ("reports", "restricted")}
+    nb = _run(
+        "03_annual_report.ipynb",
+        tmp_path / "out.ipynb",
+        year=2022,
+        **{f"{k}_dir": str(root / k) for k in ("raw", "processed", "reports", "restricted")},
+    )
+    assert "2021/22" in json.dumps([c.get("outputs", []) for c in nb["cells"]])
+    assert {kind: snapshot(root / kind / "2022") for kind in published} == published
+    assert any((root / "reports" / paths.SCRATCH / "2022").iterdir())

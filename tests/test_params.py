@@ -78,3 +78,19 @@ def test_a_run_by_hand_takes_the_latest_year_and_writes_to_the_scratch_area(tmp_
     assert run.year == 2023 and run.analyst
     assert run.staging_dir == tmp_path / "reports" / "_scratch" / "2023"
     assert run.restricted_staging_dir == tmp_path / "restricted" / "_scratch" / "2023"
+
+
+def test_a_run_by_hand_takes_a_year_and_folders_and_still_writes_to_the_scratch_area(tmp_path):
+    from iro_analysis.core.params import load_run
+
+    (tmp_path / "raw" / "2022").mkdir(parents=True)
+    folders = {k: str(tmp_path / k) for k in ("raw", "processed", "reports", "restricted")}
+    run = load_run(
+        {"run_path": None, "year": "2022", **{f"{k}_dir": v for k, v in folders.items()}}
+    )
+    assert (run.year, run.analyst, run.raw_dir) == (2022, True, tmp_path / "raw")
+    assert run.processed_dir == tmp_path / "processed"
+    assert run.staging_dir == tmp_path / "reports" / "_scratch" / "2022"
+    assert run.restricted_staging_dir == tmp_path / "restricted" / "_scratch" / "2022"
+    with pytest.raises(ValueError, match="run_path and year, raw_dir given together"):
+        load_run({"run_path": "run.json", "year": 2022, "raw_dir": folders["raw"]})

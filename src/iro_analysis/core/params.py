@@ -3,8 +3,9 @@
 papermill only warns about a misspelt `-p` parameter and then runs with the default; every
 notebook's first code cell after its parameters calls `check_parameters` (through
 `load_run` for the build's notebooks) so that a misspelt or unknown parameter is an error
-naming it. The build's notebooks take one parameter, `run_path`; the explore notebook
-takes a year and folders, filled from the settings file when left None (`_defaults`).
+naming it. The build passes its notebooks one parameter, `run_path`; run by hand they take
+a year and folders instead (`NOTEBOOK_PARAMETERS`). The explore notebook takes a year and
+folders, filled from the settings file when left None (`_defaults`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,20 @@ from pathlib import Path
 
 from iro_analysis.core.years import check_year
 
-# The parameters cell of the build's notebooks (tagged "parameters"): one path, that of
-# the Run the build wrote (`iro_analysis.core.run`); None when an analyst opens it by hand.
+# The parameters cell of the build's notebooks (tagged "parameters"): the path of the Run
+# the build wrote (`iro_analysis.core.run`), or, for a run by hand (papermill `-p year 2022`,
+# or JupyterLab), a year and folders, each None by default (`Run.for_analyst`).
 RUN_PARAMETERS = ("run_path",)
-CLEAN_PARAMETERS = VALIDATE_PARAMETERS = REPORT_PARAMETERS = TRENDS_PARAMETERS = RUN_PARAMETERS
+HAND_PARAMETERS = (
+    "year",
+    "raw_dir",
+    "processed_dir",
+    "reports_dir",
+    "restricted_dir",
+    "settings_path",
+)
+NOTEBOOK_PARAMETERS = RUN_PARAMETERS + HAND_PARAMETERS
+CLEAN_PARAMETERS = VALIDATE_PARAMETERS = REPORT_PARAMETERS = TRENDS_PARAMETERS = NOTEBOOK_PARAMETERS
 
 # Values papermill can inject from the command line; names bound to anything else (modules,
 # functions, DataFrames, results an analyst computed) are not parameters.
@@ -32,6 +43,13 @@ def check_parameters(namespace: dict[str, object], allowed: tuple[str, ...]) -> 
     four-digit year (None: the latest with raw data); the other parameters are folders or
     files (Path), with defaults from the settings file (`_defaults`).
     """
+    params = _checked(namespace, allowed)
+    return _defaults(params) if "year" in allowed else params
+
+
+def _checked(namespace: dict[str, object], allowed: tuple[str, ...]) -> dict[str, object]:
+    """The `allowed` parameters from the namespace, folders as Path, the year unchecked;
+    ValueError naming any other parameter-like name."""
     unknown = sorted(
         k
         for k, v in namespace.items()
@@ -48,17 +66,28 @@ def check_parameters(namespace: dict[str, object], allowed: tuple[str, ...]) -> 
     for k in allowed:
         if k != "year" and params[k] is not None:
             params[k] = Path(str(params[k]))
-    return _defaults(params) if "year" in allowed else params
+    return params
 
 
 def load_run(namespace: dict[str, object]):
-    """The notebook's Run (`iro_analysis.core.run.Run`), its parameters checked first:
-    the one the build wrote at `run_path`, or, for `run_path = None` (opened by hand),
-    `Run.for_analyst()`: the latest year and scratch output folders."""
+    """The notebook's Run (`iro_analysis.core.run.Run`), its parameters checked first: the
+    one the build wrote at `run_path`; otherwise (run by hand, `run_path = None`)
+    `Run.for_analyst(year, ...)` with the folders given (None: from the settings file), the
+    latest year when `year` is None, and what it writes in the scratch folders. `run_path`
+    with any of the others is a ValueError naming them."""
     from iro_analysis.core.run import Run
 
-    run_path = check_parameters(namespace, RUN_PARAMETERS)["run_path"]
-    return Run.load(run_path) if run_path is not None else Run.for_analyst()
+    params = _checked(namespace, NOTEBOOK_PARAMETERS)
+    run_path = params.pop("run_path")
+    given = [k for k, v in params.items() if v is not None]
+    if run_path is not None and given:
+        raise ValueError(
+            f"notebook parameters run_path and {', '.join(given)} given together: run_path is "
+            "the build's Run, which fixes the year and folders; give one or the other"
+        )
+    if run_path is not None:
+        return Run.load(run_path)
+    return Run.for_analyst(**params)
 
 
 def _defaults(params: dict[str, object]) -> dict[str, object]:

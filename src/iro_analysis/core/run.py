@@ -5,9 +5,10 @@ type-checked, `core.settings`) and hashes the inputs. The build's door,
 `pipeline.door.open_run`, creates the Run and then runs the checks that need the stages
 (each stage's settings check and the narrative's placeholders), once. The build writes the Run as JSON into its restricted staging folder (`run.write`) and passes
 each notebook one papermill parameter, `run_path`. Every later step reads the Run
-(`Run.load`) and checks nothing again. A notebook opened by hand has `run_path = None`
-and uses `Run.for_analyst()`: the latest year, folders from the settings file, and
-scratch folders for what it writes, so only a build writes into `reports/<YEAR>/`.
+(`Run.load`) and checks nothing again. A notebook run by hand has `run_path = None`
+and uses `Run.for_analyst(year, ...)`: the year (default the latest), the folders given
+(default from the settings file), and scratch folders for what it writes, so only a build
+writes into `reports/<YEAR>/`.
 """
 
 from __future__ import annotations
@@ -133,29 +134,42 @@ class Run:
         )
 
     @classmethod
-    def for_analyst(cls, year: object = None, settings_path: Path | None = None) -> Run:
-        """A Run for a notebook opened by hand: folders from the settings file, the latest
-        year with raw data (unless `year`), and what it writes in the scratch folders
-        (`reports/_scratch/<YEAR>/`, `restricted/_scratch/<YEAR>/`). Inputs are not hashed."""
+    def for_analyst(
+        cls,
+        year: object = None,
+        settings_path: Path | None = None,
+        *,
+        raw_dir: Path | None = None,
+        processed_dir: Path | None = None,
+        reports_dir: Path | None = None,
+        restricted_dir: Path | None = None,
+    ) -> Run:
+        """A Run for a notebook run by hand: the folders given, the others from the settings
+        file, the latest year with raw data (unless `year`), and what it writes in the
+        scratch folders (`<reports>/_scratch/<YEAR>/`, `<restricted>/_scratch/<YEAR>/`), so
+        a run by hand never writes into a published `reports/<YEAR>/`. Inputs are not hashed."""
         settings_path = Path(settings_path or paths.SETTINGS_FILE).resolve()
         s = load_settings(settings_path)
+        raw = Path(raw_dir or s.paths.raw)
+        reports = Path(reports_dir or s.paths.reports)
+        restricted = Path(restricted_dir or s.paths.restricted)
         if year is None:
-            years = paths.available_years(s.paths.raw)
+            years = paths.available_years(raw)
             if not years:
                 raise IroAnalysisError(
-                    f"no year folders in {s.paths.raw}: run `make data` for the demo council, "
+                    f"no year folders in {raw}: run `make data` for the demo council, "
                     "or set `paths.raw` in the settings file"
                 )
             year = years[-1]
         year = check_year(year)
         return cls(
             year=year,
-            raw_dir=s.paths.raw,
-            processed_dir=s.paths.processed,
-            reports_dir=s.paths.reports,
-            restricted_dir=s.paths.restricted,
-            staging_dir=paths.scratch_dir(s.paths.reports) / str(year),
-            restricted_staging_dir=s.paths.restricted / paths.SCRATCH / str(year),
+            raw_dir=raw,
+            processed_dir=Path(processed_dir or s.paths.processed),
+            reports_dir=reports,
+            restricted_dir=restricted,
+            staging_dir=paths.scratch_dir(reports) / str(year),
+            restricted_staging_dir=restricted / paths.SCRATCH / str(year),
             narrative_path=paths.NARRATIVE_DIR / f"{year}.md",
             settings_path=settings_path,
             settings_sha256=_sha256(settings_path),
