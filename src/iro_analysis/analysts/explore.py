@@ -7,14 +7,21 @@ Each function is one step of an exploration, built on the same code as the repor
   takes;
 - `children_looked_after(ctx)`, `reviews_with_due_dates(ctx)`, `conferences(ctx)`,
   `disputes(ctx)`: child-level tables with the package's due dates and on-time flags;
-- `kpis(ds, year)`, `check_kpi(kpis, kpi_id, numerator, denominator)`: every KPI with its
-  numerator and denominator, and a check that a recomputation agrees;
+- `kpis(ds, year, as_at=None)`, `check_kpi(kpis, kpi_id, numerator, denominator)`: every
+  KPI with its numerator and denominator (or, at an in-year `as_at`, the KPIs of
+  `IN_YEAR_KPIS` taken at that date), and a check that a recomputation
+  agrees;
 - `breakdowns(ds, year)`, `drill(ctx, breakdown, category)`: the report's breakdowns and the
   child-level rows behind one of their cells;
 - `plot_reviews_by_month(reviews, ax)`: a seaborn chart on the analyst's own axes.
 
 Everything here is child-level except `kpis` and `breakdowns`: outputs of an exploration
 belong in restricted/, never in reports/ (and notebooks are committed without outputs).
+
+Conventions of every table returned here (converted at this boundary; the report's own
+tables are unchanged): the child is always `child_id` (the SSDA903 tables' `CHILD` is
+renamed); banded columns (`age_band`, the caseload breakdown's `band`) are ordered pandas
+Categoricals (`BAND_ORDERS`), so they sort and plot in band order, with "Not known" last.
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from typing import Any
 import pandas as pd
 
 from iro_analysis.analysts.as_at import as_at_context
+from iro_analysis.analysts.charts import TIMELINESS, plot_reviews_by_month
+from iro_analysis.analysts.in_year import IN_YEAR_KPIS, in_year_kpis
 from iro_analysis.contract.codes import (
+    AGE_BANDS,
     DISPUTE_THEME_LABELS,
     ETHNIC_GROUPS,
     LS_GROUPS,
@@ -38,9 +48,51 @@ from iro_analysis.core.settings import Settings, settings_or_defaults
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis import timescales as ts
 from iro_analysis.kpis.context import UNKNOWN, KpiContext, age_band, age_in_years
+from iro_analysis.kpis.workforce import CASELOAD_BANDS
+
+__all__ = [
+    "BAND_ORDERS",
+    "CHILD_ID",
+    "DRILLABLE",
+    "EXPLORE_PARAMETERS",
+    "IN_YEAR_KPIS",
+    "TIMELINESS",
+    "breakdowns",
+    "check_kpi",
+    "children_looked_after",
+    "conferences",
+    "context",
+    "disputes",
+    "drill",
+    "drill_categories",
+    "kpis",
+    "load_year",
+    "plot_reviews_by_month",
+    "processed_is_current",
+    "reviews_with_due_dates",
+]
 
 # The parameters cell of notebooks/00_explore.ipynb (checked by params.check_parameters).
 EXPLORE_PARAMETERS = ("year", "raw_dir", "processed_dir")
+
+# The one name of the child's id in every table this module returns.
+CHILD_ID = "child_id"
+
+# Banded column -> its bands in order ("Not known" last): returned as ordered Categoricals.
+BAND_ORDERS: dict[str, tuple[str, ...]] = {
+    "age_band": (*(label for label, _, _ in AGE_BANDS), UNKNOWN),
+    "band": (*CASELOAD_BANDS, UNKNOWN),
+}
+
+
+def _for_analysts(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the API's conventions: `CHILD` renamed `child_id`, banded columns as
+    ordered Categoricals (a copy; `frame` is not changed)."""
+    out = frame.rename(columns={"CHILD": CHILD_ID})
+    for column, order in BAND_ORDERS.items():
+        if column in out.columns:
+            out[column] = pd.Categorical(out[column], categories=list(order), ordered=True)
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -92,7 +144,7 @@ def children_looked_after(ctx: KpiContext) -> pd.DataFrame:
     """One row per child looked after at the context's end (31 March): their open episode
     (short breaks excluded, latest DECOM), the start of their period of care, header
     details and the labels the report's breakdowns use: `age` (completed years at the
-    end), `age_band`, `sex`, `ethnicity_group`, `legal_status`, `placement` ("Not known"
+    end), `age_band` (ordered), `sex`, `ethnicity_group`, `legal_status`, `placement` ("Not known"
     where the header or code is missing)."""
     cla = ctx.cla_at_end[["CHILD", "DECOM", "RNE", "LS", "PLACE", "period"]]
     periods = ctx.periods[["CHILD", "period", "start", "start_known"]].rename(
@@ -106,7 +158,7 @@ def children_looked_after(ctx: KpiContext) -> pd.DataFrame:
     out["ethnicity_group"] = out["ETHNIC"].map(ETHNIC_GROUPS).fillna(UNKNOWN)
     out["legal_status"] = out["LS"].map(LS_GROUPS).fillna(UNKNOWN)
     out["placement"] = out["PLACE"].map(PLACE_GROUPS).fillna(UNKNOWN)
-    return out.sort_values("CHILD", kind="mergesort").reset_index(drop=True)
+    return _for_analysts(out.sort_values("CHILD", kind="mergesort").reset_index(drop=True))
 
 
 def reviews_with_due_dates(ctx: KpiContext) -> pd.DataFrame:
@@ -114,7 +166,7 @@ def reviews_with_due_dates(ctx: KpiContext) -> pd.DataFrame:
     its period of care, number in the period (`ordinal`, blank when not known), previous
     review, `due_date`, `assessable` and `on_time` (`timescales.review_timeliness`, reg. 33),
     and the participation columns of the report: `code_label`, `age_at_review` (DOB from
-    the review row, else the header), `age_band`, `participated` (PN1-PN6, or PN1-PN3 and
+    the review row, else the header), `age_band` (ordered), `participated` (PN1-PN6, or PN1-PN3 and
     PN5-PN6 under the PN4 setting) and `eligible` (PN1-PN7).
 
     `cla_reviews_on_time_pct` is `on_time.sum()` / `assessable.sum()` of this table."""
@@ -146,7 +198,8 @@ def reviews_with_due_dates(ctx: KpiContext) -> pd.DataFrame:
         "participated",
         "eligible",
     ]
-    return r.sort_values(["CHILD", "REVIEW"], kind="mergesort")[cols].reset_index(drop=True)
+    out = r.sort_values(["CHILD", "REVIEW"], kind="mergesort")[cols].reset_index(drop=True)
+    return _for_analysts(out)
 
 
 def conferences(ctx: KpiContext) -> pd.DataFrame:
@@ -209,14 +262,24 @@ def disputes(ctx: KpiContext) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def kpis(ds: Dataset, year: int, settings: Settings | None = None) -> pd.DataFrame:
+def kpis(
+    ds: Dataset, year: int, settings: Settings | None = None, as_at: object = None
+) -> pd.DataFrame:
     """Every KPI of the year (`kpis.compute_kpis`: kpi_id, year, value, numerator,
     denominator) with its title, indexed by kpi_id. The rule of each is
-    `KPI_DEFINITIONS[kpi_id].definition`."""
+    `KPI_DEFINITIONS[kpi_id].definition`.
+
+    With `as_at` (a date in the reporting year; at 31 March the published values): only the
+    KPIs of `IN_YEAR_KPIS` (from `analysts.in_year`), taken at that date (`in_year_kpis`: counts
+    at the date, timeliness over the 12 months up to it), with an `as_at` column; a date
+    outside the year is a ValueError naming the date and the year."""
     from iro_analysis.kpis.engine import compute_kpis
     from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
-    df = compute_kpis(ds, int(year), settings or settings_or_defaults())
+    settings = settings or settings_or_defaults()
+    if as_at is not None and not (isinstance(as_at, str) and not as_at.strip()):
+        return in_year_kpis(ds, int(year), as_at, settings)
+    df = compute_kpis(ds, int(year), settings)
     df.insert(1, "title", [KPI_DEFINITIONS[k].title for k in df["kpi_id"]])
     return df.set_index("kpi_id")
 
@@ -250,78 +313,75 @@ def check_kpi(
 
 def breakdowns(ds: Dataset, year: int, settings: Settings | None = None) -> dict[str, pd.DataFrame]:
     """The report's breakdown tables (`kpis.compute_breakdowns`), unsuppressed: counts of
-    1 to 5 are shown here, unlike the published report."""
+    1 to 5 are shown here, unlike the published report. Bands are ordered Categoricals and
+    the child is `child_id` (`BAND_ORDERS`, `CHILD_ID`)."""
     from iro_analysis.kpis.engine import compute_breakdowns
 
-    return compute_breakdowns(ds, int(year), settings or settings_or_defaults())
+    tables = compute_breakdowns(ds, int(year), settings or settings_or_defaults())
+    return {name: _for_analysts(table) for name, table in tables.items()}
 
 
-# breakdown -> (child-level table, its column holding the breakdown's category)
+# breakdown -> (child-level table, its column holding the breakdown's category, the
+# categories the column can hold besides those in the data)
 _DRILLS = {
-    "cla_by_age_band": (children_looked_after, "age_band"),
-    "cla_by_sex": (children_looked_after, "sex"),
-    "cla_by_ethnicity_group": (children_looked_after, "ethnicity_group"),
-    "cla_by_legal_status": (children_looked_after, "legal_status"),
-    "cla_by_placement": (children_looked_after, "placement"),
-    "participation_by_code": (reviews_with_due_dates, "REVIEW_CODE"),
-    "participation_by_age_band": (reviews_with_due_dates, "age_band"),
-    "drp_by_theme": (disputes, "theme"),
-    "drp_by_stage": (disputes, "stage"),
+    "cla_by_age_band": (children_looked_after, "age_band", BAND_ORDERS["age_band"]),
+    "cla_by_sex": (children_looked_after, "sex", (*SEX_LABELS.values(), UNKNOWN)),
+    "cla_by_ethnicity_group": (
+        children_looked_after,
+        "ethnicity_group",
+        (*ETHNIC_GROUPS.values(), UNKNOWN),
+    ),
+    "cla_by_legal_status": (children_looked_after, "legal_status", (*LS_GROUPS.values(), UNKNOWN)),
+    "cla_by_placement": (children_looked_after, "placement", (*PLACE_GROUPS.values(), UNKNOWN)),
+    "participation_by_code": (reviews_with_due_dates, "REVIEW_CODE", tuple(REVIEW_CODE_LABELS)),
+    "participation_by_age_band": (reviews_with_due_dates, "age_band", BAND_ORDERS["age_band"]),
+    "drp_by_theme": (disputes, "theme", tuple(DISPUTE_THEME_LABELS)),
+    "drp_by_stage": (disputes, "stage", (UNKNOWN,)),
 }
 DRILLABLE = tuple(_DRILLS)
+
+
+def _categories(breakdown: str, rows: pd.DataFrame) -> list[str]:
+    """The categories of `breakdown`: the contract's, then any other found in `rows`."""
+    _, column, known = _DRILLS[breakdown]
+    found = rows[column].astype("object").fillna(UNKNOWN).astype(str)
+    return list(dict.fromkeys([*known, *sorted(set(found) - set(known))]))
+
+
+def drill_categories(ctx: KpiContext, breakdown: str) -> list[str]:
+    """The categories `drill(ctx, breakdown, category)` accepts, in order."""
+    return _categories(_check_breakdown(breakdown), _DRILLS[breakdown][0](ctx))
+
+
+def _check_breakdown(breakdown: str) -> str:
+    if breakdown not in _DRILLS:
+        raise ValueError(
+            f"cannot drill into {breakdown!r}; the breakdowns are: {', '.join(DRILLABLE)}"
+        )
+    return breakdown
 
 
 def drill(ctx: KpiContext, breakdown: str, category: str) -> pd.DataFrame:
     """The child-level rows behind one cell of a breakdown: e.g.
     `drill(ctx, "participation_by_age_band", "10 to 15")` is the year's reviews of children
     aged 10 to 15 at the review. Their number is the breakdown's count (`reviews` for
-    participation_by_age_band). Breakdowns: `DRILLABLE`."""
-    if breakdown not in _DRILLS:
-        raise KeyError(f"cannot drill into {breakdown!r}; breakdowns: {', '.join(DRILLABLE)}")
-    table, column = _DRILLS[breakdown]
+    participation_by_age_band). Breakdowns: `DRILLABLE`.
+
+    `category` is matched exactly, else ignoring case and surrounding spaces ("male" is
+    "Male"); one that matches none of the breakdown's categories (`drill_categories`),
+    or an unknown breakdown, is a ValueError listing the valid ones. A valid category
+    with no rows gives an empty table."""
+    table, column, _ = _DRILLS[_check_breakdown(breakdown)]
     rows = table(ctx)
-    return rows.loc[rows[column].fillna(UNKNOWN).eq(category)].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------
-# Chart
-# --------------------------------------------------------------------------------------
-
-TIMELINESS = ("On time", "Late", "Not assessable")
-
-
-def plot_reviews_by_month(reviews: pd.DataFrame, ax=None):
-    """A seaborn bar chart of `reviews_with_due_dates` by month held, stacked into on time,
-    late and not assessable, drawn on `ax` (default: a new Figure of its own). Changes no
-    global style. Returns the axes."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4))
-    status = pd.Series("Late", index=reviews.index)
-    status = status.mask(reviews["on_time"], "On time").mask(
-        ~reviews["assessable"], "Not assessable"
-    )
-    held = reviews["REVIEW"]
-    index = held.dt.year * 12 + held.dt.month  # months as integers, so bars keep date order
-    first = int(index.min()) if len(index) else 0
-    months = pd.period_range(held.min(), held.max(), freq="M") if len(held) else []
-    frame = pd.DataFrame({"month": index - first, "timeliness": status})
-    sns.histplot(
-        data=frame,
-        x="month",
-        hue="timeliness",
-        hue_order=list(TIMELINESS),
-        multiple="stack",
-        discrete=True,
-        shrink=0.8,
-        ax=ax,
-    )
-    labels = [p.strftime("%b %Y") for p in months]
-    ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=45, ha="right")
-    ax.set_xlabel("Month held")
-    ax.set_ylabel("Reviews")
-    ax.set_title("Looked-after reviews by month and timeliness")
-    return ax
+    valid = _categories(breakdown, rows)
+    wanted = str(category)
+    if wanted not in valid:
+        folded = [v for v in valid if v.casefold() == wanted.strip().casefold()]
+        if len(folded) != 1:
+            raise ValueError(
+                f"{breakdown} has no category {category!r}; its categories are: "
+                + ", ".join(repr(v) for v in valid)
+            )
+        wanted = folded[0]
+    cell = rows[column].astype("object").fillna(UNKNOWN).astype(str)
+    return rows.loc[cell.eq(wanted)].reset_index(drop=True)
