@@ -23,6 +23,7 @@ from iro_analysis.contract import raw_files as R
 from iro_analysis.contract import tables as T
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest import clean
+from iro_analysis.ingest.bookkeeping import LINE
 from iro_analysis.ingest.clean import (
     AccountingError,
     build_dataset,
@@ -32,7 +33,6 @@ from iro_analysis.ingest.clean import (
     parse_dates,
     run_clean,
 )
-from iro_analysis.ingest.read import LINE
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 

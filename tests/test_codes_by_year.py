@@ -14,8 +14,8 @@ from iro_analysis.contract import analysis_codes
 from iro_analysis.contract import codes as C
 from iro_analysis.contract import quality as Q
 from iro_analysis.contract import raw_files as R
+from iro_analysis.ingest.bookkeeping import LINE
 from iro_analysis.ingest.clean import make_part
-from iro_analysis.ingest.read import LINE
 
 
 def part(table: str, year: int, **values: str):

@@ -24,8 +24,9 @@ import pytest
 from iro_analysis.cli import main
 from iro_analysis.contract.raw_files import RAW_CSVS
 from iro_analysis.core.errors import InputError
+from iro_analysis.ingest.cin_census import read_cin_census
 from iro_analysis.ingest.clean import build_dataset, run_clean, warning_lines
-from iro_analysis.ingest.read import read_cin_census, read_raw_csv
+from iro_analysis.ingest.read import read_raw_csv
 
 RAW = Path(__file__).parent / "fixtures" / "clean" / "raw"
 SECRET = "root:x:0:0:SECRET"

@@ -17,9 +17,10 @@ from iro_analysis.contract import codes as C
 from iro_analysis.contract import quality as Q
 from iro_analysis.contract import raw_files as R
 from iro_analysis.contract import tables as T
+from iro_analysis.ingest.bookkeeping import LINE, MALFORMED
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.ingest.discover import discover_year
-from iro_analysis.ingest.read import LINE, MALFORMED, read_raw_csv
+from iro_analysis.ingest.read import read_raw_csv
 
 RAW = Path(__file__).parent / "fixtures" / "optional_extracts" / "raw"
 OPTIONAL = ("footprints", "feedback", "establishment", "independent_visitors")

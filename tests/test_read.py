@@ -9,14 +9,9 @@ import pytest
 from iro_analysis.contract.raw_files import HEADER, PEP
 from iro_analysis.core.errors import InputError
 from iro_analysis.core.text import detect_encoding
-from iro_analysis.ingest.read import (
-    LINE,
-    MALFORMED,
-    element_lines,
-    read_cin_census,
-    read_csv_header,
-    read_raw_csv,
-)
+from iro_analysis.ingest.bookkeeping import LINE, MALFORMED
+from iro_analysis.ingest.cin_census import element_lines, read_cin_census
+from iro_analysis.ingest.read import read_csv_header, read_raw_csv
 
 FIXTURE_XML = Path(__file__).parent / "fixtures" / "clean" / "raw" / "2022" / "cin_census.xml"
 HEAD = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"

@@ -12,7 +12,7 @@ import iro_analysis.ingest.ssda903_layout as ssda903_layout
 import iro_analysis.ingest.ssda903_xml as ssda903_xml
 from iro_analysis.contract.raw_files import RAW_CSVS
 from iro_analysis.core.errors import InputError
-from iro_analysis.ingest.read import LINE, MALFORMED, RAW_TEXT
+from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT
 from iro_analysis.ingest.ssda903_layout import record_lines_expat, record_lines_scan
 from iro_analysis.ingest.ssda903_xml import (
     TABLES,

@@ -201,7 +201,7 @@ def _xml_fault_lines(path: Path, written: dict[str, tuple[pd.DataFrame, list[dic
     """Manifest entries of faults in 903 tables written as XML: the file is the XML and the
     line is that of the record's start tag. Rows are matched on their values (the k-th of
     identical rows of a table is the k-th such record: the writer keeps their order)."""
-    from iro_analysis.ingest.read import LINE
+    from iro_analysis.ingest.bookkeeping import LINE
     from iro_analysis.ingest.ssda903_xml import read_903_xml
 
     if not any(entries for _, entries in written.values()):

@@ -21,19 +21,11 @@ from iro_analysis.contract import tables as T
 from iro_analysis.core.errors import InputError, excerpt
 from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import discover
+from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE
+from iro_analysis.ingest.cin_census import PARENT_CHILD, PARENT_PLAN, element_lines, read_cin_census
 from iro_analysis.ingest.dataset import SUPPLIED_COLUMNS
 from iro_analysis.ingest.discover import YearFiles
-from iro_analysis.ingest.read import (
-    LINE,
-    MALFORMED,
-    PARENT_CHILD,
-    PARENT_PLAN,
-    RAW_TEXT,
-    UNMATCHED_QUOTE,
-    element_lines,
-    read_cin_census,
-    read_raw_csv,
-)
+from iro_analysis.ingest.read import read_raw_csv
 from iro_analysis.ingest.rules import (
     CIN_ELEMENTS,
     TABLE_SPECS,

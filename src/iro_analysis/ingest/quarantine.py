@@ -6,10 +6,8 @@ import pandas as pd
 
 from iro_analysis.contract import tables as T
 from iro_analysis.ingest.authority import OUTSIDE_YEAR, WINDOW_RULES, blocked_older, window_masks
+from iro_analysis.ingest.bookkeeping import LINE
 from iro_analysis.ingest.parts import Part, add_failures, key_duplicates
-from iro_analysis.ingest.read import (
-    LINE,
-)
 from iro_analysis.ingest.rules import (
     DATETIME_DTYPE,
     ORPHAN_903,

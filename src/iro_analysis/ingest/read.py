@@ -22,21 +22,7 @@ import pandas as pd
 from iro_analysis.contract.raw_files import RawCsv
 from iro_analysis.core.errors import InputError, excerpt, excerpts
 from iro_analysis.core.text import detect_encoding, mixed_encoding_line
-from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE, no_gc
-
-# The CIN census reader lived here before; its names stay importable from this module.
-from iro_analysis.ingest.cin_census import (
-    CHILD_ID,
-    CHUNK,
-    PARENT_CHILD,
-    PARENT_PLAN,
-    SEX_ELEMENTS,
-    CinRaw,
-    element_lines,
-    iter_cin_children,
-    local_name,
-    read_cin_census,
-)
+from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE
 
 
 def decode_text(data: bytes, path: Path) -> tuple[str, str]:
@@ -368,25 +354,9 @@ def read_raw_csv(path: Path, spec: RawCsv, required: tuple[str, ...] | None = No
 
 
 __all__ = [
-    "CHILD_ID",
-    "CHUNK",
-    "LINE",
-    "MALFORMED",
-    "PARENT_CHILD",
-    "PARENT_PLAN",
-    "RAW_TEXT",
-    "SEX_ELEMENTS",
-    "UNMATCHED_QUOTE",
-    "no_gc",
-    "CinRaw",
     "RawTable",
     "check_delimiter",
     "decode_text",
-    "detect_encoding",
-    "element_lines",
-    "iter_cin_children",
-    "local_name",
-    "read_cin_census",
     "read_csv_header",
     "read_raw_csv",
 ]
