@@ -102,7 +102,9 @@ class Run:
         year = check_year(year)
         settings_path = Path(settings_path or paths.SETTINGS_FILE).resolve()
         s = load_settings(settings_path)
-        raw = Path(raw_dir or s.paths.raw)
+        raw, processed, reports, restricted = _folders(
+            s, raw_dir, processed_dir, reports_dir, restricted_dir
+        )
         if not paths.raw_year_dir(year, raw).is_dir():
             years = paths.available_years(raw)
             raise IroAnalysisError(
@@ -114,13 +116,11 @@ class Run:
                 )
             )
         narrative = Path(narrative_path or paths.NARRATIVE_DIR / f"{year}.md")
-        reports = Path(reports_dir or s.paths.reports)
-        restricted = Path(restricted_dir or s.paths.restricted)
         tag = tag or f"{year}-{os.getpid()}"
         return cls(
             year=year,
             raw_dir=raw,
-            processed_dir=Path(processed_dir or s.paths.processed),
+            processed_dir=processed,
             reports_dir=reports,
             restricted_dir=restricted,
             staging_dir=reports / f".build-{tag}" / str(year),
@@ -150,9 +150,9 @@ class Run:
         a run by hand never writes into a published `reports/<YEAR>/`. Inputs are not hashed."""
         settings_path = Path(settings_path or paths.SETTINGS_FILE).resolve()
         s = load_settings(settings_path)
-        raw = Path(raw_dir or s.paths.raw)
-        reports = Path(reports_dir or s.paths.reports)
-        restricted = Path(restricted_dir or s.paths.restricted)
+        raw, processed, reports, restricted = _folders(
+            s, raw_dir, processed_dir, reports_dir, restricted_dir
+        )
         if year is None:
             years = paths.available_years(raw)
             if not years:
@@ -165,7 +165,7 @@ class Run:
         return cls(
             year=year,
             raw_dir=raw,
-            processed_dir=Path(processed_dir or s.paths.processed),
+            processed_dir=processed,
             reports_dir=reports,
             restricted_dir=restricted,
             staging_dir=paths.scratch_dir(reports) / str(year),
@@ -232,6 +232,13 @@ class Run:
                 f"no run file at {path.resolve()}: run the build, or set run_path = None"
             )
         return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _folders(s: Settings, *given: Path | None) -> tuple[Path, Path, Path, Path]:
+    """The raw, processed, reports and restricted folders: each one given, else the
+    settings file's."""
+    defaults = (s.paths.raw, s.paths.processed, s.paths.reports, s.paths.restricted)
+    return tuple(Path(g or d) for g, d in zip(given, defaults, strict=True))  # type: ignore[return-value]
 
 
 def _sha256(path: Path) -> str:
