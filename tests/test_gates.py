@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis.core.errors import InputError, ValidationFailed
-from iro_analysis.core.settings import AcceptedAnomaly, Settings
+from iro_analysis.core.settings import Settings
+from iro_analysis.core.settings_sections import AcceptedAnomaly
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.validate.gates import GATES, GateLimits, file_facts, reconcile, reconcile_off
 from iro_analysis.validate.suites import validate_dataset, validate_years

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from iro_analysis.contract.tables import CLEAN_TABLES, SOURCE_YEAR, SUPPLIED_INPUTS
-from iro_analysis.core.settings import FrozenMap, Settings
+from iro_analysis.core.settings import Settings
+from iro_analysis.core.settings_sections import FrozenMap
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.kpis.context import KpiContext
 from iro_analysis.kpis.engine import compute_breakdowns, compute_kpis, format_kpis

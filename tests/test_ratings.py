@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from iro_analysis.core.settings import FrozenMap, Settings
+from iro_analysis.core.settings import Settings
+from iro_analysis.core.settings_sections import FrozenMap
 from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS
 from iro_analysis.kpis.engine import compute_kpis
 from iro_analysis.kpis.ratings import (

@@ -115,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="csv",
         help="write each year's SSDA903 as the four CSVs (default) or as one XML file",
     )
+    p.add_argument(
+        "--iro-format",
+        dest="iro_format",
+        choices=("native", "ssd"),
+        default="native",
+        help="write the IRO meetings as iro/meetings.csv (default) or as Standard "
+        "Safeguarding Dataset tables in ssd/ with iro/meeting_details.csv",
+    )
 
     for name, text in (
         ("clean", "read, clean and quarantine the raw data into parquet"),
@@ -232,9 +240,15 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from iro_analysis.core.years import parse_year_range
     from iro_analysis.region.councils import generate_region
 
-    if args.size is not None or args.scale is not None or args.ssda903_format != "csv":
+    if (
+        args.size is not None
+        or args.scale is not None
+        or args.ssda903_format != "csv"
+        or args.iro_format != "native"
+    ):
         raise InputError(
-            "demo-data --councils: --size, --scale and --903-format are for one council"
+            "demo-data --councils: --size, --scale, --903-format and --iro-format are for "
+            "one council"
         )
     demo = load_settings(args.settings).demo
     try:

@@ -38,6 +38,10 @@ QUARANTINE_RULES: dict[str, str] = {
     "malformed_record": "an XML element or CSV line that cannot be read as a record",
     "duplicate_key": "a second row with the key of an earlier row of the same file (first kept)",
     "parent_quarantined": "an XML element whose parent element (Child or plan) was quarantined",
+    "ssd_unknown_period": "an SSD looked-after review whose clar_cla_id names no period of care "
+    "in ssd_cla_episodes, or names one given to two children",
+    "no_such_meeting": "a meeting_details row whose meeting (type and id) is in none of the "
+    "year's SSD meeting tables",
     "outside_collection_year": "a row dated outside its folder's collection year (1 April to "
     "31 March), as DfE's validators reject it: a file from another year in this folder",
 }

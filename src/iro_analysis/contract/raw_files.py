@@ -142,6 +142,29 @@ PEP = RawCsv(
 )
 
 
+# With meetings from the Standard Safeguarding Dataset (`contract.ssd`), what the SSD does
+# not record of a meeting, by the SSD row's type and id (docs/ssd.md). Native meetings.csv
+# carries these columns itself.
+MEETING_DETAILS = RawCsv(
+    name="meeting_details",
+    relpath=f"{IRO_DIR}/meeting_details.csv",
+    columns=(
+        "meeting_type",
+        "meeting_id",
+        "first_scheduled_date",
+        "times_rearranged",
+        "rearranged_reason",
+        "pre_meeting_visit",
+        "advocate_involved",
+    ),
+    date_columns=("first_scheduled_date",),
+    key=("meeting_type", "meeting_id"),
+    required=("meeting_type", "meeting_id"),
+    source="iro",
+)
+DETAIL_COLUMNS = MEETING_DETAILS.columns[2:]  # what it adds to an SSD meeting
+
+
 # Optional IRO extracts (data contract section 3, "Optional extracts"): a KPI that needs
 # one is "not supplied" without it, as for every other input.
 FOOTPRINTS = RawCsv(
@@ -204,6 +227,7 @@ RAW_CSVS: dict[str, RawCsv] = {
         DISPUTES,
         WORKFORCE,
         PEP,
+        MEETING_DETAILS,
         FOOTPRINTS,
         FEEDBACK,
         ESTABLISHMENT,

@@ -18,6 +18,7 @@ from iro_analysis.contract.raw_files import (
     FOOTPRINTS,
     HEADER,
     INDEPENDENT_VISITORS,
+    MEETING_DETAILS,
     MEETINGS,
     OC2,
     PEP,
@@ -127,6 +128,13 @@ CLEAN_TABLES: dict[str, CleanTable] = {
         "workforce", (*WORKFORCE.columns, SOURCE_YEAR), WORKFORCE.key, "iro", "IRO post holders"
     ),
     "pep": CleanTable("pep", (*PEP.columns, SOURCE_YEAR), PEP.key, "iro", "PEP meetings held"),
+    "meeting_details": CleanTable(
+        "meeting_details",
+        (*MEETING_DETAILS.columns, SOURCE_YEAR),
+        MEETING_DETAILS.key,
+        "iro",
+        "What the SSD does not record of its meetings (joined to meetings by type and id)",
+    ),
     # the optional IRO extracts
     "footprints": CleanTable(
         "footprints",
@@ -186,6 +194,11 @@ FACT_COLUMNS = (
 
 # Which raw input gates which KPI family (a family is produced only when its input file
 # exists in YEAR's own folder). Keys are the supplied-input names recorded by the cleaner.
+# An input that a native file of another carries: not named missing when that one is
+# (iro/meetings.csv carries the meeting details that SSD meetings take from
+# iro/meeting_details.csv).
+COMES_WITH = {"meeting_details": "meetings"}
+
 # The returns every year's build needs unless the settings' `not_supplied` names them
 # (issue #25: a core return must never go missing quietly).
 CORE_INPUTS = ("header", "episodes", "reviews", "cin_census")
@@ -211,6 +224,9 @@ SUPPLIED_INPUTS = (
     "disputes",
     "workforce",
     "pep",
+    # rearrangements, visits and advocacy: native meetings.csv, or with the SSD's meetings
+    # iro/meeting_details.csv
+    "meeting_details",
     # optional IRO extracts: absent means their KPIs are "not supplied"
     "footprints",
     "feedback",
@@ -232,6 +248,7 @@ DATETIME_COLUMNS = frozenset(
         *REVIEWS.date_columns,
         *OC2.date_columns,
         *MEETINGS.date_columns,
+        *MEETING_DETAILS.date_columns,
         *DISPUTES.date_columns,
         *WORKFORCE.date_columns,
         *PEP.date_columns,

@@ -26,6 +26,7 @@ from iro_analysis.demo.params import SIZES, DemoParams
 from iro_analysis.demo.population import ORPHAN_START, characteristics, child_ids
 from iro_analysis.demo.reviews import simulate_reviews
 from iro_analysis.demo.short_breaks import simulate_short_breaks
+from iro_analysis.demo.ssd import write_ssd
 from iro_analysis.demo.workdays import WorkDays
 
 __all__ = ["SIZES", "DemoParams", "Simulation", "cli_main", "generate", "simulate"]
@@ -34,6 +35,9 @@ CP1252_FILE = R.WORKFORCE.relpath  # written in cp1252 (no BOM) in every year
 SSDA903_TABLES = ("header", "episodes", "reviews", "oc2")
 SSDA903_XML_FILE = f"{R.SSDA903_DIR}/ssda903.xml"  # the 903 as one XML file
 SSDA903_FORMATS = ("csv", "xml")
+# The IRO meetings as iro/meetings.csv, or as Standard Safeguarding Dataset tables in ssd/
+# with iro/meeting_details.csv (`demo.ssd`).
+IRO_FORMATS = ("native", "ssd")
 XML_FAULT_KINDS = ("impossible_date", "unknown_code", "lower_case_code", "whitespace")
 
 
@@ -228,11 +232,16 @@ def write_year(
     seed: int,
     orphans: faults.OrphanIds,
     ssda903_format: str = "csv",
+    iro_format: str = "native",
 ) -> Path:
     """Write one year's folder and its fault manifest; returns the folder. The 903 is four
-    CSVs, or with `ssda903_format="xml"` one XML file (SSDA903_XML_FILE)."""
+    CSVs, or with `ssda903_format="xml"` one XML file (SSDA903_XML_FILE). With
+    `iro_format="ssd"` the meetings are SSD tables (`demo.ssd`), written without faults;
+    every other file is the same as with "native"."""
     if ssda903_format not in SSDA903_FORMATS:
         raise ValueError(f"ssda903_format must be one of {SSDA903_FORMATS}, got {ssda903_format!r}")
+    if iro_format not in IRO_FORMATS:
+        raise ValueError(f"iro_format must be one of {IRO_FORMATS}, got {iro_format!r}")
     p, people = sim.params, sim.people
     rng = np.random.default_rng([seed, year])
     ydir = Path(out) / str(year)
@@ -268,7 +277,12 @@ def write_year(
                 rng, name, df, p.fault_rate, orphans, spec.relpath, exclude=("orphan_child",)
             )
             continue
+        clean = df
         df, entries = faults.inject(rng, name, df, p.fault_rate, orphans, spec.relpath)
+        if name == "meetings" and iro_format == "ssd":
+            # the same random draws as "native" (every other file alike), no faults here
+            write_ssd(clean, tables["episodes"], ydir)
+            continue
         manifest += entries
         encoding = "cp1252" if spec.relpath == CP1252_FILE else "utf-8"
         df.to_csv(ydir / spec.relpath, index=False, lineterminator="\n", encoding=encoding)
@@ -322,12 +336,14 @@ def generate(
     progress: bool = False,
     params: DemoParams | None = None,
     ssda903_format: str = "csv",
+    iro_format: str = "native",
 ) -> list[Path]:
     """Write `out/<YEAR>/` for each year (files of the data contract + fault manifest).
 
     `scale` is the number of children looked after at 31 March (overrides `size`).
     `ssda903_format` "xml" writes each year's 903 as one XML file (ssda903/ssda903.xml)
-    instead of the four CSVs. Returns the year folders written."""
+    instead of the four CSVs; `iro_format` "ssd" the meetings as SSD tables (`demo.ssd`).
+    Returns the year folders written."""
     if ssda903_format not in SSDA903_FORMATS:
         raise ValueError(f"ssda903_format must be one of {SSDA903_FORMATS}, got {ssda903_format!r}")
     from tqdm.auto import tqdm
@@ -342,7 +358,9 @@ def generate(
         written = []
         for year in years:
             bar.set_postfix_str(str(year))
-            written.append(write_year(sim, year, Path(out), seed, orphans, ssda903_format))
+            written.append(
+                write_year(sim, year, Path(out), seed, orphans, ssda903_format, iro_format)
+            )
             bar.update(1)
     return written
 
@@ -373,6 +391,7 @@ def cli_main(args) -> int:
         fault_rate=params.fault_rate,
         progress=not args.no_progress,
         ssda903_format=getattr(args, "ssda903_format", None) or "csv",
+        iro_format=getattr(args, "iro_format", None) or "native",
     )
     what = (
         f"{len(written)} year(s) {years[0]}-{years[-1]}" if len(years) > 1 else f"year {years[0]}"

@@ -99,6 +99,7 @@ from iro_analysis.ingest.rules import (
     type_frame,
     year_code_maps,
 )
+from iro_analysis.ingest.ssd import details_not_matched, ssd_meeting_parts, with_meeting_details
 
 # The public names of the cleaner, as before it was split into modules (a stable API).
 __all__ = [
@@ -205,6 +206,9 @@ def read_year(
         )
         parts += got
         warns += w
+    got, w = ssd_meeting_parts(found, year)  # not cached: one Part reads three files
+    parts += got
+    warns += w
     warns += [(year, rel, 1, "", None, "file_not_read", why) for rel, why in found.unread]
     xml = found.relpath(found.ssda903_xml) + "#" if found.ssda903_xml else None
     xml_tables = frozenset(p.table for p in parts if xml and p.file.startswith(xml) and p.rows_read)
@@ -273,12 +277,14 @@ def build_dataset(
         parts.extend(year_parts)
         file_warnings.extend(year_warnings)
     apply_cross_file_rules(parts)
+    details_not_matched(parts)
     apply_window_rules(parts)
     add_consistency_warnings(parts)
     fill_xml_lines(parts)
     accounting = accounting_of(parts)
     tables = {t: dedup_latest([p for p in parts if p.table == t], t) for t in T.CLEAN_TABLES}
     tables["cp_reviews"] = without_left_out_plans(tables["cp_reviews"], tables["cp_plans"], parts)
+    tables["meetings"] = with_meeting_details(tables["meetings"], tables["meeting_details"])
     supplied_all = pd.concat(supplied, ignore_index=True)
     if year is not None:
         file_warnings.extend(history_warnings(tables, supplied_all, years, int(year)))

@@ -21,6 +21,7 @@ from pathlib import Path
 from iro_analysis.contract import load_contract
 from iro_analysis.contract import quality as Q
 from iro_analysis.contract import raw_files as R
+from iro_analysis.contract import ssd as S
 from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.read import read_csv_header
@@ -42,6 +43,7 @@ class YearFiles:
 
     year_dir: Path
     csvs: dict[str, Path] = field(default_factory=dict)  # RAW_CSVS name -> file
+    ssd: dict[str, Path] = field(default_factory=dict)  # SSD table name -> file (ssd/)
     ssda903_xml: Path | None = None
     cin_census: Path | None = None
     unread: list[tuple[str, str]] = field(default_factory=list)  # (path in folder, why)
@@ -55,6 +57,10 @@ class YearFiles:
             return self.cin_census
         if input_name in R.SSDA903_TABLES and self.ssda903_xml is not None:
             return self.ssda903_xml
+        if input_name == "meetings" and S.CLA_REVIEWS.name in self.ssd:
+            return self.ssd[S.CLA_REVIEWS.name]  # with the other SSD meeting tables
+        if input_name == "meeting_details" and "meetings" in self.csvs:
+            return self.csvs["meetings"]  # native meetings carry their details
         return self.csvs.get(input_name)
 
 
@@ -126,6 +132,19 @@ def discover_year(year_dir: Path, year: int) -> YearFiles:
                     f"{found.relpath(found.ssda903_xml)} and {rel}; keep one"
                 )
             found.ssda903_xml = path
+        elif len(parts) == 2 and parts[0].lower() == S.SSD_DIR:
+            name = path.stem.lower()
+            if suffix == ".csv" and name in S.SSD_TABLES:
+                if name in found.ssd:
+                    raise InputError(
+                        f"two files hold the SSD table {name} in {year_dir}: "
+                        f"{found.relpath(found.ssd[name])} and {rel}; keep one"
+                    )
+                found.ssd[name] = path
+            else:
+                found.unread.append(
+                    (rel, f"not an SSD table the project reads ({', '.join(S.SSD_TABLES)})")
+                )
         elif folder is not None and suffix == ".csv":
             table = match_csv(path, folder, year)
             if table is None:
@@ -189,4 +208,4 @@ def _why_unread(parts: list[str], suffix: str) -> str:
         return f"an XML file that is not an SSDA903 return (root is not <{SSDA903_XML_ROOT}>)"
     if len(parts) == 2 and parts[0].lower() in ("ssda903", "iro"):
         return "not a CSV file"
-    return "not in a folder the project reads (ssda903/ or iro/)"
+    return "not in a folder the project reads (ssda903/, iro/ or ssd/)"

@@ -26,6 +26,10 @@ from iro_analysis.contract import tables as T
 CONTRACT_TABLES = ("header", "episodes", "reviews", "oc2", "cin_children", "cp_plans")
 IRO_CODE_LISTS: dict[str, dict[str, tuple]] = {
     "meetings": {"meeting_type": C.MEETING_TYPES, "rearranged_reason": C.REARRANGED_REASONS},
+    "meeting_details": {
+        "meeting_type": C.MEETING_TYPES,
+        "rearranged_reason": C.REARRANGED_REASONS,
+    },
     "disputes": {
         "cohort": C.DISPUTE_COHORTS,
         "theme": C.DISPUTE_THEMES,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from iro_analysis.contract.tables import COMES_WITH
 from iro_analysis.core.cells import csv_safe
 from iro_analysis.core.settings import Settings
 from iro_analysis.ingest.dataset import Dataset
@@ -90,6 +91,8 @@ def missing_inputs(ds: Dataset, year: int) -> dict[str, list[str]]:
                     continue
                 if not ds.has_input(name, year) and name not in missing:
                     missing.append(name)
+        # a part of a missing input is not missing on its own (`COMES_WITH`)
+        missing = [n for n in missing if COMES_WITH.get(n) not in missing]
         if missing:
             out[family] = missing
     return out

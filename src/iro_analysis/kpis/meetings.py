@@ -18,6 +18,9 @@ SOURCE_IRO = (
     "IRO Handbook (DCSF 2010), chapters 3 and 4 (the review meeting and the child's participation)"
 )
 _INPUTS = ("meetings",)
+# Rearrangements, pre-meeting visits and advocacy: in native meetings.csv, or with the SSD's
+# meetings in iro/meeting_details.csv (the SSD does not record them).
+_DETAIL_INPUTS = ("meetings", "meeting_details")
 
 
 @kpi(
@@ -43,7 +46,7 @@ def meetings_held(ctx: KpiContext) -> int:
     direction=False,
     unit="percent",
     source=SOURCE_IRO,
-    inputs=_INPUTS,
+    inputs=_DETAIL_INPUTS,
 )
 def meetings_rearranged_pct(ctx: KpiContext) -> tuple[int, int]:
     """Meetings held in the year with times_rearranged >= 1 / meetings held in the year.
@@ -60,7 +63,7 @@ def meetings_rearranged_pct(ctx: KpiContext) -> tuple[int, int]:
     direction=True,
     unit="percent",
     source=SOURCE_IRO,
-    inputs=_INPUTS,
+    inputs=_DETAIL_INPUTS,
 )
 def pre_meeting_visit_pct(ctx: KpiContext) -> tuple[int, int]:
     """Meetings held in the year with pre_meeting_visit = Y / meetings held in the year
@@ -77,7 +80,7 @@ def pre_meeting_visit_pct(ctx: KpiContext) -> tuple[int, int]:
     direction=True,
     unit="percent",
     source=SOURCE_IRO,
-    inputs=_INPUTS,
+    inputs=_DETAIL_INPUTS,
 )
 def advocacy_pct(ctx: KpiContext) -> tuple[int, int]:
     """Meetings held in the year with advocate_involved = Y / meetings held in the year
@@ -123,7 +126,9 @@ def cla_iro_changed_pct(ctx: KpiContext) -> tuple[int, int]:
 
 def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     """Meetings held in the year by type (held, rearranged, pre-meeting visit, advocacy,
-    each with its percent of the type's meetings) and rearranged meetings by reason."""
+    each with its percent of the type's meetings) and rearranged meetings by reason. Without
+    the meeting details (SSD meetings and no iro/meeting_details.csv) only meetings held by
+    type: never a 0 for what was not supplied."""
     m = ctx.meetings_held
     types = list(MEETING_TYPES) + sorted(set(m["meeting_type"].dropna()) - set(MEETING_TYPES))
     g = (
@@ -144,6 +149,8 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
     r = m.loc[m["rearranged"], "rearranged_reason"].fillna(UNKNOWN)
     by_reason = tally(r, "reason", list(REARRANGED_REASONS))
     by_reason.insert(1, "label", by_reason["reason"].map(REARRANGED_REASON_LABELS).fillna(UNKNOWN))
+    if not ctx.has("meeting_details"):
+        return {"meetings_by_type": g[["meeting_type", "label", "held"]]}
     return {"meetings_by_type": g, "rearranged_by_reason": by_reason}
 
 

@@ -9,11 +9,16 @@ cleans a file, naming what to fix.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from iro_analysis.contract.raw_files import MEETINGS
+from iro_analysis.contract.ssd import SSD_DIR
 from iro_analysis.contract.tables import check_not_supplied
+from iro_analysis.core.paths import available_years, raw_year_dir
 from iro_analysis.core.run import Run
 from iro_analysis.core.settings import Settings
+from iro_analysis.ingest.ssd_db import snapshot_year
 from iro_analysis.kpis.registry import KPI_DEFINITIONS, check_targets
 from iro_analysis.report.catalogue import SECTION_TITLES
 from iro_analysis.report.narrative import check_narrative_file
@@ -37,13 +42,37 @@ def check_narrative(path: Path) -> None:
 
 
 def open_run(year: object, **kwargs) -> Run:
-    """`Run.create(year, **kwargs)`, then the settings' stage checks and the narrative's.
+    """`Run.create(year, **kwargs)`, then the settings' stage checks and the narrative's,
+    then, when the settings name an SSD database, the SSD tables of each year folder up to
+    the year that has neither ssd/ nor iro/meetings.csv read into it (`take_ssd_snapshots`;
+    the Run is made again, so that its input hashes include them).
 
     Raises IroAnalysisError, SettingsError or NarrativeError, each naming what to fix."""
     run = Run.create(year, **kwargs)
     check_settings(run.settings())
     check_narrative(run.narrative_path)
+    if take_ssd_snapshots(run.settings(), run.raw_dir, run.year):
+        run = Run.create(year, **kwargs)
     return run
+
+
+def take_ssd_snapshots(settings: Settings, raw_dir: Path, year: int) -> list[Path]:
+    """Read the SSD database of `settings.ssd` into each year folder up to `year` that has
+    neither ssd/ nor iro/meetings.csv (`ingest.ssd_db.snapshot_year`); the folders written,
+    each announced on standard error. Nothing without a database_url."""
+    ssd = settings.ssd
+    if not ssd.database_url:
+        return []
+    written = []
+    for y in available_years(raw_dir):
+        ydir = raw_year_dir(y, raw_dir)
+        if y > year or (ydir / SSD_DIR).exists() or (ydir / MEETINGS.relpath).exists():
+            continue
+        out = snapshot_year(ssd.database_url, ssd.schema, y, ydir)
+        if out is not None:
+            print(f"Read the SSD's {y} tables from the database into {out}", file=sys.stderr)
+            written.append(out)
+    return written
 
 
 def run_for_year(run: Run, year: int, tag: str | None = None) -> Run:

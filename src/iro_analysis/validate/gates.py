@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from iro_analysis.core.errors import excerpt
-from iro_analysis.core.settings import GateLimits, Settings, SettingsError
+from iro_analysis.core.settings import Settings
+from iro_analysis.core.settings_sections import GateLimits, SettingsError
 from iro_analysis.ingest.dataset import Dataset
 
 FACTS_TABLE = "file_facts"
