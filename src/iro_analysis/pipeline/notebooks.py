@@ -11,7 +11,45 @@ REPORT_NOTEBOOK = "03_annual_report.ipynb"
 TRENDS_NOTEBOOK = "04_trends.ipynb"
 CLEAN_NOTEBOOK = "01_clean.ipynb"
 VALIDATE_NOTEBOOK = "02_validate.ipynb"
-KERNEL = "iro-analysis"  # the project's own kernel (make setup installs it into .venv)
+# The project's own kernel: `make setup` registers it in .venv, or in the active conda
+# environment (`ipykernel install --sys-prefix`), for that environment's python.
+KERNEL = "iro-analysis"
+
+
+def kernel_setup_hint(name: str | None = None) -> str:
+    """How to register the project kernel (or `name`) for the running interpreter."""
+    import sys
+
+    return (
+        f"run `make setup`, or `{sys.executable} -m ipykernel install --sys-prefix "
+        f"--name {name or KERNEL}`"
+    )
+
+
+def require_kernel(name: str | None = None) -> None:
+    """Refuse, in one line, a build whose notebooks have no kernel to run on.
+
+    The kernel is never registered here: `--sys-prefix` of a system or shared Python, or
+    the user's Jupyter folder (which every environment reads), is no safe place to write
+    from a build; `make setup` registers it in the project's own environment. A kernelspec
+    whose python no longer exists (its environment was removed) is refused the same way.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    name = name or KERNEL
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        raise BuildError(
+            f"no Jupyter kernel named '{name}' for this Python, so the notebooks cannot run: "
+            + kernel_setup_hint(name)
+        ) from None
+    program = spec.argv[0] if spec.argv else ""
+    if Path(program).is_absolute() and not Path(program).exists():
+        raise BuildError(
+            f"the Jupyter kernel '{name}' ({spec.resource_dir}) runs {program}, which no longer "
+            f"exists: register it again: " + kernel_setup_hint(name)
+        )
 
 
 def _kernel_manager_class():
@@ -49,6 +87,7 @@ def run_notebook(
     """
     import papermill as pm
 
+    require_kernel()
     run_path = parameters.get("run_path")
     if isinstance(run_path, Path):
         parameters, cwd = {**parameters, "run_path": run_path.name}, run_path.parent

@@ -26,6 +26,7 @@ from iro_analysis.pipeline.notebooks import (
     CLEAN_NOTEBOOK,
     REPORT_NOTEBOOK,
     VALIDATE_NOTEBOOK,
+    require_kernel,
     run_notebook,
     warnings_in,
 )
@@ -311,6 +312,7 @@ def prepare_history(run: Run, log=print) -> Prepared:
 
 def cli_main(args) -> int:
     """`iro-analysis report --year 2022 [--pdf]`."""
+    require_kernel()  # at the door: no staging folders for a build that cannot run
     path = build_report(
         args.year,
         raw_dir=args.raw_dir,
@@ -338,6 +340,7 @@ def cli_reports(args) -> int:
     The history is cleaned once and every year validated in one kernel
     (`prepare_history`); then each year's report notebook runs on that (`build_run`).
     """
+    require_kernel()
     settings_path = getattr(args, "settings", None)
     settings = load_settings(settings_path)
     raw_dir = Path(args.raw_dir or settings.paths.raw)
