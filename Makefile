@@ -4,9 +4,41 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 VENV := .venv
-BIN := $(VENV)/bin
-PY := $(BIN)/python
+# Where the project's Python lives: by default .venv, made from requirements.lock. Inside an
+# active conda environment that is not `base` (CONDA_PREFIX set, CONDA_DEFAULT_ENV not
+# `base`: what `conda activate iro-analysis` does), that environment instead: no .venv, the
+# install stamp in the environment, the packages installed from requirements.lock only where
+# missing, the kernel registered in it. USE_CONDA=no always uses .venv; USE_CONDA=yes uses
+# the active conda environment even when it is `base`.
+USE_CONDA ?= auto
+ifeq ($(USE_CONDA),yes)
+  ifeq ($(CONDA_PREFIX),)
+    $(error USE_CONDA=yes needs an active conda environment (conda activate iro-analysis); CONDA_PREFIX is not set)
+  endif
+  ENV_ROUTE := conda
+else ifeq ($(USE_CONDA),auto)
+  ENV_ROUTE := $(if $(and $(CONDA_PREFIX),$(filter-out base,$(CONDA_DEFAULT_ENV))),conda,venv)
+else ifeq ($(USE_CONDA),no)
+  ENV_ROUTE := venv
+else
+  $(error USE_CONDA is auto (the default), yes or no, not '$(USE_CONDA)')
+endif
+ifeq ($(ENV_ROUTE),conda)
+ENV_DIR := $(CONDA_PREFIX)
+# The stamp holds this clone's folder: another clone sharing the environment installs its own
+# editable package (and so reinstalls) rather than trusting the stamp.
+STAMP := $(ENV_DIR)/.iro-analysis-installed
+ENV_NAME := conda environment $(or $(CONDA_DEFAULT_ENV),$(notdir $(CONDA_PREFIX))) ($(CONDA_PREFIX))
+ifneq ($(shell cat '$(STAMP)' 2>/dev/null),$(CURDIR))
+$(STAMP): FORCE
+endif
+else
+ENV_DIR := $(VENV)
 STAMP := $(VENV)/.installed
+ENV_NAME := .venv$(if $(filter no,$(USE_CONDA)), (USE_CONDA=no),$(if $(CONDA_PREFIX), (conda's base environment is not used: USE_CONDA=yes uses it)))
+endif
+BIN := $(ENV_DIR)/bin
+PY := $(BIN)/python
 PY_DIRS := $(wildcard src tests notebooks benchmarks)
 AXE := node_modules/axe-core/axe.min.js
 YEAR ?=
@@ -18,17 +50,35 @@ unexport MPLBACKEND
 
 help: ## list every target with a one-line description
 	@echo "iro-analysis: make TARGET [YEAR=2022]"
+	@echo "Python: $(ENV_NAME)"
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
 
+.PHONY: FORCE
+FORCE:
+
+KERNEL_INSTALL = $(PY) -m ipykernel install --sys-prefix --name iro-analysis --display-name "Python 3 (iro-analysis)" >/dev/null
+
+ifeq ($(ENV_ROUTE),conda)
+# conda's own pip is left as it is; pip installs only what the environment lacks or has at
+# another version than requirements.lock.
+$(STAMP): requirements.lock pyproject.toml
+	@[ -x "$(PY)" ] || { echo "The active $(ENV_NAME) has no python: conda install python=3.11 pip, or USE_CONDA=no for .venv" >&2; exit 2; }
+	@echo "Installing into the $(ENV_NAME)"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(KERNEL_INSTALL)
+	echo "$(CURDIR)" > "$(STAMP)"
+else
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name iro-analysis --display-name "Python 3 (iro-analysis)" >/dev/null
+	$(KERNEL_INSTALL)
 	touch $(STAMP)
+endif
 
-setup: $(STAMP) ## create .venv from requirements.lock, install the package and its python3 kernel
+setup: $(STAMP) ## install the packages (requirements.lock), the package and its Jupyter kernel: into .venv, or the active conda environment
 
 data: $(STAMP) ## generate the demo council's raw data into data/raw (if none there yet)
 	@raw="$$($(BIN)/iro-analysis paths raw)"; \

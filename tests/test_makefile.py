@@ -71,8 +71,18 @@ def fresh_clone(tmp_path: Path) -> Path:
     return clone
 
 
-def _make(clone: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+# What `conda activate` sets; a test of the .venv route runs without them, whatever shell
+# the tests were started from.
+CONDA_VARS = ("CONDA_PREFIX", "CONDA_DEFAULT_ENV", "CONDA_SHLVL", "USE_CONDA")
+
+
+def _make(
+    clone: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    if env is None:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("MAKE") and k not in CONDA_VARS
+        }
     python = clone.parent / "tools" / "python3"
     return subprocess.run(
         ["make", "--no-print-directory", *args, f"PYTHON={python}"],
