@@ -78,7 +78,13 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 endif
 
-setup: $(STAMP) ## install the packages (requirements.lock), the package and its Jupyter kernel: into .venv, or the active conda environment
+# The kernel alone, when it went missing after the install (a build refuses to start without
+# it and says `make setup`): registered again without reinstalling anything.
+KERNEL_SPEC := $(ENV_DIR)/share/jupyter/kernels/iro-analysis/kernel.json
+$(KERNEL_SPEC): | $(STAMP)
+	$(KERNEL_INSTALL)
+
+setup: $(STAMP) $(KERNEL_SPEC) ## install the packages (requirements.lock), the package and its Jupyter kernel: into .venv, or the active conda environment
 
 data: $(STAMP) ## generate the demo council's raw data into data/raw (if none there yet)
 	@raw="$$($(BIN)/iro-analysis paths raw)"; \

@@ -119,6 +119,20 @@ def test_another_clone_sharing_the_env_installs_itself(fresh_clone, fake_conda, 
     assert "Nothing to be done" in _make(other, "setup", env=env).stdout
 
 
+def test_make_setup_registers_a_kernel_gone_missing_and_nothing_else(fresh_clone, fake_conda):
+    """What the build's refusal says to do (`make setup`) is enough: the kernel alone is
+    registered again, the packages are not reinstalled."""
+    env = conda_env(fake_conda)
+    assert _make(fresh_clone, "setup", env=env).returncode == 0
+    shutil.rmtree(fake_conda / "share/jupyter/kernels/iro-analysis")
+    result = _make(fresh_clone, "setup", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (fake_conda / "share/jupyter/kernels/iro-analysis/kernel.json").is_file()
+    calls = _calls(fake_conda)
+    assert len(calls) == 4 and calls[-1].startswith("-m ipykernel install --sys-prefix")
+    assert calls.count("-m pip install --quiet --no-deps -e .") == 1
+
+
 def _targets() -> list[str]:
     text = (ROOT / "Makefile").read_text()
     return re.findall(r"^([a-zA-Z_-]+):.*?## ", text, flags=re.M)
