@@ -79,10 +79,11 @@ $(STAMP): requirements.lock pyproject.toml
 endif
 
 # The kernel alone, when it went missing after the install (a build refuses to start without
-# it and says `make setup`): registered again without reinstalling anything.
+# it and says `make setup`): registered again without reinstalling anything. (Make saw it
+# missing before the install, which registers it: the recipe looks again.)
 KERNEL_SPEC := $(ENV_DIR)/share/jupyter/kernels/iro-analysis/kernel.json
 $(KERNEL_SPEC): | $(STAMP)
-	$(KERNEL_INSTALL)
+	@[ -f "$@" ] || { echo '$(KERNEL_INSTALL)'; $(KERNEL_INSTALL); }
 
 setup: $(STAMP) $(KERNEL_SPEC) ## install the packages (requirements.lock), the package and its Jupyter kernel: into .venv, or the active conda environment
 
