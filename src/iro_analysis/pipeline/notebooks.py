@@ -85,9 +85,9 @@ def run_notebook(
     A `run_path` given as a Path (the build's Run file) is passed as its bare name, the
     kernel running in its folder, so the executed notebook holds no build-specific path.
     """
+    require_kernel()
     import papermill as pm
 
-    require_kernel()
     run_path = parameters.get("run_path")
     if isinstance(run_path, Path):
         parameters, cwd = {**parameters, "run_path": run_path.name}, run_path.parent
