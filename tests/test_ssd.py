@@ -24,11 +24,13 @@ import pytest
 
 from iro_analysis.contract import ssd as S
 from iro_analysis.core.errors import InputError
+from iro_analysis.core.settings_sections import GateLimits
 from iro_analysis.demo import generate
 from iro_analysis.ingest.clean import build_dataset
 from iro_analysis.ingest.discover import discover_year
 from iro_analysis.ingest.ssd import date_text, ssd_meeting_parts
 from iro_analysis.kpis.engine import compute_breakdowns, compute_kpis
+from iro_analysis.validate.gates import file_facts
 
 RAW = Path(__file__).parent / "fixtures" / "ssd" / "raw"
 
@@ -194,6 +196,13 @@ def test_the_demo_as_ssd_gives_the_native_kpis(tmp_path):
     assert nb.keys() == sb.keys()
     for name in nb:
         pd.testing.assert_frame_equal(sb[name], nb[name], obj=name)
+    # the plausibility gates bound the meetings table whole, from one file or three
+    nf = file_facts(native, 2022, GateLimits()).set_index("file")
+    sf = file_facts(ssd, 2022, GateLimits()).set_index("file")
+    want = nf.loc["iro/meetings.csv", ["rows_read", "row_change"]].tolist()
+    assert pd.notna(want[1])
+    for m in S.MEETING_TABLES:
+        assert sf.loc[m.table.relpath, ["rows_read", "row_change"]].tolist() == want
 
 
 @pytest.mark.parametrize(

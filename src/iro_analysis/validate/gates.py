@@ -30,6 +30,7 @@ TOP_LEVEL_TABLES = (
     "reviews",
     "oc2",
     "meetings",
+    "meeting_details",
     "disputes",
     "workforce",
     "pep",
@@ -92,8 +93,11 @@ def file_facts(ds: Dataset, year: int, limits: GateLimits) -> pd.DataFrame:
     cur = f[f["year"] == year].reset_index(drop=True)
     prev = f[f["year"] == year - 1].groupby("table")[["rows_kept", "children"]].sum()
     out = cur[["year", "file", "table"]].copy()
+    # table against table: a table read from several files (the SSD's three meeting
+    # tables) is bounded whole, each of its files showing the table's figure
+    now = cur.groupby("table")[["rows_read", "rows_kept", "children"]].transform("sum")
     top = cur["table"].isin(TOP_LEVEL_TABLES)
-    out["rows_read"] = cur["rows_read"].astype("float64").where(top)
+    out["rows_read"] = now["rows_read"].astype("float64").where(top)
     out["stray_quotes"] = cur["stray_quotes"].astype("float64")
     enough = (cur["rows_read"] >= limits.min_rows_for_share) | (
         cur["rows_quarantined"] >= limits.min_quarantined_for_share
@@ -102,10 +106,10 @@ def file_facts(ds: Dataset, year: int, limits: GateLimits) -> pd.DataFrame:
     out["month_first_share"] = _ratio(cur["month_first_dates"], cur["dates"])
     before = cur["table"].map(prev["rows_kept"]).astype("float64")
     big = before >= limits.min_rows_for_change
-    out["row_change"] = (_ratio(cur["rows_kept"], before) - 1).where(big)
+    out["row_change"] = (_ratio(now["rows_kept"], before) - 1).where(big)
     kids_before = cur["table"].map(prev["children"]).astype("float64")
     kids = cur["table"].isin(CHILDREN_TABLES) & (kids_before >= limits.min_rows_for_change)
-    out["children_change"] = (_ratio(cur["children"], kids_before) - 1).where(kids)
+    out["children_change"] = (_ratio(now["children"], kids_before) - 1).where(kids)
     return out.replace([np.inf, -np.inf], np.nan)
 
 
