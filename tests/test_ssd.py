@@ -11,7 +11,8 @@ Fixture tests/fixtures/ssd/raw/2022, by hand:
 - C3's initial conference (id 7) on 05/05/2021 and review conference (also id 7) on
   04/08/2021: IRO-C (role written "iro") and IRO-D both cover 05/05/2021; IRO-C started
   later. CPC-1's role CPCHAIR is not a chair role by default.
-- meeting_details: R1, R2, ICPC 7, RCPC 7, and R99, which is no SSD meeting.
+- meeting_details: R1, R2, ICPC 7, RCPC 7; R99, which is no SSD meeting; R6, whose
+  meeting is quarantined.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def test_bad_rows_are_quarantined_naming_the_ssd_file_line_and_column(ds):
     got = sorted(map(tuple, q.astype("str").to_numpy().tolist()))
     assert got == [
         ("iro/meeting_details.csv", "6", "meeting_id", "no_such_meeting", "R99"),
+        ("iro/meeting_details.csv", "7", "meeting_id", "parent_quarantined", "R6"),
         ("ssd/ssd_cla_reviews.csv", "5", "clar_cla_id", "ssd_unknown_period", "CLA-9"),
         ("ssd/ssd_cla_reviews.csv", "6", "clar_cla_id", "ssd_unknown_period", "CLA-X"),
         ("ssd/ssd_cla_reviews.csv", "7", "clar_cla_review_date", "unparseable_date", "15/13/2021"),
@@ -89,7 +91,7 @@ def test_every_row_of_the_meeting_files_is_counted(ds):
     assert acc.loc["ssd/ssd_cla_reviews.csv"].tolist()[1:] == [6, 3, 0, 3]
     assert acc.loc["ssd/ssd_initial_cp_conference.csv"].tolist()[1:] == [1, 1, 0, 0]
     assert acc.loc["ssd/ssd_cp_reviews.csv"].tolist()[1:] == [1, 1, 0, 0]
-    assert acc.loc["iro/meeting_details.csv"].tolist()[1:] == [5, 4, 0, 1]
+    assert acc.loc["iro/meeting_details.csv"].tolist()[1:] == [6, 4, 0, 2]
 
 
 def test_supplied_inputs_name_the_ssd(ds):

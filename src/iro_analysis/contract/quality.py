@@ -37,7 +37,8 @@ QUARANTINE_RULES: dict[str, str] = {
     "orphan_child": "a child absent from every 903 header and CIN census child record",
     "malformed_record": "an XML element or CSV line that cannot be read as a record",
     "duplicate_key": "a second row with the key of an earlier row of the same file (first kept)",
-    "parent_quarantined": "an XML element whose parent element (Child or plan) was quarantined",
+    "parent_quarantined": "an XML element whose parent element (Child or plan) was quarantined, "
+    "or the details of an SSD meeting that was",
     "ssd_unknown_period": "an SSD looked-after review whose clar_cla_id names no period of care "
     "in ssd_cla_episodes, or names one given to two children",
     "no_such_meeting": "a meeting_details row whose meeting (type and id) is in none of the "

@@ -216,20 +216,27 @@ def ssd_meeting_parts(
 
 def details_not_matched(parts: list[Part]) -> None:
     """Quarantine each meeting_details row whose meeting (type and id) is in none of its
-    year's SSD meeting files (rule no_such_meeting): a detail of nothing is never dropped
-    silently, nor joined to another year's meeting."""
-    ssd_ids: dict[int, set[str]] = {}
+    year's SSD meeting files (rule no_such_meeting), or whose meeting row was quarantined
+    (parent_quarantined): a detail of nothing is never dropped silently, nor joined to
+    another year's meeting."""
+    read: dict[int, set[str]] = {}
+    kept: dict[int, set[str]] = {}
     for p in parts:
         if p.table == "meetings" and p.file.startswith(f"{S.SSD_DIR}/"):
-            ssd_ids.setdefault(p.year, set()).update(p.kept()["meeting_id"].dropna())
+            read.setdefault(p.year, set()).update(p.typed["meeting_id"].dropna())
+            kept.setdefault(p.year, set()).update(p.kept()["meeting_id"].dropna())
     for p in parts:
         if p.table != "meeting_details":
             continue
         t = p.typed
         key = t["meeting_type"].astype("str") + ":" + t["meeting_id"].astype("str")
-        ok = key.isin(ssd_ids.get(p.year, set()))
-        missing = t["meeting_type"].notna() & t["meeting_id"].notna() & ~ok
-        add_failures(p, failure_rows(missing, "meeting_id", "no_such_meeting", t["meeting_id"]))
+        named = t["meeting_type"].notna() & t["meeting_id"].notna()
+        is_read = key.isin(read.get(p.year, set()))
+        lost = named & is_read & ~key.isin(kept.get(p.year, set()))
+        add_failures(
+            p, failure_rows(named & ~is_read, "meeting_id", "no_such_meeting", t["meeting_id"])
+        )
+        add_failures(p, failure_rows(lost, "meeting_id", "parent_quarantined", t["meeting_id"]))
 
 
 def with_meeting_details(meetings: pd.DataFrame, details: pd.DataFrame) -> pd.DataFrame:
