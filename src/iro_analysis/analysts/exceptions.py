@@ -103,7 +103,7 @@ def cli_main(args: argparse.Namespace) -> int:
             f"no raw folder for {year} at {paths.raw_year_dir(year, raw_dir)}; years available: "
             + (", ".join(map(str, have)) if have else "none (run `make data` for the demo)")
         )
-    ds = load_year(year, raw_dir, processed)
+    ds = load_year(year, raw_dir, processed, settings)
     ctx = as_at_context(ds, year, as_at, settings)
     lists = exception_lists(ctx)
     if not lists:

@@ -101,29 +101,41 @@ def _for_analysts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def processed_is_current(
-    year: int, raw_dir: Path | None = None, processed_dir: Path | None = None
+    year: int,
+    raw_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    settings: Settings | None = None,
 ) -> bool:
     """Whether `processed_dir/<year>/` was cleaned from the raw folders as they are now
     (the one freshness rule of `ingest.clean.load_clean`: every raw file up to the year by
-    sha256, the cleaner's code and contract)."""
+    sha256, the cleaner's code and contract, the settings' code map; `settings` default to
+    config/settings.yaml's)."""
+    from iro_analysis.ingest.code_map import code_map_of
     from iro_analysis.ingest.processed import clean_key, recorded_key
 
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
-    return recorded_key(int(year), processed_dir) == clean_key(int(year), raw_dir)
+    code_map = code_map_of(settings or settings_or_defaults())
+    return recorded_key(int(year), processed_dir) == clean_key(int(year), raw_dir, code_map)
 
 
 def load_year(
-    year: int, raw_dir: Path | str | None = None, processed_dir: Path | str | None = None
+    year: int,
+    raw_dir: Path | str | None = None,
+    processed_dir: Path | str | None = None,
+    settings: Settings | None = None,
 ) -> Dataset:
     """The clean Dataset of `year` (the folders up to the year, deduplicated: history
     included), from `ingest.clean.load_clean`: `processed_dir/<year>/` (default
     data/processed) when it was cleaned from the raw folders as they are now, otherwise
-    cleaned again from `raw_dir` (default data/raw) and written there."""
+    cleaned again from `raw_dir` (default data/raw) and written there; the IRO extracts'
+    own values mapped by the code map of `settings` (default config/settings.yaml's)."""
     from iro_analysis.ingest.clean import load_clean
+    from iro_analysis.ingest.code_map import code_map_of
 
     raw = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
     processed = Path(processed_dir) if processed_dir is not None else None
-    return load_clean(int(year), raw, processed)
+    code_map = code_map_of(settings or settings_or_defaults())
+    return load_clean(int(year), raw, processed, code_map)
 
 
 def context(

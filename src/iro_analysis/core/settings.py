@@ -5,7 +5,8 @@ is never silently ignored. This loader checks what the ground floor can know (ty
 ranges, dates, paths). A value naming something a stage defines is checked by that stage,
 naming the file (`Settings.source`): `not_supplied` by `contract.tables.check_not_supplied`,
 `accepted_anomalies` by `validate.gates.check_accepted_anomalies`, `targets` by
-`kpis.registry.check_targets`. The build's door (`pipeline.door.open_run`) runs all three
+`kpis.registry.check_targets`, `code_map` by `ingest.code_map.check_code_map`. The build's
+door (`pipeline.door.open_run`) runs all four
 before any step; each stage also runs its own when it uses the settings.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from iro_analysis.core import paths
 from iro_analysis.core.errors import excerpt
+from iro_analysis.core.setting_maps import text_maps
 from iro_analysis.core.settings_sections import (
     AcceptedAnomaly,
     CommitteeSettings,
@@ -81,6 +83,9 @@ class Settings:
     # missing stops a build.
     not_supplied: tuple[str, ...] = ()
     ssd: SsdSettings = field(default_factory=SsdSettings)
+    # The council's own values of the IRO extracts' coded columns, table -> column ->
+    # {its value: the project's code}, applied when an extract is read (`ingest.code_map`).
+    code_map: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=FrozenMap)
     # Where these settings came from, for the stages' messages (not a settings key).
     source: str = field(default="settings", compare=False)
 
@@ -173,6 +178,11 @@ def settings_from_dict(
         kw["not_supplied"] = _not_supplied(where, data["not_supplied"])
     if "ssd" in data:
         kw["ssd"] = parse_ssd(f"{where}: ssd", data["ssd"] or {})
+    if "code_map" in data:
+        maps = text_maps(f"{where}: code_map", data["code_map"], SettingsError)
+        kw["code_map"] = FrozenMap(
+            {t: FrozenMap({c: FrozenMap(m) for c, m in cols.items()}) for t, cols in maps.items()}
+        )
     return Settings(**kw, source=where)
 
 

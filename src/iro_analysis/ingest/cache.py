@@ -8,7 +8,9 @@ on every build. An entry lives in `<cache_dir>/<sha256>-<kind>-<key>/`:
 - sha256: of the raw file's bytes (one changed byte gives another entry);
 - kind: what the file was read as (a CSV table's name, "ssda903_xml" or "cin_census");
 - key (`contract_key`): the reporting year, `READER_VERSION`, every contract yaml and the
-  source of the modules the per-file step runs, so a changed contract or reader misses.
+  source of the modules the per-file step runs, so a changed contract or reader misses;
+  and, for an IRO extract the settings' `code_map` maps (`ingest.code_map`), the digest of
+  that table's map, so a changed map misses too (a table without a map keeps its key).
 
 Entries are written to a temporary folder and renamed into place, so a reader sees a whole
 entry or none. An entry that cannot be read back, or whose files do not match the sha256
@@ -67,14 +69,16 @@ def code_digest() -> str:
     return files_digest([*contract, *_keyed_sources()], f"reader {READER_VERSION}\n")
 
 
-def contract_key(year: int) -> str:
-    """The part of an entry's name that the code and contract decide (16 hex digits)."""
-    return hashlib.sha256(f"{year}:{code_digest()}".encode()).hexdigest()[:16]
+def contract_key(year: int, variant: str = "") -> str:
+    """The part of an entry's name that the code and contract decide (16 hex digits), and
+    `variant` when not '' (the digest of the file's table's code map)."""
+    extra = f":{variant}" if variant else ""
+    return hashlib.sha256(f"{year}:{code_digest()}{extra}".encode()).hexdigest()[:16]
 
 
-def entry_dir(cache_dir: Path, sha256: str, kind: str, year: int) -> Path:
+def entry_dir(cache_dir: Path, sha256: str, kind: str, year: int, variant: str = "") -> Path:
     """The folder of one raw file's entry."""
-    return Path(cache_dir) / f"{sha256}-{kind}-{contract_key(year)}"
+    return Path(cache_dir) / f"{sha256}-{kind}-{contract_key(year, variant)}"
 
 
 def _suffix(label: str, rel: str) -> str:
@@ -172,15 +176,17 @@ def cached_parts(
     rel: str,
     year: int,
     sha256: str | None = None,
+    variant: str = "",
 ) -> tuple[list[Part], list[tuple]]:
     """`reader(path, rel, year)`, from the cache when an intact entry exists.
 
-    Without a cache folder this is `reader(...)`. Errors of the reader (bad input) propagate
-    and nothing is stored.
+    `variant` is what else the reader depends on (the digest of the table's code map): a
+    different one is another entry. Without a cache folder this is `reader(...)`. Errors of
+    the reader (bad input) propagate and nothing is stored.
     """
     if cache_dir is None:
         return reader(path, rel, year)
-    entry = entry_dir(cache_dir, sha256 or sha256_file(path), kind, year)
+    entry = entry_dir(cache_dir, sha256 or sha256_file(path), kind, year, variant)
     if entry.is_dir():
         got = _read_entry(entry, path, rel, year)
         if got is not None:

@@ -30,6 +30,7 @@ from iro_analysis.core.errors import InputError, excerpt, one_line
 from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import cache, discover
 from iro_analysis.ingest.authority import history_warnings, return_counts
+from iro_analysis.ingest.code_map import NO_CODE_MAP, CodeMap, unmapped_lines
 from iro_analysis.ingest.consistency import add_consistency_warnings
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.parts import (
@@ -161,6 +162,7 @@ __all__ = [
     "run_clean_years",
     "supplied_inputs",
     "type_frame",
+    "unmapped_lines",
     "warning_lines",
     "warnings_of",
     "write_processed",
@@ -181,28 +183,31 @@ def _progress(items, progress: bool, desc: str, total: int | None = None):
 
 
 def read_year(
-    raw_dir: Path, year: int, cache_dir: Path | None = None
+    raw_dir: Path, year: int, cache_dir: Path | None = None, code_map: CodeMap | None = None
 ) -> tuple[pd.DataFrame, list[Part], list[tuple]]:
     """One year folder: its supplied-inputs rows, its Parts (CSVs or 903 XML, then the
     census) and its file-level warnings (files not read, unknown or absent columns).
 
-    With `cache_dir`, each file's Parts come from the parse cache when its bytes and the
-    contract are unchanged (`ingest.cache`); the result is the same either way.
+    With `cache_dir`, each file's Parts come from the parse cache when its bytes, the
+    contract and its table's `code_map` (`ingest.code_map`) are unchanged (`ingest.cache`);
+    the result is the same either way.
     """
+    code_map = code_map or NO_CODE_MAP
     found = discover.discover_year(paths.raw_year_dir(year, raw_dir), year)
-    files: list[tuple[Path, str, cache.Reader]] = [
-        (path, name, partial(csv_file_parts, name=name)) for name, path in found.csvs.items()
+    files: list[tuple[Path, str, cache.Reader, str]] = [
+        (path, name, partial(csv_file_parts, name=name, code_map=code_map), code_map.digest(name))
+        for name, path in found.csvs.items()
     ]
     if found.ssda903_xml is not None:
-        files.append((found.ssda903_xml, "ssda903_xml", xml903_file_parts))
+        files.append((found.ssda903_xml, "ssda903_xml", xml903_file_parts, ""))
     if found.cin_census is not None:
-        files.append((found.cin_census, "cin_census", cin_file_parts))
-    hashes = {path: sha256_file(path) for path, _, _ in files} if cache_dir else {}
+        files.append((found.cin_census, "cin_census", cin_file_parts, ""))
+    hashes = {path: sha256_file(path) for path, *_ in files} if cache_dir else {}
     parts: list[Part] = []
     warns: list[tuple] = []
-    for path, kind, reader in files:
+    for path, kind, reader, variant in files:
         got, w = cache.cached_parts(
-            cache_dir, reader, kind, path, found.relpath(path), year, hashes.get(path)
+            cache_dir, reader, kind, path, found.relpath(path), year, hashes.get(path), variant
         )
         parts += got
         warns += w
@@ -219,7 +224,7 @@ def read_year(
 PARALLEL_BYTES = 200 * 1024 * 1024
 
 
-def _read_years(raw_dir: Path, years: list[int], cache_dir: Path | None = None):
+def _read_years(raw_dir: Path, years: list[int], cache_dir: Path | None = None, code_map=None):
     """Yield `read_year` for each year, oldest first; large data uses one process per core.
 
     Year folders are independent until the cross-file rules, so they can be read apart.
@@ -230,7 +235,7 @@ def _read_years(raw_dir: Path, years: list[int], cache_dir: Path | None = None):
     workers = min(len(years), os.cpu_count() or 1)
     if size < PARALLEL_BYTES or workers < 2:
         for year in years:
-            yield read_year(raw_dir, year, cache_dir)
+            yield read_year(raw_dir, year, cache_dir, code_map)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -239,7 +244,7 @@ def _read_years(raw_dir: Path, years: list[int], cache_dir: Path | None = None):
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         n = len(years)
-        yield from pool.map(read_year, [raw_dir] * n, years, [cache_dir] * n)
+        yield from pool.map(read_year, [raw_dir] * n, years, [cache_dir] * n, [code_map] * n)
 
 
 def build_dataset(
@@ -247,10 +252,12 @@ def build_dataset(
     progress: bool = False,
     cache_dir: Path | None = None,
     year: int | None = None,
+    code_map: CodeMap | None = None,
 ) -> Dataset:
     """Read the year folders of `raw_dir` (default data/raw) into a clean Dataset: those up
     to `year` only (a later year's files never change a year's figures), or every folder
-    when `year` is None.
+    when `year` is None. `code_map` (the settings', `ingest.code_map.code_map_of`) maps the
+    IRO extracts' own values to codes as each file is read.
 
     `cache_dir` (None: no cache) keeps each raw file's parsed Parts between builds
     (`ingest.cache`); the cross-file, collection-window and cross-year rules always run.
@@ -271,7 +278,10 @@ def build_dataset(
     supplied = []
     file_warnings: list[tuple] = []
     for year_supplied, year_parts, year_warnings in _progress(
-        _read_years(raw_dir, years, cache_dir), progress, "reading years", total=len(years)
+        _read_years(raw_dir, years, cache_dir, code_map),
+        progress,
+        "reading years",
+        total=len(years),
     ):
         supplied.append(year_supplied)
         parts.extend(year_parts)
@@ -305,11 +315,13 @@ def run_clean(
     processed_dir: Path | None = None,
     progress: bool = False,
     use_cache: bool = True,
+    code_map: CodeMap | None = None,
 ) -> Dataset:
     """Clean the year folders up to `year` and write the Dataset to `processed_dir/<year>/` as parquet.
 
     Each raw file's parse is cached in `processed_dir/_cache/` (`ingest.cache`), so a
     rebuild re-reads only the files that changed; `use_cache=False` reads every file.
+    `code_map`: the settings' (`ingest.code_map.code_map_of`), none by default.
     """
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
     year_dir = paths.raw_year_dir(year, raw_dir)
@@ -319,37 +331,42 @@ def run_clean(
     cache_dir = cache.cache_dir_of(processed) if use_cache else None
     if cache_dir is not None:
         cache.remove_stale_tmp(cache_dir)
-    key = clean_key(year, raw_dir)
-    ds = build_dataset(raw_dir, progress=progress, cache_dir=cache_dir, year=year)
+    key = clean_key(year, raw_dir, code_map)
+    ds = build_dataset(
+        raw_dir, progress=progress, cache_dir=cache_dir, year=year, code_map=code_map
+    )
     write_processed(ds, paths.processed_year_dir(year, processed), key=key)
     return ds
 
 
 def load_clean(
-    year: int, raw_dir: Path | None = None, processed_dir: Path | None = None
+    year: int,
+    raw_dir: Path | None = None,
+    processed_dir: Path | None = None,
+    code_map: CodeMap | None = None,
 ) -> Dataset:
     """The clean Dataset of `year`: the one loader of a year's clean data, with one
     freshness rule. `processed_dir/<year>/` is read only when it was written from the raw
     files as they are now (every file of the folders up to the year, by sha256), with the
-    same cleaner code and contract (`processed.clean_key`); otherwise the year is cleaned
-    again and written there. A stale clean folder is never read."""
+    same cleaner code and contract and the same code map (`processed.clean_key`);
+    otherwise the year is cleaned again and written there. A stale clean folder is never
+    read. `code_map`: the settings' (`ingest.code_map.code_map_of`), none by default."""
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.RAW_DIR
     year = int(year)
-    if recorded_key(year, processed_dir) == clean_key(year, raw_dir):
+    if recorded_key(year, processed_dir) == clean_key(year, raw_dir, code_map):
         try:
             return load_processed(year, processed_dir)
         except (InputError, OSError, ValueError):
             pass  # an incomplete folder: clean again
-    return run_clean(year, raw_dir, processed_dir)
+    return run_clean(year, raw_dir, processed_dir, code_map=code_map)
 
 
-def run_clean_years(
-    years, raw_dir: Path | None = None, processed_dir: Path | None = None, progress: bool = False
-) -> dict[int, Dataset]:
+def run_clean_years(years, raw_dir=None, processed_dir=None, progress=False, code_map=None):
     """`run_clean` for each year (`make reports`): each year's clean data reads only the
     folders up to it, so a year's figures are the same whether it is built alone or with
     later years. Each raw file is parsed once (the parse cache); the rules run per year."""
-    return {int(y): run_clean(int(y), raw_dir, processed_dir, progress) for y in sorted(years)}
+    years = sorted(int(y) for y in years)
+    return {y: run_clean(y, raw_dir, processed_dir, progress, code_map=code_map) for y in years}
 
 
 def quarantine_summary(ds: Dataset) -> pd.DataFrame:
@@ -367,8 +384,14 @@ def quarantine_summary(ds: Dataset) -> pd.DataFrame:
 
 
 def cli_main(args) -> int:
-    """`iro-analysis clean --year YEAR`: clean and write parquet, print the accounting."""
-    ds = run_clean(args.year, args.raw_dir, args.processed_dir, progress=sys.stderr.isatty())
+    """`iro-analysis clean --year YEAR`: clean and write parquet, print the accounting, the
+    warnings and the values neither a code nor in the settings' code map."""
+    from iro_analysis.core.settings import load_settings
+    from iro_analysis.ingest.code_map import code_map_of
+
+    code_map = code_map_of(load_settings(getattr(args, "settings", None)))
+    tty = sys.stderr.isatty()
+    ds = run_clean(args.year, args.raw_dir, args.processed_dir, tty, code_map=code_map)
     acc = ds.accounting
     out = paths.processed_year_dir(args.year, args.processed_dir)
     print(
@@ -376,7 +399,7 @@ def cli_main(args) -> int:
         f"{int(acc['rows_kept'].sum())} kept, {int(acc['duplicates_removed'].sum())} exact "
         f"duplicates removed, {int(acc['rows_quarantined'].sum())} quarantined. Written to {out}"
     )
-    for line in warning_lines(ds.warnings):
+    for line in warning_lines(ds.warnings) + unmapped_lines(ds.quarantine, code_map):
         print(line)
     return 0
 

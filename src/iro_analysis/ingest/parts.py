@@ -23,6 +23,7 @@ from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import discover
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE
 from iro_analysis.ingest.cin_census import PARENT_CHILD, PARENT_PLAN, element_lines, read_cin_census
+from iro_analysis.ingest.code_map import CodeMap, apply_code_map
 from iro_analysis.ingest.dataset import SUPPLIED_COLUMNS
 from iro_analysis.ingest.discover import YearFiles
 from iro_analysis.ingest.read import read_raw_csv
@@ -67,8 +68,11 @@ class Part:
         return self.typed.drop(index=self.failed_rows(), errors="ignore")
 
 
-def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
-    """Normalise, deduplicate exact copies and type the raw rows of one source.
+def make_part(
+    year: int, table: str, file: str, raw: pd.DataFrame, code_map: CodeMap | None = None
+) -> Part:
+    """Normalise, map the council's own values to codes (`code_map`, an IRO extract's),
+    deduplicate exact copies and type the raw rows of one source.
 
     `raw` holds the table's columns as text plus LINE (and optionally MALFORMED). Lines
     that could not be read as records are failures (malformed_record); of the rest, a row
@@ -94,7 +98,7 @@ def make_part(year: int, table: str, file: str, raw: pd.DataFrame) -> Part:
             "value": why.to_numpy(),
         }
     )
-    text = normalise_text(raw.loc[~malformed], table)
+    text = apply_code_map(normalise_text(raw.loc[~malformed], table), table, code_map)
     dup = text.duplicated(keep="first")
     text = text.loc[~dup]
     stats: dict[str, int] = {"dates": 0, "month_first_dates": 0, "stray_quotes": stray}
@@ -176,15 +180,18 @@ def _file_warnings(year: int, file: str, table: str, rule: str, columns, value="
     return [(year, file, 1, table, c, rule, value) for c in columns]
 
 
-def csv_file_parts(path: Path, rel: str, year: int, name: str) -> tuple[list[Part], list[tuple]]:
-    """One CSV of table `name` as a Part, and its file warnings (labelled `rel`).
+def csv_file_parts(
+    path: Path, rel: str, year: int, name: str, code_map: CodeMap | None = None
+) -> tuple[list[Part], list[tuple]]:
+    """One CSV of table `name` as a Part, and its file warnings (labelled `rel`); an IRO
+    extract's values mapped to codes by `code_map`.
 
     File warnings (rows of the warnings table) name the columns a file has that its table
     does not (ignored) and the optional columns it leaves out (read as blank).
     """
     required = discover.required_columns(name, year)
     table = read_raw_csv(path, R.RAW_CSVS[name], required)
-    part = make_part(year, name, rel, table.frame)
+    part = make_part(year, name, rel, table.frame, code_map)
     part.extra["encoding"] = table.encoding
     warns = _file_warnings(year, rel, name, "unknown_column", table.unknown)
     if name in R.SSDA903_TABLES:  # columns the year's contract has that the file lacks
@@ -209,12 +216,14 @@ def xml903_file_parts(path: Path, rel: str, year: int) -> tuple[list[Part], list
     return parts, warns
 
 
-def read_csv_parts(found: YearFiles, year: int) -> tuple[list[Part], list[tuple]]:
+def read_csv_parts(
+    found: YearFiles, year: int, code_map: CodeMap | None = None
+) -> tuple[list[Part], list[tuple]]:
     """The year's 903 and IRO tables as Parts, from CSVs or the 903 XML, and file warnings."""
     parts: list[Part] = []
     warns: list[tuple] = []
     for name, path in found.csvs.items():
-        got, w = csv_file_parts(path, found.relpath(path), year, name)
+        got, w = csv_file_parts(path, found.relpath(path), year, name, code_map)
         parts += got
         warns += w
     if found.ssda903_xml is not None:

@@ -96,6 +96,12 @@ def load_processed(year: int, processed_dir: Path | None = None) -> Dataset:
     )
 
 
+def load_quarantine(year: int, processed_dir: Path | None = None) -> pd.DataFrame:
+    """The quarantine table `run_clean` wrote for `year` (without loading the clean tables)."""
+    folder = paths.processed_year_dir(year, Path(processed_dir) if processed_dir else None)
+    return pd.read_parquet(folder / "quarantine.parquet").astype(QUARANTINE_DTYPES)
+
+
 def load_warnings(year: int, processed_dir: Path | None = None) -> pd.DataFrame:
     """The warnings table `run_clean` wrote for `year` (without loading the clean tables)."""
     folder = paths.processed_year_dir(year, Path(processed_dir) if processed_dir else None)
@@ -110,10 +116,10 @@ def load_warnings(year: int, processed_dir: Path | None = None) -> pd.DataFrame:
 KEYED_LIBRARIES = ("pandas", "numpy", "pyarrow")
 
 
-def clean_key(year: int, raw_dir: Path) -> str:
+def clean_key(year: int, raw_dir: Path, code_map=None) -> str:
     """sha256 over the year, the raw folder, every raw input up to it (`core.hashing.raw_file_hashes`), the
-    cleaner's code and contract (`ingest.cache`) and the library versions: equal keys,
-    equal clean data."""
+    cleaner's code and contract (`ingest.cache`), the library versions and the settings'
+    code map when there is one (`ingest.code_map.CodeMap`): equal keys, equal clean data."""
     from iro_analysis.ingest.cache import code_digest
 
     versions = {lib: _version(lib) for lib in KEYED_LIBRARIES}
@@ -124,6 +130,8 @@ def clean_key(year: int, raw_dir: Path) -> str:
         "code": code_digest(),
         "libraries": versions,
     }
+    if code_map:  # none: the key it had before there were code maps
+        doc["code_map"] = code_map.digest()
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 

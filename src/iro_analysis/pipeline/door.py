@@ -18,6 +18,7 @@ from iro_analysis.contract.tables import check_not_supplied
 from iro_analysis.core.paths import available_years, raw_year_dir
 from iro_analysis.core.run import Run
 from iro_analysis.core.settings import Settings
+from iro_analysis.ingest.code_map import check_code_map
 from iro_analysis.ingest.ssd_db import snapshot_year
 from iro_analysis.kpis.registry import KPI_DEFINITIONS, check_targets
 from iro_analysis.report.catalogue import SECTION_TITLES
@@ -25,7 +26,7 @@ from iro_analysis.report.narrative import check_narrative_file
 from iro_analysis.validate.gates import check_accepted_anomalies
 
 # Each stage's check of the settings that name something it defines, in pipeline order.
-SETTINGS_CHECKS = (check_not_supplied, check_accepted_anomalies, check_targets)
+SETTINGS_CHECKS = (check_not_supplied, check_code_map, check_accepted_anomalies, check_targets)
 
 
 def check_settings(settings: Settings) -> Settings:

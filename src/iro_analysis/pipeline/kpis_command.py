@@ -49,10 +49,11 @@ def cli_main(args: argparse.Namespace) -> int:
     processed, restricted = settings.paths.processed, settings.paths.restricted
     key = reuse.key_of(year, raw_file_hashes(raw_dir), settings_sha) if settings_sha else None
     from iro_analysis.ingest.clean import load_clean
+    from iro_analysis.ingest.code_map import code_map_of
 
     # the one loader of a year's clean data (current by its raw files, else cleaned again);
     # the checks are skipped only after a build of exactly these inputs and settings
-    ds = load_clean(year, raw_dir, processed)
+    ds = load_clean(year, raw_dir, processed, code_map_of(settings))
     if not (key and reuse.recorded(year, processed, restricted, key)):
         from iro_analysis.validate.suites import validate_dataset
 

@@ -269,9 +269,15 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
 
 
 def _log_clean_warnings(run: Run, log) -> None:
-    from iro_analysis.ingest.clean import load_warnings, warning_lines
+    from iro_analysis.ingest.clean import load_warnings, unmapped_lines, warning_lines
+    from iro_analysis.ingest.code_map import code_map_of
+    from iro_analysis.ingest.processed import load_quarantine
 
-    for line in warning_lines(load_warnings(run.year, run.processed_dir)):
+    code_map = code_map_of(run.settings())
+    lines = warning_lines(load_warnings(run.year, run.processed_dir))
+    if code_map:  # the values neither a code nor mapped, one line per file and column
+        lines += unmapped_lines(load_quarantine(run.year, run.processed_dir), code_map)
+    for line in lines:
         log(f"[{run.year}] {line}")
 
 

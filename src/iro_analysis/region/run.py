@@ -111,13 +111,16 @@ def council_kpis(
     from iro_analysis.core.settings import settings_or_defaults
     from iro_analysis.ingest.cache import cache_dir_of
     from iro_analysis.ingest.clean import build_dataset
+    from iro_analysis.ingest.code_map import code_map_of
     from iro_analysis.ingest.processed import write_processed
     from iro_analysis.kpis.engine import compute_kpis, write_kpis
     from iro_analysis.report.suppression import small_figures
     from iro_analysis.validate.suites import validate_dataset
 
     settings = settings_or_defaults(settings_path)
-    ds = build_dataset(raw_dir, cache_dir=cache_dir_of(processed_dir), year=year)
+    ds = build_dataset(
+        raw_dir, cache_dir=cache_dir_of(processed_dir), year=year, code_map=code_map_of(settings)
+    )
     validate_dataset(ds, year, settings).raise_for_critical()
     kpis = compute_kpis(ds, year, settings)
     if kpis.empty:
@@ -341,9 +344,11 @@ def run_region(
     `restricted_dir/region/<YEAR>/region_kpis.csv`. Returns the published table
     (`published_frame`: suppressed cells blank, `suppressed` True)."""
     from iro_analysis.core.settings import settings_or_defaults
+    from iro_analysis.ingest.code_map import check_code_map
     from iro_analysis.region.pooled import pooled_kpis
 
     run = RegionRun.create(raw_dir, year)
+    check_code_map(settings_or_defaults(settings_path))  # once, before any council runs
     log(f"region {run.year}: {len(run.councils)} councils, {workers} worker(s)")
     shutil.rmtree(store_dir(processed_dir), ignore_errors=True)  # no council of an old run
     table = region_table(

@@ -204,6 +204,7 @@ def prepare(
     file's folders) or a build's Run (`prepare(run)`, the same as `prepare_run(run)`).
     """
     from iro_analysis.core.run import Run
+    from iro_analysis.ingest.code_map import code_map_of
     from iro_analysis.validate.suites import load_or_clean
 
     if isinstance(year, Run):
@@ -213,7 +214,7 @@ def prepare(
     return _prepare(
         year,
         settings,
-        load_or_clean(year, raw_dir, processed_dir),
+        load_or_clean(year, raw_dir, processed_dir, code_map_of(settings)),
         parameters={
             "year": year,
             "raw_dir": raw_dir,
@@ -234,10 +235,11 @@ def prepare_run(run) -> ReportContext:
     only when there is none: a notebook opened by hand); the validation results its
     validate step wrote into the staging folder (validated here when there are none); and
     output into its staging folders."""
+    from iro_analysis.ingest.code_map import code_map_of
     from iro_analysis.validate.suites import load_or_clean
 
     settings = run.settings()
-    ds = load_or_clean(run.year, run.raw_dir, run.processed_dir)
+    ds = load_or_clean(run.year, run.raw_dir, run.processed_dir, code_map_of(settings))
     return _prepare(
         run.year,
         settings,

@@ -144,21 +144,23 @@ def write_report(report: ValidationReport, reports_dir: Path | None = None) -> t
 
 
 def load_or_clean(
-    year: int, raw_dir: Path | None = None, processed_dir: Path | None = None
+    year: int, raw_dir: Path | None = None, processed_dir: Path | None = None, code_map=None
 ) -> Dataset:
     """The clean Dataset of `year` (`ingest.clean.load_clean`: the processed folder when it
-    is current, else cleaned again)."""
+    is current, else cleaned again), with the settings' `code_map` (`ingest.code_map`)."""
     from iro_analysis.ingest.clean import load_clean
 
-    return load_clean(year, raw_dir, processed_dir)
+    return load_clean(year, raw_dir, processed_dir, code_map)
 
 
 def cli_main(args) -> int:
     """`iro-analysis validate --year YEAR`: validate processed data (cleaning first if none)."""
-    ds = load_or_clean(args.year, args.raw_dir, args.processed_dir)
     from iro_analysis.core.settings import load_settings
+    from iro_analysis.ingest.code_map import code_map_of
 
-    report = validate_dataset(ds, args.year, load_settings(getattr(args, "settings", None)))
+    settings = load_settings(getattr(args, "settings", None))
+    ds = load_or_clean(args.year, args.raw_dir, args.processed_dir, code_map_of(settings))
+    report = validate_dataset(ds, args.year, settings)
     json_path, html_path = write_report(report, getattr(args, "reports_dir", None))
     print(
         f"{len(report.results)} checks: {len(report.critical_failures)} critical failure(s), "
