@@ -46,7 +46,7 @@ FORMAT ?= html
 # Reports must embed images: a global MPLBACKEND=Agg makes papermill kernels emit none.
 unexport MPLBACKEND
 
-.PHONY: help setup data report reports check test test-fast docs gx lint format lab bench clean lock years
+.PHONY: help setup data report reports check test test-fast docs gx lint format lab bench clean lock years templates
 
 help: ## list every target with a one-line description
 	@echo "iro-analysis: make TARGET [YEAR=2022]"
@@ -166,6 +166,10 @@ gx: $(STAMP) ## regenerate the Great Expectations suites in gx/ from the code
 docs: $(STAMP) ## regenerate docs/kpis.md (from the KPI registry) and the contract section of docs/data-dictionary.md
 	$(PY) -m iro_analysis.report.kpi_docs
 	$(PY) -m iro_analysis.contract.dictionary
+
+TEMPLATES ?= data/templates
+templates: $(STAMP) ## write a header-only CSV per IRO extract and a README of their columns and codes: make templates [TEMPLATES=DIR]
+	$(BIN)/iro-analysis templates --out $(TEMPLATES)
 
 lint: $(STAMP) ## check formatting, lint (ruff) and the floor plan (import-linter), changing nothing
 	$(BIN)/ruff format --check $(PY_DIRS)

@@ -29,6 +29,7 @@ HANDLERS = {
     "check": "iro_analysis.pipeline.orchestrate:cli_check",
     "exceptions": "iro_analysis.analysts.exceptions:cli_main",
     "region": "iro_analysis.region.run:cli_main",
+    "templates": "iro_analysis.contract.templates:cli_main",
     "paths": "iro_analysis.cli:cmd_paths",
 }
 
@@ -199,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--year", type=_year, required=True, help="reporting year, e.g. 2022")
     _folder_options(p, "reports")
+
+    p = sub.add_parser(
+        "templates",
+        help="write a header-only CSV per IRO extract and a README of their columns and codes",
+    )
+    p.add_argument(
+        "--out", type=Path, required=True, help="folder to write DIR/iro/*.csv and DIR/README.md to"
+    )
 
     p = sub.add_parser("paths", help="print a folder as the settings give it (used by make)")
     p.add_argument("kind", choices=FOLDER_KINDS, help="which folder")
