@@ -276,3 +276,13 @@ def test_a_changed_map_cleans_the_year_again(tmp_path, fixture_map):
     assert changed.tables["meetings"].set_index("meeting_id").loc["M1", "meeting_type"] == "ICPC"
     without = load_clean(2022, raw, processed)
     assert without.tables["meetings"].empty
+
+
+def test_the_adopting_guide_example_is_a_valid_code_map(tmp_path):
+    import re
+
+    text = (Path(__file__).parents[1] / "docs" / "adopting.md").read_text(encoding="utf-8")
+    example = tmp_path / "settings.yaml"
+    example.write_text(re.search(r"```yaml\n(.*?)```", text, re.S).group(1), encoding="utf-8")
+    cm = code_map_of(load_settings(example))  # strict YAML and the cleaner's check
+    assert cm.of_table("meetings")["meeting_type"]["LAC REVIEW"] == "CLA_REVIEW"
