@@ -286,3 +286,31 @@ def test_the_adopting_guide_example_is_a_valid_code_map(tmp_path):
     example.write_text(re.search(r"```yaml\n(.*?)```", text, re.S).group(1), encoding="utf-8")
     cm = code_map_of(load_settings(example))  # strict YAML and the cleaner's check
     assert cm.of_table("meetings")["meeting_type"]["LAC REVIEW"] == "CLA_REVIEW"
+
+
+def test_the_build_log_names_the_unmapped_values(tmp_path):
+    """The build prints the clean step's lines from the processed folder (`orchestrate`),
+    the unmapped values among them; without a map, what it printed before."""
+    from iro_analysis.core.run import Run
+    from iro_analysis.pipeline import orchestrate
+
+    raw, processed = year_folder(tmp_path, "unmapped"), tmp_path / "processed"
+    folders = {"raw_dir": raw, "processed_dir": processed}
+    folders |= {"reports_dir": tmp_path / "reports", "restricted_dir": tmp_path / "restricted"}
+    run = Run.create(2022, settings_path=SETTINGS, **folders)
+    run_clean(2022, raw, processed, code_map=code_map_of(run.settings()))
+    logged: list[str] = []
+    orchestrate._log_clean_warnings(run, logged.append)
+    unmapped = [line for line in logged if "neither a code nor in code_map" in line]
+    assert unmapped == [
+        f"[2022] 2022/iro/meetings.csv, meeting_type: 2 values neither a code nor in code_map "
+        f"({SETTINGS}): 'LAC REV' (2 rows), 'STRATEGY' (1 row)",
+        f"[2022] 2022/iro/meetings.csv, rearranged_reason: 1 value neither a code nor in "
+        f"code_map ({SETTINGS}): 'VENUE' (1 row)",
+    ]
+    plain = Run.create(2022, settings_path=BASE_RAW.parent / "settings.yaml", **folders)
+    run_clean(2022, raw, processed)
+    logged.clear()
+    orchestrate._log_clean_warnings(plain, logged.append)
+    before = clean.warning_lines(clean.load_warnings(2022, processed))
+    assert logged == [f"[2022] {line}" for line in before]
