@@ -314,3 +314,9 @@ def test_the_build_log_names_the_unmapped_values(tmp_path):
     orchestrate._log_clean_warnings(plain, logged.append)
     before = clean.warning_lines(clean.load_warnings(2022, processed))
     assert logged == [f"[2022] {line}" for line in before]
+
+
+def test_an_empty_map_is_no_map():
+    s = settings_from_dict({"code_map": {"meetings": {"meeting_type": {}}, "disputes": None}})
+    cm = code_map_of(s)
+    assert not cm and cm.digest() == "" and cm.digest("meetings") == ""

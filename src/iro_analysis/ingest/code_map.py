@@ -58,7 +58,8 @@ class CodeMap:
     source: str = "settings"
 
     def __bool__(self) -> bool:
-        return any(self.maps.values())
+        """Whether any column has a value mapped (`code_map: {meetings: {}}` has none)."""
+        return any(m for cols in self.maps.values() for m in cols.values())
 
     def of_table(self, table: str) -> Mapping[str, Mapping[str, str]]:
         """The maps of one table's columns (empty if it has none)."""
