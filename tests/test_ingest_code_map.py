@@ -320,3 +320,59 @@ def test_an_empty_map_is_no_map():
     s = settings_from_dict({"code_map": {"meetings": {"meeting_type": {}}, "disputes": None}})
     cm = code_map_of(s)
     assert not cm and cm.digest() == "" and cm.digest("meetings") == ""
+
+
+# --------------------------------------------------------------------------------------
+# A region: every council's extracts read through the one settings file's map
+# --------------------------------------------------------------------------------------
+
+
+def _settings_with_map(tmp_path: Path, code_map: str) -> Path:
+    from iro_analysis.core import paths
+
+    f = tmp_path / "settings.yaml"
+    text = paths.SETTINGS_FILE.read_text(encoding="utf-8")
+    f.write_text(f"{text}\ncode_map:\n{code_map}", encoding="utf-8")
+    return f
+
+
+def test_a_region_with_a_wrong_map_stops_before_any_council_runs(tmp_path):
+    from iro_analysis.region.run import run_region
+
+    raw = tmp_path / "raw"
+    for code in ("202", "873"):
+        (raw / code / "2022").mkdir(parents=True)
+    settings = _settings_with_map(tmp_path, "  meetings:\n    meeting_type: {'LAC Review': LAC}\n")
+    with pytest.raises(SettingsError, match=r"meetings: meeting_type: 'LAC Review' maps to 'LAC'"):
+        run_region(
+            raw,
+            2022,
+            tmp_path / "out",
+            tmp_path / "processed",
+            tmp_path / "restricted",
+            workers=1,
+            log=lambda *a: None,
+            settings_path=settings,
+        )
+    assert not (tmp_path / "processed").exists()
+
+
+@pytest.mark.slow
+def test_a_region_council_with_local_values_gives_its_native_kpis(tmp_path):
+    from iro_analysis.region.councils import generate_region
+    from iro_analysis.region.run import council_kpis
+
+    raw, local = tmp_path / "raw", tmp_path / "local"
+    (code,) = generate_region(raw, 1, seed=5, years=[2021, 2022], sizes=[40])
+    shutil.copytree(raw / code, local / code)
+    for f in (local / code).glob("*/iro/meetings.csv"):
+        text = f.read_text(encoding="utf-8")
+        f.write_text(text.replace(",CLA_REVIEW,", ",LAC Review,"), encoding="utf-8")
+    assert "LAC Review" in (local / code / "2022" / "iro" / "meetings.csv").read_text()
+    settings = _settings_with_map(
+        tmp_path, "  meetings:\n    meeting_type: {'LAC Review': CLA_REVIEW}\n"
+    )
+    native = council_kpis(code, raw / code, 2022, tmp_path / "p1", tmp_path / "r1")
+    mapped = council_kpis(code, local / code, 2022, tmp_path / "p2", tmp_path / "r2", settings)
+    assert len(native) > 20
+    pd.testing.assert_frame_equal(native, mapped)
