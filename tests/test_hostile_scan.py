@@ -45,6 +45,7 @@ def _argv(command: str, root: Path) -> list[str]:
         "region": ["region", *year] + [f"--{k}-dir={v}" for k, v in d.items()],
         "check": ["check", *year, "--reports-dir", d["reports"]],
         "paths": ["paths", "raw"],
+        "templates": ["templates", "--out", str(root / "templates")],
     }[command]
 
 
