@@ -162,7 +162,6 @@ __all__ = [
     "run_clean_years",
     "supplied_inputs",
     "type_frame",
-    "unmapped_lines",
     "warning_lines",
     "warnings_of",
     "write_processed",

@@ -269,9 +269,9 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
 
 
 def _log_clean_warnings(run: Run, log) -> None:
-    from iro_analysis.ingest.clean import load_warnings, unmapped_lines, warning_lines
-    from iro_analysis.ingest.code_map import code_map_of
-    from iro_analysis.ingest.processed import load_quarantine
+    from iro_analysis.ingest.clean import warning_lines
+    from iro_analysis.ingest.code_map import code_map_of, unmapped_lines
+    from iro_analysis.ingest.processed import load_quarantine, load_warnings
 
     code_map = code_map_of(run.settings())
     lines = warning_lines(load_warnings(run.year, run.processed_dir))
