@@ -14,13 +14,14 @@ from iro_analysis.contract.dictionary import DICTIONARY
 from iro_analysis.contract.iro_columns import COLUMNS, IRO_EXTRACTS, columns_markdown
 from iro_analysis.contract.templates import write_templates
 from iro_analysis.core import paths
+from iro_analysis.core.errors import InputError
 from iro_analysis.ingest.clean import read_year
 from iro_analysis.ingest.rules import IRO_CODE_LISTS
 
 
 def test_every_iro_extract_and_only_they_have_a_template():
     assert set(IRO_EXTRACTS) == {n for n, r in R.RAW_CSVS.items() if r.source == "iro"}
-    assert len(IRO_EXTRACTS) == 8
+    assert len(IRO_EXTRACTS) == 9  # meeting_details: with the SSD's meetings
     for table in IRO_EXTRACTS:  # the words follow the contract's columns, in order
         assert tuple(c for c, _, _ in COLUMNS[table]) == R.RAW_CSVS[table].columns, table
 
@@ -34,7 +35,7 @@ def test_the_data_dictionary_prints_each_extract_as_the_contract_words_it():
 def test_the_command_writes_a_header_only_csv_per_extract_and_a_readme(tmp_path, capsys):
     out = tmp_path / "templates"
     assert cli.main(["templates", "--out", str(out)]) == 0
-    assert "wrote 8 header-only IRO extract templates" in capsys.readouterr().out
+    assert "wrote 9 header-only IRO extract templates" in capsys.readouterr().out
     assert sorted(p.name for p in (out / "iro").iterdir()) == sorted(
         f"{t}.csv" for t in IRO_EXTRACTS
     )
@@ -63,8 +64,13 @@ def test_the_templates_read_as_the_extracts_with_no_rows(tmp_path):
     raw = tmp_path / "raw"
     (raw / "2022").mkdir(parents=True)
     (tmp_path / "t" / "iro").rename(raw / "2022" / "iro")
+    # meeting_details.csv is for meetings from the SSD (docs/ssd.md): read only with ssd/
+    details = raw / "2022" / "iro" / "meeting_details.csv"
+    with pytest.raises(InputError, match="meeting details are read with the SSD"):
+        read_year(raw, 2022)
+    details.unlink()
     _, parts, warns = read_year(raw, 2022)
-    assert sorted(p.table for p in parts) == sorted(IRO_EXTRACTS)
+    assert sorted(p.table for p in parts) == sorted(set(IRO_EXTRACTS) - {"meeting_details"})
     assert all(p.rows_read == 0 for p in parts) and warns == []
 
 

@@ -232,3 +232,22 @@ def test_ssd_settings_defaults_and_values():
     s = settings_from_dict({"ssd": {"database_url": "env:X", "chair_roles": [" CPCHAIR ", "IRO"]}})
     assert (s.ssd.database_url, s.ssd.schema) == ("env:X", S.SSD_DEFAULT_SCHEMA)
     assert s.ssd.chair_roles == ("CPCHAIR", "IRO")
+
+
+def test_the_settings_chair_roles_reach_the_reader_and_the_clean_key(tmp_path):
+    """ssd.chair_roles travels with the code map (`ingest.code_map.code_map_of`): the
+    build's reader finds CPC-1 (role CPCHAIR) as the chair, and a changed list changes the
+    clean data's freshness key (the year is cleaned again)."""
+    from iro_analysis.core.settings import settings_from_dict
+    from iro_analysis.ingest.code_map import code_map_of
+    from iro_analysis.ingest.processed import clean_key
+
+    default = code_map_of(settings_from_dict({}))
+    cpc = code_map_of(settings_from_dict({"ssd": {"chair_roles": ["cpchair"]}}))
+    assert cpc.chair_roles == ("CPCHAIR",) and not cpc  # no code map, but roles
+    ds = build_dataset(RAW, code_map=cpc)
+    m = ds.tables["meetings"].set_index("meeting_id")
+    assert m.loc["ICPC:7", "iro_id"] == "CPC-1"
+    assert pd.isna(m.loc["CLA_REVIEW:R1", "iro_id"])  # IRO is no chair role now
+    assert clean_key(2022, RAW, default) == clean_key(2022, RAW)
+    assert clean_key(2022, RAW, cpc) != clean_key(2022, RAW)

@@ -17,6 +17,8 @@ ROW: dict[str, str] = {
     "disputes": "one row per dispute (dispute resolution process) raised by an IRO",
     "workforce": "one row per IRO post holder in post at any time in the year",
     "pep": "one row per Personal Education Plan meeting held (from the virtual school)",
+    "meeting_details": "with meetings from the SSD only: one row per SSD meeting, what the "
+    "SSD does not record of it",
     "footprints": "one row per IRO footprint: oversight recorded between meetings",
     "feedback": "one row per feedback response about a review or conference",
     "establishment": "one row per date: the IRO service's funded posts",
@@ -60,6 +62,15 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "pep": (
         ("child_id", "child identifier", "text"),
         ("pep_date", "date the PEP meeting was held", "date"),
+    ),
+    "meeting_details": (
+        ("meeting_type", "the SSD table the meeting is in", "`CLA_REVIEW`, `ICPC` or `RCPC`"),
+        ("meeting_id", "the meeting's row id in that SSD table", "text"),
+        ("first_scheduled_date", "date first set for the meeting", "date"),
+        ("times_rearranged", "times the date was changed (blank = 0)", "0, 1, 2 …"),
+        ("rearranged_reason", "why it was last rearranged", "code list below"),
+        ("pre_meeting_visit", "the IRO saw the child before the meeting", "Y/N"),
+        ("advocate_involved", "an advocate was involved", "Y/N"),
     ),
     "footprints": (
         ("footprint_id", "unique footprint identifier, the same in every year", "text"),

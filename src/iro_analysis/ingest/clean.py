@@ -191,7 +191,7 @@ def read_year(
     contract and its table's `code_map` (`ingest.code_map`) are unchanged (`ingest.cache`);
     the result is the same either way.
     """
-    code_map = code_map or NO_CODE_MAP
+    code_map = NO_CODE_MAP if code_map is None else code_map  # a map of nothing keeps its roles
     found = discover.discover_year(paths.raw_year_dir(year, raw_dir), year)
     files: list[tuple[Path, str, cache.Reader, str]] = [
         (path, name, partial(csv_file_parts, name=name, code_map=code_map), code_map.digest(name))
@@ -210,7 +210,8 @@ def read_year(
         )
         parts += got
         warns += w
-    got, w = ssd_meeting_parts(found, year)  # not cached: one Part reads three files
+    # not cached: one Part reads three files
+    got, w = ssd_meeting_parts(found, year, code_map.chair_roles)
     parts += got
     warns += w
     warns += [(year, rel, 1, "", None, "file_not_read", why) for rel, why in found.unread]

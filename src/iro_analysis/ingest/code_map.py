@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from iro_analysis.contract import raw_files as R
+from iro_analysis.contract.ssd import DEFAULT_CHAIR_ROLES
 from iro_analysis.core.errors import excerpt
 from iro_analysis.core.settings import Settings, SettingsError
 from iro_analysis.ingest.rules import IRO_CODE_LISTS
@@ -52,10 +53,13 @@ def _coded() -> str:
 @dataclass(frozen=True)
 class CodeMap:
     """A checked code map: table -> column -> {match_key(value): code as text}; `source`
-    names the settings file for messages."""
+    names the settings file for messages. With it, the other local codes the reader needs:
+    `chair_roles`, the ssd_involvements role codes of the IRO who chairs a child's meetings
+    (settings `ssd.chair_roles`, as match keys; `ingest.ssd`)."""
 
     maps: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
     source: str = "settings"
+    chair_roles: tuple[str, ...] = DEFAULT_CHAIR_ROLES
 
     def __bool__(self) -> bool:
         """Whether any column has a value mapped (`code_map: {meetings: {}}` has none)."""
@@ -74,6 +78,8 @@ class CodeMap:
             for t, cols in sorted(maps.items())
         }
         doc = {t: cols for t, cols in doc.items() if cols}
+        if table is None and self.chair_roles != DEFAULT_CHAIR_ROLES:
+            doc["ssd chair_roles"] = sorted(self.chair_roles)
         if not doc:
             return ""
         return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
@@ -144,7 +150,8 @@ def code_map_of(settings: Settings) -> CodeMap:
                     f"iro/{table}.csv; its coded columns: {', '.join(IRO_CODE_LISTS[table])}"
                 )
             maps[table][column] = _check_column(f"{where}: {table}: {column}", table, column, pairs)
-    return CodeMap(maps, settings.source)
+    roles = tuple(sorted({match_key(r) for r in settings.ssd.chair_roles}))
+    return CodeMap(maps, settings.source, roles)
 
 
 def check_code_map(settings: Settings) -> None:

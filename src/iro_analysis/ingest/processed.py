@@ -130,7 +130,7 @@ def clean_key(year: int, raw_dir: Path, code_map=None) -> str:
         "code": code_digest(),
         "libraries": versions,
     }
-    if code_map:  # none: the key it had before there were code maps
+    if code_map is not None and code_map.digest():  # none: the key it had before
         doc["code_map"] = code_map.digest()
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 

@@ -27,6 +27,7 @@ from iro_analysis.contract import ssd as S
 from iro_analysis.contract import tables as T
 from iro_analysis.core.errors import InputError, excerpt
 from iro_analysis.ingest.bookkeeping import LINE
+from iro_analysis.ingest.code_map import match_key
 from iro_analysis.ingest.discover import YearFiles
 from iro_analysis.ingest.parts import Part, add_failures, make_part
 from iro_analysis.ingest.read import read_raw_csv
@@ -103,8 +104,9 @@ def _chair_involvements(found: YearFiles, chair_roles: tuple[str, ...]) -> pd.Da
     whose ids are blank or dates unreadable would lose a chair silently: InputError naming
     the file, line and column."""
     frame, rel = _read(found, S.INVOLVEMENTS)
-    roles = {r.strip().upper() for r in chair_roles}
-    chair = frame.loc[_strip(frame["invo_professional_role_id"]).str.upper().isin(roles)]
+    roles = {match_key(r) for r in chair_roles}
+    role = frame["invo_professional_role_id"].fillna("").astype("str").map(match_key)
+    chair = frame.loc[role.isin(roles)]
     out = pd.DataFrame(
         {
             "person": _strip(chair["invo_person_id"]),
