@@ -18,16 +18,20 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from iro_analysis.core import paths
+from iro_analysis.validate.gates import FACTS_TABLE
+from iro_analysis.validate.raw_checks import RAW_PREFIX
 
 PROJECT_DIR: Path = paths.PROJECT_ROOT / "gx"
 SOURCE = "iro_analysis"
 TABLES_CHECKPOINT = "iro_analysis.tables"
 GATES_CHECKPOINT = "iro_analysis.gates"
+RAW_CHECKPOINT = "iro_analysis.raw"
 DATA_DOCS = Path("gx") / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
@@ -74,16 +78,43 @@ def _batch(source, table: str):
         return asset.add_batch_definition_path("whole", path=f"{table}.parquet")
 
 
+def checkpoint_of(table: str) -> str:
+    """The Checkpoint a suite runs in: the gates, the raw files or the clean tables."""
+    if table == FACTS_TABLE:
+        return GATES_CHECKPOINT
+    if table.startswith(RAW_PREFIX):
+        return RAW_CHECKPOINT
+    return TABLES_CHECKPOINT
+
+
+def run_identifier(run_name: str | None):
+    """The GX run of a build: its name and the time now (UTC), so that each build's
+    results are stored under their own key beside the earlier builds'."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    now = datetime.now(UTC)
+    return RunIdentifier(run_name=run_name or f"iro_analysis {now:%Y%m%dT%H%M%SZ}", run_time=now)
+
+
 def run_checkpoints(
-    tables: dict[str, pd.DataFrame], suites: dict[str, list], root: Path, gates_table: str
+    tables: dict[str, pd.DataFrame],
+    suites: dict[str, list],
+    root: Path,
+    formats: dict[str, dict],
+    run_name: str | None = None,
 ) -> dict[str, object]:
     """Run every suite on its table through Checkpoints in the file project under `root`.
 
-    Returns table -> (GX suite validation result, the suite as saved). The gates'
-    checkpoint keeps each failing file's name (`unexpected_index_column_names`).
+    Returns table -> (GX suite validation result, the suite as saved). Each Checkpoint
+    (`checkpoint_of`) keeps its tables' failures as `formats` says (the gates each failing
+    file's name, the raw sources each failing row's line). Every result is stored under one
+    run (`run_identifier(run_name)`), never replacing an earlier run's; the Data Docs are
+    then built once, for this run's results, and made readable offline
+    (`validate.data_docs`).
     """
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    from iro_analysis.validate.data_docs import make_offline
 
     data = root / "gx" / "uncommitted" / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -94,7 +125,7 @@ def run_checkpoints(
         source = context.data_sources.add_or_update_pandas_filesystem(
             SOURCE, base_directory=data.resolve()
         )
-        definitions: dict[str, list] = {TABLES_CHECKPOINT: [], GATES_CHECKPOINT: []}
+        definitions: dict[str, list] = {}
         saved = {}
         for table in tables:
             batch = _batch(source, table)
@@ -102,33 +133,47 @@ def run_checkpoints(
             vd = context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=suite_name(table), data=batch, suite=suite)
             )
-            key = GATES_CHECKPOINT if table == gates_table else TABLES_CHECKPOINT
-            definitions[key].append(vd)
-        formats = {
-            TABLES_CHECKPOINT: {"result_format": "SUMMARY", "partial_unexpected_count": 5},
-            GATES_CHECKPOINT: {
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": ["file"],
-            },
-        }
+            definitions.setdefault(checkpoint_of(table), []).append((table, vd))
+        run_id = run_identifier(run_name)
         out: dict[str, object] = {}
+        keys = []
         for name, vds in definitions.items():
-            if not vds:
-                continue
             checkpoint = context.checkpoints.add_or_update(
                 gx.Checkpoint(
                     name=name,
-                    validation_definitions=vds,
-                    actions=[UpdateDataDocsAction(name="data_docs")],
-                    result_format=formats[name],
+                    validation_definitions=[vd for _, vd in vds],
+                    actions=[],
+                    result_format=formats[vds[0][0]],
                 )
             )
-            for result in checkpoint.run().run_results.values():
+            for key, result in checkpoint.run(run_id=run_id).run_results.items():
                 table = result.suite_name.removeprefix("iro_analysis.")
                 out[table] = (result, saved[table])
+                keys.append(key)
+        context.build_data_docs(resource_identifiers=keys)
+        make_offline(root / DATA_DOCS.parent)
         return out
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+HISTORY = (Path("gx") / "uncommitted" / "validations", DATA_DOCS.parent)
+
+
+def carry_history(previous: Path, root: Path) -> list[Path]:
+    """Copy the stored validation results and Data Docs of the GX project under
+    `previous` (the published restricted/<YEAR>/) into the project under `root` (the
+    build's staging folder), so that this build's run is added beside the earlier runs
+    instead of replacing them. Copies, not links: GX rewrites some of these files in
+    place (the Data Docs index), which must not change the published folder before the
+    build publishes. Returns the folders copied."""
+    done = []
+    for rel in HISTORY:
+        src = Path(previous) / rel
+        if src.is_dir() and not src.is_symlink():
+            shutil.copytree(src, Path(root) / rel, dirs_exist_ok=True)
+            done.append(Path(root) / rel)
+    return done
 
 
 def _stable(path: Path) -> dict:

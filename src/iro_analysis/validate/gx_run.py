@@ -17,34 +17,57 @@ from iro_analysis.validate.checks import (
     suite_checks,
 )
 from iro_analysis.validate.gates import FACTS_TABLE, GateLimits
+from iro_analysis.validate.raw_checks import RAW_LINE, RAW_RESULT_FORMAT
+
+
+def result_format(table: str, raw: bool = False) -> dict:
+    """How much of a suite's failures GX keeps: a sample of values (SUMMARY); on
+    `file_facts` every failing file's name; on a raw source the failing rows' lines."""
+    if raw:
+        return dict(RAW_RESULT_FORMAT)
+    if table == FACTS_TABLE:
+        return {"result_format": "COMPLETE", "unexpected_index_column_names": ["file"]}
+    return {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
 
 
 def run_gx_suites(
     tables: dict[str, pd.DataFrame],
     limits: GateLimits | None = None,
     project_root: Path | None = None,
+    raw: dict[str, tuple[str, list[Check], pd.DataFrame]] | None = None,
+    run_name: str | None = None,
 ) -> pd.DataFrame:
     """Run each table's suite with Great Expectations; results as rows (`CHECK_COLUMNS`).
 
     With `project_root`, the GX way: a file project there, a Validation Definition per
-    table, Checkpoints, results stored and Data Docs built (`iro_analysis.validate.gx_project`).
+    table, Checkpoints, results stored under the run's name (`run_name`, kept beside the
+    earlier runs' results) and Data Docs built (`iro_analysis.validate.gx_project`).
     Without, an ephemeral context (quick, nothing written). On `file_facts` (the gates) a
-    failure's sample is the files that failed.
+    failure's sample is the files that failed. `raw` maps a raw source's GX name
+    (`raw_checks.source_key`) to its label, suite and rows as read (`ingest.raw_tables`):
+    their rows come after the tables', with the label as their table and each sample
+    value followed by its line.
     """
+    raw = raw or {}
     suites = {t: suite_checks(t, limits) for t in tables}
+    suites.update({k: checks for k, (_, checks, _) in raw.items()})
+    frames = {**tables, **{k: frame for k, (_, _, frame) in raw.items()}}
+    formats = {t: result_format(t, t in raw) for t in frames}
     if project_root is not None:
         from iro_analysis.validate.gx_project import run_checkpoints
 
-        results = run_checkpoints(tables, suites, Path(project_root), FACTS_TABLE)
+        results = run_checkpoints(frames, suites, Path(project_root), formats, run_name)
     else:
-        results = _run_ephemeral(tables, suites)
+        results = _run_ephemeral(frames, suites, formats)
     rows = []
     for table in tables:
         rows += _result_rows(table, suites[table], results[table])
+    for key, (label, checks, _) in raw.items():
+        rows += _result_rows(label, checks, results[key], raw=True)
     return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
 
 
-def _run_ephemeral(tables: dict[str, pd.DataFrame], suites: dict[str, list]) -> dict:
+def _run_ephemeral(tables: dict[str, pd.DataFrame], suites: dict[str, list], formats) -> dict:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -60,14 +83,11 @@ def _run_ephemeral(tables: dict[str, pd.DataFrame], suites: dict[str, list]) -> 
         batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
             batch_parameters={"dataframe": df}
         )
-        fmt = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-        if table == FACTS_TABLE:
-            fmt = {"result_format": "COMPLETE", "unexpected_index_column_names": ["file"]}
-        out[table] = (batch.validate(suite, result_format=fmt), suite)
+        out[table] = (batch.validate(suite, result_format=formats[table]), suite)
     return out
 
 
-def _result_rows(table: str, checks: list[Check], result) -> list[tuple]:
+def _result_rows(table: str, checks: list[Check], result, raw: bool = False) -> list[tuple]:
     """One row per check, in the suite's order, from (GX validation result, saved suite)."""
     result, suite = result
     rows = []
@@ -81,6 +101,9 @@ def _result_rows(table: str, checks: list[Check], result) -> list[tuple]:
         elif table == FACTS_TABLE:
             count = int(res.get("unexpected_count") or 0)
             sample = [str(x["file"]) for x in res.get("unexpected_index_list") or []]
+        elif raw:
+            count = int(res.get("unexpected_count") or 0)
+            sample = _with_lines(res)
         else:
             count = int(res.get("unexpected_count") or 0)
             sample = sample_strings(res.get("partial_unexpected_list"))
@@ -98,6 +121,17 @@ def _result_rows(table: str, checks: list[Check], result) -> list[tuple]:
             )
         )
     return rows
+
+
+def _with_lines(res: dict) -> list[str]:
+    """A raw suite's failing values, each with its line ("X9 (line 120)")."""
+    values = sample_strings(res.get("partial_unexpected_list"))
+    index = res.get("partial_unexpected_index_list") or []
+    lines = [x.get(RAW_LINE) if isinstance(x, dict) else None for x in index]
+    return [
+        f"{v} (line {line})" if line is not None and not pd.isna(line) else v
+        for v, line in zip(values, [*lines, *[None] * len(values)], strict=False)
+    ]
 
 
 def _ordered(results, suite) -> list:

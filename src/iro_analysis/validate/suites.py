@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +28,7 @@ from iro_analysis.ingest.clean import (
     quarantine_summary,
 )
 from iro_analysis.ingest.dataset import Dataset
+from iro_analysis.ingest.raw_tables import read_raw_sources, with_verdicts
 from iro_analysis.validate.gates import FACTS_TABLE, check_accepted_anomalies, file_facts
 from iro_analysis.validate.gx_run import (
     run_gx_suites,
@@ -35,6 +37,7 @@ from iro_analysis.validate.pandas_checks import (
     core_inputs_check,
     pandas_checks,
 )
+from iro_analysis.validate.raw_checks import raw_suite_checks, source_key
 from iro_analysis.validate.validation_report import (
     ValidationReport,
 )
@@ -62,16 +65,41 @@ def accept_anomalies(results: pd.DataFrame, year: int, accepted) -> pd.DataFrame
 
 
 def validate_dataset(
-    ds: Dataset, year: int, settings=None, project_root: Path | None = None
+    ds: Dataset,
+    year: int,
+    settings=None,
+    project_root: Path | None = None,
+    raw_dir: Path | None = None,
 ) -> ValidationReport:
     """Run every suite, the plausibility gates on `year`'s files and the pandas checks.
 
     `settings` (default: the settings file) gives the gates' limits and the anomalies an
     analyst accepted. With `project_root` (a restricted folder) the suites run through GX
     Checkpoints in a file project there, which keeps the results and builds Data Docs.
+    With `raw_dir`, the year's raw files are validated too, as read (`raw_sources`).
     """
     roots = None if project_root is None else {year: project_root}
-    return validate_years(ds, [year], settings, roots)[year]
+    return validate_years(ds, [year], settings, roots, raw_dir)[year]
+
+
+def raw_sources(ds: Dataset, year: int, raw_dir: Path) -> dict:
+    """The raw suites' input for `year`'s own folder: source key -> (label, checks, rows as
+    read with the cleaner's verdicts of the cross-file rules) (`ingest.raw_tables`)."""
+    sources = with_verdicts(read_raw_sources(year, raw_dir), ds.quarantine, year)
+    return {
+        source_key(s.label): (s.label, raw_suite_checks(s.table, year), s.frame) for s in sources
+    }
+
+
+def run_name_of(year: int) -> str:
+    """The name of a build's GX run: the year and the time it ran (UTC)."""
+    return f"{year}-build-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _split_raw(results: pd.DataFrame, raw: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    labels = {label for label, _, _ in raw.values()}
+    is_raw = results["table"].isin(labels)
+    return results[~is_raw].reset_index(drop=True), results[is_raw].reset_index(drop=True)
 
 
 def validate_years(
@@ -79,6 +107,7 @@ def validate_years(
     years,
     settings=None,
     project_roots: dict[int, Path] | None = None,
+    raw_dir: Path | None = None,
 ) -> dict[int, ValidationReport]:
     """`validate_dataset` for several years of one clean history, each year's report the
     same as `validate_dataset(ds, year, ...)` gives, with the year-independent work done
@@ -87,7 +116,12 @@ def validate_years(
     project; each earlier year runs only its own gates (its `file_facts`) in its project.
     `project_roots` maps a year to its GX project folder (None: an ephemeral context).
     `ds` may instead map each year to its own Dataset (`make reports`: a year's clean data
-    reads only the folders up to it), and then each year is validated on its own."""
+    reads only the folders up to it), and then each year is validated on its own.
+
+    With `raw_dir`, each year's own raw files are validated as read, before cleaning
+    (`raw_checks`), in the same GX context and run as its tables: their results, warnings
+    all, are the report's `raw` (restricted, never published; they do not stop a build).
+    Each year's GX run is named `run_name_of(year)` and kept beside the earlier ones."""
     if settings is None:
         from iro_analysis.core.settings import load_settings
 
@@ -99,17 +133,35 @@ def validate_years(
         return {}
     if isinstance(ds, Mapping):
         # each year validated on its own clean data (the folders up to the year)
-        return {y: validate_years(ds[y], [y], settings, project_roots)[y] for y in years}
+        return {y: validate_years(ds[y], [y], settings, project_roots, raw_dir)[y] for y in years}
     limits = settings.gates
     roots = project_roots or {}
     latest = years[-1]
-    first = run_gx_suites(
-        {**ds.tables, FACTS_TABLE: file_facts(ds, latest, limits)}, limits, roots.get(latest)
+    raw = {y: raw_sources(ds, y, raw_dir) if raw_dir is not None else {} for y in years}
+    first, raw_results = {}, {}
+    first, raw_results[latest] = _split_raw(
+        run_gx_suites(
+            {**ds.tables, FACTS_TABLE: file_facts(ds, latest, limits)},
+            limits,
+            roots.get(latest),
+            raw[latest],
+            run_name_of(latest),
+        ),
+        raw[latest],
     )
     shared = first[first["table"] != FACTS_TABLE]
     gates = {latest: first[first["table"] == FACTS_TABLE]}
     for y in years[:-1]:
-        gates[y] = run_gx_suites({FACTS_TABLE: file_facts(ds, y, limits)}, limits, roots.get(y))
+        gates[y], raw_results[y] = _split_raw(
+            run_gx_suites(
+                {FACTS_TABLE: file_facts(ds, y, limits)},
+                limits,
+                roots.get(y),
+                raw[y],
+                run_name_of(y),
+            ),
+            raw[y],
+        )
     checks = pandas_checks(ds)
     quarantine = quarantine_summary(ds)
     out = {}
@@ -124,6 +176,7 @@ def validate_years(
             results=results,
             accounting=ds.accounting.copy(),
             quarantine=quarantine.copy(),
+            raw=raw_results[y],
         )
     return out
 
@@ -132,7 +185,11 @@ def write_restricted(report: ValidationReport, restricted_dir: Path) -> Path:
     """`validation-full.json` for analysts: every result with its samples (restricted)."""
     path = Path(restricted_dir) / "validation-full.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    full = {**report.to_dict(), "results": json.loads(report.results.to_json(orient="records"))}
+    full = {
+        **report.to_dict(),
+        "results": json.loads(report.results.to_json(orient="records")),
+        "raw_results": json.loads(report.raw.to_json(orient="records")),
+    }
     path.write_text(json.dumps(full, indent=2), encoding="utf-8")
     return path
 
@@ -160,11 +217,13 @@ def cli_main(args) -> int:
 
     settings = load_settings(getattr(args, "settings", None))
     ds = load_or_clean(args.year, args.raw_dir, args.processed_dir, code_map_of(settings))
-    report = validate_dataset(ds, args.year, settings)
+    raw_dir = args.raw_dir if args.raw_dir is not None else paths.RAW_DIR
+    report = validate_dataset(ds, args.year, settings, raw_dir=raw_dir)
     json_path, html_path = write_report(report, getattr(args, "reports_dir", None))
     print(
         f"{len(report.results)} checks: {len(report.critical_failures)} critical failure(s), "
-        f"{len(report.warnings)} warning(s). Written {json_path} and {html_path}",
+        f"{len(report.warnings)} warning(s); raw files: {int((~report.raw['success']).sum())} "
+        f"failed expectation(s) (warnings). Written {json_path} and {html_path}",
         file=sys.stdout,
     )
     report.raise_for_critical()

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from iro_analysis.contract import quality as Q
 from iro_analysis.core.errors import ValidationFailed
-from iro_analysis.validate.checks import CRITICAL, WARNING
+from iro_analysis.validate.checks import CHECK_COLUMNS, CRITICAL, WARNING
 from iro_analysis.validate.gates import FACTS_TABLE, GATES
 from iro_analysis.validate.pandas_checks import INPUTS_TABLE
 
@@ -30,6 +30,8 @@ class ValidationReport:
     results: pd.DataFrame  # RESULT_COLUMNS
     accounting: pd.DataFrame
     quarantine: pd.DataFrame  # quarantine summary by year, file, rule, column
+    # the raw files' suites (warnings, table = the file's label): restricted, not published
+    raw: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CHECK_COLUMNS)))
 
     @property
     def critical_failures(self) -> pd.DataFrame:
