@@ -30,6 +30,9 @@ _REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>\
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _REMOTE_IMG = re.compile(r"(<img\b[^>]*\bsrc\s*=\s*[\"']?)((?:https?:)?//[^\"' >]+)", re.IGNORECASE)
 
+# A page's link to the site's own static files: GX counts one folder too few for a page of
+# a suite whose name has a dot (validations/iro_analysis/<table>/...), so it is recomputed.
+_STATIC = re.compile(r"""((?:src|href)\s*=\s*["'])(?:\.\./)*static/""", re.IGNORECASE)
 _REMOTE_URL = re.compile(r"url\(\s*[\"']?(?:https?:)?//[^)]*\)", re.IGNORECASE)
 
 
@@ -52,6 +55,7 @@ def offline_html(html: str, prefix: str) -> str:
     html = _REMOTE_LINK.sub("", html)
     html = _REMOTE_IMG.sub(_local_image(prefix), html)
     html = _REMOTE_URL.sub("none", html)  # a dark-mode logo in GX's inline style
+    html = _STATIC.sub(lambda m: f"{m.group(1)}{prefix}static/", html)
     if f"{ASSET_DIR.as_posix()}/offline.js" in html:
         return html
     tags = (
