@@ -70,7 +70,9 @@ def offline_html(html: str, prefix: str) -> str:
 
 def make_offline(site: Path) -> list[Path]:
     """Rewrite every HTML page of the Data Docs site at `site` to read offline (see the
-    module docstring) and copy the local assets in. Returns the pages rewritten."""
+    module docstring) and copy the local assets in. A page that already loads the local
+    script (an earlier run's, kept in the history) is only read, not parsed again: the
+    history grows with every build. Returns the pages rewritten."""
     site = Path(site)
     if not site.is_dir():
         return []
@@ -78,8 +80,11 @@ def make_offline(site: Path) -> list[Path]:
     for name in ASSET_FILES:
         shutil.copyfile(ASSETS / name, site / ASSET_DIR / name)
     done = []
+    marker = f"{ASSET_DIR.as_posix()}/offline.js"
     for page in sorted(site.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
+        if marker in text:
+            continue
         depth = len(page.relative_to(site).parts) - 1
         new = offline_html(text, "../" * depth)
         if new != text:
