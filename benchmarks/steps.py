@@ -52,7 +52,7 @@ def step_pipeline(raw_dir: str, year: str) -> dict:
         t = time.perf_counter()
         from iro_analysis.validate.suites import validate_dataset
 
-        report = validate_dataset(ds, year_i)
+        report = validate_dataset(ds, year_i, raw_dir=Path(raw_dir))  # raw files too (#30)
         out["validate_s"] = time.perf_counter() - t
         out["validation_ok"] = bool(report.ok)
         t = time.perf_counter()
@@ -155,7 +155,7 @@ def step_report_stage(stage: str, raw_dir: str, processed_dir: str, year: str) -
         t = time.perf_counter()
         ds = validation.load_or_clean(year_i, Path(raw_dir), Path(processed_dir))
         with tempfile.TemporaryDirectory(prefix="iro-bench-val-") as tmp:
-            report = validation.validate_dataset(ds, year_i)
+            report = validation.validate_dataset(ds, year_i, raw_dir=Path(raw_dir))
             validation.write_report(report, Path(tmp))
         out["work_s"] = time.perf_counter() - t
         return out
