@@ -251,3 +251,16 @@ def test_the_settings_chair_roles_reach_the_reader_and_the_clean_key(tmp_path):
     assert pd.isna(m.loc["CLA_REVIEW:R1", "iro_id"])  # IRO is no chair role now
     assert clean_key(2022, RAW, default) == clean_key(2022, RAW)
     assert clean_key(2022, RAW, cpc) != clean_key(2022, RAW)
+
+
+def test_great_expectations_sees_the_ssd_files_as_read():
+    """The raw files' suites (validate.raw_checks) get each SSD meeting file as the
+    meetings text the cleaner reads, labelled as the quarantine labels it."""
+    from iro_analysis.ingest.raw_tables import read_raw_sources
+
+    sources = {s.label: s for s in read_raw_sources(2022, RAW)}
+    for m in S.MEETING_TABLES:
+        assert sources[m.table.relpath].table == "meetings"
+    reviews = sources[S.CLA_REVIEWS.relpath].frame
+    assert reviews["line"].tolist() == [2, 3, 4, 5, 6, 7]
+    assert reviews["held_date"].tolist()[5] == "15/13/2021"  # as written: GX fails it

@@ -39,6 +39,7 @@ from iro_analysis.ingest.bookkeeping import LINE, MALFORMED
 from iro_analysis.ingest.cin_census import PARENT_CHILD, PARENT_PLAN, element_lines, read_cin_census
 from iro_analysis.ingest.read import read_raw_csv
 from iro_analysis.ingest.rules import CIN_ELEMENTS, TABLE_SPECS, normalise_text
+from iro_analysis.ingest.ssd import ssd_raw_meetings
 
 RAW_LINE = "line"  # the physical line of the row (the header of a CSV is line 1)
 RAW_MALFORMED = "malformed"  # why the reader could not read the line as a record, else missing
@@ -121,6 +122,9 @@ def read_raw_sources(year: int, raw_dir: Path | None = None) -> list[RawSource]:
             out.append(RawSource(f"{rel}#{name}", name, _frame(name, t.frame)))
     if found.cin_census is not None:
         out += _cin_sources(found.cin_census, found.relpath(found.cin_census))
+    out += [
+        RawSource(rel, "meetings", _frame("meetings", raw)) for rel, raw in ssd_raw_meetings(found)
+    ]
     return out
 
 

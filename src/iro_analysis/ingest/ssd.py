@@ -149,6 +149,53 @@ def _chairs(person: pd.Series, held: pd.Series, chairs: pd.DataFrame, index: pd.
     return pd.Series(out, index=index, dtype="str")
 
 
+def _meeting_frames(found: YearFiles, chair_roles: tuple[str, ...]):
+    """For each SSD meeting table of the folder: its spec, label, the table as read, its
+    rows as raw `meetings` text (with the reader's line and marks), the rows whose period
+    of care names no child, and the periods named (the rules of the module docstring)."""
+    periods = _periods(found)
+    chairs = _chair_involvements(found, chair_roles)
+    for m in S.MEETING_TABLES:
+        path = found.ssd[m.table.name]
+        table = read_raw_csv(path, m.table, m.table.required)
+        f = table.frame
+        ids = _strip(f[m.id_column])
+        cla = _strip(f[m.cla_id_column]) if m.cla_id_column else pd.Series("", index=f.index)
+        if m.cla_id_column:
+            person = pd.Series(
+                periods.reindex(cla.to_numpy()).to_numpy(), index=f.index, dtype="str"
+            ).fillna("")
+        else:
+            person = _strip(f[m.person_column])
+        unknown = cla.ne("") & person.eq("")
+        when = date_text(f[m.date_column])
+        if m.cancelled_column:
+            cancelled = _strip(f[m.cancelled_column]).str.upper().isin(YES)
+            when = when.where(~cancelled, "")
+        raw = pd.DataFrame(
+            {c: pd.Series("", index=f.index, dtype="str") for c in R.MEETINGS.columns}
+        )
+        raw["meeting_id"] = ids.where(ids.eq(""), m.meeting_type + ":" + ids)
+        raw["child_id"] = person
+        raw["meeting_type"] = m.meeting_type
+        raw["iro_id"] = _chairs(person, parse_dates(when.str.strip()), chairs, f.index)
+        raw["held_date"] = when
+        for c in (LINE, *[c for c in f.columns if c.startswith("_")]):
+            raw[c] = f[c]
+        yield m, found.relpath(path), table, raw, unknown, cla
+
+
+def ssd_raw_meetings(
+    found: YearFiles, chair_roles: tuple[str, ...] = S.DEFAULT_CHAIR_ROLES
+) -> list[tuple[str, pd.DataFrame]]:
+    """Each SSD meeting file's rows as the raw `meetings` text the cleaner reads (label,
+    frame), for validating before cleaning (`ingest.raw_tables`); none without ssd/."""
+    check_ssd_files(found)
+    if not any(m.table.name in found.ssd for m in S.MEETING_TABLES):
+        return []
+    return [(rel, raw) for _, rel, _, raw, _, _ in _meeting_frames(found, chair_roles)]
+
+
 def ssd_meeting_parts(
     found: YearFiles, year: int, chair_roles: tuple[str, ...] = S.DEFAULT_CHAIR_ROLES
 ) -> tuple[list[Part], list[tuple]]:
@@ -158,40 +205,9 @@ def ssd_meeting_parts(
     check_ssd_files(found)
     if not any(m.table.name in found.ssd for m in S.MEETING_TABLES):
         return [], []
-    periods = _periods(found)
-    chairs = _chair_involvements(found, chair_roles)
     parts: list[Part] = []
     warns: list[tuple] = []
-    for m in S.MEETING_TABLES:
-        path = found.ssd[m.table.name]
-        table = read_raw_csv(path, m.table, m.table.required)
-        rel = found.relpath(path)
-        f = table.frame
-        ids = _strip(f[m.id_column])
-        if m.cla_id_column:
-            cla = _strip(f[m.cla_id_column])
-            person = pd.Series(
-                periods.reindex(cla.to_numpy()).to_numpy(), index=f.index, dtype="str"
-            ).fillna("")
-            unknown = cla.ne("") & person.eq("")
-        else:
-            person = _strip(f[m.person_column])
-            unknown = pd.Series(False, index=f.index)
-        when = date_text(f[m.date_column])
-        if m.cancelled_column:
-            cancelled = _strip(f[m.cancelled_column]).str.upper().isin(YES)
-            when = when.where(~cancelled, "")
-        iro = _chairs(person, parse_dates(when.str.strip()), chairs, f.index)
-        raw = pd.DataFrame(
-            {c: pd.Series("", index=f.index, dtype="str") for c in R.MEETINGS.columns}
-        )
-        raw["meeting_id"] = ids.where(ids.eq(""), m.meeting_type + ":" + ids)
-        raw["child_id"] = person
-        raw["meeting_type"] = m.meeting_type
-        raw["iro_id"] = iro
-        raw["held_date"] = when
-        for c in (LINE, *[c for c in f.columns if c.startswith("_")]):
-            raw[c] = f[c]
+    for m, rel, table, raw, unknown, cla in _meeting_frames(found, chair_roles):
         part = make_part(year, "meetings", rel, raw)
         # failures name the SSD's columns, the ones the analyst can find in the file
         names = {
@@ -203,7 +219,7 @@ def ssd_meeting_parts(
         if m.cla_id_column:  # a period of no known child: that, not a blank child
             f_ = part.failures
             blank = f_["rule"].eq("missing_required") & f_["column"].eq(m.cla_id_column)
-            part.failures = f_.loc[~(blank & f_["row"].isin(f.index[unknown.to_numpy()]))]
+            part.failures = f_.loc[~(blank & f_["row"].isin(raw.index[unknown.to_numpy()]))]
             add_failures(part, failure_rows(unknown, m.cla_id_column, "ssd_unknown_period", cla))
         part.extra["encoding"] = table.encoding
         parts.append(part)
@@ -263,5 +279,6 @@ __all__ = [
     "date_text",
     "details_not_matched",
     "ssd_meeting_parts",
+    "ssd_raw_meetings",
     "with_meeting_details",
 ]
