@@ -38,7 +38,8 @@ OPTIONAL_ROWS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("table", list(R.RAW_CSVS))
+# meeting_details.csv is read with the SSD's meetings only: tests/test_ssd.py has its case
+@pytest.mark.parametrize("table", [t for t in R.RAW_CSVS if t != "meeting_details"])
 def test_a_stray_quote_costs_one_line_in_every_csv(tmp_path, table):
     raw = tmp_path / "raw"
     shutil.copytree(KPI_RAW, raw)

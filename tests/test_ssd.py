@@ -264,3 +264,20 @@ def test_great_expectations_sees_the_ssd_files_as_read():
     reviews = sources[S.CLA_REVIEWS.relpath].frame
     assert reviews["line"].tolist() == [2, 3, 4, 5, 6, 7]
     assert reviews["held_date"].tolist()[5] == "15/13/2021"  # as written: GX fails it
+
+
+@pytest.mark.parametrize(
+    "rel", ["iro/meeting_details.csv", *(m.table.relpath for m in S.MEETING_TABLES)]
+)
+def test_a_stray_quote_costs_one_line_of_an_ssd_file(tmp_path, rel):
+    raw = _copy(tmp_path)
+    path = raw / "2022" / rel
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = '"' + lines[1]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ds = build_dataset(raw)
+    acc = ds.accounting.set_index("file").loc[rel]
+    assert acc["rows_read"] == len(lines) - 1
+    assert acc["rows_kept"] + acc["duplicates_removed"] + acc["rows_quarantined"] == len(lines) - 1
+    q = ds.quarantine[ds.quarantine["file"].eq(rel)]
+    assert [2, "malformed_record"] in q[["line", "rule"]].values.tolist()

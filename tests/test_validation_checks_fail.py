@@ -25,16 +25,19 @@ BAD_TEXT = "NOT_A_CODE"
 
 
 OPTIONAL_RAW = Path(__file__).parent / "fixtures" / "optional_extracts" / "raw"
+SSD_RAW = Path(__file__).parent / "fixtures" / "ssd" / "raw"
 
 
 @pytest.fixture(scope="module")
 def ds():
-    """The clean fixture, with the optional extracts' tables and the disputes of their own
-    fixture (the clean fixture supplies none, or none with a valid outcome, and a check
+    """The clean fixture, with the optional extracts' tables, the disputes and the SSD's
+    meeting details of their own fixtures (the clean fixture supplies none, or none with a valid outcome, and a check
     needs rows to fail on)."""
     d = build_dataset(RAW)
     opt = build_dataset(OPTIONAL_RAW)
     d.tables.update({t: opt.tables[t] for t in (*R.OPTIONAL_IRO_EXTRACTS, "disputes")})
+    # meeting details come with the SSD's meetings (tests/fixtures/ssd)
+    d.tables["meeting_details"] = build_dataset(SSD_RAW).tables["meeting_details"]
     return d
 
 
