@@ -53,9 +53,15 @@ def test_two_processes_build_identical_files(tmp_path, demo_raw):
     shutil.rmtree(tmp_path / "processed")  # cleaned again from nothing
     assert "reused" not in _build(tmp_path, settings)
     second = _files(published), _files(notebooks / "notebooks")
+    # the second build drew every chart afresh (its processed folder was new) and cached it
+    charts = tmp_path / "processed" / "_cache" / "charts"
+    drawn = {p.name: p.stat().st_mtime_ns for p in charts.glob("*.json")}
+    assert len(drawn) >= 10
     # Nothing the clean data depends on changed: the third build reuses the clean data and
-    # the validation (pipeline/reuse.py) and the KPI cache, and changes not one byte.
+    # the validation (pipeline/reuse.py), the KPI cache and every cached chart (issue #31),
+    # and changes not one byte: a cached build is the uncached one, byte for byte.
     assert "clean and validate: reused" in _build(tmp_path, settings)
+    assert {p.name: p.stat().st_mtime_ns for p in charts.glob("*.json")} == drawn
     assert (_files(published), _files(notebooks / "notebooks")) == second
     assert sorted(first[0]) == sorted(second[0])
     assert {

@@ -307,5 +307,6 @@ def breakdown_block(ctx: ReportContext, name: str, chart: bool = True) -> Markup
         view.caption,
         value_text=texts,
         band=view.band,
+        cache_dir=ctx.chart_cache,
     )
     return html.figure(c, display)  # the figure carries the table as the data behind it

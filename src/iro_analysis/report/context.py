@@ -17,6 +17,7 @@ from iro_analysis.core.settings import Settings, load_settings
 from iro_analysis.core.years import ReportingYear, check_year
 from iro_analysis.kpis.definitions import KPI_CSV_COLUMNS
 from iro_analysis.report.catalogue import SECTION_TITLES
+from iro_analysis.report.chart_cache import charts_dir
 
 # --------------------------------------------------------------------------------------
 # The report context: everything the sections draw on, computed once.
@@ -41,6 +42,9 @@ class ReportContext:
     reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
     # no narrative file for the year: the report is a draft (front sheet and title say so)
     draft: bool = False
+    # where its charts are cached (report/chart_cache.py: <processed>/_cache/charts/); None
+    # draws every chart afresh
+    chart_cache: Path | None = None
 
     @property
     def kpis(self) -> pd.DataFrame:
@@ -226,6 +230,7 @@ def prepare(
         validation_path=validation_path,
         narrative_path=Path(narrative_path) if narrative_path else None,
         restricted_dir=Path(restricted_dir) if restricted_dir else None,
+        chart_cache=charts_dir(Path(processed_dir) if processed_dir else paths.PROCESSED_DIR),
     )
 
 
@@ -258,6 +263,7 @@ def prepare_run(run) -> ReportContext:
         validation_path=run.staging_dir / "validation.json",
         narrative_path=run.narrative_path,
         restricted_dir=run.restricted_staging_dir,
+        chart_cache=charts_dir(run.processed_dir),
     )
 
 
@@ -271,6 +277,7 @@ def _prepare(
     narrative_path: Path | None,
     restricted_dir: Path | None,
     history: pd.DataFrame | None = None,
+    chart_cache: Path | None = None,
 ) -> ReportContext:
     """Compute every figure of `year` from the clean Dataset `ds`, once (the KPI history
     given, or computed here)."""
@@ -295,6 +302,7 @@ def _prepare(
         output_dir=output_dir,
         definitions=dict(KPI_DEFINITIONS),
         restricted_dir=restricted_dir,
+        chart_cache=chart_cache,
     )
     from iro_analysis.kpis.reconcile import check_reconciliation, reconciliation
 

@@ -96,6 +96,7 @@ def trend_figure(ctx: ReportContext, kpi_id: str) -> Markup:
         caption=caption,
         percent=unit == "percent",
         references=references,
+        cache_dir=ctx.chart_cache,
     )
     table = data.pivot_table(
         index="year_label", columns="series", values="value", aggfunc="first", sort=False

@@ -12,7 +12,9 @@ is conveyed by colour alone. Each chart is drawn twice: wide for screens and pri
 narrow for phones (`Chart.narrow_png`, shown by `html.figure` below 40rem) with larger
 type so its labels stay legible at 390 px. A percentage axis fits the data
 (`percent_axis`) and says so where it does not start at zero. Output is deterministic: no
-timestamps or software metadata.
+timestamps or software metadata. Given `cache_dir`, a chart is read from its entry there
+when it was drawn before from the same data, settings, code and libraries
+(`chart_cache`): the same bytes, drawn once.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from iro_analysis.report.chart_cache import cached
 from iro_analysis.report.chart_labels import label_points
 
 PALETTE = "colorblind"
@@ -200,6 +203,7 @@ class Reference:
     high: float | None = None
 
 
+@cached(Chart)
 @_styled
 def trend_chart(
     data: pd.DataFrame,
@@ -310,6 +314,7 @@ def draw_trend(
     return fig
 
 
+@cached(Chart)
 @_styled
 def bar_chart(
     data: pd.DataFrame,
