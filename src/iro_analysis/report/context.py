@@ -45,23 +45,37 @@ class ReportContext:
     # where its charts are cached (report/chart_cache.py: <processed>/_cache/charts/); None
     # draws every chart afresh
     chart_cache: Path | None = None
+    # (history, its length, {(kpi_id, year): first row's position}), built by `position`
+    _positions: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def kpis(self) -> pd.DataFrame:
         """This year's KPI rows, in the KPI engine's order."""
         return self.history[self.history["year"] == self.year.year].reset_index(drop=True)
 
+    def position(self, kpi_id: str, year: int | None = None) -> int | None:
+        """The position in `history` of a KPI's first row for `year` (default the report's),
+        or None: one dictionary look-up (built once per history frame; the summary and the
+        ratings look up several hundred values, each a boolean mask over the history)."""
+        h = self.history
+        index = self._positions
+        if index is None or index[0] is not h or index[1] != len(h):
+            positions: dict[tuple[str, int], int] = {}
+            for i, key in enumerate(zip(h["kpi_id"].tolist(), h["year"].tolist(), strict=True)):
+                positions.setdefault((str(key[0]), int(key[1])), i)
+            index = self._positions = (h, len(h), positions)
+        return index[2].get((kpi_id, int(year or self.year.year)))
+
     def value(self, kpi_id: str, year: int | None = None) -> float | None:
         """A KPI's value (None when absent or blank)."""
-        h = self.history
-        hit = h[(h["kpi_id"] == kpi_id) & (h["year"] == (year or self.year.year))]
-        if hit.empty or pd.isna(hit["value"].iloc[0]):
+        at = self.position(kpi_id, year)
+        if at is None:
             return None
-        return float(hit["value"].iloc[0])
+        v = self.history["value"].iat[at]
+        return None if pd.isna(v) else float(v)
 
     def has(self, kpi_id: str) -> bool:
-        h = self.history
-        return bool(((h["kpi_id"] == kpi_id) & (h["year"] == self.year.year)).any())
+        return self.position(kpi_id) is not None
 
     def unit(self, kpi_id: str) -> str:
         d = self.definitions.get(kpi_id)

@@ -85,9 +85,8 @@ _RATING_WORDS = {
 
 
 def _row(ctx: ReportContext, kpi_id: str, year: int | None = None) -> pd.Series | None:
-    h = ctx.history
-    hit = h[(h["kpi_id"] == kpi_id) & (h["year"] == (year or ctx.year.year))]
-    return None if hit.empty else hit.iloc[0]
+    at = ctx.position(kpi_id, year)
+    return None if at is None else ctx.history.iloc[at]
 
 
 def _text(row: pd.Series | None, column: str) -> str:
