@@ -31,11 +31,11 @@ def kpi_table(ctx: ReportContext, kpi_ids: tuple[str, ...], caption: str) -> Mar
         row: list[object] = [ctx.title(kpi_id)]
         bad = incomplete_years(ctx, kpi_id)
         for y in years:
-            hit = h[(h["kpi_id"] == kpi_id) & (h["year"] == y)]
-            text = "" if hit.empty else kpi_text(ctx, kpi_id, hit["value"].iloc[0])
+            at = ctx.position(kpi_id, y)
+            text = "" if at is None else kpi_text(ctx, kpi_id, h["value"].iat[at])
             mark = f" {INCOMPLETE_MARK}" if text and y in bad else ""
             if y == ctx.year.year:
-                if hit.empty:
+                if at is None:
                     row.append("not supplied")
                 else:
                     row.append(html.join([html.kpi_span(kpi_id, text or "no cases"), mark]))
