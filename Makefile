@@ -183,9 +183,8 @@ format: $(STAMP) ## fix formatting and autofixable lint (ruff)
 lab: $(STAMP) ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## run the benchmarks and write benchmarks/results.md
-	$(PY) benchmarks/run.py
-	$(PY) benchmarks/region.py
+bench: $(STAMP) ## every benchmark row (region.py too) and benchmarks/results.md; QUICK=1 skips England size and the 150 councils
+	$(PY) benchmarks/run.py $(if $(QUICK),--quick)
 
 .PHONY: bench-tests
 bench-tests: $(STAMP) ## time make test-fast and make test and write their section of benchmarks/results.md

@@ -4,7 +4,8 @@ Generates 150 demo councils whose children looked after at 31 March sum to about
 (England), sizes lognormal like English councils'; then measures, each in a fresh process
 (wall time and peak memory of the whole process tree, benchmarks/run.py `measure`):
 
-1. the per-council run in parallel: `iro_analysis.region.run.run_region` (each council
+1. the per-council run in parallel: `iro-analysis region --year 2022 --workers 2`, as
+   `make region` runs it (`region.run.run_region` and the benchmarking report; each council
    cleaned, its critical checks, its KPIs; two worker processes);
 2. writing the pooled store: every council's clean tables, read back from that run's
    processed parquet, as parquet partitioned by council and year (`region.pooled`);
@@ -73,16 +74,6 @@ def step_generate(raw: str, n: str, total: str) -> dict:
         "codes": codes,
         "bytes": sum(f.stat().st_size for f in files),
     }
-
-
-def step_run(raw: str, work: str) -> dict:
-    from iro_analysis.region.run import run_region
-
-    w = Path(work)
-    table = run_region(
-        Path(raw), YEAR, w / "out", w / "processed", w / "restricted", workers=2, log=lambda m: 0
-    )
-    return {"councils": int(table["la_code"].nunique()) - 1}
 
 
 def step_store(raw: str, store: str, pandas_csv: str) -> dict:
@@ -190,7 +181,6 @@ def step_profile(raw: str) -> dict:
 
 STEPS = {
     "generate": step_generate,
-    "run": step_run,
     "store": step_store,
     "pooled": step_pooled,
     "profile": step_profile,
@@ -200,6 +190,17 @@ STEPS = {
 # --------------------------------------------------------------------------------------
 # The benchmark
 # --------------------------------------------------------------------------------------
+
+
+def region_command(raw: Path, run_dir: Path) -> list[str]:
+    """`iro-analysis region --year YEAR --workers 2` as make runs it (`make region`), its
+    processed, reports and restricted folders in `run_dir` (a settings file there)."""
+    from run import _settings_file
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    settings = _settings_file(run_dir, raw)
+    cli = str(Path(PY).parent / "iro-analysis")
+    return [cli, "region", "--year", str(YEAR), "--workers", "2", "--settings", str(settings)]
 
 
 def _step(name: str, *args: str):
@@ -244,8 +245,8 @@ def bench(work: Path, n: int, total: int, saved: Path, info: dict) -> dict:
     saved.write_text(json.dumps(m, indent=1))
     run_dir = work / "run"
     shutil.rmtree(run_dir, ignore_errors=True)  # a cold run: no parse cache
-    log("per-council run, 2 workers")
-    r = _step("run", str(work / "raw"), str(run_dir))
+    log("`iro-analysis region`, 2 workers")
+    r = measure(region_command(work / "raw", run_dir))
     m["run"] = r.__dict__ | {"stdout": ""}
     log(f"per-council run: {r.wall_s:.0f} s, {r.tree_peak_mb:.0f} MB")
     m["profile"] = _step("profile", str(work / "raw")).result
@@ -258,7 +259,7 @@ def compare(pooled_csv: Path, pandas_csv: Path) -> dict:
     import pandas as pd
 
     from iro_analysis.kpis import KPI_DEFINITIONS, rate
-    from iro_analysis.kpis.definitions import ratio_per
+    from iro_analysis.kpis.registry import ratio_per
 
     cols = ["value", "numerator", "denominator"]
     sql = pd.read_csv(pooled_csv, dtype={"la_code": str})
@@ -294,11 +295,11 @@ def section(m: dict, info: dict) -> str:
         return "yes" if wall <= TARGET_S and peak <= TARGET_MB else "no"
 
     run_row = (
-        f"| per-council run in parallel (`run_region`, 2 workers: each council cleaned, its "
+        f"| per-council run in parallel (`iro-analysis region`, 2 workers: each council cleaned, its "
         f"critical checks, KPIs and disclosure rule) | 1 | {_f(run['wall_s'])} | "
         f"{run['tree_peak_mb']:,.0f} | {target} | {met(run['wall_s'], run['tree_peak_mb'])} |"
         if run
-        else f"| per-council run in parallel (`run_region`, 2 workers): not finished when "
+        else f"| per-council run in parallel (`iro-analysis region`, 2 workers): not finished when "
         f"this section was written | | | | {target} | ? |"
     )
     L = [

@@ -7,8 +7,10 @@ Peak memory is the largest sum of resident memory over the step's whole process 
 largest single process's peak (`ru_maxrss` from wait4). Figures are medians.
 
 Usage: python benchmarks/run.py [--quick] [--work DIR] [--out FILE] [--render-only]
-  --quick        skip England size (small and medium only), writes to --out all the same
-  --only PARTS   e.g. targets (the issue-18 ratios to the floor on the default demo)
+  --quick        skip England size (small and medium only) and the region of 150 councils
+                 (benchmarks/region.py); the targets table says which rows were not run
+  --only PARTS   e.g. targets (the ratios to the floor on the default demo); `region` runs
+                 benchmarks/region.py (--councils N) and puts its rows in the same table
   --render-only  rewrite --out from the measurements the last run saved in --work
 Data is generated under --work (default $BENCH_DIR or /tmp/iro-bench), never data/raw.
 """
@@ -57,6 +59,9 @@ class Run:
     max_rss_mb: float  # peak RSS of the largest single process (ru_maxrss)
     result: dict = field(default_factory=dict)
     stdout: str = ""
+    cpu_s: float = 0.0  # user + system CPU of the process and the children it waited for
+    load_before: str = ""  # /proc/loadavg's 1, 5 and 15 minutes when it started and ended
+    load_after: str = ""
 
 
 def _children() -> dict[int, list[int]]:
@@ -92,6 +97,7 @@ def _tree_rss_kb(pid: int) -> int:
 
 def measure(cmd: list[str], env: dict | None = None) -> Run:
     """Run `cmd` in a fresh process; wall time, peak memory and its JSON result line."""
+    load_before = loadavg()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
@@ -133,7 +139,21 @@ def measure(cmd: list[str], env: dict | None = None) -> Run:
     lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
     if lines:
         result = json.loads(lines[-1])
-    return Run(wall, peak[0] / 1024, usage.ru_maxrss / 1024, result, stdout + stderr)
+    return Run(
+        wall,
+        peak[0] / 1024,
+        usage.ru_maxrss / 1024,
+        result,
+        stdout + stderr,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        load_before=load_before,
+        load_after=loadavg(),
+    )
+
+
+def loadavg() -> str:
+    """The load average over 1, 5 and 15 minutes."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def med(xs) -> float:
@@ -280,14 +300,18 @@ def _parse_done(text: str) -> dict[str, float]:
     return {}
 
 
-# The default demo (`make data`: config/settings.yaml's demo section) and the issue-18
-# targets, as ratios to the floor (reading every raw file once).
+# The default demo (`make data`: config/settings.yaml's demo section) and the targets of
+# issues 18, 19 and 31, as ratios to the floor (reading every raw file once).
 DEMO_YEARS = "2018-2024"
 DEMO_YEAR = 2024
+NARRATIVE_YEAR = 2022  # the demo year with a narrative (reports/narrative/2022.md)
 TARGETS = {"reports": 20.0, "narrative": 5.0, "kpis": 2.0}
 FLOOR_REPS = 3
 KPIS_REPS = 3
-NARRATIVE_REPS = 2
+NARRATIVE_REPS = 3
+# The analysts' edit of the narrative the rebuild row makes (a new paragraph, different
+# each time), in the bench's own copy of reports/narrative/.
+EDIT_AFTER = "## The IRO service\n\n"
 
 
 def _settings_file(tree: Path, raw: Path) -> Path:
@@ -306,9 +330,33 @@ def _settings_file(tree: Path, raw: Path) -> Path:
     return path
 
 
+def _project_root(tree: Path) -> Path:
+    """The project root the bench's commands run in (IRO_ANALYSIS_ROOT): the repository's
+    notebooks, config, docs and gx linked, and its own copy of reports/narrative/, so the
+    narrative edit changes nothing in the repository."""
+    root = tree / "root"
+    root.mkdir(parents=True)
+    for name in ("notebooks", "config", "docs", "gx"):
+        if (ROOT / name).exists():
+            (root / name).symlink_to(ROOT / name, target_is_directory=True)
+    shutil.copytree(ROOT / "reports" / "narrative", root / "reports" / "narrative")
+    return root
+
+
+def edit_narrative(root: Path, year: int, n: int) -> None:
+    """An analyst's edit of the year's narrative: a new paragraph (the n-th edit)."""
+    path = root / "reports" / "narrative" / f"{year}.md"
+    original = (ROOT / "reports" / "narrative" / f"{year}.md").read_text(encoding="utf-8")
+    if EDIT_AFTER not in original:
+        raise SystemExit(f"benchmark: {path} has no {EDIT_AFTER.strip()!r} heading to edit")
+    para = f"The service reviewed this report before publication (draft {n}).\n\n"
+    path.write_text(original.replace(EDIT_AFTER, EDIT_AFTER + para, 1), encoding="utf-8")
+
+
 def bench_targets(work: Path) -> dict:
-    """The floor, then `iro-analysis reports` on a fresh copy of the default demo, one
-    year's rebuild with a warm cache, and `iro-analysis kpis --year`, all through the CLI."""
+    """The floor, then `iro-analysis reports` on a fresh copy of the default demo, the
+    rebuild of one year after an edit of its narrative, and `iro-analysis kpis --year`,
+    all through the CLI as make runs them."""
     raw = work / "raw" / "demo"
     if not (raw / str(DEMO_YEAR)).is_dir():
         measure([PY, str(STEPS), "generate", str(raw), DEMO_YEARS, "medium", "-"])
@@ -316,7 +364,8 @@ def bench_targets(work: Path) -> dict:
     for i in range(FLOOR_REPS):
         floor.append(measure([PY, str(STEPS), "floor", str(raw)]))
         log(
-            f"floor #{i + 1}: {floor[-1].wall_s:.1f} s ({floor[-1].result['read_s']:.1f} s reading)"
+            f"floor #{i + 1}: {floor[-1].wall_s:.1f} s ({floor[-1].result['read_s']:.1f} s "
+            f"reading), load {floor[-1].load_before}"
         )
     tree = work / "targets"
     shutil.rmtree(tree, ignore_errors=True)
@@ -324,50 +373,73 @@ def bench_targets(work: Path) -> dict:
     fresh_raw = tree / "raw"
     shutil.copytree(raw, fresh_raw)
     settings = _settings_file(tree, fresh_raw)
+    root = _project_root(tree)
+    # as make runs them: the Makefile unexports MPLBACKEND so the charts are embedded
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["IRO_ANALYSIS_ROOT"] = str(root)
     sets = ["--settings", str(settings)]
     reports = _measure_env([str(CLI), "reports", *sets], env)
-    log(f"reports (every year, trends, index): {reports.wall_s:.1f} s")
+    log(f"reports (every year, trends, index): {reports.wall_s:.1f} s, load {reports.load_before}")
     narrative = []
     for i in range(NARRATIVE_REPS):
-        narrative.append(_measure_env([str(CLI), "report", "--year", str(DEMO_YEAR), *sets], env))
-        log(f"one year's rebuild #{i + 1}: {narrative[-1].wall_s:.1f} s")
+        edit_narrative(root, NARRATIVE_YEAR, i + 1)
+        cmd = [str(CLI), "report", "--year", str(NARRATIVE_YEAR), *sets]
+        narrative.append(_measure_env(cmd, env))
+        log(
+            f"rebuild after a narrative edit #{i + 1}: {narrative[-1].wall_s:.1f} s "
+            f"{_parse_done(narrative[-1].stdout)}, load {narrative[-1].load_before}"
+        )
     kpis = []
     for i in range(KPIS_REPS):
         out = tree / "kpis.csv"
         cmd = [str(CLI), "kpis", "--year", str(DEMO_YEAR), "--out", str(out), *sets]
         kpis.append(_measure_env(cmd, env))
-        log(f"kpis --year #{i + 1}: {kpis[-1].wall_s:.1f} s")
+        log(f"kpis --year #{i + 1}: {kpis[-1].wall_s:.1f} s, load {kpis[-1].load_before}")
     return {"floor": floor, "reports": [reports], "narrative": narrative, "kpis": kpis}
 
 
-def _targets_section(L: list[str], targets: dict, pipe: dict) -> None:
+def _load(runs: list[Run]) -> str:
+    """The load average (1 min) when the first run started and the last ended."""
+    if not runs or not runs[0].load_before:
+        return ""
+    return f"{runs[0].load_before.split()[0]} -> {runs[-1].load_after.split()[0]}"
+
+
+def _targets_section(L: list[str], targets: dict, pipe: dict, region: dict | None) -> None:
     floor = med(r.wall_s for r in targets["floor"])
     f0 = targets["floor"][0].result
     L += [
         "",
-        "## 0. Targets of issue 18 (ratios to the floor)",
+        "## 0. Targets of issues 18, 19 and 31 (ratios to the floor)",
         "",
         f"The default demo (`make data`: medium, {DEMO_YEARS}, seed 42): {f0['files']} raw files, "
         f"{f0['bytes'] / 1e6:,.0f} MB. The floor is reading every raw file once in a fresh "
         "process (benchmarks/steps.py `floor`: CSVs with `pandas.read_csv`, XML streamed once "
         f"with `ElementTree.iterparse`): {_f(floor)} s wall, of which "
         f"{_f(med(r.result['read_s'] for r in targets['floor']))} s reading. Every other "
-        "figure is a CLI command in a fresh process, folders from a settings file "
-        "(`--settings`) that puts raw, processed, reports and restricted in the work folder. "
-        '"One year\'s rebuild" is `iro-analysis report --year '
-        f"{DEMO_YEAR}` run again after `reports` (what make runs when only that year's "
-        "narrative changed; the narrative file itself is left alone), so the parse cache is "
-        "warm.",
+        "figure is a CLI command in a fresh process, as make runs it (MPLBACKEND unset), "
+        "folders from a settings file (`--settings`) that puts raw, processed, reports and "
+        "restricted in the work folder, and a project root of its own (`IRO_ANALYSIS_ROOT`: "
+        "the repository's notebooks, config and docs, a copy of reports/narrative/). "
+        f'"After a narrative edit" is `iro-analysis report --year {NARRATIVE_YEAR}` run after '
+        f"`reports`, each time after adding a paragraph to reports/narrative/{NARRATIVE_YEAR}.md "
+        "(what `make report` runs when only the narrative changed: clean and validate reused, "
+        "that year's KPIs computed again, since a KPI reads the narrative). CPU is user + "
+        "system time of the command and every process it waited for (the notebooks' "
+        "kernels): less sensitive than wall time to other work on the machine. Load is the "
+        "1-minute load average when the row's first run started and its last ended (2 cores).",
         "",
-        "| measurement | runs | wall (s) | peak memory (MB) | ratio to floor | target | met |",
-        "|---|---|---|---|---|---|---|",
+        "| measurement | runs | wall (s) | CPU (s) | peak memory (MB) | ratio to floor | target "
+        "| met | load |",
+        "|---|---|---|---|---|---|---|---|---|",
         f"| floor | {len(targets['floor'])} | {_f(floor)} | "
-        f"{_f(med(r.tree_peak_mb for r in targets['floor']), 0)} | 1.0x | | |",
+        f"{_f(med(r.cpu_s for r in targets['floor']))} | "
+        f"{_f(med(r.tree_peak_mb for r in targets['floor']), 0)} | 1.0x | | | "
+        f"{_load(targets['floor'])} |",
     ]
     names = {
-        "reports": "`iro-analysis reports` on a fresh copy (every year, trends, index)",
-        "narrative": f"one year's rebuild (`iro-analysis report --year {DEMO_YEAR}`)",
+        "reports": "`iro-analysis reports` on a fresh copy (seven years, trends, index)",
+        "narrative": f"`iro-analysis report --year {NARRATIVE_YEAR}` after a narrative edit",
         "kpis": f"`iro-analysis kpis --year {DEMO_YEAR}`",
     }
     for key, label in names.items():
@@ -375,19 +447,67 @@ def _targets_section(L: list[str], targets: dict, pipe: dict) -> None:
         wall = med(r.wall_s for r in runs)
         ratio = wall / floor
         L.append(
-            f"| {label} | {len(runs)} | {_f(wall)} | {_f(med(r.tree_peak_mb for r in runs), 0)} | "
-            f"{ratio:.1f}x | <= {TARGETS[key]:.0f}x | {'yes' if ratio <= TARGETS[key] else 'no'} |"
+            f"| {label} | {len(runs)} | {_f(wall)} | {_f(med(r.cpu_s for r in runs))} | "
+            f"{_f(med(r.tree_peak_mb for r in runs), 0)} | {ratio:.1f}x | "
+            f"<= {TARGETS[key]:.0f}x | {'yes' if ratio <= TARGETS[key] else 'no'} | "
+            f"{_load(runs)} |"
         )
     eng = pipe.get(("england", "7 years"))
+    label = (
+        f"England size ({ENGLAND:,} children looked after), 7 years, clean + validate + KPIs "
+        "(`steps.py pipeline`, section 2)"
+    )
     if eng:
         wall, mem = med(r.wall_s for r in eng), med(r.tree_peak_mb for r in eng)
         ok = wall <= 60 and mem <= 2048
         L.append(
-            f"| England size, 7 years, clean + validate + KPIs (section 2) | {len(eng)} | "
-            f"{_f(wall)} | {_f(mem, 0)} | | <= 60 s, <= 2,048 MB | {'yes' if ok else 'no'} |"
+            f"| {label} | {len(eng)} | {_f(wall)} | {_f(med(r.cpu_s for r in eng))} | "
+            f"{_f(mem, 0)} | {wall / floor:.0f}x | <= 60 s, <= 2,048 MB | "
+            f"{'yes' if ok else 'no'} | {_load(eng)} |"
         )
     else:
-        L.append("| England size, 7 years (not run: --quick) | | | | | <= 60 s, <= 2 GB | |")
+        L.append(f"| {label}: not run (--quick) | | | | | | <= 60 s, <= 2 GB | | |")
+    L += _region_rows(region, floor)
+
+
+def _region_rows(region: dict | None, floor: float) -> list[str]:
+    """The rows of benchmarks/region.py's run (its measurements.json), or why there are none."""
+    run_label = "a region of {n} councils: `iro-analysis region --year 2022` (2 workers)"
+    pooled_label = "the same region's KPIs, DuckDB over the pooled store (`pooled_kpis`)"
+    if not region:
+        return [
+            f"| {run_label.format(n=150)}: not run (--quick) | | | | | | <= 120 s | | |",
+            f"| {pooled_label}: not run (--quick) | | | | | | keep (<= 120 s) | | |",
+        ]
+    n = len(region["sizes"])
+    rows = []
+    run = region.get("run")
+    if run:
+        ok = "yes" if run["wall_s"] <= 120 else "no"
+        ok = ok if n == 150 else f"{ok}, but {n} councils, not 150"
+        rows.append(
+            f"| {run_label.format(n=n)} | 1 | {_f(run['wall_s'])} | {_f(run.get('cpu_s', 0))} | "
+            f"{_f(run['tree_peak_mb'], 0)} | {run['wall_s'] / floor:.0f}x | <= 120 s | "
+            f"{ok} | {_region_load([run])} |"
+        )
+    else:
+        rows.append(f"| {run_label.format(n=n)}: not measured | | | | | | <= 120 s | | |")
+    pooled = region.get("pooled") or []
+    if pooled:
+        wall = med(p["wall_s"] for p in pooled)
+        rows.append(
+            f"| {pooled_label} | {len(pooled)} | {_f(wall)} | "
+            f"{_f(med(p.get('cpu_s', 0) for p in pooled))} | "
+            f"{_f(max(p['tree_peak_mb'] for p in pooled), 0)} | {wall / floor:.1f}x | "
+            f"keep (<= 120 s) | {'yes' if wall <= 120 else 'no'} | {_region_load(pooled)} |"
+        )
+    return rows
+
+
+def _region_load(runs: list[dict]) -> str:
+    if not runs or not runs[0].get("load_before"):
+        return ""
+    return f"{runs[0]['load_before'].split()[0]} -> {runs[-1]['load_after'].split()[0]}"
 
 
 def bench_workdays() -> list[Run]:
@@ -439,6 +559,8 @@ def machine() -> dict[str, str]:
         "papermill",
         "nbconvert",
         "holidays",
+        "matplotlib",
+        "duckdb",
     ]
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -458,9 +580,35 @@ def _f(x: float, nd: int = 1) -> str:
     return f"{x:,.{nd}f}"
 
 
+# Sections other scripts write into results.md (benchmarks/region.py, test_suite.py),
+# kept when run.py rewrites the rest.
+KEPT_SECTIONS = ("region-benchmark", "test-suite")
+
+
+def kept_sections(path: Path) -> list[str]:
+    """The marked sections of `path` that other scripts wrote, as they are."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    out = []
+    for name in KEPT_SECTIONS:
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start in text and end in text:
+            out.append(start + text.split(start, 1)[1].split(end, 1)[0] + end)
+    return out
+
+
 def write_results(
-    path: Path, info: dict, gen, pipe, report, wd, quick: bool, load_end: str, targets=None
+    path: Path,
+    info: dict,
+    gen,
+    pipe,
+    report,
+    wd,
+    quick: bool,
+    load_end: str,
+    targets=None,
+    region=None,
 ):
+    kept = kept_sections(path)
     L: list[str] = []
     L += [
         "# Benchmarks",
@@ -484,7 +632,7 @@ def write_results(
         f"{ENGLAND:,} children looked after at 31 March." + (" Run with --quick." if quick else ""),
     ]
     if targets:
-        _targets_section(L, targets, pipe)
+        _targets_section(L, targets, pipe, region)
     L += [
         "",
         "## 1. Demo-data generation (seven years)",
@@ -551,6 +699,8 @@ def write_results(
         _report_section(L, report)
     if wd:
         _workday_section(L, wd)
+    for text in kept:
+        L += ["", text]
     findings = Path(__file__).resolve().parent / "findings.md"
     if findings.is_file():
         L += ["", findings.read_text().rstrip(), ""]
@@ -648,17 +798,38 @@ def _workday_section(L: list[str], wd: list[Run]) -> None:
     ]
 
 
+def bench_region(work: Path, out: Path, councils: int, total: int) -> dict | None:
+    """benchmarks/region.py in a process of its own (it writes its section of `out`), then
+    its measurements for the targets table."""
+    cmd = [PY, str(Path(__file__).resolve().parent / "region.py"), "--work", str(work)]
+    args = ["--out", str(out), "--councils", str(councils), "--total", str(total)]
+    subprocess.run([*cmd, *args], check=True, cwd=ROOT)
+    saved = work / "measurements.json"
+    return json.loads(saved.read_text()) if saved.is_file() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="skip England size")
+    ap.add_argument(
+        "--quick", action="store_true", help="skip England size and the region of 150 councils"
+    )
     ap.add_argument(
         "--work", type=Path, default=Path(os.environ.get("BENCH_DIR", "/tmp/iro-bench"))
     )
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.md")
     ap.add_argument(
         "--only",
-        default="targets,generate,pipeline,profile,report,workdays",
+        default="targets,generate,pipeline,profile,report,workdays,region",
         help="comma-separated parts (the data of `generate` must exist for the others)",
+    )
+    ap.add_argument(
+        "--councils", type=int, default=150, help="the region's councils (part `region`)"
+    )
+    ap.add_argument(
+        "--region-total",
+        type=int,
+        default=ENGLAND,
+        help="the region's children looked after at 31 March, in all (part `region`)",
     )
     ap.add_argument(
         "--render-only",
@@ -685,9 +856,12 @@ def main(argv: list[str] | None = None) -> int:
         profile_pipeline(args.work, "england", ROOT / "benchmarks" / "profile_england_2022.txt")
     report = bench_report(args.work) if "report" in only else {}
     wd = bench_workdays() if "workdays" in only else []
-    load_end = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    region = None
+    if "region" in only and not args.quick:
+        region = bench_region(args.work / "region", args.out, args.councils, args.region_total)
+    load_end = loadavg()
     info["elapsed_min"] = (time.perf_counter() - started) / 60
-    measured = (info, gen, pipe, report, wd, args.quick, load_end, targets)
+    measured = (info, gen, pipe, report, wd, args.quick, load_end, targets, region)
     with saved.open("wb") as fh:
         pickle.dump(measured, fh)
     write_results(args.out, *measured)
