@@ -12,7 +12,7 @@ from pathlib import Path
 from iro_analysis.core import paths
 from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
-from iro_analysis.pipeline.notebooks import drop_stderr
+from iro_analysis.pipeline.notebooks import drop_stderr, skip_iri_formats
 
 DRAFT_PREFIX = "DRAFT: "  # a year without a narrative: its documents' titles say so
 
@@ -39,6 +39,7 @@ def export_html(
     without a narrative) starts the title with "DRAFT: ": the page's title, its heading and
     the PDF's running title at the head of each page.
     """
+    skip_iri_formats()
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor

@@ -52,6 +52,24 @@ def require_kernel(name: str | None = None) -> None:
         )
 
 
+# jsonschema, which nbformat, papermill and nbconvert import, imports this optional package
+# when it is installed (a dependency of jupyter-events) for its "iri" string formats; its
+# import compiles 38 lark grammars, 1.3 s to 3 s of every build process (issue #31). No
+# notebook schema uses a string format, so the build does without it.
+IRI_FORMATS_MODULE = "rfc3987_syntax"
+
+
+def skip_iri_formats() -> None:
+    """Let jsonschema, when this process has not imported it yet, import without its
+    "iri" formats (`IRI_FORMATS_MODULE` then fails to import, which jsonschema allows):
+    the notebook schemas nbformat validates against name no format, so nothing a build
+    checks or writes changes."""
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault(IRI_FORMATS_MODULE, None)
+
+
 def _kernel_manager_class():
     """A kernel manager that encrypts kernel traffic (CurveZMQ) when pyzmq supports it.
 
@@ -85,6 +103,7 @@ def run_notebook(
     A `run_path` given as a Path (the build's Run file) is passed as its bare name, the
     kernel running in its folder, so the executed notebook holds no build-specific path.
     """
+    skip_iri_formats()
     require_kernel()
     import papermill as pm
 
@@ -116,6 +135,7 @@ def run_notebook(
 
 def strip_volatile_metadata(path: Path) -> None:
     """Remove papermill's timings and other run-dependent metadata so notebooks are reproducible."""
+    skip_iri_formats()
     import nbformat
 
     nb = nbformat.read(str(path), as_version=4)
@@ -146,6 +166,7 @@ def drop_stderr(nb):
 def warnings_in(notebook: Path, category: str) -> list[str]:
     """The messages of the `category` warnings (e.g. "NarrativeWarning") an executed
     notebook printed to stderr, in order, without the file and line prefix."""
+    skip_iri_formats()
     import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
