@@ -62,6 +62,7 @@ class Run:
     cpu_s: float = 0.0  # user + system CPU of the process and the children it waited for
     load_before: str = ""  # /proc/loadavg's 1, 5 and 15 minutes when it started and ended
     load_after: str = ""
+    timeline: str = ""  # the output's lines, each with the seconds since the start
 
 
 def _children() -> dict[int, list[int]]:
@@ -119,9 +120,16 @@ def measure(cmd: list[str], env: dict | None = None) -> Run:
     sampler.start()
     out_chunks: list[str] = []
     err_chunks: list[str] = []
+    timeline: list[str] = []  # every line of output, with the seconds since the start
+
+    def read(stream, chunks: list[str]) -> None:
+        for line in stream:
+            chunks.append(line)
+            timeline.append(f"{time.perf_counter() - t0:7.1f} s  {line.rstrip()}")
+
     readers = [
-        threading.Thread(target=lambda: out_chunks.append(proc.stdout.read()), daemon=True),
-        threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True),
+        threading.Thread(target=read, args=(proc.stdout, out_chunks), daemon=True),
+        threading.Thread(target=read, args=(proc.stderr, err_chunks), daemon=True),
     ]
     for r in readers:
         r.start()
@@ -148,6 +156,7 @@ def measure(cmd: list[str], env: dict | None = None) -> Run:
         cpu_s=usage.ru_utime + usage.ru_stime,
         load_before=load_before,
         load_after=loadavg(),
+        timeline="\n".join(timeline),
     )
 
 
@@ -377,6 +386,7 @@ def bench_targets(work: Path) -> dict:
     # as make runs them: the Makefile unexports MPLBACKEND so the charts are embedded
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     env["IRO_ANALYSIS_ROOT"] = str(root)
+    env["PYTHONUNBUFFERED"] = "1"  # each line as it is printed (the timelines)
     sets = ["--settings", str(settings)]
     reports = _measure_env([str(CLI), "reports", *sets], env)
     log(f"reports (every year, trends, index): {reports.wall_s:.1f} s, load {reports.load_before}")
@@ -395,7 +405,31 @@ def bench_targets(work: Path) -> dict:
         cmd = [str(CLI), "kpis", "--year", str(DEMO_YEAR), "--out", str(out), *sets]
         kpis.append(_measure_env(cmd, env))
         log(f"kpis --year #{i + 1}: {kpis[-1].wall_s:.1f} s, load {kpis[-1].load_before}")
+    write_timelines(reports, narrative, work)
     return {"floor": floor, "reports": [reports], "narrative": narrative, "kpis": kpis}
+
+
+def write_timelines(reports: Run, narrative: list[Run], work: Path) -> None:
+    """benchmarks/profile_reports.txt: when each step of `reports` and of the last
+    rebuild after a narrative edit logged, seconds from the command's start (their own
+    per-step timings are on the "done in" lines)."""
+    text = [
+        "Timelines of the targets' builds (benchmarks/run.py, written by make bench): each "
+        "line of output with the seconds since the command started.",
+        f"Load average (1, 5, 15 min): reports {reports.load_before} -> {reports.load_after}; "
+        f"last rebuild {narrative[-1].load_before} -> {narrative[-1].load_after}.",
+        "",
+        f"== iro-analysis reports on a fresh copy of the demo: {reports.wall_s:.1f} s wall, "
+        f"{reports.cpu_s:.1f} s CPU",
+        reports.timeline,
+        "",
+        f"== iro-analysis report --year {NARRATIVE_YEAR} after a narrative edit (the last of "
+        f"{len(narrative)}): {narrative[-1].wall_s:.1f} s wall, {narrative[-1].cpu_s:.1f} s CPU",
+        narrative[-1].timeline,
+    ]
+    out = ROOT / "benchmarks" / "profile_reports.txt"
+    text = "\n".join(text).replace(str(ROOT) + "/", "").replace(str(work), "$BENCH_DIR")
+    out.write_text(text + "\n", encoding="utf-8")
 
 
 def _load(runs: list[Run]) -> str:
