@@ -122,7 +122,7 @@ def test_a_restricted_folder_keeps_what_the_build_does_not_make(tmp_path):
 
 
 def test_the_build_replaces_only_its_own_exception_lists(tmp_path):
-    from iro_analysis.pipeline.orchestrate import build_owns_list
+    from iro_analysis.pipeline.build_exceptions import build_owns_list
 
     january = ["exceptions/exceptions-2022-01-31.xlsx", "exceptions/no-pep-2022-01-31.csv"]
     march = ["exceptions/exceptions-2022-03-31.xlsx", "exceptions/no-pep-2022-03-31.csv"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import multiprocessing
 import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,11 @@ from iro_analysis.core.run import Run
 from iro_analysis.core.settings import load_settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline import reuse
+from iro_analysis.pipeline.build_exceptions import (
+    build_owns_list,
+    start_exceptions,
+    write_build_exceptions,
+)
 from iro_analysis.pipeline.door import open_run, run_for_year
 from iro_analysis.pipeline.export import export_documents
 from iro_analysis.pipeline.index import build_trends, write_index
@@ -71,35 +76,6 @@ def _build_failed(
         raise BuildError(
             f"step '{step}' failed: {os_error_message(exc)} (the published report was not changed)"
         ) from exc
-
-
-def write_build_exceptions(year: int, processed_dir, settings, out: Path) -> int:
-    """The managers' exception lists at 31 March (`iro_analysis.analysts.exceptions`), written into
-    the build's restricted staging so they are published to `restricted/<YEAR>/` with the
-    rest; returns how many lists the data supports."""
-    from iro_analysis.analysts.exceptions import (
-        as_at_context,
-        check_as_at,
-        exception_lists,
-        write_exception_lists,
-    )
-    from iro_analysis.ingest.clean import load_processed
-
-    ds = load_processed(year, processed_dir)
-    ctx = as_at_context(ds, year, check_as_at(year), settings)
-    lists = exception_lists(ctx)
-    if lists:
-        write_exception_lists(ctx, lists, out)
-    return len(lists)
-
-
-def build_owns_list(year: int):
-    """Which files of `restricted/<YEAR>/exceptions/` a build replaces: the lists at 31 March
-    it makes; lists taken at another date (`make exceptions AS_AT=...`) are kept."""
-    from iro_analysis.analysts.exception_output import dated
-    from iro_analysis.analysts.exceptions import check_as_at
-
-    return functools.partial(dated, as_at=check_as_at(year))
 
 
 # Year reports built at once by `iro-analysis reports` (one kernel each).
@@ -207,13 +183,21 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
             )
         else:
             steps[:0] = [("clean", CLEAN_NOTEBOOK), ("validate", VALIDATE_NOTEBOOK)]
-        for step, notebook in steps:
-            t0 = time.perf_counter()
-            log(f"[{year}] {step}: running notebooks/{notebook}")
-            run_notebook(step, notebook, r_staging / "notebooks" / notebook, {"run_path": run_path})
-            timings[step] = time.perf_counter() - t0
-            if step == "clean":
-                _log_clean_warnings(run, log)
+        # the clean data there already: the exception lists beside the report notebook
+        early = start_exceptions(run, settings) if len(steps) == 1 else None
+        try:
+            for step, notebook in steps:
+                t0 = time.perf_counter()
+                log(f"[{year}] {step}: running notebooks/{notebook}")
+                nb_out = r_staging / "notebooks" / notebook
+                run_notebook(step, notebook, nb_out, {"run_path": run_path})
+                timings[step] = time.perf_counter() - t0
+                if step == "clean":
+                    _log_clean_warnings(run, log)
+        except BaseException:
+            if early is not None:  # nothing writes into the staging once it is cleaned up
+                futures_wait([early])
+            raise
         executed = r_staging / "notebooks" / REPORT_NOTEBOOK
         for message in warnings_in(executed, "NarrativeWarning"):
             log(f"[{year}] check the narrative: {message}")
@@ -223,7 +207,11 @@ def build_run(run: Run, pdf: bool = False, log=print, prepared: Prepared | None 
             log(f"[{year}] narrative: {message}")
         step = "exceptions"
         t0 = time.perf_counter()
-        n = write_build_exceptions(year, run.processed_dir, settings, r_staging / "exceptions")
+        n = (
+            early.result()
+            if early is not None
+            else write_build_exceptions(year, run.processed_dir, settings, r_staging / "exceptions")
+        )
         log(f"[{year}] exceptions: {n} managers' lists at 31 March (restricted)")
         timings["exceptions"] = time.perf_counter() - t0
         step = "html"
