@@ -209,7 +209,46 @@ def step_floor(raw_dir: str) -> dict:
     return out
 
 
+def step_read_cost(year_dir: str) -> dict:
+    """What one year's raw files cost to read (issue #31: what DuckDB would win): its CSVs
+    with pandas and with DuckDB (to Arrow), its CIN census streamed with ElementTree alone
+    (the XML floor) and parsed by the package (`parts.cin_file_parts`)."""
+    import xml.etree.ElementTree as ET
+
+    import duckdb
+    import pandas as pd
+
+    from iro_analysis.ingest import parts
+
+    folder = Path(year_dir)
+    csvs, xml = sorted(folder.rglob("*.csv")), folder / "cin_census.xml"
+    out: dict = {"csv_files": len(csvs), "csv_bytes": sum(f.stat().st_size for f in csvs)}
+    t = time.perf_counter()
+    out["csv_rows"] = sum(
+        len(pd.read_csv(f, dtype=str, keep_default_na=False, encoding_errors="replace"))
+        for f in csvs
+    )
+    out["csv_pandas_s"] = time.perf_counter() - t
+    con = duckdb.connect()
+    t = time.perf_counter()
+    for f in csvs:
+        con.read_csv(str(f), all_varchar=True, header=True, ignore_errors=True).to_arrow_table()
+    out["csv_duckdb_s"] = time.perf_counter() - t
+    if xml.is_file():
+        out["xml_bytes"] = xml.stat().st_size
+        t, n = time.perf_counter(), 0
+        for _, el in ET.iterparse(xml, events=("end",)):
+            n += 1
+            el.clear()
+        out["xml_iterparse_s"], out["xml_elements"] = time.perf_counter() - t, n
+        t = time.perf_counter()
+        parts.cin_file_parts(xml, xml.name, int(folder.name))
+        out["xml_package_parse_s"] = time.perf_counter() - t
+    return out
+
+
 STEPS = {
+    "read_cost": step_read_cost,
     "floor": step_floor,
     "report_stage": step_report_stage,
     "generate": step_generate,
