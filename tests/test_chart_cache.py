@@ -122,3 +122,15 @@ def test_the_cache_lives_under_the_processed_folder_never_a_published_one(tmp_pa
     assert chart_cache.charts_dir(tmp_path / "processed") == (
         tmp_path / "processed" / "_cache" / "charts"
     )
+
+
+def test_an_rcparam_changed_in_place_changes_the_key():
+    a = chart_cache.chart_key("trend_chart", {"data": _trend()})
+    dashes = mpl.rcParams["lines.dashed_pattern"]
+    saved = list(dashes)
+    try:
+        dict.__getitem__(mpl.rcParams, "lines.dashed_pattern").append(9.0)  # in place
+        assert chart_cache.chart_key("trend_chart", {"data": _trend()}) != a
+    finally:
+        dict.__setitem__(mpl.rcParams, "lines.dashed_pattern", saved)
+    assert chart_cache.chart_key("trend_chart", {"data": _trend()}) == a

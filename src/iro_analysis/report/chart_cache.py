@@ -28,6 +28,7 @@ data folder (`<processed>/_cache/charts/`), never in a published one.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import hashlib
 import inspect
@@ -84,13 +85,21 @@ def _fonts() -> str:
     return "\n".join(found)
 
 
+_last_rc: list = [None, ""]  # the rcParams last seen (a copy) and their text
+
+
 def _rc() -> str:
-    """Every rcParam the theme is laid over (the analyst's or the kernel's own settings)."""
+    """Every rcParam the theme is laid over (the analyst's or the kernel's own settings), as
+    text; worked out again only when a setting changed since the last call (comparing the
+    settings is cheap, writing them out is not)."""
     import matplotlib as mpl
 
     # RcParams is a dict: its own items() checks each key for deprecation (0.5 s a call)
-    items = dict.items(mpl.rcParams)
-    return repr(sorted((k, v) for k, v in items if k not in NOT_DRAWING_RC))
+    now = {k: v for k, v in dict.items(mpl.rcParams) if k not in NOT_DRAWING_RC}
+    if now != _last_rc[0]:
+        # a copy, so that a list changed in place later differs from it
+        _last_rc[:] = [copy.deepcopy(now), repr(sorted(now.items()))]
+    return _last_rc[1]
 
 
 def _canonical(value: object) -> object:
