@@ -286,3 +286,40 @@ def test_a_rebuild_keeps_exception_lists_taken_at_another_date(built_copy):
     after = _snapshot(out)
     assert {k: v for k, v in after.items() if "-01-31." in k} == january
     assert {k for k in after if "-03-31." in k} == set(march)
+
+
+def test_a_failed_report_notebook_waits_for_the_exception_lists_before_cleaning_up(
+    built_copy, monkeypatch
+):
+    """Issue #31: on a rebuild (clean data reused) the exception lists are made in a thread
+    beside the report notebook. When the notebook fails, the build waits for that thread
+    before it moves its staging away, so nothing is written into a staging folder once it
+    is cleaned up, and the published files stay as they were."""
+    from iro_analysis.core.errors import BuildError
+    from iro_analysis.pipeline import build_exceptions, orchestrate
+
+    root = built_copy
+    before = _snapshot(root / "reports" / str(REPORT_YEAR))
+    finished = []
+
+    def slow_lists(year, processed_dir, settings, out):
+        time.sleep(1.5)  # still writing when the notebook has failed
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "late.txt").write_text("written after the notebook failed")
+        finished.append(out)
+        return 1
+
+    def failing_notebook(step, *args, **kwargs):
+        raise BuildError(f"step '{step}' failed: drill")
+
+    monkeypatch.setattr(build_exceptions, "write_build_exceptions", slow_lists)
+    monkeypatch.setattr(orchestrate, "run_notebook", failing_notebook)
+    with pytest.raises(BuildError, match="drill"):
+        _build(root)
+    assert finished, "the build returned before the exception lists' thread had finished"
+    time.sleep(0.5)
+    assert not list((root / "restricted").glob(".build-*"))
+    assert not list((root / "reports").glob(".build-*"))
+    failed = root / "restricted" / f".failed-{REPORT_YEAR}"
+    assert (failed / "exceptions" / "late.txt").is_file()  # kept with the failed build
+    assert _snapshot(root / "reports" / str(REPORT_YEAR)) == before
