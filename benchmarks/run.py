@@ -195,11 +195,11 @@ def bench_generate(work: Path, sizes: list[str]) -> dict[str, list[Run]]:
 
 
 def one_year_dir(work: Path, size: str) -> Path:
-    """A raw folder holding only YEAR's folder (a symlink to the generated one)."""
+    """A raw folder holding only YEAR's folder (a copy: the package refuses a linked one)."""
     d = work / "raw-one-year" / size
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
-    (d / str(YEAR)).symlink_to(work / "raw" / size / str(YEAR), target_is_directory=True)
+    shutil.copytree(work / "raw" / size / str(YEAR), d / str(YEAR))
     return d
 
 
