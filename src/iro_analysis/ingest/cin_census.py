@@ -54,6 +54,28 @@ PARENT_CHILD = "_child"
 PARENT_PLAN = "_plan"
 
 
+def census_tables(cin: CinRaw) -> dict[str, pd.DataFrame]:
+    """The census's element kinds as the clean tables' text (cin_children, cin_details,
+    s47, cp_plans, cp_reviews): each row with its child's LAchildID, a plan review with its
+    plan's child and CPPstartDate too (the key that links them); the parent links
+    (`PARENT_CHILD`, `PARENT_PLAN`) dropped. Rows in document order, indexes kept."""
+    child_ids = cin.children[CHILD_ID].to_numpy()
+    out = {"cin_children": cin.children}
+    for table, frame in (("cin_details", cin.details), ("s47", cin.s47), ("cp_plans", cin.plans)):
+        f = frame.drop(columns=PARENT_CHILD)
+        ids = child_ids[frame[PARENT_CHILD].to_numpy()]
+        f.insert(0, CHILD_ID, pd.Series(ids, index=f.index, dtype="str"))
+        out[table] = f
+    pidx = cin.reviews[PARENT_PLAN].to_numpy()
+    r = cin.reviews.drop(columns=PARENT_PLAN)
+    plan_child = cin.plans[PARENT_CHILD].to_numpy()[pidx]
+    r.insert(0, CHILD_ID, pd.Series(child_ids[plan_child], index=r.index, dtype="str"))
+    start = cin.plans["CPPstartDate"].to_numpy()[pidx]
+    r.insert(1, "CPPstartDate", pd.Series(start, index=r.index, dtype="str"))
+    out["cp_reviews"] = r
+    return out
+
+
 def _fields(el: ET.Element) -> dict[str, str]:
     return {local_name(x.tag): x.text or "" for x in el}
 

@@ -22,7 +22,13 @@ from iro_analysis.core.errors import InputError, excerpt
 from iro_analysis.core.hashing import sha256_file
 from iro_analysis.ingest import discover
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED, RAW_TEXT, UNMATCHED_QUOTE
-from iro_analysis.ingest.cin_census import PARENT_CHILD, PARENT_PLAN, element_lines, read_cin_census
+from iro_analysis.ingest.cin_census import (
+    PARENT_CHILD,
+    PARENT_PLAN,
+    census_tables,
+    element_lines,
+    read_cin_census,
+)
 from iro_analysis.ingest.code_map import CodeMap, apply_code_map
 from iro_analysis.ingest.dataset import SUPPLIED_COLUMNS
 from iro_analysis.ingest.discover import YearFiles
@@ -302,27 +308,19 @@ def cin_file_parts(p: Path, rel: str, year: int) -> tuple[list[Part], list[tuple
     warns = check_census_year(cin.collection, p, year, rel)
     ids = cin.children["LAchildID"].str.strip()
     child_ok = (ids.str.len() > 0).to_numpy()
-    child_ids = cin.children["LAchildID"].to_numpy()
+    tables = census_tables(cin)
     parts: dict[str, Part] = {}
     parts["cin_children"] = make_part(year, "cin_children", f"{rel}#Child", cin.children)
     for table, frame in (("cin_details", cin.details), ("s47", cin.s47), ("cp_plans", cin.plans)):
         parent = frame[PARENT_CHILD].to_numpy()
-        f = frame.drop(columns=PARENT_CHILD)
-        f.insert(0, "LAchildID", pd.Series(child_ids[parent], index=f.index, dtype="str"))
+        f = tables[table]
         part = make_part(year, table, f"{rel}#{CIN_ELEMENTS[table]}", f)
         orphan = pd.Series(~child_ok[parent], index=f.index).reindex(part.typed.index)
         _replace_failures(part, orphan, "LAchildID", f["LAchildID"].fillna(""))
         parts[table] = part
     # plan reviews carry their plan's child and start date, the key that links them
     pidx = cin.reviews[PARENT_PLAN].to_numpy()
-    r = cin.reviews.drop(columns=PARENT_PLAN)
-    plan_child = cin.plans[PARENT_CHILD].to_numpy()[pidx]
-    r.insert(0, "LAchildID", pd.Series(child_ids[plan_child], index=r.index, dtype="str"))
-    r.insert(
-        1,
-        "CPPstartDate",
-        pd.Series(cin.plans["CPPstartDate"].to_numpy()[pidx], index=r.index, dtype="str"),
-    )
+    r = tables["cp_reviews"]
     rev_part = make_part(year, "cp_reviews", f"{rel}#{CIN_ELEMENTS['cp_reviews']}", r)
     bad_plans = parts["cp_plans"].failed_rows().to_numpy()
     lost = pd.Series(np.isin(pidx, bad_plans), index=r.index).reindex(rev_part.typed.index)

@@ -36,7 +36,7 @@ from iro_analysis.contract import raw_files as R
 from iro_analysis.core import paths
 from iro_analysis.ingest import discover
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED
-from iro_analysis.ingest.cin_census import PARENT_CHILD, PARENT_PLAN, element_lines, read_cin_census
+from iro_analysis.ingest.cin_census import census_tables, element_lines, read_cin_census
 from iro_analysis.ingest.read import read_raw_csv
 from iro_analysis.ingest.rules import CIN_ELEMENTS, TABLE_SPECS, normalise_text
 from iro_analysis.ingest.ssd import ssd_raw_meetings
@@ -79,23 +79,7 @@ def _frame(table: str, raw: pd.DataFrame) -> pd.DataFrame:
 def _cin_sources(path: Path, rel: str) -> list[RawSource]:
     """The census's element kinds as tables, each with its child's LAchildID (and a plan
     review with its plan's CPPstartDate), as `parts.cin_file_parts` builds them."""
-    cin = read_cin_census(path)
-    child_ids = cin.children["LAchildID"].to_numpy()
-    frames = {"cin_children": cin.children}
-    for table, frame in (("cin_details", cin.details), ("s47", cin.s47), ("cp_plans", cin.plans)):
-        f = frame.drop(columns=PARENT_CHILD)
-        f.insert(0, "LAchildID", pd.Series(child_ids[frame[PARENT_CHILD].to_numpy()], dtype="str"))
-        frames[table] = f
-    pidx = cin.reviews[PARENT_PLAN].to_numpy()
-    r = cin.reviews.drop(columns=PARENT_PLAN)
-    plan_child = cin.plans[PARENT_CHILD].to_numpy()[pidx]
-    r.insert(0, "LAchildID", pd.Series(child_ids[plan_child], index=r.index, dtype="str"))
-    r.insert(
-        1,
-        "CPPstartDate",
-        pd.Series(cin.plans["CPPstartDate"].to_numpy()[pidx], index=r.index, dtype="str"),
-    )
-    frames["cp_reviews"] = r
+    frames = census_tables(read_cin_census(path))
     out = []
     for table, f in frames.items():
         element = CIN_ELEMENTS[table]
