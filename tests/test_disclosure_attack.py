@@ -34,8 +34,8 @@ from bs4 import BeautifulSoup
 from iro_analysis import report
 from iro_analysis.core.paths import annex_filename
 from iro_analysis.core.settings import Settings
-from iro_analysis.core.years import ReportingYear
 from iro_analysis.report.suppression import SUPPRESSED
+from tests._context import report_context
 
 from .conftest import REPORT_YEAR
 
@@ -248,17 +248,8 @@ def test_no_iro_is_described_one_by_one(report_html: str):
 
 
 def _ctx(name: str, df: pd.DataFrame, threshold: int = 5) -> report.ReportContext:
-    return report.ReportContext(
-        year=ReportingYear(2022),
-        settings=Settings(suppression_threshold=threshold),
-        dataset=None,
-        history=pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"]),
-        breakdowns={name: df},
-        missing={},
-        validation=None,
-        narrative={},
-        parameters={},
-    )
+    settings = Settings(suppression_threshold=threshold)
+    return report_context(settings=settings, breakdowns={name: df}, definitions={})
 
 
 def _share(category: str, labels: list[str], counts: list[int]) -> pd.DataFrame:

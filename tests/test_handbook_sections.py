@@ -15,7 +15,6 @@ from bs4 import BeautifulSoup
 from iro_analysis import report
 from iro_analysis.core import paths
 from iro_analysis.core.settings import Settings
-from iro_analysis.core.years import ReportingYear
 from iro_analysis.kpis.registry import KPI_DEFINITIONS
 from iro_analysis.report import panel, summary
 from iro_analysis.report.catalogue import (
@@ -39,6 +38,7 @@ from iro_analysis.report.narrative import (
     split_sections,
 )
 from iro_analysis.report.sections import render_section
+from tests._context import report_context
 
 from .conftest import REPORT_YEAR
 
@@ -64,18 +64,9 @@ def _ctx(narrative=None, rows=(), tables=None, draft=False) -> report.ReportCont
     history = pd.DataFrame(
         list(rows), columns=["kpi_id", "year", "value", "numerator", "denominator"]
     )
-    return report.ReportContext(
-        year=ReportingYear(2022),
-        settings=Settings(suppression_threshold=5, council_name="Shire"),
-        dataset=_Data(tables),
-        history=history,
-        breakdowns={},
-        missing={},
-        validation=None,
-        narrative=narrative or {},
-        parameters={},
-        definitions=dict(KPI_DEFINITIONS),
-        draft=draft,
+    settings = Settings(suppression_threshold=5, council_name="Shire")
+    return report_context(
+        history, settings=settings, dataset=_Data(tables), narrative=narrative, draft=draft
     )
 
 

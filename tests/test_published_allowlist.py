@@ -24,6 +24,7 @@ from iro_analysis.core.errors import BuildError
 from iro_analysis.core.paths import annex_filename, report_filename
 from iro_analysis.pipeline import publish
 from iro_analysis.report.suppression import SUPPRESSED
+from tests._context import report_context
 
 from .conftest import REPORT_YEAR
 
@@ -145,8 +146,6 @@ def test_the_build_replaces_only_its_own_exception_lists(tmp_path):
 
 def _kpi_ctx(tmp_path: Path) -> report.ReportContext:
     from iro_analysis.core.settings import PathSettings, Settings
-    from iro_analysis.core.years import ReportingYear
-    from iro_analysis.kpis.registry import KPI_DEFINITIONS
 
     cats = ["neg", "phy", "sab", "emo", "mul"]
     counts = [128.0, 22.0, 8.0, 95.0, 1.0]
@@ -157,18 +156,8 @@ def _kpi_ctx(tmp_path: Path) -> report.ReportContext:
         ("cla_at_31_march", 2021, 280.0, None, None),
     ]
     history = pd.DataFrame(rows, columns=["kpi_id", "year", "value", "numerator", "denominator"])
-    return report.ReportContext(
-        year=ReportingYear(2022),
-        settings=Settings(suppression_threshold=5, paths=PathSettings(restricted=tmp_path / "r")),
-        dataset=None,
-        history=history,
-        breakdowns={},
-        missing={},
-        validation=None,
-        narrative={},
-        parameters={},
-        definitions=dict(KPI_DEFINITIONS),
-    )
+    settings = Settings(suppression_threshold=5, paths=PathSettings(restricted=tmp_path / "r"))
+    return report_context(history, settings=settings)
 
 
 def test_published_kpis_csv_shows_c_where_the_appendix_does(tmp_path):

@@ -17,12 +17,12 @@ from iro_analysis import pipeline, report
 from iro_analysis.core.errors import BuildError, IroAnalysisError
 from iro_analysis.core.paths import annex_filename
 from iro_analysis.core.settings import Settings
-from iro_analysis.core.years import ReportingYear
 from iro_analysis.pipeline import orchestrate
 from iro_analysis.report.catalogue import sections_in
 from iro_analysis.report.format import _slug
 from iro_analysis.report.narrative import format_value
 from iro_analysis.report.suppression import SUPPRESSED
+from tests._context import report_context
 
 from .conftest import REPORT_YEAR
 
@@ -251,16 +251,10 @@ def test_no_child_identifier_in_any_output(build_root):
 
 
 def _ctx_with_breakdown(df: pd.DataFrame | None, threshold: int = 5) -> report.ReportContext:
-    return report.ReportContext(
-        year=ReportingYear(2022),
+    return report_context(
         settings=Settings(suppression_threshold=threshold),
-        dataset=None,
-        history=pd.DataFrame(columns=["kpi_id", "year", "value", "numerator", "denominator"]),
         breakdowns={} if df is None else {"drp_by_theme": df},
-        missing={},
-        validation=None,
-        narrative={},
-        parameters={},
+        definitions={},
     )
 
 

@@ -7,22 +7,12 @@ import math
 
 import pandas as pd
 
-from iro_analysis.core.years import ReportingYear
 from iro_analysis.report.context import ReportContext
+from tests._context import report_context
 
 
 def _ctx(history: pd.DataFrame) -> ReportContext:
-    return ReportContext(
-        year=ReportingYear(2022),
-        settings=None,
-        dataset=None,
-        history=history,
-        breakdowns={},
-        missing={},
-        validation=None,
-        narrative={},
-        parameters={},
-    )
+    return report_context(history, definitions={})
 
 
 def _masked(h: pd.DataFrame, kpi_id: str, year: int) -> float | None:

@@ -14,11 +14,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from iro_analysis import report
-from iro_analysis.core.settings import Settings
-from iro_analysis.core.years import ReportingYear
 from iro_analysis.kpis.registry import KPI_DEFINITIONS
 from iro_analysis.report import body, claims, panel, summary
 from iro_analysis.report.narrative import format_value
+from tests._context import report_context
 
 from .conftest import REPORT_YEAR
 
@@ -35,18 +34,7 @@ def _ctx(rows=(), tables=None, narrative=None) -> report.ReportContext:
     history = pd.DataFrame(
         list(rows), columns=["kpi_id", "year", "value", "numerator", "denominator"]
     )
-    return report.ReportContext(
-        year=ReportingYear(2022),
-        settings=Settings(suppression_threshold=5),
-        dataset=_Data(tables or {}),
-        history=history,
-        breakdowns={},
-        missing={},
-        validation=None,
-        narrative=narrative or {},
-        parameters={},
-        definitions=dict(KPI_DEFINITIONS),
-    )
+    return report_context(history, dataset=_Data(tables or {}), narrative=narrative)
 
 
 HOSTILE = '<script>alert(1)</script> "great" & <img src=x onerror=alert(2)>'

@@ -13,11 +13,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from iro_analysis import report
-from iro_analysis.core.settings import Settings
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.kpis.registry import KPI_DEFINITIONS
 from iro_analysis.report import ratings, summary
 from iro_analysis.report.narrative import format_value
+from tests._context import report_context
 
 
 class _Data:
@@ -42,18 +42,8 @@ def _ctx(rows, narrative=None, first=None) -> report.ReportContext:
         "rating_basis",
     ]
     history = pd.DataFrame([r + [None] * (len(cols) - len(r)) for r in rows], columns=cols)
-    return report.ReportContext(
-        year=ReportingYear(2022),
-        settings=Settings(suppression_threshold=5),
-        dataset=_Data(first or {"reviews": 2020, "cin_census": 2020}),
-        history=history,
-        breakdowns={},
-        missing={},
-        validation=None,
-        narrative=narrative or {},
-        parameters={},
-        definitions=dict(KPI_DEFINITIONS),
-    )
+    data = _Data(first or {"reviews": 2020, "cin_census": 2020})
+    return report_context(history, dataset=data, narrative=narrative)
 
 
 ROWS = [

@@ -14,6 +14,7 @@ from iro_analysis.report.suppression import (
     format_percent,
     is_small,
 )
+from tests._context import report_context
 
 
 def test_is_small_bounds():
@@ -258,8 +259,6 @@ def test_caseload_bands_show_no_person_and_hide_cp_with_its_band():
 
 
 def test_appendix_hides_a_per_code_kpi_where_its_breakdown_does():
-    from iro_analysis.core.settings import Settings
-    from iro_analysis.core.years import ReportingYear
     from iro_analysis.kpis.registry import KPI_DEFINITIONS
     from iro_analysis.report import ReportContext
     from iro_analysis.report.annex import appendix_value
@@ -283,18 +282,7 @@ def test_appendix_hides_a_per_code_kpi_where_its_breakdown_does():
     )
 
     def ctx(breakdowns: dict) -> ReportContext:
-        return ReportContext(
-            year=ReportingYear(2022),
-            settings=Settings(suppression_threshold=5),
-            dataset=None,
-            history=history,
-            breakdowns=breakdowns,
-            missing={},
-            validation=None,
-            narrative={},
-            parameters={},
-            definitions=dict(KPI_DEFINITIONS),
-        )
+        return report_context(history, breakdowns=breakdowns)
 
     for c in (ctx({"cp_by_category": cats}), ctx({})):  # from the breakdown, or on its own
         got = {
