@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from iro_analysis.core import paths
 from iro_analysis.core.errors import InputError
 from iro_analysis.kpis.calendar import working_days_between
 from iro_analysis.kpis.engine import compute_kpis
+from iro_analysis.report.outputs import build_time
 from tests.fixtures.exceptions import scenario
 
 D = pd.Timestamp
@@ -406,6 +408,14 @@ def test_cli_writes_workbook_and_csvs_under_restricted(tmp_path, capsys):
         r["child_id"]: r["latest_pep"] for r in _read_csv(out / "no-pep-in-6-months-2023-03-31.csv")
     }
     assert pep == {"C10": "2022-03-31", "C1": "2022-09-28"}
+
+    # its bytes do not depend on when it was written: times pinned to the build time
+    # (SOURCE_DATE_EPOCH, which the tests set, else 31 March), as kpis.xlsx's are
+    when = build_time(2023)
+    with zipfile.ZipFile(out / "exceptions-2023-03-31.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {when.timetuple()[:6]}
+        core = z.read("docProps/core.xml").decode("utf-8")
+    assert core.count(when.strftime("%Y-%m-%dT%H:%M:%SZ")) == 2
 
     wb = openpyxl.load_workbook(out / "exceptions-2023-03-31.xlsx")
     assert wb.sheetnames == ["About"] + [e.sheet for e in EXCEPTION_LISTS.values()]

@@ -18,6 +18,7 @@ from iro_analysis.core.cells import csv_safe, keep_text
 from iro_analysis.core.errors import InputError
 from iro_analysis.core.years import ReportingYear
 from iro_analysis.kpis.context import KpiContext
+from iro_analysis.report.outputs import build_time, pin_xlsx_times
 
 EXCEPTIONS_FOLDER = "exceptions"
 RESTRICTED_NOTE = (
@@ -128,7 +129,8 @@ def write_workbook(ctx: KpiContext, lists: Mapping[str, pd.DataFrame], path: Pat
     """One workbook: an "About" sheet (date, rules, counts, lists not produced), then a sheet
     per list with its header frozen, an autofilter and column widths fitted (openpyxl);
     dates shown as DD/MM/YYYY. Text that a spreadsheet could read as a formula (an id
-    such as "=1+1") is kept a text cell (`core.cells.keep_text`)."""
+    such as "=1+1") is kept a text cell (`core.cells.keep_text`). Its times are pinned as
+    kpis.xlsx's are (`report.outputs.pin_xlsx_times`), so its bytes follow its lists."""
     about = _about(ctx, lists)
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         about.to_excel(xl, sheet_name="About", index=False)
@@ -142,6 +144,7 @@ def write_workbook(ctx: KpiContext, lists: Mapping[str, pd.DataFrame], path: Pat
         book = xl.book
         book.properties.creator = "iro-analysis"
         book.properties.title = f"IRO exception lists at {pd.Timestamp(ctx.end).date()}"
+    pin_xlsx_times(path, build_time(ctx.year))  # the same lists, the same bytes
     return path
 
 
