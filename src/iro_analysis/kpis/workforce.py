@@ -200,23 +200,39 @@ def _held_by_31_march(ctx: KpiContext) -> pd.DataFrame:
     return m.loc[m["held_date"].notna() & m["held_date"].le(ctx.end) & m["iro_id"].notna()]
 
 
+def _latest_chairs(ctx: KpiContext) -> pd.DataFrame:
+    """Each child's IRO at 31 March (child_id, iro_id): the chair of their latest meeting
+    held on or before 31 March (any type; of two on one day, the higher meeting_id). Sorted
+    once per context: every caseload figure reads it (issue #31's England profile found it
+    sorted eleven times)."""
+
+    def compute() -> pd.DataFrame:
+        held = _held_by_31_march(ctx)
+        return (
+            held.sort_values(["child_id", "held_date", "meeting_id"], kind="mergesort")
+            .groupby("child_id", sort=False)
+            .tail(1)[["child_id", "iro_id"]]
+        )
+
+    return ctx.memo("workforce.latest_chairs", compute)
+
+
 def _allocated(ctx: KpiContext, children: object, name: str) -> pd.Series:
     """Of `children`, how many each IRO carries at 31 March (by iro_id): a child counts for
     the IRO who chaired their latest meeting held on or before 31 March (any type)."""
-    held = _held_by_31_march(ctx)
     kids = pd.DataFrame(
         {"child_id": pd.Series(pd.unique(pd.Series(children).dropna()), dtype="str")}
     )
-    latest = (
-        held.sort_values(["child_id", "held_date", "meeting_id"], kind="mergesort")
-        .groupby("child_id", sort=False)
-        .tail(1)[["child_id", "iro_id"]]
-    )
-    alloc = kids.merge(latest, on="child_id", how="inner")
+    alloc = kids.merge(_latest_chairs(ctx), on="child_id", how="inner")
     return alloc.groupby("iro_id")["child_id"].nunique().rename(name)
 
 
 def caseload_bands(ctx: KpiContext) -> pd.DataFrame:
+    """`_caseload_bands` once per context (two KPIs and the breakdown read it); a copy."""
+    return ctx.memo("workforce.caseload_bands", lambda: _caseload_bands(ctx)).copy()
+
+
+def _caseload_bands(ctx: KpiContext) -> pd.DataFrame:
     """IROs in post at 31 March (fte above 0) by looked-after children per FTE: `band`
     (CASELOAD_BANDS: under 50, 50 to 70, over 70; the per-FTE figure rounded half up to
     1 dp), `iros` (how many IROs) and, when the CIN census was supplied, `cp_children`
