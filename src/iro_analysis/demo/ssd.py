@@ -26,9 +26,14 @@ from iro_analysis.contract import ssd as S
 SQL_DATETIME = "%Y-%m-%d 00:00:00.000"
 
 
+def _sql_text(d: pd.Series) -> pd.Series:
+    """Datetimes as a database exports them; missing as ""."""
+    return d.dt.strftime(SQL_DATETIME).fillna("")
+
+
 def _sql_dates(dmy: pd.Series) -> pd.Series:
     d = pd.to_datetime(dmy.replace("", None), format="%d/%m/%Y")
-    return pd.Series(d.dt.strftime(SQL_DATETIME), index=dmy.index).fillna("")
+    return pd.Series(_sql_text(d), index=dmy.index)
 
 
 def _frame(spec, data: dict) -> pd.DataFrame:
@@ -81,7 +86,6 @@ def _involvements(meetings: pd.DataFrame) -> pd.DataFrame:
     nxt = runs["start"].shift(-1).where(runs["child"].eq(runs["child"].shift(-1)))
     runs["end"] = nxt - pd.Timedelta(days=1)
     runs = runs.loc[runs["iro"].ne("")]
-    fmt = lambda s: s.dt.strftime(SQL_DATETIME).fillna("")  # noqa: E731
     return _frame(
         S.INVOLVEMENTS,
         {
@@ -89,8 +93,8 @@ def _involvements(meetings: pd.DataFrame) -> pd.DataFrame:
             "invo_professional_id": runs["iro"].to_numpy(),
             "invo_professional_role_id": ["IRO"] * len(runs),
             "invo_professional_team": ["IRO service"] * len(runs),
-            "invo_involvement_start_date": fmt(runs["start"]).to_numpy(),
-            "invo_involvement_end_date": fmt(runs["end"]).to_numpy(),
+            "invo_involvement_start_date": _sql_text(runs["start"]).to_numpy(),
+            "invo_involvement_end_date": _sql_text(runs["end"]).to_numpy(),
             "invo_person_id": runs["child"].to_numpy(),
         },
     )

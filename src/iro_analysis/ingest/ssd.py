@@ -30,13 +30,12 @@ from iro_analysis.ingest.bookkeeping import LINE
 from iro_analysis.ingest.code_map import match_key
 from iro_analysis.ingest.discover import YearFiles
 from iro_analysis.ingest.parts import Part, add_failures, make_part
-from iro_analysis.ingest.read import read_raw_csv
-from iro_analysis.ingest.rules import failure_rows, parse_dates
+from iro_analysis.ingest.read import RawTable, read_raw_csv
+from iro_analysis.ingest.rules import TRUE_TEXT, failure_rows, parse_dates
 
 # A database datetime as exported ("2021-05-04 00:00:00.000", "2021-05-04T10:30:00"): the
 # date part is the meeting's date.
 _DATETIME = r"^\s*(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*$"
-YES = ("Y", "YES", "1", "TRUE")
 
 
 def date_text(s: pd.Series) -> pd.Series:
@@ -49,10 +48,10 @@ def _strip(s: pd.Series) -> pd.Series:
     return s.fillna("").astype("str").str.strip()
 
 
-def _read(found: YearFiles, spec) -> tuple[pd.DataFrame, str]:
-    path = found.ssd[spec.name]
-    table = read_raw_csv(path, spec, spec.required)
-    return table.frame, found.relpath(path)
+def _lookups(found: YearFiles) -> dict[str, RawTable]:
+    """The two lookup tables as read, once per folder (their rows find each meeting's child
+    and chair; their extra columns are warned)."""
+    return {t.name: read_raw_csv(found.ssd[t.name], t, t.required) for t in S.LOOKUP_TABLES}
 
 
 def check_ssd_files(found: YearFiles) -> None:
@@ -87,10 +86,9 @@ def check_ssd_files(found: YearFiles) -> None:
         )
 
 
-def _periods(found: YearFiles) -> pd.Series:
-    """clae_cla_id -> the child (clae_person_id); a period given to two children maps to
-    None (its reviews are quarantined)."""
-    frame, _ = _read(found, S.CLA_EPISODES)
+def _periods(frame: pd.DataFrame) -> pd.Series:
+    """clae_cla_id -> the child (clae_person_id) of ssd_cla_episodes as read; a period given
+    to two children maps to None (its reviews are quarantined)."""
     pairs = pd.DataFrame(
         {"cla": _strip(frame["clae_cla_id"]), "person": _strip(frame["clae_person_id"])}
     )
@@ -99,11 +97,11 @@ def _periods(found: YearFiles) -> pd.Series:
     return people.first().where(people.nunique().eq(1), None)
 
 
-def _chair_involvements(found: YearFiles, chair_roles: tuple[str, ...]) -> pd.DataFrame:
-    """The involvements in a chair role: person, professional, start, end. A chair-role row
-    whose ids are blank or dates unreadable would lose a chair silently: InputError naming
-    the file, line and column."""
-    frame, rel = _read(found, S.INVOLVEMENTS)
+def _chair_involvements(table: RawTable, chair_roles: tuple[str, ...]) -> pd.DataFrame:
+    """The involvements in a chair role of ssd_involvements as read: person, professional,
+    start, end. A chair-role row whose ids are blank or dates unreadable would lose a chair
+    silently: InputError naming the file, line and column."""
+    frame = table.frame
     roles = {match_key(r) for r in chair_roles}
     role = frame["invo_professional_role_id"].fillna("").astype("str").map(match_key)
     chair = frame.loc[role.isin(roles)]
@@ -126,7 +124,7 @@ def _chair_involvements(found: YearFiles, chair_roles: tuple[str, ...]) -> pd.Da
         if bad.any():
             i = bad.to_numpy().argmax()
             raise InputError(
-                f"{found.year_dir / rel}, line {int(chair[LINE].iloc[i])}, {col}: "
+                f"{table.path}, line {int(chair[LINE].iloc[i])}, {col}: "
                 f"{excerpt(chair[col].iloc[i]) if col in chair else ''} is blank or not a "
                 "date, on an involvement in a chair role (the chair of the child's meetings "
                 "would be lost)"
@@ -149,12 +147,13 @@ def _chairs(person: pd.Series, held: pd.Series, chairs: pd.DataFrame, index: pd.
     return pd.Series(out, index=index, dtype="str")
 
 
-def _meeting_frames(found: YearFiles, chair_roles: tuple[str, ...]):
+def _meeting_frames(found: YearFiles, chair_roles: tuple[str, ...], lookups: dict[str, RawTable]):
     """For each SSD meeting table of the folder: its spec, label, the table as read, its
     rows as raw `meetings` text (with the reader's line and marks), the rows whose period
-    of care names no child, and the periods named (the rules of the module docstring)."""
-    periods = _periods(found)
-    chairs = _chair_involvements(found, chair_roles)
+    of care names no child, and the periods named (the rules of the module docstring).
+    `lookups`: `_lookups(found)`."""
+    periods = _periods(lookups[S.CLA_EPISODES.name].frame)
+    chairs = _chair_involvements(lookups[S.INVOLVEMENTS.name], chair_roles)
     for m in S.MEETING_TABLES:
         path = found.ssd[m.table.name]
         table = read_raw_csv(path, m.table, m.table.required)
@@ -170,7 +169,7 @@ def _meeting_frames(found: YearFiles, chair_roles: tuple[str, ...]):
         unknown = cla.ne("") & person.eq("")
         when = date_text(f[m.date_column])
         if m.cancelled_column:
-            cancelled = _strip(f[m.cancelled_column]).str.upper().isin(YES)
+            cancelled = _strip(f[m.cancelled_column]).str.upper().isin(TRUE_TEXT)
             when = when.where(~cancelled, "")
         raw = pd.DataFrame(
             {c: pd.Series("", index=f.index, dtype="str") for c in R.MEETINGS.columns}
@@ -193,7 +192,8 @@ def ssd_raw_meetings(
     check_ssd_files(found)
     if not any(m.table.name in found.ssd for m in S.MEETING_TABLES):
         return []
-    return [(rel, raw) for _, rel, _, raw, _, _ in _meeting_frames(found, chair_roles)]
+    frames = _meeting_frames(found, chair_roles, _lookups(found))
+    return [(rel, raw) for _, rel, _, raw, _, _ in frames]
 
 
 def ssd_meeting_parts(
@@ -207,7 +207,8 @@ def ssd_meeting_parts(
         return [], []
     parts: list[Part] = []
     warns: list[tuple] = []
-    for m, rel, table, raw, unknown, cla in _meeting_frames(found, chair_roles):
+    lookups = _lookups(found)
+    for m, rel, table, raw, unknown, cla in _meeting_frames(found, chair_roles, lookups):
         part = make_part(year, "meetings", rel, raw)
         # failures name the SSD's columns, the ones the analyst can find in the file
         names = {
@@ -224,11 +225,9 @@ def ssd_meeting_parts(
         part.extra["encoding"] = table.encoding
         parts.append(part)
         warns += [(year, rel, 1, "meetings", c, "unknown_column", "") for c in table.unknown]
-    for t in S.LOOKUP_TABLES:
-        warns += [
-            (year, found.relpath(found.ssd[t.name]), 1, "meetings", c, "unknown_column", "")
-            for c in read_raw_csv(found.ssd[t.name], t, t.required).unknown
-        ]
+    for t in lookups.values():
+        rel = found.relpath(t.path)
+        warns += [(year, rel, 1, "meetings", c, "unknown_column", "") for c in t.unknown]
     return parts, warns
 
 

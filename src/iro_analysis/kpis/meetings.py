@@ -146,11 +146,11 @@ def breakdowns(ctx: KpiContext) -> dict[str, pd.DataFrame]:
         g[f"{col}_percent"] = pd.array(
             [rate(n, d) for n, d in zip(g[col], g["held"], strict=True)], dtype="Float64"
         )
+    if not ctx.has("meeting_details"):
+        return {"meetings_by_type": g[["meeting_type", "label", "held"]]}
     r = m.loc[m["rearranged"], "rearranged_reason"].fillna(UNKNOWN)
     by_reason = tally(r, "reason", list(REARRANGED_REASONS))
     by_reason.insert(1, "label", by_reason["reason"].map(REARRANGED_REASON_LABELS).fillna(UNKNOWN))
-    if not ctx.has("meeting_details"):
-        return {"meetings_by_type": g[["meeting_type", "label", "held"]]}
     return {"meetings_by_type": g, "rearranged_by_reason": by_reason}
 
 
