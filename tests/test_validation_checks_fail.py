@@ -30,6 +30,10 @@ SSD_RAW = Path(__file__).parent / "fixtures" / "ssd" / "raw"
 
 @pytest.fixture(scope="module")
 def ds():
+    return fixture_dataset()
+
+
+def fixture_dataset():
     """The clean fixture, with the optional extracts' tables, the disputes and the SSD's
     meeting details of their own fixtures (the clean fixture supplies none, or none with a valid outcome, and a check
     needs rows to fail on)."""

@@ -36,6 +36,7 @@ def run_gx_suites(
     project_root: Path | None = None,
     raw: dict[str, tuple[str, list[Check], pd.DataFrame]] | None = None,
     run_name: str | None = None,
+    suites: dict[str, list[Check]] | None = None,
 ) -> pd.DataFrame:
     """Run each table's suite with Great Expectations; results as rows (`CHECK_COLUMNS`).
 
@@ -46,10 +47,11 @@ def run_gx_suites(
     failure's sample is the files that failed. `raw` maps a raw source's GX name
     (`raw_checks.source_key`) to its label, suite and rows as read (`ingest.raw_tables`):
     their rows come after the tables', with the label as their table and each sample
-    value followed by its line.
+    value followed by its line. `suites` gives the tables' suites (default: each table's
+    `suite_checks`).
     """
     raw = raw or {}
-    suites = {t: suite_checks(t, limits) for t in tables}
+    suites = dict(suites) if suites else {t: suite_checks(t, limits) for t in tables}
     suites.update({k: checks for k, (_, checks, _) in raw.items()})
     frames = {**tables, **{k: frame for k, (_, _, frame) in raw.items()}}
     formats = {t: result_format(t, t in raw) for t in frames}

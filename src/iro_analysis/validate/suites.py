@@ -29,6 +29,7 @@ from iro_analysis.ingest.clean import (
 )
 from iro_analysis.ingest.dataset import Dataset
 from iro_analysis.ingest.raw_tables import read_raw_sources, with_verdicts
+from iro_analysis.validate.checks import suite_checks
 from iro_analysis.validate.gates import FACTS_TABLE, check_accepted_anomalies, file_facts
 from iro_analysis.validate.gx_run import (
     run_gx_suites,
@@ -121,7 +122,12 @@ def validate_years(
     With `raw_dir`, each year's own raw files are validated as read, before cleaning
     (`raw_checks`), in the same GX context and run as its tables: their results, warnings
     all, are the report's `raw` (restricted, never published; they do not stop a build).
-    Each year's GX run is named `run_name_of(year)` and kept beside the earlier ones."""
+    Each year's GX run is named `run_name_of(year)` and kept beside the earlier ones.
+
+    A year with no project to record in and no raw files (a region's council, `iro-analysis
+    kpis`, an analyst's call) has the same suites evaluated in pandas (`pandas_suites`,
+    held equal to GX by its tests): nothing is recorded, so GX is neither imported nor set
+    up."""
     if settings is None:
         from iro_analysis.core.settings import load_settings
 
@@ -140,7 +146,7 @@ def validate_years(
     raw = {y: raw_sources(ds, y, raw_dir) if raw_dir is not None else {} for y in years}
     first, raw_results = {}, {}
     first, raw_results[latest] = _split_raw(
-        run_gx_suites(
+        _run_suites(
             {**ds.tables, FACTS_TABLE: file_facts(ds, latest, limits)},
             limits,
             roots.get(latest),
@@ -153,7 +159,7 @@ def validate_years(
     gates = {latest: first[first["table"] == FACTS_TABLE]}
     for y in years[:-1]:
         gates[y], raw_results[y] = _split_raw(
-            run_gx_suites(
+            _run_suites(
                 {FACTS_TABLE: file_facts(ds, y, limits)},
                 limits,
                 roots.get(y),
@@ -179,6 +185,16 @@ def validate_years(
             raw=raw_results[y],
         )
     return out
+
+
+def _run_suites(tables, limits, project_root, raw, run_name) -> pd.DataFrame:
+    """The suites' results: through GX when they are recorded (a project) or the raw files
+    are validated; else evaluated in pandas, as GX would (`pandas_suites`)."""
+    if project_root is None and not raw:
+        from iro_analysis.validate.pandas_suites import run_pandas_suites
+
+        return run_pandas_suites(tables, {t: suite_checks(t, limits) for t in tables})
+    return run_gx_suites(tables, limits, project_root, raw, run_name)
 
 
 def write_restricted(report: ValidationReport, restricted_dir: Path) -> Path:
