@@ -102,9 +102,34 @@ def test_a_failed_gate_names_every_failing_file_in_order():
     assert r["unexpected_count"].tolist() == [2, 1]
 
 
+def test_a_raw_source_s_failures_are_listed_with_their_lines():
+    rows = pd.DataFrame(
+        {
+            "line": pd.array([2, 3, 4, 5], dtype="Int64"),
+            "DECOM": pd.array(["01/04/2021", "31/04/2021", None, "2021-13-01"], dtype="str"),
+            "malformed": pd.array([None, "too many fields", None, None], dtype="str"),
+        }
+    )
+    checks = [
+        Check("ExpectColumnValuesToBeNull", {"column": "malformed"}, "warning"),
+        Check(
+            "ExpectColumnValuesToMatchRegex",
+            {"column": "DECOM", "regex": r"^(?:[0-9]{2}/(?:0[1-9]|1[0-2])/[0-9]{4})$"},
+            "warning",
+        ),
+    ]
+    r = run_pandas_suites({}, {}, {"raw.x": ("x.csv", checks, rows)})
+    assert r["table"].tolist() == ["x.csv", "x.csv"]
+    assert r["sample"].tolist() == [
+        ["too many fields (line 3)"],
+        # 31/04 matches this simple pattern; the blank is not looked at
+        ["2021-13-01 (line 5)"],
+    ]
+
+
 def test_an_expectation_it_cannot_evaluate_is_refused_by_name():
-    check = Check("ExpectColumnValuesToMatchRegex", {"column": "code", "regex": "^A$"})
-    with pytest.raises(ValueError, match="ExpectColumnValuesToMatchRegex has no pandas"):
+    check = Check("ExpectColumnValueLengthsToEqual", {"column": "code", "value": 1})
+    with pytest.raises(ValueError, match="ExpectColumnValueLengthsToEqual has no pandas"):
         run_pandas_suites({"t": SMALL}, {"t": [check]})
 
 
@@ -130,13 +155,16 @@ def test_validating_without_a_project_never_imports_great_expectations(tmp_path)
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
-def _same(tables: dict[str, pd.DataFrame], limits: GateLimits | None = None, suites=None) -> None:
+def _same(
+    tables: dict[str, pd.DataFrame], limits: GateLimits | None = None, suites=None, raw=None
+) -> None:
     from iro_analysis.validate.gx_run import run_gx_suites
 
     suites = suites or {t: suite_checks(t, limits) for t in tables}
-    gx = run_gx_suites(tables, limits, suites=suites)
-    pd_ = run_pandas_suites(tables, suites)
-    assert len(gx) == len(pd_) == sum(len(s) for s in suites.values())
+    gx = run_gx_suites(tables, limits, raw=raw, suites=suites)
+    pd_ = run_pandas_suites(tables, suites, raw)
+    n = sum(len(s) for s in suites.values()) + sum(len(c) for _, c, _ in (raw or {}).values())
+    assert len(gx) == len(pd_) == n
     differ = (gx.astype({"sample": str}) != pd_.astype({"sample": str})).any(axis=1)
     assert not differ.any(), pd.concat([gx[differ], pd_[differ]], keys=["gx", "pandas"])
 
@@ -176,8 +204,13 @@ def test_equal_to_gx_on_failing_gates(tmp_path):
 def test_equal_to_gx_on_every_year_of_the_demo(demo_raw):
     from iro_analysis.core import paths
     from iro_analysis.ingest.clean import build_dataset
+    from iro_analysis.validate.suites import raw_sources
 
     limits = settings_or_defaults(None).gates
+    failed = 0
     for year in paths.available_years(demo_raw):
         ds = build_dataset(demo_raw, year=year)
-        _same({**ds.tables, FACTS_TABLE: file_facts(ds, year, limits)}, limits)
+        raw = raw_sources(ds, year, demo_raw)  # the raw files as read, faults and all
+        _same({**ds.tables, FACTS_TABLE: file_facts(ds, year, limits)}, limits, raw=raw)
+        failed += int((~run_pandas_suites({}, {}, raw)["success"]).sum())
+    assert failed > 0  # the demo's faults fail raw expectations, so samples were compared

@@ -2,12 +2,14 @@
 
 A build records its validation the GX way (Checkpoints in a file project, results kept,
 Data Docs: `gx_project`). Where nothing is recorded (`validate_dataset` without a project:
-each council of a region, `iro-analysis kpis`, an analyst's notebook) the same
-expectations (`checks.suite_checks`, the gates on `file_facts`) are evaluated here, with
-GX's own semantics, so that such a run neither imports GX (seconds) nor sets it up in each
-worker (issue #31). `tests/validate/test_pandas_suites.py` holds the two to the same
-results, row for row and sample for sample, on a hand-made table that fails every kind
-and on every year of the demo.
+each council of a region, `iro-analysis kpis` and `validate`, an analyst's notebook) the
+same expectations (`checks.suite_checks`, the gates on `file_facts`, the raw files' suites
+of `raw_checks`) are evaluated here, with GX's own semantics, so that such a run neither
+imports GX (seconds) nor sets it up in each worker (issue #31). `tests/test_pandas_suites.py`
+holds the two to the same
+results, row for row and sample for sample, on a hand-made table that fails every kind,
+on tables breaking every suite's every expectation and on every year of the demo, its raw
+files (with their faults) included.
 
 GX's semantics kept (great_expectations 1.x, pandas execution engine, the SUMMARY result
 format with `partial_unexpected_count` 5):
@@ -20,6 +22,8 @@ format with `partial_unexpected_count` 5):
 - "A greater than B" with `ignore_row_if: either_value_is_missing` looks only at rows
   with both, and lists (A, B) pairs;
 - an expectation on a column the table lacks fails with no count and no sample;
+- "match regex" searches each value as text (the suites' patterns are anchored);
+- a raw source's failing value is followed by its row's line ("X9 (line 120)");
 - on `file_facts` (COMPLETE with the file as index column) the sample is every failing
   file, in row order.
 """
@@ -31,6 +35,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from iro_analysis.ingest.raw_tables import RAW_LINE
 from iro_analysis.validate.checks import CHECK_COLUMNS, SAMPLE_SIZE, Check, gx_name, sample_strings
 from iro_analysis.validate.gates import FACTS_TABLE
 
@@ -43,28 +48,36 @@ SUPPORTED = frozenset(
         "ExpectCompoundColumnsToBeUnique",
         "ExpectColumnPairValuesAToBeGreaterThanB",
         "ExpectColumnValuesToBeBetween",
+        "ExpectColumnValuesToBeNull",
+        "ExpectColumnValuesToMatchRegex",
     }
 )
 
 
 def run_pandas_suites(
-    tables: dict[str, pd.DataFrame], suites: dict[str, list[Check]]
+    tables: dict[str, pd.DataFrame],
+    suites: dict[str, list[Check]],
+    raw: dict[str, tuple[str, list[Check], pd.DataFrame]] | None = None,
 ) -> pd.DataFrame:
     """Each table's suite evaluated in pandas; rows of `CHECK_COLUMNS`, as
-    `gx_run.run_gx_suites` gives them for the same tables and suites."""
+    `gx_run.run_gx_suites` gives them for the same tables, suites and raw sources (`raw`:
+    source key -> label, suite, rows as read; their rows last, each failing value with its
+    line)."""
+    jobs = [(table, table, suites[table], df, False) for table, df in tables.items()]
+    jobs += [(key, label, checks, df, True) for key, (label, checks, df) in (raw or {}).items()]
     rows = []
-    for table, df in tables.items():
-        for check in suites[table]:
+    for key, label, checks, df, is_raw in jobs:
+        for check in checks:
             if check.expectation not in SUPPORTED:
                 raise ValueError(
-                    f"suite {table}: {check.expectation} has no pandas evaluation "
+                    f"suite {key}: {check.expectation} has no pandas evaluation "
                     "(validate_dataset needs a GX project for it)"
                 )
-            rows.append(_result(table, df, check))
+            rows.append(_result(label, df, check, is_raw))
     return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
 
 
-def _result(table: str, df: pd.DataFrame, check: Check) -> tuple:
+def _result(table: str, df: pd.DataFrame, check: Check, raw: bool = False) -> tuple:
     k = check.kwargs
     has_all = True
     if check.expectation == "ExpectTableColumnsToMatchSet":
@@ -75,10 +88,16 @@ def _result(table: str, df: pd.DataFrame, check: Check) -> tuple:
     else:
         bad, listed = _unexpected(df, check)
         count = int(bad.sum())
-        if table == FACTS_TABLE:
+        first = np.flatnonzero(bad.to_numpy())[:SAMPLE_SIZE]
+        if table == FACTS_TABLE and not raw:
             sample = [str(f) for f in df.loc[bad, "file"]]
+        elif raw:  # "X9 (line 120)": GX's values with their rows' lines
+            lines = df[RAW_LINE].iloc[first]
+            sample = [
+                f"{v} (line {n})" if not pd.isna(n) else v
+                for v, n in zip(sample_strings(listed(first)), lines, strict=True)
+            ]
         else:
-            first = np.flatnonzero(bad.to_numpy())[:SAMPLE_SIZE]
             sample = sample_strings(listed(first))
     success = count == 0 and (check.expectation == "ExpectTableColumnsToMatchSet" or has_all)
     return (table, check.column, gx_name(check.expectation), check.severity, success, count, sample)
@@ -117,9 +136,13 @@ def _unexpected(df: pd.DataFrame, check: Check) -> tuple[pd.Series, Callable]:
 
     if name == "ExpectColumnValuesToNotBeNull":
         return s.isna(), values
+    if name == "ExpectColumnValuesToBeNull":
+        return s.notna(), values
     present = s.notna()
     if name == "ExpectColumnValuesToBeInSet":
         bad = present & ~s.isin(list(k["value_set"]))
+    elif name == "ExpectColumnValuesToMatchRegex":
+        bad = present & ~s.astype(str).str.contains(k["regex"], regex=True)
     elif name == "ExpectColumnValuesToBeUnique":
         bad = present & s.duplicated(keep=False)
     else:  # ExpectColumnValuesToBeBetween

@@ -15,8 +15,11 @@ This module runs a year's validation and writes its results; the checks live in 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import sys
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -109,6 +112,7 @@ def validate_years(
     settings=None,
     project_roots: dict[int, Path] | None = None,
     raw_dir: Path | None = None,
+    workers: int | None = None,
 ) -> dict[int, ValidationReport]:
     """`validate_dataset` for several years of one clean history, each year's report the
     same as `validate_dataset(ds, year, ...)` gives, with the year-independent work done
@@ -117,17 +121,19 @@ def validate_years(
     project; each earlier year runs only its own gates (its `file_facts`) in its project.
     `project_roots` maps a year to its GX project folder (None: an ephemeral context).
     `ds` may instead map each year to its own Dataset (`make reports`: a year's clean data
-    reads only the folders up to it), and then each year is validated on its own.
+    reads only the folders up to it), and then each year is validated on its own, in
+    `workers` processes at once (default: one per core, at most one per year; GX imported
+    once in each).
 
     With `raw_dir`, each year's own raw files are validated as read, before cleaning
     (`raw_checks`), in the same GX context and run as its tables: their results, warnings
     all, are the report's `raw` (restricted, never published; they do not stop a build).
     Each year's GX run is named `run_name_of(year)` and kept beside the earlier ones.
 
-    A year with no project to record in and no raw files (a region's council, `iro-analysis
-    kpis`, an analyst's call) has the same suites evaluated in pandas (`pandas_suites`,
-    held equal to GX by its tests): nothing is recorded, so GX is neither imported nor set
-    up."""
+    A year with no project to record in (a region's council, `iro-analysis kpis` and
+    `validate`, an analyst's call) has the same suites evaluated in pandas
+    (`pandas_suites`, held equal to GX by its tests): nothing is recorded, so GX is
+    neither imported nor set up."""
     if settings is None:
         from iro_analysis.core.settings import load_settings
 
@@ -139,7 +145,14 @@ def validate_years(
         return {}
     if isinstance(ds, Mapping):
         # each year validated on its own clean data (the folders up to the year)
-        return {y: validate_years(ds[y], [y], settings, project_roots, raw_dir)[y] for y in years}
+        jobs = {y: (ds[y], [y], settings, project_roots, raw_dir) for y in years}
+        workers = min(len(years), workers or os.cpu_count() or 1)
+        if workers < 2:
+            return {y: validate_years(*job)[y] for y, job in jobs.items()}
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            done = {y: pool.submit(validate_years, *job) for y, job in jobs.items()}
+            return {y: f.result()[y] for y, f in done.items()}
     limits = settings.gates
     roots = project_roots or {}
     latest = years[-1]
@@ -188,12 +201,12 @@ def validate_years(
 
 
 def _run_suites(tables, limits, project_root, raw, run_name) -> pd.DataFrame:
-    """The suites' results: through GX when they are recorded (a project) or the raw files
-    are validated; else evaluated in pandas, as GX would (`pandas_suites`)."""
-    if project_root is None and not raw:
+    """The suites' results: through GX Checkpoints when they are recorded (a project);
+    else evaluated in pandas, as GX would (`pandas_suites`)."""
+    if project_root is None:
         from iro_analysis.validate.pandas_suites import run_pandas_suites
 
-        return run_pandas_suites(tables, {t: suite_checks(t, limits) for t in tables})
+        return run_pandas_suites(tables, {t: suite_checks(t, limits) for t in tables}, raw)
     return run_gx_suites(tables, limits, project_root, raw, run_name)
 
 
