@@ -139,7 +139,21 @@ def test_kpi_cache_gives_the_computed_history_and_recomputes_only_what_changed(
     assert calls == []  # every year from the cache
     narrative.write_text("## Priorities for next year\n\nOther.\n", encoding="utf-8")
     kpi_history_cached(ds, YEAR, settings, processed, "s" * 64, narrative)
-    assert calls == [YEAR]  # only the year whose narrative changed
+    assert calls == []  # prose no KPI reads: every year from the cache
+    progress = "## Progress against last year's priorities\n\n- Met: reviews on time.\n"
+    narrative.write_text(progress + "\n## Voice\n\nProse.\n", encoding="utf-8")
+    got = kpi_history_cached(ds, YEAR, settings, processed, "s" * 64, narrative)
+    assert calls == [YEAR]  # what priorities_met reads changed: that year only
+    met = got[(got["kpi_id"] == "priorities_met") & (got["year"] == YEAR)]["value"]
+    assert met.tolist() == [1]
+    calls.clear()
+    narrative.write_text(progress + "\n## Voice\n\nOther prose.\n", encoding="utf-8")
+    kpi_history_cached(ds, YEAR, settings, processed, "s" * 64, narrative)
+    assert calls == []
+    narrative.unlink()  # no narrative: no priorities_met, computed again
+    gone = kpi_history_cached(ds, YEAR, settings, processed, "s" * 64, narrative)
+    assert calls == [YEAR] and "priorities_met" not in set(gone["kpi_id"])
+    narrative.write_text("## Priorities for next year\n\nText.\n", encoding="utf-8")
     calls.clear()
     kpi_history_cached(ds, YEAR, settings, processed, "t" * 64, narrative)
     assert calls == years  # other settings: every year

@@ -20,6 +20,7 @@ uses it too); `priorities_met` counts the Met ones.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -132,6 +133,19 @@ def priorities_met(ctx: KpiContext) -> int | None:
     if progress_section(text) is None:
         return None
     return sum(1 for status, _ in parse_progress(text) if status == "Met")
+
+
+def narrative_read(path: Path) -> str:
+    """Everything the KPIs read of a year's narrative, as text: whether the file exists
+    (`KpiContext.has("narrative")`) and the lines of its progress section (`priorities_met`,
+    the only KPI that reads it). The KPI cache keys a year's KPIs on this, not on the whole
+    file, so an edit of the prose elsewhere does not compute them again (issue #31). A KPI
+    that reads more of the narrative must add it here."""
+    path = Path(path)
+    if not path.is_file():
+        return "no narrative"
+    lines = progress_section(read_narrative(path))
+    return "no progress section" if lines is None else "progress section\n" + "\n".join(lines)
 
 
 def kpis(ctx: KpiContext) -> pd.DataFrame:

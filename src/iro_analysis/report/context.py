@@ -164,11 +164,13 @@ def kpi_history_cached(
     narrative_path: Path | None = None,
 ) -> pd.DataFrame:
     """`kpi_history`, each year's KPIs read from `<processed>/_cache/kpis/` when computed
-    before from the same clean data, KPI code, national figures, settings and that year's
-    narrative (a KPI may read it); computed and stored otherwise. A year's entry is keyed
-    by the sha256 of all of these, so a change to any of them recomputes that year only.
+    before from the same clean data, KPI code, national figures, settings and what the KPIs
+    read of that year's narrative (`priorities.narrative_read`: its progress section);
+    computed and stored otherwise. A year's entry is keyed by the sha256 of all of these,
+    so a change to any of them recomputes that year only.
     """
     from iro_analysis.kpis.engine import compute_kpis
+    from iro_analysis.kpis.priorities import narrative_read
 
     folder = paths.processed_year_dir(year, processed_dir)
     data = _sha256_files(sorted(folder.glob("*.parquet")))
@@ -178,7 +180,7 @@ def kpi_history_cached(
         narrative = _narrative_of(y, year, narrative_path)
         key = hashlib.sha256(
             "\0".join(
-                [data, _kpi_code_digest(), settings_sha256, str(y), _sha256_files([narrative])]
+                [data, _kpi_code_digest(), settings_sha256, str(y), narrative_read(narrative)]
             ).encode()
         ).hexdigest()
         entry = cache_dir / f"{y}-{key[:32]}.parquet"
