@@ -456,9 +456,11 @@ def _targets_section(L: list[str], targets: dict, pipe: dict, region: dict | Non
         "restricted in the work folder, and a project root of its own (`IRO_ANALYSIS_ROOT`: "
         "the repository's notebooks, config and docs, a copy of reports/narrative/). "
         f'"After a narrative edit" is `iro-analysis report --year {NARRATIVE_YEAR}` run after '
-        f"`reports`, each time after adding a paragraph to reports/narrative/{NARRATIVE_YEAR}.md "
-        "(what `make report` runs when only the narrative changed: clean and validate reused, "
-        "that year's KPIs computed again, since a KPI reads the narrative). CPU is user + "
+        f"`reports`, each time after adding a paragraph under '{EDIT_AFTER.strip()}' in "
+        f"reports/narrative/{NARRATIVE_YEAR}.md (what `make report` runs when only the "
+        "narrative changed: clean and validate reused, and the year's KPIs read from the KPI "
+        "cache, which keys them on the narrative's progress section, the only part a KPI "
+        "reads). CPU is user + "
         "system time of the command and every process it waited for (the notebooks' "
         "kernels): less sensitive than wall time to other work on the machine. Load is the "
         "1-minute load average when the row's first run started and its last ended (2 cores).",
