@@ -121,9 +121,9 @@ def validate_years(
     project; each earlier year runs only its own gates (its `file_facts`) in its project.
     `project_roots` maps a year to its GX project folder (None: an ephemeral context).
     `ds` may instead map each year to its own Dataset (`make reports`: a year's clean data
-    reads only the folders up to it), and then each year is validated on its own, in
-    `workers` processes at once (default: one per core, at most one per year; GX imported
-    once in each).
+    reads only the folders up to it), and then each year is validated on its own; through
+    GX, in `workers` processes at once (default: one per core, at most one per year; GX
+    imported once in each).
 
     With `raw_dir`, each year's own raw files are validated as read, before cleaning
     (`raw_checks`), in the same GX context and run as its tables: their results, warnings
@@ -147,7 +147,7 @@ def validate_years(
         # each year validated on its own clean data (the folders up to the year)
         jobs = {y: (ds[y], [y], settings, project_roots, raw_dir) for y in years}
         workers = min(len(years), workers or os.cpu_count() or 1)
-        if workers < 2:
+        if workers < 2 or not project_roots:  # pandas alone (no GX to set up) is quick
             return {y: validate_years(*job)[y] for y, job in jobs.items()}
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
