@@ -421,7 +421,8 @@ def notes(m: dict) -> list[str]:
             f"**Per-council run: target missed** ({run['wall_s'] / 60:.1f} min). {n} councils "
             f"on two workers is about {per:.1f} s of one core per council: each council is "
             "cleaned from its raw files (the census XML and 903 read in Python), its "
-            "critical validation checks run (Great Expectations), then every KPI and the "
+            "critical validation checks run (the suites in pandas, `validate.pandas_suites`: "
+            "no Great Expectations in a worker since issue #31), then every KPI and the "
             "breakdowns its disclosure rule needs; each worker process pays the imports "
             f"once. The cost per council, times {n}, is most of it; two cores give at most "
             "2x.",
@@ -433,9 +434,10 @@ def notes(m: dict) -> list[str]:
         out += [
             f"Profile of one median council ({prof['code']}, {prof['size']} children looked "
             f"after) through the per-council run's stages, one process: {parts} "
-            f"({total:.1f} s, imports not counted). The critical checks are mostly Great "
-            "Expectations' first validation in a process (its set-up: parsing, pydantic "
-            "models), which each worker pays once; over the whole run the average is "
+            f"({total:.1f} s, imports not counted). The critical checks are the suites "
+            "evaluated in pandas, held equal to Great Expectations by the tests (before issue "
+            "#31 they were GX's first validation in each worker, 13 s of set-up); over the "
+            "whole run the average is "
             f"{run['wall_s'] * 2 / n:.1f} s of one core per council for every stage. Top "
             "functions by own time (cProfile):"
             if run

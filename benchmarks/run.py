@@ -709,8 +709,8 @@ def write_results(
     L += [
         "",
         "Growth with size: exponent k in time ∝ rows^k (1 is linear), for the whole step and "
-        "for the cleaning alone (the whole step includes fixed costs such as importing Great "
-        "Expectations, about 4-7 s, which flatten it at small sizes):",
+        "for the cleaning alone (the whole step includes fixed costs such as imports and the "
+        "per-file work of the raw files' suites, which flatten it at small sizes):",
         "",
     ]
     for scope in ("one year", "7 years"):
@@ -786,7 +786,7 @@ def _report_section(L: list[str], report: dict) -> None:
         f"| clean: imports | {_f(st('clean', 'import_s'))} |",
         f"| clean: `run_clean` (7 years) | {_f(st('clean', 'work_s'))} |",
         f"| validate: imports | {_f(st('validate', 'import_s'))} |",
-        "| validate: load parquet, `validate_dataset` (Great Expectations imported here), "
+        "| validate: load parquet, `validate_dataset` (no GX project: the suites in pandas), "
         f"write | {_f(st('validate', 'work_s'))} |",
         f"| report: imports | {_f(st('report', 'import_s'))} |",
         "| KPIs: `report.prepare` (load, KPIs for every year, breakdowns) | "
