@@ -10,7 +10,7 @@ from iro_analysis.contract.raw_files import HEADER, PEP
 from iro_analysis.core.errors import InputError
 from iro_analysis.core.text import detect_encoding
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED
-from iro_analysis.ingest.cin_census import element_lines, read_cin_census
+from iro_analysis.ingest.cin_census import element_lines, elements_lines, read_cin_census
 from iro_analysis.ingest.read import read_csv_header, read_raw_csv
 
 FIXTURE_XML = Path(__file__).parent / "fixtures" / "clean" / "raw" / "2022" / "cin_census.xml"
@@ -135,6 +135,17 @@ def test_cin_census_tables_in_document_order():
     assert cin.plans["CPPstartDate"].tolist() == ["2021-05-20", "2021-13-01"]
     assert cin.reviews["CPPreviewDate"].tolist() == ["2021-08-15", "2022-02-10", "2022-01-10"]
     assert cin.reviews["_plan"].tolist() == [0, 0, 1]
+
+
+def test_every_element_kind_s_lines_in_one_pass_are_each_kind_s_own():
+    kinds = ["Child", "CINdetails", "ChildProtectionPlans", "CPPreviewDate"]
+    every = elements_lines(FIXTURE_XML, kinds)
+    assert {k: v.tolist() for k, v in every.items()} == {
+        "Child": [11, 51],  # not the ChildProtectionPlans tags that start with its name
+        "CINdetails": [20, 57],
+        "ChildProtectionPlans": [31, 41],
+        "CPPreviewDate": [37, 38, 46],
+    }
 
 
 def test_element_lines_are_physical_lines_of_start_tags():

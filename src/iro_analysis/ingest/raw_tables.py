@@ -36,7 +36,7 @@ from iro_analysis.contract import raw_files as R
 from iro_analysis.core import paths
 from iro_analysis.ingest import discover
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED
-from iro_analysis.ingest.cin_census import census_tables, element_lines, read_cin_census
+from iro_analysis.ingest.cin_census import census_tables, elements_lines, read_cin_census
 from iro_analysis.ingest.read import read_raw_csv
 from iro_analysis.ingest.rules import CIN_ELEMENTS, TABLE_SPECS, normalise_text
 from iro_analysis.ingest.ssd import ssd_raw_meetings
@@ -80,11 +80,12 @@ def _cin_sources(path: Path, rel: str) -> list[RawSource]:
     """The census's element kinds as tables, each with its child's LAchildID (and a plan
     review with its plan's CPPstartDate), as `parts.cin_file_parts` builds them."""
     frames = census_tables(read_cin_census(path))
+    every = elements_lines(path, [CIN_ELEMENTS[t] for t in frames])
     out = []
     for table, f in frames.items():
         element = CIN_ELEMENTS[table]
         f = _frame(table, f)
-        lines = element_lines(path, element)
+        lines = every[element]
         if len(lines) == len(f):
             f[RAW_LINE] = pd.array(np.asarray(lines), dtype="Int64")
         out.append(RawSource(f"{rel}#{element}", table, f))
