@@ -53,7 +53,9 @@ class Run:
     narrative_path: Path
     settings_path: Path
     settings_sha256: str
-    inputs: tuple[tuple[str, str], ...] = ()  # (file under raw_dir, sha256), sorted
+    # (file under raw_dir, sha256) of the year folders up to the year (what its clean data
+    # read; a later year's files are not its inputs), sorted
+    inputs: tuple[tuple[str, str], ...] = ()
     validate_years: tuple[int, ...] = ()  # years the validate step checks; () is (year,)
     prepared: bool = False  # cleaned and validated already (`make reports`): reuse them
     analyst: bool = False  # a notebook opened by hand: scratch folders
@@ -128,7 +130,7 @@ class Run:
             narrative_path=narrative,
             settings_path=settings_path,
             settings_sha256=_sha256(settings_path),
-            inputs=raw_file_hashes(raw) if inputs is None else tuple(inputs),
+            inputs=raw_file_hashes(raw, up_to=year) if inputs is None else tuple(inputs),
             validate_years=tuple(check_year(y) for y in validate_years),
             prepared=prepared,
         )
@@ -178,8 +180,9 @@ class Run:
 
     def for_year(self, year: int, tag: str | None = None) -> Run:
         """The same build for another year (`make reports`): its own staging folders and
-        narrative (`pipeline.door.run_for_year` checks it); the folders, settings and input
-        hashes are shared."""
+        narrative (`pipeline.door.run_for_year` checks it); the folders and settings are
+        shared, and of the input hashes those of the year folders up to `year` (what its
+        clean data read)."""
         year = check_year(year)
         if not paths.raw_year_dir(year, self.raw_dir).is_dir():
             raise IroAnalysisError(f"no raw data for {year} in {self.raw_dir}")
@@ -192,6 +195,7 @@ class Run:
             restricted_staging_dir=self.restricted_dir / f".build-{tag}" / str(year),
             narrative_path=narrative,
             validate_years=(),
+            inputs=tuple(i for i in self.inputs if _folder_year(i[0]) <= year),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -257,3 +261,8 @@ def _settings(path: Path, sha256: str) -> Settings:
 @functools.lru_cache(maxsize=4)
 def _load_settings(path: Path, sha256: str) -> Settings:
     return load_settings(path)
+
+
+def _folder_year(path: str) -> int:
+    """The year folder of an input's path under the raw folder ("2022/iro/a.csv" -> 2022)."""
+    return int(path.split("/", 1)[0])

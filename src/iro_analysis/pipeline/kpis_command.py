@@ -47,7 +47,11 @@ def cli_main(args: argparse.Namespace) -> int:
         )
     settings_sha = _settings_sha256(settings_path)
     processed, restricted = settings.paths.processed, settings.paths.restricted
-    key = reuse.key_of(year, raw_file_hashes(raw_dir), settings_sha) if settings_sha else None
+    key = (
+        reuse.key_of(year, raw_file_hashes(raw_dir, up_to=year), settings_sha)
+        if settings_sha
+        else None
+    )
     from iro_analysis.ingest.clean import load_clean
     from iro_analysis.ingest.code_map import code_map_of
 
