@@ -272,7 +272,8 @@ def _log_clean_warnings(run: Run, log) -> None:
 def prepare_history(run: Run, log=print) -> Prepared:
     """Clean every year of `run.validate_years` into its own `processed/<YEAR>/` (a year's
     clean data reads only the folders up to it; each raw file is parsed once) and validate
-    each in one kernel (Great Expectations imported once), into the Run's staging folders.
+    each from one notebook (a worker process per core, Great Expectations imported once in
+    each), into the Run's staging folders.
     A failure raises BuildError naming the step; its files are kept in
     `restricted/.failed-history/`."""
     for folder in (run.reports_dir, run.restricted_dir):
@@ -331,7 +332,7 @@ def cli_main(args) -> int:
 def cli_reports(args) -> int:
     """`iro-analysis reports`: every year's report, the trends report and the index.
 
-    The history is cleaned once and every year validated in one kernel
+    The history is cleaned once and every year validated from one notebook
     (`prepare_history`); then each year's report notebook runs on that (`build_run`).
     """
     require_kernel()
