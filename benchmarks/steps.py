@@ -50,9 +50,13 @@ def step_pipeline(raw_dir: str, year: str) -> dict:
         ds = run_clean(year_i, Path(raw_dir), Path(processed))
         out["clean_s"] = time.perf_counter() - t
         t = time.perf_counter()
+        from iro_analysis.ingest.cache import cache_dir_of
         from iro_analysis.validate.suites import validate_dataset
 
-        report = validate_dataset(ds, year_i, raw_dir=Path(raw_dir))  # raw files too (#30)
+        # raw files too (#30), the census's tables as the cleaner read them (its parse cache)
+        report = validate_dataset(
+            ds, year_i, raw_dir=Path(raw_dir), cache_dir=cache_dir_of(Path(processed))
+        )
         out["validate_s"] = time.perf_counter() - t
         out["validation_ok"] = bool(report.ok)
         t = time.perf_counter()

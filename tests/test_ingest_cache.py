@@ -50,13 +50,14 @@ def calls(monkeypatch) -> list[tuple[str, str]]:
     """(reader, file label) of every per-file parse the cleaner runs."""
     seen: list[tuple[str, str]] = []
     for name in READERS:
-        real = getattr(clean, name)
+        module = cache if name == "cin_file_parts" else clean  # cache.census_reader's
+        real = getattr(module, name)
 
         def counted(path, rel, year, *args, _real=real, _name=name, **kw):
             seen.append((_name, rel))
             return _real(path, rel, year, *args, **kw)
 
-        monkeypatch.setattr(clean, name, counted)
+        monkeypatch.setattr(module, name, counted)
     return seen
 
 
@@ -79,7 +80,17 @@ def assert_accounts(ds) -> None:
 
 
 def entries(cache_dir: Path) -> list[Path]:
-    return sorted(p for p in cache_dir.iterdir() if not p.name.startswith("."))
+    """The Parts entries (each census's text tables, kept for the raw files' suites, are
+    entries of their own: `census_sources`)."""
+    return sorted(
+        p
+        for p in cache_dir.iterdir()
+        if not p.name.startswith(".") and f"-{cache.CENSUS_SOURCE}-" not in p.name
+    )
+
+
+def census_sources(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.glob(f"*-{cache.CENSUS_SOURCE}-*"))
 
 
 def test_empty_warm_and_no_cache_give_identical_datasets(tmp_path, demo_raw, calls):
@@ -91,6 +102,8 @@ def test_empty_warm_and_no_cache_give_identical_datasets(tmp_path, demo_raw, cal
     warm = build_dataset(demo_raw, cache_dir=c)
     assert len(calls) == 2 * parsed, "a warm build parsed a file again"
     assert len(entries(c)) == parsed
+    censuses = [p for p in demo_raw.glob("*/*") if p.name == "cin_census.xml"]
+    assert len(census_sources(c)) == len(censuses) > 0  # each census's tables, stored once
     for ds in (cold, warm):
         assert_same_dataset(none, ds)
         assert_accounts(ds)

@@ -6,7 +6,9 @@ normalise, dedup, type and row-level quarantine step (`parts.csv_file_parts`,
 on every build. An entry lives in `<cache_dir>/<sha256>-<kind>-<key>/`:
 
 - sha256: of the raw file's bytes (one changed byte gives another entry);
-- kind: what the file was read as (a CSV table's name, "ssda903_xml" or "cin_census");
+- kind: what the file was read as (a CSV table's name, "ssda903_xml" or "cin_census"),
+  or "cin_census_source" for a census's element kinds as text tables, as read, which the
+  census's parse stores for the raw files' suites (`census_reader`, `raw_tables`);
 - key (`contract_key`): the reporting year, `READER_VERSION`, every contract yaml and the
   source of the modules the per-file step runs, so a changed contract or reader misses;
   and, for an IRO extract the settings' `code_map` maps (`ingest.code_map`), the digest of
@@ -26,14 +28,14 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pandas as pd
 
 from iro_analysis.contract import CONTRACT_DIR
 from iro_analysis.core.hashing import files_digest, sha256_file
-from iro_analysis.ingest.parts import Part
+from iro_analysis.ingest.parts import Part, cin_file_parts
 
 # Bump when the per-file step changes in a way the hashed sources below would not show.
 READER_VERSION = "1"
@@ -195,6 +197,69 @@ def cached_parts(
     parts, warns = reader(path, rel, year)
     _write_entry(entry, rel, parts, warns)
     return parts, warns
+
+
+# The census's element kinds as text tables, as read (`cin_census.census_tables`): what the
+# raw files' suites validate (`raw_tables`). The cleaner's parse of a census writes them
+# beside its Parts' entry, so validating the raw files does not parse the census again.
+CENSUS_SOURCE = "cin_census_source"
+
+
+def census_reader(cache_dir: Path | None) -> Reader:
+    """The census's reader (`parts.cin_file_parts`); with a cache folder, one that also
+    stores the census's tables as read (`CENSUS_SOURCE`) for the raw files' suites."""
+    return cin_file_parts if cache_dir is None else partial(_keeping_source, cache_dir=cache_dir)
+
+
+def _keeping_source(p: Path, rel: str, year: int, cache_dir: Path):
+    tables: dict[str, pd.DataFrame] = {}
+    got = cin_file_parts(p, rel, year, tables)
+    entry = entry_dir(cache_dir, sha256_file(p), CENSUS_SOURCE, year)
+    if not entry.is_dir():
+        write_frames(entry, tables)
+    return got
+
+
+def write_frames(dest: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """Store named frames as an entry (atomically: a temporary folder renamed to `dest`;
+    a racing writer's complete entry is kept)."""
+    tmp = dest.parent / f".tmp-{dest.name}-{uuid.uuid4().hex}"
+    tmp.mkdir(parents=True)
+    try:
+        files = {}
+        for i, (name, frame) in enumerate(frames.items()):
+            f = f"{i}.parquet"
+            frame.to_parquet(tmp / f, index=True)
+            files[f] = [name, sha256_file(tmp / f)]
+        (tmp / META).write_text(json.dumps({"frames": files}), encoding="utf-8")
+        try:
+            tmp.rename(dest)
+        except OSError:
+            if not (dest / META).is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_frames(entry: Path) -> dict[str, pd.DataFrame] | None:
+    """The frames `write_frames` stored, in order; None if missing or damaged (then removed)."""
+    if not (entry / META).is_file():
+        return None
+    try:
+        meta = json.loads((entry / META).read_text(encoding="utf-8"))
+        out = {}
+        for f, (name, digest) in meta["frames"].items():
+            if sha256_file(entry / f) != digest:
+                raise ValueError(f"{entry / f} does not match its digest")
+            out[name] = pd.read_parquet(entry / f)
+        return out
+    except Exception as exc:
+        if not isinstance(exc, OSError | ValueError | KeyError | TypeError) and not type(
+            exc
+        ).__module__.startswith("pyarrow"):
+            raise
+        shutil.rmtree(entry, ignore_errors=True)
+        return None
 
 
 def remove_stale_tmp(cache_dir: Path, older_than: float = STALE_TMP_SECONDS) -> None:

@@ -39,7 +39,6 @@ from iro_analysis.ingest.parts import (
     Part,
     add_failures,
     check_census_year,
-    cin_file_parts,
     csv_file_parts,
     fill_xml_lines,
     key_duplicates,
@@ -200,7 +199,7 @@ def read_year(
     if found.ssda903_xml is not None:
         files.append((found.ssda903_xml, "ssda903_xml", xml903_file_parts, ""))
     if found.cin_census is not None:
-        files.append((found.cin_census, "cin_census", cin_file_parts, ""))
+        files.append((found.cin_census, "cin_census", cache.census_reader(cache_dir), ""))
     hashes = {path: sha256_file(path) for path, *_ in files} if cache_dir else {}
     parts: list[Part] = []
     warns: list[tuple] = []

@@ -301,14 +301,20 @@ def read_cin_parts(found: YearFiles, year: int) -> list[Part]:
     return cin_file_parts(p, found.relpath(p), year)[0]
 
 
-def cin_file_parts(p: Path, rel: str, year: int) -> tuple[list[Part], list[tuple]]:
+def cin_file_parts(
+    p: Path, rel: str, year: int, source: dict | None = None
+) -> tuple[list[Part], list[tuple]]:
     """One CIN census file as Parts, one per element kind (labelled `rel#Element`), and its
-    file warnings (a `Year` the ReferenceDate overrules). See `read_cin_parts`."""
+    file warnings (a `Year` the ReferenceDate overrules). See `read_cin_parts`. With
+    `source` (a dict), its element kinds as text tables, as read (`census_tables`), are
+    put there too."""
     cin = read_cin_census(p)
     warns = check_census_year(cin.collection, p, year, rel)
     ids = cin.children["LAchildID"].str.strip()
     child_ok = (ids.str.len() > 0).to_numpy()
     tables = census_tables(cin)
+    if source is not None:
+        source.update(tables)
     parts: dict[str, Part] = {}
     parts["cin_children"] = make_part(year, "cin_children", f"{rel}#Child", cin.children)
     for table, frame in (("cin_details", cin.details), ("s47", cin.s47), ("cp_plans", cin.plans)):

@@ -34,7 +34,8 @@ import pandas as pd
 
 from iro_analysis.contract import raw_files as R
 from iro_analysis.core import paths
-from iro_analysis.ingest import discover
+from iro_analysis.core.hashing import sha256_file
+from iro_analysis.ingest import cache, discover
 from iro_analysis.ingest.bookkeeping import LINE, MALFORMED
 from iro_analysis.ingest.cin_census import census_tables, elements_lines, read_cin_census
 from iro_analysis.ingest.read import read_raw_csv
@@ -76,10 +77,20 @@ def _frame(table: str, raw: pd.DataFrame) -> pd.DataFrame:
     return text
 
 
-def _cin_sources(path: Path, rel: str) -> list[RawSource]:
+def _cin_sources(path: Path, rel: str, year: int, cache_dir: Path | None = None) -> list[RawSource]:
     """The census's element kinds as tables, each with its child's LAchildID (and a plan
-    review with its plan's CPPstartDate), as `parts.cin_file_parts` builds them."""
-    frames = census_tables(read_cin_census(path))
+    review with its plan's CPPstartDate), as `parts.cin_file_parts` builds them: from the
+    parse cache when the cleaner stored them (`cache.CENSUS_SOURCE`), else parsed (and
+    stored, with `cache_dir`)."""
+    entry = None
+    frames = None
+    if cache_dir is not None:
+        entry = cache.entry_dir(cache_dir, sha256_file(path), cache.CENSUS_SOURCE, year)
+        frames = cache.read_frames(entry)
+    if frames is None:
+        frames = census_tables(read_cin_census(path))
+        if entry is not None:
+            cache.write_frames(entry, frames)
     every = elements_lines(path, [CIN_ELEMENTS[t] for t in frames])
     out = []
     for table, f in frames.items():
@@ -92,8 +103,11 @@ def _cin_sources(path: Path, rel: str) -> list[RawSource]:
     return out
 
 
-def read_raw_sources(year: int, raw_dir: Path | None = None) -> list[RawSource]:
-    """Every source of `year`'s own folder as it was read (see the module docstring)."""
+def read_raw_sources(
+    year: int, raw_dir: Path | None = None, cache_dir: Path | None = None
+) -> list[RawSource]:
+    """Every source of `year`'s own folder as it was read (see the module docstring); the
+    census's tables from the parse cache in `cache_dir` when the cleaner stored them."""
     from iro_analysis.ingest.ssda903_xml import read_903_xml
 
     found = discover.discover_year(paths.raw_year_dir(year, raw_dir), year)
@@ -106,7 +120,7 @@ def read_raw_sources(year: int, raw_dir: Path | None = None) -> list[RawSource]:
         for name, t in read_903_xml(found.ssda903_xml).items():
             out.append(RawSource(f"{rel}#{name}", name, _frame(name, t.frame)))
     if found.cin_census is not None:
-        out += _cin_sources(found.cin_census, found.relpath(found.cin_census))
+        out += _cin_sources(found.cin_census, found.relpath(found.cin_census), year, cache_dir)
     out += [
         RawSource(rel, "meetings", _frame("meetings", raw)) for rel, raw in ssd_raw_meetings(found)
     ]

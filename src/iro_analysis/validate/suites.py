@@ -74,22 +74,25 @@ def validate_dataset(
     settings=None,
     project_root: Path | None = None,
     raw_dir: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> ValidationReport:
     """Run every suite, the plausibility gates on `year`'s files and the pandas checks.
 
     `settings` (default: the settings file) gives the gates' limits and the anomalies an
     analyst accepted. With `project_root` (a restricted folder) the suites run through GX
     Checkpoints in a file project there, which keeps the results and builds Data Docs.
-    With `raw_dir`, the year's raw files are validated too, as read (`raw_sources`).
+    With `raw_dir`, the year's raw files are validated too, as read (`raw_sources`; the
+    census's tables from the parse cache in `cache_dir` when the cleaner stored them).
     """
     roots = None if project_root is None else {year: project_root}
-    return validate_years(ds, [year], settings, roots, raw_dir)[year]
+    return validate_years(ds, [year], settings, roots, raw_dir, cache_dir=cache_dir)[year]
 
 
-def raw_sources(ds: Dataset, year: int, raw_dir: Path) -> dict:
+def raw_sources(ds: Dataset, year: int, raw_dir: Path, cache_dir: Path | None = None) -> dict:
     """The raw suites' input for `year`'s own folder: source key -> (label, checks, rows as
-    read with the cleaner's verdicts of the cross-file rules) (`ingest.raw_tables`)."""
-    sources = with_verdicts(read_raw_sources(year, raw_dir), ds.quarantine, year)
+    read with the cleaner's verdicts of the cross-file rules) (`ingest.raw_tables`; the
+    census's tables from the parse cache in `cache_dir` when there)."""
+    sources = with_verdicts(read_raw_sources(year, raw_dir, cache_dir), ds.quarantine, year)
     return {
         source_key(s.label): (s.label, raw_suite_checks(s.table, year), s.frame) for s in sources
     }
@@ -113,6 +116,7 @@ def validate_years(
     project_roots: dict[int, Path] | None = None,
     raw_dir: Path | None = None,
     workers: int | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[int, ValidationReport]:
     """`validate_dataset` for several years of one clean history, each year's report the
     same as `validate_dataset(ds, year, ...)` gives, with the year-independent work done
@@ -128,6 +132,7 @@ def validate_years(
     With `raw_dir`, each year's own raw files are validated as read, before cleaning
     (`raw_checks`), in the same GX context and run as its tables: their results, warnings
     all, are the report's `raw` (restricted, never published; they do not stop a build).
+    `cache_dir` is the parse cache, where the cleaner keeps each census's tables as read.
     Each year's GX run is named `run_name_of(year)` and kept beside the earlier ones.
 
     A year with no project to record in (a region's council, `iro-analysis kpis` and
@@ -145,7 +150,7 @@ def validate_years(
         return {}
     if isinstance(ds, Mapping):
         # each year validated on its own clean data (the folders up to the year)
-        jobs = {y: (ds[y], [y], settings, project_roots, raw_dir) for y in years}
+        jobs = {y: (ds[y], [y], settings, project_roots, raw_dir, 1, cache_dir) for y in years}
         workers = min(len(years), workers or os.cpu_count() or 1)
         if workers < 2 or not project_roots:  # pandas alone (no GX to set up) is quick
             return {y: validate_years(*job)[y] for y, job in jobs.items()}
@@ -156,7 +161,7 @@ def validate_years(
     limits = settings.gates
     roots = project_roots or {}
     latest = years[-1]
-    raw = {y: raw_sources(ds, y, raw_dir) if raw_dir is not None else {} for y in years}
+    raw = {y: raw_sources(ds, y, raw_dir, cache_dir) if raw_dir is not None else {} for y in years}
     first, raw_results = {}, {}
     first, raw_results[latest] = _split_raw(
         _run_suites(
@@ -242,12 +247,16 @@ def load_or_clean(
 def cli_main(args) -> int:
     """`iro-analysis validate --year YEAR`: validate processed data (cleaning first if none)."""
     from iro_analysis.core.settings import load_settings
+    from iro_analysis.ingest.cache import cache_dir_of
     from iro_analysis.ingest.code_map import code_map_of
 
     settings = load_settings(getattr(args, "settings", None))
     ds = load_or_clean(args.year, args.raw_dir, args.processed_dir, code_map_of(settings))
     raw_dir = args.raw_dir if args.raw_dir is not None else paths.RAW_DIR
-    report = validate_dataset(ds, args.year, settings, raw_dir=raw_dir)
+    processed = args.processed_dir if args.processed_dir is not None else paths.PROCESSED_DIR
+    report = validate_dataset(
+        ds, args.year, settings, raw_dir=raw_dir, cache_dir=cache_dir_of(processed)
+    )
     json_path, html_path = write_report(report, getattr(args, "reports_dir", None))
     print(
         f"{len(report.results)} checks: {len(report.critical_failures)} critical failure(s), "
