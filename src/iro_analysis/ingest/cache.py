@@ -28,6 +28,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -96,12 +97,34 @@ def _json_default(o):
     raise TypeError(f"cannot store {type(o).__name__} in the parse cache")
 
 
-def _write_entry(dest: Path, rel: str, parts: list[Part], warns: list[tuple]) -> None:
-    """Write an entry atomically: a temporary folder renamed to `dest` (a racing writer's
-    complete entry is kept and ours dropped)."""
+@contextmanager
+def _atomic_entry(dest: Path):
+    """A temporary folder to write an entry in, renamed to `dest` when the block ends
+    (a racing writer's complete entry is kept and ours dropped); removed on failure."""
     tmp = dest.parent / f".tmp-{dest.name}-{uuid.uuid4().hex}"
     tmp.mkdir(parents=True)
     try:
+        yield tmp
+        try:
+            tmp.rename(dest)
+        except OSError:
+            if not (dest / META).is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _damaged(exc: Exception) -> bool:
+    """Whether reading an entry failed because the entry is damaged (missing or unreadable
+    files, pyarrow's errors on a damaged parquet file), not because of a bug."""
+    return isinstance(exc, OSError | ValueError | KeyError | TypeError | IndexError) or (
+        type(exc).__module__.startswith("pyarrow")
+    )
+
+
+def _write_entry(dest: Path, rel: str, parts: list[Part], warns: list[tuple]) -> None:
+    """Write an entry atomically (`_atomic_entry`)."""
+    with _atomic_entry(dest) as tmp:
         metas, files = [], {}
         for i, p in enumerate(parts):
             for name in FRAMES:
@@ -125,13 +148,6 @@ def _write_entry(dest: Path, rel: str, parts: list[Part], warns: list[tuple]) ->
             "files": files,
         }
         (tmp / META).write_text(json.dumps(meta, default=_json_default), encoding="utf-8")
-        try:
-            tmp.rename(dest)
-        except OSError:
-            if not (dest / META).is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _read_entry(
@@ -162,10 +178,8 @@ def _read_entry(
             )
         warns = [(year, rel + w[0], *w[1:]) for w in meta["warnings"]]
         return parts, warns
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return None
-    except Exception as exc:  # pyarrow's errors on a damaged parquet file
-        if type(exc).__module__.startswith("pyarrow"):
+    except Exception as exc:
+        if _damaged(exc):
             return None
         raise
 
@@ -223,22 +237,13 @@ def _keeping_source(p: Path, rel: str, year: int, cache_dir: Path):
 def write_frames(dest: Path, frames: dict[str, pd.DataFrame]) -> None:
     """Store named frames as an entry (atomically: a temporary folder renamed to `dest`;
     a racing writer's complete entry is kept)."""
-    tmp = dest.parent / f".tmp-{dest.name}-{uuid.uuid4().hex}"
-    tmp.mkdir(parents=True)
-    try:
+    with _atomic_entry(dest) as tmp:
         files = {}
         for i, (name, frame) in enumerate(frames.items()):
             f = f"{i}.parquet"
             frame.to_parquet(tmp / f, index=True)
             files[f] = [name, sha256_file(tmp / f)]
         (tmp / META).write_text(json.dumps({"frames": files}), encoding="utf-8")
-        try:
-            tmp.rename(dest)
-        except OSError:
-            if not (dest / META).is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_frames(entry: Path) -> dict[str, pd.DataFrame] | None:
@@ -254,9 +259,7 @@ def read_frames(entry: Path) -> dict[str, pd.DataFrame] | None:
             out[name] = pd.read_parquet(entry / f)
         return out
     except Exception as exc:
-        if not isinstance(exc, OSError | ValueError | KeyError | TypeError) and not type(
-            exc
-        ).__module__.startswith("pyarrow"):
+        if not _damaged(exc):
             raise
         shutil.rmtree(entry, ignore_errors=True)
         return None
