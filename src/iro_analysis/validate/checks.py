@@ -49,15 +49,19 @@ class Check:
     severity: str = CRITICAL
 
     @property
-    def column(self) -> str:
+    def columns(self) -> list[str]:
+        """The columns the expectation reads (none for a table-level one)."""
         k = self.kwargs
         if "column" in k:
-            return k["column"]
+            return [k["column"]]
         if "column_A" in k:
-            return f"{k['column_A']} >= {k['column_B']}"
-        if "column_list" in k:
-            return ", ".join(k["column_list"])
-        return ""
+            return [k["column_A"], k["column_B"]]
+        return list(k.get("column_list", ()))
+
+    @property
+    def column(self) -> str:
+        """The columns as a result row names them ("A >= B" for a pair)."""
+        return " >= ".join(self.columns) if "column_A" in self.kwargs else ", ".join(self.columns)
 
 
 def gate_checks(limits: GateLimits) -> list[Check]:

@@ -78,38 +78,29 @@ def run_pandas_suites(
 
 
 def _result(table: str, df: pd.DataFrame, check: Check, raw: bool = False) -> tuple:
-    k = check.kwargs
-    has_all = True
+    def row(success: bool, count: int, sample: list[str]) -> tuple:
+        name = gx_name(check.expectation)
+        return (table, check.column, name, check.severity, success, count, sample)
+
     if check.expectation == "ExpectTableColumnsToMatchSet":
-        wrong = sorted(set(df.columns) ^ set(k["column_set"]))
-        count, sample = len(wrong), wrong[:SAMPLE_SIZE]
-    elif not set(_columns(check)) <= set(df.columns):
-        has_all, count, sample = False, 0, []  # GX raises inside, and gives a failure with no count
+        wrong = sorted(set(df.columns) ^ set(check.kwargs["column_set"]))
+        return row(not wrong, len(wrong), wrong[:SAMPLE_SIZE])
+    if not set(check.columns) <= set(df.columns):
+        return row(False, 0, [])  # GX raises inside, and gives a failure with no count
+    bad, listed = _unexpected(df, check)
+    count = int(bad.sum())
+    first = np.flatnonzero(bad.to_numpy())[:SAMPLE_SIZE]
+    if table == FACTS_TABLE and not raw:
+        sample = [str(f) for f in df.loc[bad, "file"]]
+    elif raw:  # "X9 (line 120)": GX's values with their rows' lines
+        lines = df[RAW_LINE].iloc[first]
+        sample = [
+            f"{v} (line {n})" if not pd.isna(n) else v
+            for v, n in zip(sample_strings(listed(first)), lines, strict=True)
+        ]
     else:
-        bad, listed = _unexpected(df, check)
-        count = int(bad.sum())
-        first = np.flatnonzero(bad.to_numpy())[:SAMPLE_SIZE]
-        if table == FACTS_TABLE and not raw:
-            sample = [str(f) for f in df.loc[bad, "file"]]
-        elif raw:  # "X9 (line 120)": GX's values with their rows' lines
-            lines = df[RAW_LINE].iloc[first]
-            sample = [
-                f"{v} (line {n})" if not pd.isna(n) else v
-                for v, n in zip(sample_strings(listed(first)), lines, strict=True)
-            ]
-        else:
-            sample = sample_strings(listed(first))
-    success = count == 0 and (check.expectation == "ExpectTableColumnsToMatchSet" or has_all)
-    return (table, check.column, gx_name(check.expectation), check.severity, success, count, sample)
-
-
-def _columns(check: Check) -> list[str]:
-    k = check.kwargs
-    if "column_list" in k:
-        return list(k["column_list"])
-    if "column_A" in k:
-        return [k["column_A"], k["column_B"]]
-    return [k["column"]]
+        sample = sample_strings(listed(first))
+    return row(count == 0, count, sample)
 
 
 def _unexpected(df: pd.DataFrame, check: Check) -> tuple[pd.Series, Callable]:
